@@ -1,0 +1,96 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point one way: pure core (DynamoDBModel, BillingModel) <- I/O adapters
+// (AWSSigV4 <- AWSCore <- DynamoDB/S3, DMSStaging, MySQLSource) <- Migration <- billmig.
+let package = Package(
+    name: "billmig",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "billmig", targets: ["billmig"]),
+        .executable(name: "billmig-fault-proxy", targets: ["billmig-fault-proxy"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.4.0"),
+    ],
+    targets: [
+        // MARK: Pure core (no I/O)
+        .target(name: "DynamoDBModel"),
+        .target(name: "BillingModel", dependencies: ["DynamoDBModel"]),
+
+        // MARK: AWS layer
+        .target(name: "AWSSigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "AWSCore",
+            dependencies: [
+                "AWSSigV4",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "DynamoDB", dependencies: ["AWSCore", "DynamoDBModel"]),
+        .target(name: "S3", dependencies: ["AWSCore"]),
+
+        // MARK: Sources
+        .target(
+            name: "DMSStaging",
+            dependencies: [
+                "BillingModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ]
+        ),
+
+        // MARK: Pipeline
+        .target(
+            name: "Migration",
+            dependencies: [
+                "BillingModel", "DynamoDBModel", "DynamoDB", "S3", "DMSStaging", "AWSCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Edges
+        .executableTarget(
+            name: "billmig",
+            dependencies: [
+                "Migration",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "FaultProxy",
+            dependencies: [
+                "AWSSigV4",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .executableTarget(
+            name: "billmig-fault-proxy",
+            dependencies: ["FaultProxy", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "DynamoDBModelTests", dependencies: ["DynamoDBModel"]),
+        .testTarget(name: "BillingModelTests", dependencies: ["BillingModel"]),
+        .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], resources: [.copy("Vectors")]),
+        .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore"]),
+        .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging"]),
+        .testTarget(name: "MigrationTests", dependencies: ["Migration"]),
+        .testTarget(name: "FaultProxyTests", dependencies: ["FaultProxy"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["Migration", "FaultProxy", "DynamoDB", "S3", "DMSStaging", "BillingModel"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

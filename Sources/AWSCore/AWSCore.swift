@@ -1,0 +1,1 @@
+// The AWSCore module. Its types arrive with the work that builds it.

@@ -1,0 +1,1 @@
+// The AWSSigV4 module. Its types arrive with the work that builds it.

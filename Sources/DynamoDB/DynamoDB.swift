@@ -1,0 +1,1 @@
+// The DynamoDB module. Its types arrive with the work that builds it.

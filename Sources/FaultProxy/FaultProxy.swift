@@ -1,0 +1,1 @@
+// The FaultProxy module. Its types arrive with the work that builds it.

@@ -1,0 +1,1 @@
+// The S3 module. Its types arrive with the work that builds it.
