@@ -22,6 +22,7 @@ let package = Package(
         // MARK: Pure core (no I/O)
         .target(name: "DynamoDBModel"),
         .target(name: "BillingModel", dependencies: ["DynamoDBModel"]),
+        .target(name: "MigrationCore", dependencies: ["BillingModel", "DynamoDBModel"]),
 
         // MARK: AWS layer
         .target(name: "AWSSigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -51,7 +52,7 @@ let package = Package(
         .target(
             name: "Migration",
             dependencies: [
-                "BillingModel", "DynamoDBModel", "DynamoDB", "S3", "DMSStaging", "AWSCore",
+                "BillingModel", "DynamoDBModel", "MigrationCore", "DynamoDB", "S3", "DMSStaging", "AWSCore",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -85,6 +86,7 @@ let package = Package(
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], resources: [.copy("Vectors")]),
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore"]),
         .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging"]),
+        .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore"]),
         .testTarget(name: "MigrationTests", dependencies: ["Migration"]),
         .testTarget(name: "FaultProxyTests", dependencies: ["FaultProxy"]),
         .testTarget(

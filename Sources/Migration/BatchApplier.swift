@@ -1,0 +1,127 @@
+import BillingModel
+import DynamoDBModel
+import MigrationCore
+
+/// Writes batches of full-load items: paced by the throttle, unprocessed items
+/// resent with backoff, a rejected batch split to find the bad item. Every item
+/// ends written or returned as failed with its reason: none is dropped.
+public struct BatchApplier: Sendable {
+    public struct Configuration: Sendable {
+        /// Calls that may leave items unprocessed before those items are dead-lettered.
+        public var maxAttempts: Int
+        /// Exponential backoff with full jitter between resubmissions.
+        public var backoffBase: Duration
+        public var backoffCap: Duration
+        /// How long transient failures (5xx, timeouts, a cut network) may last
+        /// before the load stops; the checkpoints make the stop resumable.
+        public var outageTolerance: Duration
+
+        public init(
+            maxAttempts: Int = 12,
+            backoffBase: Duration = .milliseconds(25),
+            backoffCap: Duration = .seconds(5),
+            outageTolerance: Duration = .seconds(300)
+        ) {
+            self.maxAttempts = maxAttempts
+            self.backoffBase = backoffBase
+            self.backoffCap = backoffCap
+            self.outageTolerance = outageTolerance
+        }
+    }
+
+    public struct Outcome: Sendable {
+        public var written: [PendingPut] = []
+        public var failed: [(put: PendingPut, reason: String)] = []
+    }
+
+    /// The target stayed unreachable longer than the outage tolerance.
+    public struct TargetUnavailable: Error, CustomStringConvertible {
+        public var lastError: String
+        public var description: String { "the table stayed unreachable: \(lastError)" }
+    }
+
+    let target: any ItemWriteTarget
+    let throttle: WriteThrottle
+    let configuration: Configuration
+
+    public init(target: any ItemWriteTarget, throttle: WriteThrottle, configuration: Configuration = .init()) {
+        self.target = target
+        self.throttle = throttle
+        self.configuration = configuration
+    }
+
+    public func apply(_ batch: [PendingPut]) async throws -> Outcome {
+        var outcome = Outcome()
+        try await apply(batch, into: &outcome)
+        return outcome
+    }
+
+    private func apply(_ batch: [PendingPut], into outcome: inout Outcome) async throws {
+        var remaining = batch
+        var attempt = 0
+        var outageStart: ContinuousClock.Instant?
+        let clock = ContinuousClock()
+
+        while !remaining.isEmpty {
+            let units = Double(remaining.reduce(0) { $0 + $1.writeUnits })
+            try await throttle.admit(units: units)
+            do {
+                let unprocessed = try await target.batchPut(remaining.map(\.item))
+                outageStart = nil
+                let left = Self.pending(remaining, matching: unprocessed)
+                let leftUnits = Double(left.reduce(0) { $0 + $1.writeUnits })
+                throttle.observe(accepted: units - leftUnits, throttled: leftUnits)
+                if left.count < remaining.count {
+                    let leftKeys = Set(left.map(\.key))
+                    outcome.written.append(contentsOf: remaining.filter { !leftKeys.contains($0.key) })
+                }
+                remaining = left
+                if remaining.isEmpty { return }
+                attempt += 1
+            } catch {
+                switch error.kind {
+                case .throttled:
+                    throttle.observe(accepted: 0, throttled: units)
+                    attempt += 1
+                case .transient:
+                    let now = clock.now
+                    let start = outageStart ?? now
+                    outageStart = start
+                    if now - start > configuration.outageTolerance {
+                        throw TargetUnavailable(lastError: error.message)
+                    }
+                case .rejected:
+                    guard remaining.count > 1 else {
+                        outcome.failed.append((remaining[0], "rejected by DynamoDB: \(error.message)"))
+                        return
+                    }
+                    // One bad item fails the whole call: write them one by one to find it.
+                    for put in remaining {
+                        try await apply([put], into: &outcome)
+                    }
+                    return
+                }
+            }
+            if attempt >= configuration.maxAttempts {
+                for put in remaining {
+                    outcome.failed.append((put, "still unprocessed (throttled) after \(attempt) attempts"))
+                }
+                return
+            }
+            try await Task.sleep(for: backoff(attempt: max(attempt, 1)))
+        }
+    }
+
+    /// Full jitter: uniformly random up to min(cap, base * 2^attempt).
+    func backoff(attempt: Int) -> Duration {
+        let ceiling = min(configuration.backoffCap, configuration.backoffBase * (1 << min(attempt, 20)))
+        return ceiling * Double.random(in: 0...1)
+    }
+
+    /// The pending puts whose items came back unprocessed, matched by key.
+    static func pending(_ batch: [PendingPut], matching unprocessed: [Item]) -> [PendingPut] {
+        guard !unprocessed.isEmpty else { return [] }
+        let keys = Set(unprocessed.compactMap(ItemKey.init(item:)))
+        return batch.filter { keys.contains($0.key) }
+    }
+}

@@ -1,1 +1,0 @@
-// The Migration module. Its types arrive with the work that builds it.

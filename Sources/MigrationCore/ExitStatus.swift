@@ -1,0 +1,19 @@
+/// The documented exit statuses of billmig's commands.
+public enum ExitStatus: Int32, Sendable {
+    /// Every row was written (or, for checks, everything matched).
+    case success = 0
+    /// The command failed: nothing is lost, a rerun resumes from the checkpoints.
+    case failure = 1
+    /// Bad flags or arguments (swift-argument-parser's own code).
+    case usage = 64
+    /// The run finished, but some rows went to the dead-letter store.
+    case deadLettered = 3
+
+    public init(_ status: LoadSummary.Status) {
+        switch status {
+        case .completed: self = .success
+        case .completedWithDeadLetters: self = .deadLettered
+        case .failed: self = .failure
+        }
+    }
+}
