@@ -1,0 +1,12 @@
+import Foundation
+
+/// ISO-8601 UTC timestamps for records people read.
+enum Timestamp {
+    static func now() -> String {
+        Date().formatted(.iso8601)
+    }
+
+    static func epochSeconds(daysFromNow days: Int) -> Int {
+        Int(Date().timeIntervalSince1970) + days * 86_400
+    }
+}
