@@ -43,10 +43,14 @@ let package = Package(
             name: "DMSStaging",
             dependencies: [
                 "BillingModel",
+                "SampleData",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),
+        // Deterministic sample billing data (pure: no I/O).
+        .target(name: "SampleData", dependencies: ["BillingModel"]),
 
         // MARK: Pipeline
         .target(
@@ -85,7 +89,8 @@ let package = Package(
         .testTarget(name: "BillingModelTests", dependencies: ["BillingModel"]),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], resources: [.copy("Vectors")]),
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore"]),
-        .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging"]),
+        .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging", "SampleData", "BillingModel"]),
+        .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "BillingModel"]),
         .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore"]),
         .testTarget(name: "MigrationTests", dependencies: ["Migration"]),
         .testTarget(name: "FaultProxyTests", dependencies: ["FaultProxy"]),

@@ -1,1 +1,0 @@
-// The DMSStaging module. Its types arrive with the work that builds it.
