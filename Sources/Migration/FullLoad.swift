@@ -84,6 +84,7 @@ public struct FullLoad: Sendable {
             applier: BatchApplier(target: target, throttle: throttle, configuration: configuration.applier),
             limiter: ConcurrencyLimiter(limit: max(1, configuration.writeConcurrency)),
             progress: progress,
+            readOptions: configuration.readOptions,
             checkpoints: checkpoints,
             deadLetters: deadLetters)
 
@@ -115,17 +116,20 @@ public struct FullLoad: Sendable {
     private func loadFile(_ planned: PlannedFile, mapper: ItemMapper, services: LoadServices) async throws -> FileResult {
         let clock = ContinuousClock()
         let started = clock.now
-        let tracking = TrackingRecord(file: planned.file, table: planned.table.table, retentionDays: configuration.trackingRetentionDays)
-        try? await target.put(tracking.item(status: .inProgress, counts: planned.resume?.counts ?? EntityCounts(), error: nil))
+        let tracking = FileTracking(file: planned.file, table: planned.table.table, retentionDays: configuration.trackingRetentionDays)
+        try await target.put(tracking.item(.inProgress, counts: planned.resume?.counts ?? EntityCounts(), error: nil))
         do {
             let checkpoint = try await StagedFileLoad(
                 file: planned.file, table: planned.table, schema: configuration.mapping.sourceSchema,
-                mapper: mapper, source: source, services: services, resume: planned.resume
+                mapper: mapper, source: CountingObjectStore(base: source, progress: progress), services: services,
+                resume: planned.resume
             ).run()
-            try await target.put(tracking.item(status: .completed, counts: checkpoint.counts, error: nil))
+            try await target.put(tracking.item(.completed, counts: checkpoint.counts, error: nil))
             return FileResult(table: planned.table.table, checkpoint: checkpoint, span: started..<clock.now)
         } catch {
-            try? await target.put(tracking.item(status: .failed, counts: planned.resume?.counts ?? EntityCounts(), error: String(describing: error)))
+            // Best effort: the table may be what failed. The checkpoint, not this
+            // item, is what a resume relies on.
+            try? await target.put(tracking.item(.failed, counts: planned.resume?.counts ?? EntityCounts(), error: String(describing: error)))
             throw error
         }
     }

@@ -1,4 +1,5 @@
 import BillingModel
+import DMSStaging
 import MigrationCore
 
 /// Everything a full load needs to know, mapped from flags and environment at the edge.
@@ -9,6 +10,8 @@ public struct FullLoadConfiguration: Sendable {
     public var sourceDescription: String
     public var tableName: String
     public var mapping: Mapping
+    /// How the staged CSV files are written (header, Op column, extra columns).
+    public var readOptions: DMSReadOptions
     /// Read and map, write nothing, keep no state.
     public var dryRun: Bool
     /// Ignore existing checkpoints and load every file again.
@@ -30,6 +33,7 @@ public struct FullLoadConfiguration: Sendable {
         sourceDescription: String,
         tableName: String = "BillingSystem",
         mapping: Mapping = .billing,
+        readOptions: DMSReadOptions = DMSReadOptions(),
         dryRun: Bool = false,
         restart: Bool = false,
         filesInParallel: Int = 4,
@@ -43,6 +47,7 @@ public struct FullLoadConfiguration: Sendable {
         self.sourceDescription = sourceDescription
         self.tableName = tableName
         self.mapping = mapping
+        self.readOptions = readOptions
         self.dryRun = dryRun
         self.restart = restart
         self.filesInParallel = filesInParallel

@@ -17,6 +17,6 @@ public struct PendingPut: Sendable {
         self.entity = entity
         self.origin = origin
         self.row = row
-        self.writeUnits = max(1, (ItemSize.bytes(of: item) + 1023) / 1024)
+        self.writeUnits = max(1, (ItemSize.of(item) + 1023) / 1024)
     }
 }

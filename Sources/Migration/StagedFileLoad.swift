@@ -67,31 +67,32 @@ struct StagedFileLoad: Sendable {
                 inFlight += 1
             }
 
-            try await source.withObject(key: file.key) { stream in
-                let counted = CountingByteStream(stream, progress: services.progress)
-                try await DMSFileReader.read(
-                    counted.stream, file: file, layout: DMSTableLayout(schema: schema, table: table.table, columns: table.columns.map(\.name))
-                ) { records in
-                    for record in records {
-                        recordIndex += 1
-                        if recordIndex <= startRecord { continue }
-                        switch record {
-                        case .row(let change):
-                            do {
-                                for op in try mapper.map(change) {
-                                    guard case .put(let item) = op.action else { continue }
-                                    if assembler.wouldRepeat(op.key) { try await dispatch() }
-                                    assembler.add(PendingPut(item: item, key: op.key, entity: op.entity, origin: change.origin, row: change.row))
-                                }
-                                assembler.countRead()
-                            } catch {
-                                assembler.rejectMapped(change, reason: error.description)
-                            }
-                        case .malformed(let problem):
-                            assembler.rejectUnparsed(line: problem.line, reason: problem.reason, raw: problem.raw, source: file.key)
+            let reader = DMSFileReader(options: services.readOptions)
+            let layout = DMSTableLayout(schema: schema, table: table.table, columns: table.columns.map(\.name))
+            _ = try await reader.read(file, table: layout, from: source) { records in
+                for record in records {
+                    recordIndex += 1
+                    if recordIndex <= startRecord { continue }
+                    switch record {
+                    case .change(let change):
+                        let ops: [WriteOp]
+                        do throws(MappingError) {
+                            ops = try mapper.map(change)
+                        } catch {
+                            assembler.rejectMapped(change, reason: error.description)
+                            break
                         }
-                        if assembler.isFull { try await dispatch() }
+                        // A full load maps each row to exactly one put.
+                        for op in ops {
+                            guard case .put(let item) = op.action else { continue }
+                            if assembler.wouldRepeat(op.key) { try await dispatch() }
+                            assembler.add(PendingPut(item: item, key: op.key, entity: op.entity, origin: change.origin, row: change.row))
+                        }
+                        assembler.countRead()
+                    case .error(let problem):
+                        assembler.rejectUnparsed(line: problem.line, reason: problem.reason, raw: problem.raw, source: problem.file)
                     }
+                    if assembler.isFull { try await dispatch() }
                 }
             }
             if assembler.hasContent { try await dispatch() }

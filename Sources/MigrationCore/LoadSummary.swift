@@ -25,6 +25,12 @@ public struct LoadSummary: Sendable, Codable, Equatable {
         public var skipped: Int
         /// Files finished by this run.
         public var completed: Int
+
+        public init(found: Int, skipped: Int, completed: Int) {
+            self.found = found
+            self.skipped = skipped
+            self.completed = completed
+        }
     }
 
     public var status: Status
