@@ -1,0 +1,1 @@
+print("billmig: commands arrive with the AWS layer")
