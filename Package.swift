@@ -68,7 +68,9 @@ let package = Package(
             name: "FaultProxy",
             dependencies: [
                 "AWSSigV4",
+                "DynamoDBModel",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -86,7 +88,17 @@ let package = Package(
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore"]),
         .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging"]),
         .testTarget(name: "MigrationTests", dependencies: ["Migration"]),
-        .testTarget(name: "FaultProxyTests", dependencies: ["FaultProxy"]),
+        .testTarget(
+            name: "FaultProxyTests",
+            dependencies: [
+                "FaultProxy",
+                "AWSSigV4",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["Migration", "FaultProxy", "DynamoDB", "S3", "DMSStaging", "BillingModel"]
