@@ -73,7 +73,9 @@ let package = Package(
             name: "FaultProxy",
             dependencies: [
                 "AWSSigV4",
+                "DynamoDBModel",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -93,7 +95,17 @@ let package = Package(
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "BillingModel"]),
         .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore"]),
         .testTarget(name: "MigrationTests", dependencies: ["Migration"]),
-        .testTarget(name: "FaultProxyTests", dependencies: ["FaultProxy"]),
+        .testTarget(
+            name: "FaultProxyTests",
+            dependencies: [
+                "FaultProxy",
+                "AWSSigV4",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["Migration", "FaultProxy", "DynamoDB", "S3", "DMSStaging", "BillingModel"]

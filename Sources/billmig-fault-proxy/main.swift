@@ -1,1 +1,0 @@
-print("billmig-fault-proxy")
