@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging", "SampleData", "BillingModel"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "BillingModel"]),
         .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore"]),
-        .testTarget(name: "MigrationTests", dependencies: ["Migration"]),
+        .testTarget(name: "MigrationTests", dependencies: ["Migration", "SampleData"]),
         .testTarget(
             name: "FaultProxyTests",
             dependencies: [
