@@ -15,7 +15,8 @@ public final class AWSClient: Sendable {
     public let transport: any AWSHTTPTransport
     public let logger: Logger
     private let observer: AttemptObserver?
-    private let clock: Clock
+    /// Time, randomness and sleep; service clients use it for their own backoff.
+    public let clock: Clock
 
     // Guarded by their locks: the retry bucket is shared by every call of the client,
     // and the credential cache by every attempt.

@@ -31,6 +31,9 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
     public var kind: Kind
     /// No response in time (connect, read or overall deadline).
     public var isTimeout: Bool
+    /// The error response's body, for service-specific details (e.g. the item DynamoDB
+    /// returns with a failed condition).
+    public var responseBody: ByteBuffer?
 
     public init(
         service: String, operation: String, status: Int?, code: String, message: String,
@@ -156,10 +159,12 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
             break
         }
         let finalCode = code.flatMap { $0.isEmpty ? nil : $0 } ?? Self.codeForStatus(status)
-        return AWSError(
+        var error = AWSError(
             service: service, operation: operation, status: status, code: finalCode,
             message: message ?? (bytes.isEmpty ? "" : String(decoding: bytes.prefix(512), as: UTF8.self)),
             requestID: requestID)
+        error.responseBody = body.readableBytes > 0 ? body : nil
+        return error
     }
 
     static func codeForStatus(_ status: Int) -> String {
