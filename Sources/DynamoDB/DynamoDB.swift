@@ -1,1 +1,0 @@
-// The DynamoDB module. Its types arrive with the work that builds it.

@@ -1,1 +1,0 @@
-// The S3 module. Its types arrive with the work that builds it.
