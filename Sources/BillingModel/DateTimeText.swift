@@ -16,8 +16,8 @@ public enum DateTimeText {
     }
 
     /// The source form of an ISO-8601 item value, in a zone `utcOffsetSeconds`
-    /// east of UTC, with `fractionDigits` (0...6) fraction digits, or 6 when the
-    /// value has non-zero digits beyond them.
+    /// east of UTC, with `fractionDigits` (0...6) fraction digits, or 3 or 6
+    /// when the value has non-zero digits beyond them.
     public static func sql(fromISO8601 text: String, utcOffsetSeconds: Int = 0, fractionDigits: Int = 3) -> String? {
         var text = text
         return text.withUTF8 { bytes in
@@ -30,7 +30,7 @@ public enum DateTimeText {
     /// Whether the text is a valid `YYYY-MM-DD` date.
     public static func isValidDate(_ text: String) -> Bool {
         var text = text
-        return text.withUTF8 { CivilDateTime.parseDate($0) != nil }
+        return text.withUTF8 { $0.count == 10 && CivilDateTime.parseDate($0) != nil }
     }
 
     /// Milliseconds since 1970-01-01T00:00:00Z in the item form (`...T10:22:31.120Z`).
@@ -200,12 +200,12 @@ struct CivilDateTime: Hashable {
         return render(separator: UInt8(ascii: "T"), fractionDigits: fraction, zulu: true)
     }
 
-    /// `YYYY-MM-DD HH:MM:SS[.f]` with `fractionDigits`, or 6 when they would drop a non-zero digit.
+    /// `YYYY-MM-DD HH:MM:SS[.f]` with `fractionDigits`, or 3 or 6 when fewer would drop a non-zero digit.
     func sql(fractionDigits: Int) -> String {
         var digits = min(max(fractionDigits, 0), 6)
         var divisor = 1
         for _ in digits..<6 { divisor *= 10 }
-        if microsecond % divisor != 0 { digits = 6 }
+        if microsecond % divisor != 0 { digits = microsecond % 1000 == 0 ? 3 : 6 }
         return render(separator: UInt8(ascii: " "), fractionDigits: digits, zulu: false)
     }
 

@@ -168,5 +168,10 @@ public struct ItemDecodingError: Error, Sendable, Hashable, CustomStringConverti
     public let kind: Kind
     public let reason: String
 
+    public init(kind: Kind, reason: String) {
+        self.kind = kind
+        self.reason = reason
+    }
+
     public var description: String { "cannot decode item: \(reason)" }
 }

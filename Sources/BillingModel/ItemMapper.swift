@@ -275,7 +275,7 @@ private final class TablePlan: Sendable {
             return nil
         }
         do throws(ValueError) {
-            return try column.conversion.convert(value, typeName: column.typeName)
+            return try column.conversion.convert(value)
         } catch {
             throw MappingError(
                 kind: error.kind, table: table, column: column.name, value: Self.display(value),

@@ -95,6 +95,11 @@ public struct KeyTemplateError: Error, Sendable, Hashable, CustomStringConvertib
     public let template: String
     public let reason: String
 
+    public init(template: String, reason: String) {
+        self.template = template
+        self.reason = reason
+    }
+
     public var description: String { "key template `\(template)`: \(reason)" }
 }
 

@@ -57,6 +57,11 @@ public struct MappingFileError: Error, Sendable, Hashable, CustomStringConvertib
     /// One message per problem, naming the table and field.
     public let messages: [String]
 
+    public init(kind: Kind, messages: [String]) {
+        self.kind = kind
+        self.messages = messages
+    }
+
     public var description: String {
         let head = kind == .malformed ? "malformed mapping file" : "invalid mapping file"
         if messages.count == 1 { return "\(head): \(messages[0])" }

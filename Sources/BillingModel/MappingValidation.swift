@@ -5,12 +5,21 @@ public struct MappingValidationError: Error, Sendable, Hashable, CustomStringCon
         public let table: String?
         public let message: String
 
+        public init(table: String?, message: String) {
+            self.table = table
+            self.message = message
+        }
+
         public var description: String {
             table.map { "table \($0): \(message)" } ?? message
         }
     }
 
     public let problems: [Problem]
+
+    public init(problems: [Problem]) {
+        self.problems = problems
+    }
 
     public var description: String {
         if problems.count == 1 { return "invalid mapping: \(problems[0])" }
@@ -36,9 +45,9 @@ extension Mapping {
             fail(nil, "the partition and sort key attributes have the same name `\(partitionKeyAttribute)`")
         }
         // Key and index attribute names must be distinct from each other and from migration attributes.
-        var keyAttributeOwners: [String: String] = [
-            partitionKeyAttribute: "the table's partition key", sortKeyAttribute: "the table's sort key",
-        ]
+        var keyAttributeOwners: [String: String] = [:]
+        keyAttributeOwners[sortKeyAttribute] = "the table's sort key"
+        keyAttributeOwners[partitionKeyAttribute] = "the table's partition key"
         for name in [partitionKeyAttribute, sortKeyAttribute] where MigrationAttribute.allNames.contains(name) {
             fail(nil, "key attribute `\(name)` is a migration attribute name")
         }

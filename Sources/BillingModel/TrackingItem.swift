@@ -149,5 +149,10 @@ public struct TrackingItem: Sendable, Hashable {
 
 public struct TrackingItemError: Error, Sendable, Hashable, CustomStringConvertible {
     public let reason: String
+
+    public init(reason: String) {
+        self.reason = reason
+    }
+
     public var description: String { "not a valid migration tracking item: \(reason)" }
 }

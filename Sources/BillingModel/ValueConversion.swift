@@ -29,7 +29,7 @@ enum ValueConversion: Sendable {
     }
 
     /// The attribute value of a non-NULL source value.
-    func convert(_ value: SourceValue, typeName: @autoclosure () -> String) throws(ValueError) -> AttributeValue {
+    func convert(_ value: SourceValue) throws(ValueError) -> AttributeValue {
         switch value {
         case .null:
             preconditionFailure("NULL is handled by the caller")
@@ -38,18 +38,18 @@ enum ValueConversion: Sendable {
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 throw ValueError(reason: "not valid UTF-8 text")
             }
-            return try convert(text: text, typeName: typeName())
+            return try convert(text: text)
         case .text(let text):
-            return try convert(text: text, typeName: typeName())
+            return try convert(text: text)
         }
     }
 
-    private func convert(text: String, typeName: @autoclosure () -> String) throws(ValueError) -> AttributeValue {
+    private func convert(text: String) throws(ValueError) -> AttributeValue {
         switch self {
         case .string:
             return .s(text)
         case .integer(let bits, let signed):
-            return .n(try Self.integerText(text, bits: bits, signed: signed, typeName: typeName()))
+            return .n(try Self.integerText(text, bits: bits, signed: signed))
         case .decimal(let precision, let scale):
             return .n(try Self.decimalText(text, precision: precision, scale: scale))
         case .date:
@@ -86,9 +86,7 @@ enum ValueConversion: Sendable {
         return (bits == 64 ? UInt64.max : (UInt64(1) << UInt64(bits)) - 1, 0)
     }
 
-    static func integerText(_ text: String, bits: Int, signed: Bool, typeName: @autoclosure () -> String)
-        throws(ValueError) -> String
-    {
+    static func integerText(_ text: String, bits: Int, signed: Bool) throws(ValueError) -> String {
         let limit = limits(bits: bits, signed: signed)
         // Fast path: already canonical (`0`, `-12`, `4500000001`) and at most 18 digits.
         let canonical = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
@@ -130,7 +128,7 @@ enum ValueConversion: Sendable {
             }
         }
         guard fits, magnitude <= maximum else {
-            throw ValueError(reason: "out of range for \(typeName())")
+            throw ValueError(reason: "out of range")
         }
         return parsed.plainText(minimumScale: 0)
     }
@@ -173,12 +171,11 @@ enum ValueConversion: Sendable {
         if canonical == true { return text }
 
         guard let parsed = ParsedDecimal(text) else { throw ValueError(reason: "not a number") }
-        let typeName = "decimal(\(precision),\(scale))"
         guard parsed.fractionDigitCount <= scale else {
-            throw ValueError(reason: "has more than \(scale) decimal places for \(typeName)")
+            throw ValueError(reason: "has more than \(scale) decimal places")
         }
         guard parsed.integerDigitCount <= maxIntegerDigits else {
-            throw ValueError(reason: "out of range for \(typeName)")
+            throw ValueError(reason: "out of range")
         }
         guard parsed.significantDigitCount <= 38 else {
             throw ValueError(reason: "has more than 38 significant digits, DynamoDB's limit")

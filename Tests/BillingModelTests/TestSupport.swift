@@ -1,0 +1,64 @@
+import BillingModel
+import DynamoDBModel
+import Foundation
+
+/// A row from optional strings: nil is NULL.
+func row(_ values: [String?]) -> SourceRow {
+    values.map { $0.map(SourceValue.text) ?? .null }
+}
+
+func change(
+    _ table: String,
+    _ operation: SourceChange.Operation,
+    _ values: [String?],
+    before: [String?]? = nil,
+    position: SourcePosition = .fullLoad(file: "LOAD00000001.csv", line: 1)
+) -> SourceChange {
+    SourceChange(
+        table: table, operation: operation, row: row(values), before: before.map(row), position: position,
+        origin: RowOrigin(source: "test.csv", line: 7))
+}
+
+let billingMapper: ItemMapper = {
+    do {
+        return try ItemMapper(mapping: .billing)
+    } catch {
+        fatalError("the built-in mapping must be valid: \(error)")
+    }
+}()
+
+/// The repository root, found from this file's path.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+func repositoryFile(_ path: String) throws -> Data {
+    try Data(contentsOf: repositoryRoot.appendingPathComponent(path))
+}
+
+/// The single put of a change, or the error message.
+func put(_ change: SourceChange, mapper: ItemMapper = billingMapper) throws -> Item {
+    let writes = try mapper.map(change)
+    guard writes.count == 1, case .put(let item) = writes[0].action else {
+        throw TestFailure("expected one put, got \(writes.count) writes")
+    }
+    return item
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The mapping error a change produces, or nil when it maps.
+func mappingError(_ change: SourceChange, mapper: ItemMapper = billingMapper) -> MappingError? {
+    do {
+        _ = try mapper.map(change)
+        return nil
+    } catch {
+        return error
+    }
+}
+
+/// A CDC position whose ordering key is easy to write out.
+let cdcPosition = SourcePosition.changeSequence("20240115102231120000000000000000042")
+let cdcVersion = "S0000020240115102231120000000000000000042"
