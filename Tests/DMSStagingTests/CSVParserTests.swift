@@ -134,11 +134,14 @@ struct CSVParserTests {
         #expect(line(records[3]) == 4)
     }
 
-    @Test("two unterminated quotes in a row are both reported")
-    func twoUnterminatedQuotes() {
-        let records = parseCSV("\"a\n\"b\nc\n")
-        #expect(records.compactMap(malformed).map(\.line) == [1, 2])
-        #expect(records.compactMap(fields) == [[t("c")]])
+    @Test("a quote closed early, then an unterminated one: both reported, the rest read")
+    func quoteErrorThenUnterminated() {
+        let records = parseCSV("\"a\n\"b\n\"c\nd\n")
+        let errors = records.compactMap(malformed)
+        #expect(errors.map(\.line) == [1, 3])
+        #expect(errors.map(\.raw) == ["\"a\n\"b", "\"c"])
+        #expect(records.compactMap(fields) == [[t("d")]])
+        #expect(records.map(line) == [1, 3, 4])
     }
 
     @Test("invalid UTF-8 makes that record an error and the next one is read")
