@@ -227,6 +227,12 @@ struct UpstreamURL: Equatable {
     var port: Int
     var pathPrefix: String
 
+    init(host: String, port: Int, pathPrefix: String) {
+        self.host = host
+        self.port = port
+        self.pathPrefix = pathPrefix
+    }
+
     init?(_ text: String) {
         guard text.hasPrefix("http://") else { return nil }
         var rest = Substring(text.dropFirst("http://".count))

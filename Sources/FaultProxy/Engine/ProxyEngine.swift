@@ -296,12 +296,13 @@ final class ProxyEngine: Sendable {
             }
         }
         let isWrite = exchange.write != nil
+        let batchScan = batch
         state.withLockedValue { state in
             state.stats.forwardedRequests += 1
             if isWrite { state.stats.writeRequests += 1 }
         }
         return forwarder.forward(exchange.request, body: body, on: eventLoop).map { response in
-            guard let batch, let keep else {
+            guard let batch = batchScan, let keep else {
                 if isWrite, (200..<300).contains(response.status.code) {
                     self.state.withLockedValue { $0.stats.itemsWritten += 1 }
                 }
