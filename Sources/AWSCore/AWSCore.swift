@@ -1,1 +1,0 @@
-// The AWSCore module. Its types arrive with the work that builds it.

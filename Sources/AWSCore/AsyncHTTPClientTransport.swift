@@ -1,0 +1,52 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+
+/// The production transport: AsyncHTTPClient with a pool sized for many concurrent
+/// requests to one host, redirects not followed (an S3 redirect is an error to report),
+/// and no transparent decompression.
+public struct AsyncHTTPClientTransport: AWSHTTPTransport {
+    public let client: HTTPClient
+    private let ownsClient: Bool
+
+    public init(settings: AWSHTTPSettings = AWSHTTPSettings()) {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: TimeAmount(settings.connectTimeout)),
+            connectionPool: .init(
+                idleTimeout: TimeAmount(settings.idleTimeout),
+                concurrentHTTP1ConnectionsPerHostSoftLimit: settings.maxConnectionsPerHost),
+            decompression: .disabled)
+        configuration.httpVersion = .automatic
+        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        ownsClient = true
+    }
+
+    /// Uses a client someone else owns and shuts down.
+    public init(client: HTTPClient) {
+        self.client = client
+        ownsClient = false
+    }
+
+    public func execute(_ request: AWSHTTPRequest, timeout: Duration) async throws -> AWSHTTPResponse {
+        var clientRequest = HTTPClientRequest(url: request.url)
+        clientRequest.method = request.method
+        clientRequest.headers = request.headers
+        if let body = request.body {
+            clientRequest.body = .bytes(body)
+        }
+        let response = try await client.execute(clientRequest, timeout: TimeAmount(timeout))
+        return AWSHTTPResponse(status: Int(response.status.code), headers: response.headers, body: AWSHTTPBody(response.body))
+    }
+
+    public func shutdown() async throws {
+        if ownsClient { try await client.shutdown() }
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

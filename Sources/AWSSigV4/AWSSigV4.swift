@@ -1,1 +1,0 @@
-// The AWSSigV4 module. Its types arrive with the work that builds it.
