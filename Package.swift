@@ -80,7 +80,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "billmig-fault-proxy",
-            dependencies: ["FaultProxy", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["FaultProxy", "AWSSigV4", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // MARK: Tests
