@@ -85,7 +85,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "billmig-fault-proxy",
-            dependencies: ["FaultProxy", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["FaultProxy", "AWSSigV4", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // MARK: Tests
@@ -103,6 +103,7 @@ let package = Package(
                 "FaultProxy",
                 "AWSSigV4",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

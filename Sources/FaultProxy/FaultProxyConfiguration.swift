@@ -1,3 +1,5 @@
+import AWSSigV4
+
 /// Everything a `FaultProxy` does, decided up front.
 public struct FaultProxyConfiguration: Sendable {
     /// What happens to requests that get past the injected faults.
@@ -49,11 +51,22 @@ public struct ForwardConfiguration: Sendable {
     public var timeout: Duration
     /// Upper bound on connections kept open to the upstream.
     public var maximumConnections: Int
+    /// When the unprocessed-items fault rewrites a signed `BatchWriteItem`, sign it again with
+    /// these credentials (region and service as the client signed), so that an upstream that
+    /// checks signatures accepts it. Without them the rewritten request keeps the client's
+    /// now-stale signature, which suits upstreams that do not check (moto_server's default).
+    public var resigningCredentials: AWSCredentials?
 
-    public init(upstream: String, timeout: Duration = .seconds(60), maximumConnections: Int = 64) {
+    public init(
+        upstream: String,
+        timeout: Duration = .seconds(60),
+        maximumConnections: Int = 64,
+        resigningCredentials: AWSCredentials? = nil
+    ) {
         self.upstream = upstream
         self.timeout = timeout
         self.maximumConnections = maximumConnections
+        self.resigningCredentials = resigningCredentials
     }
 }
 
@@ -90,8 +103,9 @@ public struct FaultConfiguration: Sendable {
     public var throttleShare: Double
     /// `BatchWriteItem` only: forward a random part of the write requests and return the
     /// rest in `UnprocessedItems`. The forwarded body is rewritten, so the upstream must not
-    /// check signatures (moto_server does not by default); the sink counts this after its own
-    /// signature check and is unaffected.
+    /// check signatures (moto_server does not by default) unless
+    /// `ForwardConfiguration.resigningCredentials` is set; the sink applies this fault after
+    /// its own signature check and is unaffected.
     public var unprocessedItemsShare: Double
     /// HTTP 500: DynamoDB `InternalServerError`, S3 `InternalError`.
     public var internalErrorShare: Double
@@ -226,6 +240,12 @@ struct UpstreamURL: Equatable {
     var host: String
     var port: Int
     var pathPrefix: String
+
+    init(host: String, port: Int, pathPrefix: String) {
+        self.host = host
+        self.port = port
+        self.pathPrefix = pathPrefix
+    }
 
     init?(_ text: String) {
         guard text.hasPrefix("http://") else { return nil }

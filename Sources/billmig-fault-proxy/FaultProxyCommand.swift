@@ -1,3 +1,4 @@
+import AWSSigV4
 import ArgumentParser
 import Dispatch
 import FaultProxy
@@ -44,6 +45,12 @@ struct FaultProxyCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("sink-credentials-from-environment"), help: "Accept signatures made with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN).")
     var sinkCredentialsFromEnvironment = false
+
+    @Flag(help: "Accept signatures whatever their X-Amz-Date (default: within 15 minutes of now).")
+    var allowAnyClockSkew = false
+
+    @Option(help: "ACCESS_KEY_ID:SECRET_ACCESS_KEY to sign BatchWriteItem requests again with after --unprocessed rewrote them, for upstreams that check signatures.")
+    var upstreamCredentials: String?
 
     @Option(help: "Seconds one upstream exchange may take.")
     var upstreamTimeout: Double = 60
@@ -104,6 +111,10 @@ struct FaultProxyCommand: AsyncParsableCommand {
         _ = try latencyRange()
         _ = try faultScope()
         _ = try credentials()
+        _ = try resigningCredentials()
+        if upstreamCredentials != nil, upstream == nil {
+            throw ValidationError("--upstream-credentials needs --upstream")
+        }
     }
 
     func run() async throws {
@@ -125,7 +136,10 @@ struct FaultProxyCommand: AsyncParsableCommand {
     func proxyConfiguration() throws -> FaultProxyConfiguration {
         let mode: FaultProxyConfiguration.Mode
         if let upstream {
-            mode = .forward(ForwardConfiguration(upstream: upstream, timeout: .milliseconds(Int64(upstreamTimeout * 1000))))
+            mode = .forward(ForwardConfiguration(
+                upstream: upstream,
+                timeout: .milliseconds(Int64(upstreamTimeout * 1000)),
+                resigningCredentials: try resigningCredentials()))
         } else {
             mode = .sink(SinkConfiguration(signatureVerifier: try signatureVerifier(), tables: sinkTables))
         }
@@ -151,22 +165,15 @@ struct FaultProxyCommand: AsyncParsableCommand {
             eventLoopThreads: threads)
     }
 
-    /// The access key and secret pairs given by flag or environment.
-    func credentials() throws -> [(accessKeyID: String, secretAccessKey: String, sessionToken: String?)] {
-        var result: [(accessKeyID: String, secretAccessKey: String, sessionToken: String?)] = []
-        for pair in sinkCredentials {
-            let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw ValidationError("--sink-credentials wants ACCESS_KEY_ID:SECRET_ACCESS_KEY")
-            }
-            result.append((parts[0], parts[1], nil))
-        }
+    /// The key pairs the sink accepts, given by flag or environment.
+    func credentials() throws -> [AWSCredentials] {
+        var result = try sinkCredentials.map { try Self.parseCredentials($0, flag: "--sink-credentials") }
         if sinkCredentialsFromEnvironment {
             let environment = ProcessInfo.processInfo.environment
             guard let keyID = environment["AWS_ACCESS_KEY_ID"], let secret = environment["AWS_SECRET_ACCESS_KEY"] else {
                 throw ValidationError("--sink-credentials-from-environment needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
             }
-            result.append((keyID, secret, environment["AWS_SESSION_TOKEN"]))
+            result.append(AWSCredentials(accessKeyID: keyID, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"]))
         }
         return result
     }

@@ -1,3 +1,4 @@
+import AWSSigV4
 import ArgumentParser
 import FaultProxy
 
@@ -6,7 +7,20 @@ extension FaultProxyCommand {
     func signatureVerifier() throws -> (any SignatureVerifier)? {
         let credentials = try credentials()
         guard !credentials.isEmpty else { return nil }
-        // TODO(h-aws): build SigV4SignatureVerifier from AWSSigV4 once that target lands.
-        throw ValidationError("signature checks need the AWSSigV4 target, which is not built yet")
+        return SigV4SignatureVerifier(credentials: credentials, maximumClockSkew: allowAnyClockSkew ? nil : 15 * 60)
+    }
+
+    /// Credentials to sign rewritten requests with, from `--upstream-credentials`.
+    func resigningCredentials() throws -> AWSCredentials? {
+        guard let upstreamCredentials else { return nil }
+        return try Self.parseCredentials(upstreamCredentials, flag: "--upstream-credentials")
+    }
+
+    static func parseCredentials(_ pair: String, flag: String) throws -> AWSCredentials {
+        let parts = pair.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw ValidationError("\(flag) wants ACCESS_KEY_ID:SECRET_ACCESS_KEY")
+        }
+        return AWSCredentials(accessKeyID: parts[0], secretAccessKey: parts[1])
     }
 }

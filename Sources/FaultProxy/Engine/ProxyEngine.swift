@@ -14,6 +14,7 @@ final class ProxyEngine: Sendable {
     /// updates and draws, far shorter than the I/O around them.
     private let state: NIOLockedValueBox<ProxyState>
     private let forwarder: UpstreamForwarder?
+    private let resigner: RequestResigner?
     private let sink: SinkConfiguration?
 
     init(configuration: FaultProxyConfiguration, eventLoopGroup: any EventLoopGroup) {
@@ -26,9 +27,11 @@ final class ProxyEngine: Sendable {
             // validate() has checked the URL already.
             let upstream = UpstreamURL(forward.upstream) ?? UpstreamURL("http://127.0.0.1")!
             forwarder = UpstreamForwarder(configuration: forward, upstream: upstream, eventLoopGroup: eventLoopGroup)
+            resigner = forward.resigningCredentials.map { RequestResigner(credentials: $0) }
             sink = nil
         case .sink(let sinkConfiguration):
             forwarder = nil
+            resigner = nil
             sink = sinkConfiguration
             for name in sinkConfiguration.tables {
                 initial.tables.add(SinkTables.contractTable(named: name, creationTime: Self.wallClockSeconds()))
@@ -284,6 +287,7 @@ final class ProxyEngine: Sendable {
     ) -> EventLoopFuture<ProxyResponse> {
         var body = exchange.request.body
         var batch: BatchWriteScan?
+        var replacementHeaders: HTTPHeaders?
         if case .batch(let scan) = exchange.write, let keep {
             batch = scan
             if keep.contains(false) {
@@ -293,15 +297,17 @@ final class ProxyEngine: Sendable {
                     scan.renderRequest(from: bytes, keeping: keep, into: &rewritten)
                 }
                 body = rewritten
+                replacementHeaders = resigner?.resign(exchange.request.head, body: rewritten)
             }
         }
         let isWrite = exchange.write != nil
+        let batchScan = batch
         state.withLockedValue { state in
             state.stats.forwardedRequests += 1
             if isWrite { state.stats.writeRequests += 1 }
         }
-        return forwarder.forward(exchange.request, body: body, on: eventLoop).map { response in
-            guard let batch, let keep else {
+        return forwarder.forward(exchange.request, body: body, replacingHeaders: replacementHeaders, on: eventLoop).map { response in
+            guard let batch = batchScan, let keep else {
                 if isWrite, (200..<300).contains(response.status.code) {
                     self.state.withLockedValue { $0.stats.itemsWritten += 1 }
                 }

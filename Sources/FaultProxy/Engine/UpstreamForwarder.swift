@@ -35,10 +35,16 @@ final class UpstreamForwarder: Sendable {
         try await client.shutdown()
     }
 
-    /// Forwards `request` (with `body` in place of its own) and answers on `eventLoop`.
-    func forward(_ request: ProxyRequest, body: ByteBuffer, on eventLoop: any EventLoop) -> EventLoopFuture<ProxyResponse> {
+    /// Forwards `request` (with `body` in place of its own, and `replacement` headers when
+    /// given) and answers on `eventLoop`.
+    func forward(
+        _ request: ProxyRequest,
+        body: ByteBuffer,
+        replacingHeaders replacement: HTTPHeaders? = nil,
+        on eventLoop: any EventLoop
+    ) -> EventLoopFuture<ProxyResponse> {
         var headers = HTTPHeaders()
-        for (name, value) in request.head.headers where !Self.hopByHopHeaders.contains(name.lowercased()) {
+        for (name, value) in replacement ?? request.head.headers where !Self.hopByHopHeaders.contains(name.lowercased()) {
             headers.add(name: name, value: value)
         }
         let outgoing: HTTPClient.Request
