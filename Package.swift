@@ -47,6 +47,15 @@ let package = Package(
             ]
         ),
 
+        .systemLibrary(
+            name: "CMariaDB",
+            pkgConfig: "libmariadb",
+            providers: [.apt(["libmariadb-dev"])]
+        ),
+        // Fixed-signature wrappers for libmariadb's variadic functions and macros.
+        .target(name: "CMariaDBShim", dependencies: ["CMariaDB"]),
+        .target(name: "MySQLSource", dependencies: ["CMariaDB", "CMariaDBShim", "BillingModel"]),
+
         // MARK: Pipeline
         .target(
             name: "Migration",
@@ -86,6 +95,7 @@ let package = Package(
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore"]),
         .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging"]),
         .testTarget(name: "MigrationTests", dependencies: ["Migration"]),
+        .testTarget(name: "MySQLSourceTests", dependencies: ["MySQLSource", "BillingModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FaultProxyTests", dependencies: ["FaultProxy"]),
         .testTarget(
             name: "IntegrationTests",
