@@ -108,7 +108,13 @@ public struct BinlogValueDecoder: Sendable {
         case .string:
             let prefix = column.stringMaxLength < 256 ? 1 : 2
             let length = Int(try reader.readLittleEndian(prefix, what))
-            return text(try reader.readSlice(length, what), column: column, trimPadding: true)
+            let value = text(try reader.readSlice(length, what), column: column, trimPadding: true)
+            if case .bytes(var bytes) = value, bytes.count < column.stringMaxLength {
+                // BINARY(n) is logged without its trailing zero bytes; SELECT returns all n.
+                bytes += repeatElement(0, count: column.stringMaxLength - bytes.count)
+                return .bytes(bytes)
+            }
+            return value
         case .blob, .geometry:
             let prefix = Int(column.metadata)
             guard (1...4).contains(prefix) else {
