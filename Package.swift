@@ -54,6 +54,15 @@ let package = Package(
         // Deterministic sample billing data (pure: no I/O).
         .target(name: "SampleData", dependencies: ["BillingModel"]),
 
+        .systemLibrary(
+            name: "CMariaDB",
+            pkgConfig: "libmariadb",
+            providers: [.apt(["libmariadb-dev"])]
+        ),
+        // Fixed-signature wrappers for libmariadb's variadic functions and macros.
+        .target(name: "CMariaDBShim", dependencies: ["CMariaDB"]),
+        .target(name: "MySQLSource", dependencies: ["CMariaDB", "CMariaDBShim", "BillingModel"]),
+
         // MARK: Pipeline
         .target(
             name: "Migration",
@@ -109,6 +118,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        .testTarget(name: "MySQLSourceTests", dependencies: ["MySQLSource", "BillingModel"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["Migration", "FaultProxy", "DynamoDB", "S3", "DMSStaging", "BillingModel"]

@@ -1,0 +1,91 @@
+import Foundation
+import MySQLSource
+import Testing
+
+/// The private MariaDB the integration tests run against.
+///
+/// With `BILLMIG_MYSQL_URL` set, that server is used as it is (it must have
+/// the `billing` database and a user with the grants `scripts/mariadb` gives).
+/// Otherwise `scripts/mariadb start` starts the project's private instance,
+/// installing MariaDB first where it can (root with apt). When neither works
+/// the tests are cancelled (skipped) with the reason.
+enum MariaDBTestServer {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    private static let startup = StartupGate()
+
+    /// A configuration for the `billing` database, or the test is cancelled.
+    static func configuration() async throws -> MySQLConnectionConfiguration {
+        switch await startup.result() {
+        case .success(let configuration):
+            return configuration
+        case .failure(let reason):
+            try Test.cancel("MariaDB is not available, skipping: \(reason.message)")
+        }
+    }
+
+    struct Unavailable: Error {
+        var message: String
+    }
+
+    private actor StartupGate {
+        private var outcome: Result<MySQLConnectionConfiguration, Unavailable>?
+
+        func result() async -> Result<MySQLConnectionConfiguration, Unavailable> {
+            if let outcome { return outcome }
+            let outcome = await MariaDBTestServer.start()
+            self.outcome = outcome
+            return outcome
+        }
+    }
+
+    private static func start() async -> Result<MySQLConnectionConfiguration, Unavailable> {
+        let environment = ProcessInfo.processInfo.environment
+        if let url = environment["BILLMIG_MYSQL_URL"] {
+            do {
+                return .success(try MySQLConnectionConfiguration(url: url))
+            } catch {
+                return .failure(Unavailable(message: "BILLMIG_MYSQL_URL is not usable: \(error)"))
+            }
+        }
+        let script = packageRoot.appendingPathComponent("scripts/mariadb").path
+        guard FileManager.default.isExecutableFile(atPath: script) else {
+            return .failure(Unavailable(message: "\(script) not found"))
+        }
+        let (status, output) = await run(script, ["start"])
+        guard status == 0 else {
+            return .failure(Unavailable(message: "scripts/mariadb start failed (\(status)): \(output.suffix(600))"))
+        }
+        let port = environment["BILLMIG_MYSQL_PORT"] ?? "3307"
+        do {
+            return .success(try MySQLConnectionConfiguration(
+                url: "mysql://billmig@127.0.0.1:\(port)/billing",
+                password: .literal(.init(environment["BILLMIG_MYSQL_PASSWORD"] ?? "billmig"))))
+        } catch {
+            return .failure(Unavailable(message: "\(error)"))
+        }
+    }
+
+    /// Runs a program to its end without blocking a cooperative thread.
+    static func run(_ executable: String, _ arguments: [String]) async -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        return await withCheckedContinuation { continuation in
+            process.terminationHandler = { process in
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
+            }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(returning: (-1, "\(error)"))
+            }
+        }
+    }
+}
