@@ -76,7 +76,9 @@ let package = Package(
         .executableTarget(
             name: "billmig",
             dependencies: [
-                "Migration",
+                "Migration", "MigrationCore", "BillingModel", "DynamoDBModel", "DMSStaging", "SampleData",
+                "AWSCore", "DynamoDB", "S3",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,0 +1,23 @@
+import ArgumentParser
+
+@main
+struct Billmig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "billmig",
+        abstract: "Move a telecom billing system from MySQL to one DynamoDB table with zero downtime.",
+        discussion: """
+            A migration runs in this order: create the table (`table create`), load the \
+            full snapshot that AWS DMS staged in S3 (`load`), follow its progress \
+            (`status`), and check the result with the access patterns (`query`). \
+            `generate` writes realistic sample data in the DMS layout for trying it all out.
+
+            AWS settings follow the SDK conventions: AWS_REGION, AWS_PROFILE, \
+            AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL and \
+            AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_DYNAMODB), AWS_MAX_ATTEMPTS.
+
+            Exit status: 0 success; 1 failure (a rerun resumes from checkpoints); \
+            3 finished with rows in the dead-letter store; 64 bad arguments.
+            """,
+        subcommands: [LoadCommand.self, TableCommand.self, StatusCommand.self, GenerateCommand.self, QueryCommand.self]
+    )
+}

@@ -1,0 +1,145 @@
+import ArgumentParser
+import BillingModel
+import DMSStaging
+import Foundation
+import Migration
+import MigrationCore
+
+struct LoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Load the full snapshot that AWS DMS staged in S3 into the table.",
+        discussion: """
+            Reads {prefix}/{schema}/{TABLE}/LOAD*.csv[.gz] for every mapped table, maps each \
+            row to its item and writes 25-item batches with bounded concurrency, adapting to \
+            throttling. Progress is checkpointed per file under the state location, so a \
+            killed load started again skips finished files and resumes the rest. Rows that \
+            cannot be parsed, mapped or written go to the dead-letter store with their reason.
+
+            Exit status: 0 every row written; 3 finished with dead-lettered rows; 1 failed \
+            (rerun to resume).
+            """
+    )
+
+    @Option(name: .long, help: "Where DMS staged the files: s3://BUCKET/PREFIX, or a local folder.")
+    var from: String
+
+    @Option(name: .long, help: "The DynamoDB table.")
+    var table = "BillingSystem"
+
+    @Option(name: .long, help: "A mapping file (JSON, see docs/mapping-format.md); the billing mapping by default.")
+    var mapping: String?
+
+    @Option(name: .long, help: "Where checkpoints and dead letters are kept (s3://… or a folder). Default: {from}/_billmig/{table}/.")
+    var state: String?
+
+    @Flag(name: .long, help: "Read and map every row but write nothing and keep no state.")
+    var dryRun = false
+
+    @Flag(name: .long, help: "Ignore checkpoints of earlier runs and load every file again.")
+    var restart = false
+
+    @Option(name: .long, help: "Never write more than this many write capacity units per second.")
+    var maxWcu: Double?
+
+    @Option(name: .long, help: "BatchWriteItem calls in flight at once.")
+    var concurrency = 32
+
+    @Option(name: .long, help: "Staged files read at once.")
+    var files = 4
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard concurrency > 0, files > 0 else { throw ValidationError("--concurrency and --files must be positive") }
+        if let maxWcu, maxWcu <= 0 { throw ValidationError("--max-wcu must be positive") }
+    }
+
+    func run() async throws {
+        let location = try StagingLocation(parsing: from)
+        let mapping = try loadMapping(path: mapping)
+        let stateLocation = try state.map(StagingLocation.init(parsing:)) ?? location.appending("_billmig/\(table)")
+
+        let needsAWS = !dryRun || location.isS3 || stateLocation.isS3
+        let summary = try await Runtime.with(needsAWS: needsAWS, maxConnections: concurrency) { runtime in
+            var configuration = FullLoadConfiguration(
+                sourcePrefix: location.keyPrefix,
+                sourceDescription: location.description,
+                tableName: table,
+                mapping: mapping,
+                dryRun: dryRun,
+                restart: restart,
+                filesInParallel: files,
+                writeConcurrency: concurrency)
+            configuration.throttle.ceiling = maxWcu
+            let load = FullLoad(
+                configuration: configuration,
+                source: try runtime.objectStore(for: location),
+                target: dryRun ? DiscardingWriteTarget() : try runtime.writeTarget(table: table),
+                state: (try runtime.objectStore(for: stateLocation), stateLocation.keyPrefix))
+            let reporter = ProgressReporter(
+                mode: output.quiet ? .silent : ProgressReporter.automaticMode,
+                progress: load.progress,
+                rate: { load.throttle.currentRate })
+            return try await withThrowingTaskGroup(of: LoadSummary?.self) { group in
+                group.addTask {
+                    await reporter.run()
+                    return nil
+                }
+                let summary = try await load.run()
+                group.cancelAll()
+                return summary
+            }
+        }
+
+        if output.json {
+            try output.printJSON(summary)
+        } else {
+            print(SummaryText.render(summary, stateLocation: stateLocation))
+        }
+        let status = ExitStatus(summary.status)
+        if status != .success { throw ExitCode(status.rawValue) }
+    }
+}
+
+func loadMapping(path: String?) throws -> Mapping {
+    guard let path else { return .billing }
+    do {
+        return try Mapping(json: Data(contentsOf: URL(fileURLWithPath: path)))
+    } catch {
+        throw ValidationError("cannot use mapping file \(path): \(error)")
+    }
+}
+
+enum SummaryText {
+    static func render(_ summary: LoadSummary, stateLocation: StagingLocation) -> String {
+        var table = TextTable(["entity", "rows read", "items written", "dead-lettered", "elapsed s", "rows/s"])
+        for entity in summary.entities + [summary.total] {
+            table.add([
+                entity.entity, String(entity.rowsRead), String(entity.itemsWritten), String(entity.deadLettered),
+                String(format: "%.1f", entity.elapsedSeconds), String(format: "%.0f", entity.rowsPerSecond),
+            ])
+        }
+        let verdict: String
+        switch summary.status {
+        case .completed: verdict = "completed: every row written"
+        case .completedWithDeadLetters: verdict = "completed with \(summary.total.deadLettered) dead-lettered rows"
+        case .failed: verdict = "FAILED"
+        }
+        var lines = [
+            "billmig load \(summary.dryRun ? "(dry run) " : "")\(summary.source) -> \(summary.table): \(verdict) in \(String(format: "%.1f", summary.elapsedSeconds)) s",
+            "",
+            table.render(),
+            "",
+            "files: \(summary.files.found) found, \(summary.files.skipped) already done, \(summary.files.completed) loaded now",
+        ]
+        if let location = summary.deadLetterLocation {
+            lines.append("dead letters: \(stateLocation.describe(key: location))")
+        }
+        if let error = summary.error {
+            lines.append("error: \(error)")
+            lines.append("nothing is lost: run the same command again to resume from the checkpoints")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import Foundation
+
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print the summary as JSON on standard output (progress stays on standard error).")
+    var json = false
+
+    @Flag(name: .long, help: "No progress display.")
+    var quiet = false
+
+    /// Prints a value as pretty, key-sorted JSON.
+    func printJSON<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        FileHandle.standardOutput.write(data)
+        FileHandle.standardOutput.write(Data("\n".utf8))
+    }
+}
+
+/// Writes a line to standard error: messages that are not the command's result.
+func note(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import BillingModel
+import DMSStaging
+import DynamoDB
+import DynamoDBModel
+import Foundation
+import Migration
+import MigrationCore
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show how far the load is: per entity and per file.",
+        discussion: """
+            Reads the MIGRATION#STATUS tracking items from the table and, with --from or \
+            --state, the load's checkpoints (which carry the row counts).
+            """
+    )
+
+    @Option(name: .long, help: "The DynamoDB table.")
+    var table = "BillingSystem"
+
+    @Option(name: .long, help: "The staged source the load reads (its state is under {from}/_billmig/{table}/).")
+    var from: String?
+
+    @Option(name: .long, help: "The load's state location, when it is not the default.")
+    var state: String?
+
+    @Option(name: .long, help: "A mapping file, for the order of entities.")
+    var mapping: String?
+
+    @Flag(name: .long, help: "List every file, not only the entities.")
+    var files = false
+
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let mapping = try loadMapping(path: mapping)
+        let stateLocation = try state.map(StagingLocation.init(parsing:))
+            ?? from.map { try StagingLocation(parsing: $0).appending("_billmig/\(table)") }
+        let status = try await Runtime.with { runtime in
+            let items = try await runtime.dynamoDB().queryAll(QueryInput(
+                tableName: table, keyCondition: "#pk = :pk AND begins_with(#sk, :batch)",
+                names: ["#pk": "PK", "#sk": "SK"],
+                values: [":pk": .s(TrackingItem.partitionKey), ":batch": .s(TrackingItem.sortKeyPrefix)],
+                consistentRead: true))
+            let tracking = items.compactMap { try? TrackingItem(item: $0) }
+            var checkpoints: [FileCheckpoint] = []
+            if let stateLocation {
+                checkpoints = try await CheckpointStore(
+                    store: runtime.objectStore(for: stateLocation),
+                    prefix: Self.join(stateLocation.keyPrefix, "checkpoints/")
+                ).all()
+            }
+            return LoadStatus(tracking: tracking, checkpoints: checkpoints, entityOrder: mapping.tables.map(\.table))
+        }
+        if output.json {
+            try output.printJSON(status)
+            return
+        }
+        print("load into \(table): \(status.overall)")
+        var entities = TextTable(["entity", "files", "done", "running", "failed", "rows read", "items written", "dead-lettered"])
+        for entity in status.entities {
+            entities.add([
+                entity.entity, String(entity.files), String(entity.filesCompleted), String(entity.filesInProgress),
+                String(entity.filesFailed), String(entity.rowsRead), String(entity.itemsWritten), String(entity.deadLettered),
+            ])
+        }
+        print(entities.render())
+        if stateLocation == nil { print("(row counts need --from or --state: they are in the checkpoints)") }
+        if files {
+            var list = TextTable(["file", "status", "items", "failed", "started", "ended"])
+            for file in status.files {
+                list.add([file.batchId, file.status, String(file.recordsProcessed), String(file.recordsFailed), file.startTime ?? "", file.endTime ?? ""])
+            }
+            print("\n" + list.render())
+        }
+        for file in status.files where file.error != nil {
+            print("\(file.batchId): \(file.error!)")
+        }
+    }
+
+    static func join(_ prefix: String, _ path: String) -> String {
+        prefix.isEmpty ? path : (prefix.hasSuffix("/") ? prefix + path : prefix + "/" + path)
+    }
+}

@@ -1,1 +1,0 @@
-print("billmig: commands arrive with the AWS layer")
