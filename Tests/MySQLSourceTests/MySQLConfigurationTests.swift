@@ -68,6 +68,11 @@ struct MySQLConfigurationTests {
         #expect(throws: MySQLError.self) { try missing.resolvePassword(environment: [:]) }
     }
 
+    @Test func theLinkedConnectorReportsItsVersion() {
+        let parts = mariaDBClientVersion.split(separator: ".")
+        #expect(parts.count == 3 && parts.allSatisfy { Int($0) != nil }, "\(mariaDBClientVersion)")
+    }
+
     @Test func retryDelaysGrowAndAreCapped() {
         let policy = MySQLRetryPolicy(maxAttempts: 10, initialDelay: .milliseconds(100), maxDelay: .seconds(1), multiplier: 2)
         #expect(policy.delay(afterAttempt: 1) == .milliseconds(100))

@@ -93,12 +93,13 @@ struct MySQLConnectionIntegrationTests {
         #expect(sizes == [1000, 1000, 500])
         #expect(total == 2500 * 2501 / 2)
 
-        // Leaving a stream early: the next statement drops the rest first.
-        for try await batch in try await connection.streamingQuery("SELECT seq FROM seq_1_to_100000", batchSize: 10) {
-            #expect(batch.count == 10)
-            break
-        }
+        // Leaving a stream early: the next statement drops the rest first, and
+        // reading on from the dropped stream is an error rather than a quiet end.
+        let abandoned = try await connection.streamingQuery("SELECT seq FROM seq_1_to_100000", batchSize: 10)
+        var iterator = abandoned.makeAsyncIterator()
+        #expect(try await iterator.next()?.count == 10)
         #expect(try await connection.query("SELECT 'after'").rows == [[.text("after")]])
+        await #expect(throws: MySQLError.self) { _ = try await iterator.next() }
         await connection.close()
     }
 
