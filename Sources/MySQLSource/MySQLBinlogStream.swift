@@ -89,6 +89,8 @@ public struct MySQLBinlogStream: Sendable {
         get async { await connection.binlogPosition }
     }
 
+    /// Closes the stream's connection. A `next()` waiting for the server runs
+    /// first, so this returns within about one heartbeat period.
     public func close() async {
         await connection.close()
     }

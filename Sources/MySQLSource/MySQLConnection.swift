@@ -63,6 +63,9 @@ public actor MySQLConnection {
     private var handle: UnsafeMutablePointer<MYSQL>?
     private var stream: OpenStream?
     private var streamCounter: UInt64 = 0
+    /// Streaming results dropped before their end by a later statement: reading
+    /// on from them is an error, not a silent early end.
+    private var abandonedStreams: Set<UInt64> = []
     /// State of the binlog stream when this connection carries one (see `MySQLBinlogStream`).
     var binlog: BinlogState?
 
@@ -256,6 +259,9 @@ public actor MySQLConnection {
     /// The next rows of a streaming result, at most `maxRows`; nil once it has ended.
     func nextBatch(token: UInt64, maxRows: Int) throws(MySQLError) -> [SourceRow]? {
         guard let stream, stream.token == token else {
+            if abandonedStreams.contains(token) {
+                throw MySQLError(code: .statement, message: "the streaming result was dropped by a later statement on the same connection")
+            }
             return nil
         }
         var rows: [SourceRow] = []
@@ -273,8 +279,9 @@ public actor MySQLConnection {
         return rows
     }
 
-    private func finishStream() {
+    private func finishStream(abandoned: Bool = false) {
         if let stream {
+            if abandoned { abandonedStreams.insert(stream.token) }
             // Frees the result; libmariadb reads and discards any rows not yet fetched.
             mysql_free_result(stream.result)
             self.stream = nil
@@ -289,7 +296,7 @@ public actor MySQLConnection {
         guard binlog == nil else {
             throw MySQLError(code: .statement, message: "this connection carries a binlog stream and runs no statements")
         }
-        finishStream()
+        finishStream(abandoned: true)
         let status = sql.withCString { mysql_real_query(mysql, $0, UInt(sql.utf8.count)) }
         guard status == 0 else {
             throw Self.error(mysql, .statement, context: Self.abbreviated(sql))

@@ -53,7 +53,8 @@ public struct MySQLError: Error, Sendable, CustomStringConvertible {
     public var isConnectionLost: Bool {
         // CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_SERVER_GONE_ERROR, CR_SERVER_LOST,
         // CR_SERVER_LOST_EXTENDED; ER_CON_COUNT_ERROR, ER_SERVER_SHUTDOWN, ER_CONNECTION_KILLED.
-        [2002, 2003, 2006, 2013, 2055, 1040, 1053, 1927].contains(errorNumber) || code == .connection
+        if errorNumber == 0 { return code == .connection }
+        return [2002, 2003, 2006, 2013, 2055, 1040, 1053, 1927].contains(errorNumber)
     }
 
     public var description: String {

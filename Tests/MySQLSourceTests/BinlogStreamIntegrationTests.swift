@@ -125,6 +125,20 @@ struct BinlogStreamIntegrationTests {
         let positions = outcome.streamed.flatMap { $0 }.map(\.position.orderingKey)
         #expect(positions == positions.sorted() && Set(positions).count == positions.count, "positions strictly increase")
 
+        // Restarting at a commit's resume position (and at its GTID) replays exactly the later transactions.
+        let tables = Set(scenario.tables)
+        let all = try await BinlogScenario.streamTransactions(
+            configuration, start: .coordinates(outcome.start), until: outcome.end, database: "billing", tables: tables)
+        #expect(all.count == 3)
+        let first = try #require(all.first)
+        let gtid = try #require(first.gtid)
+        for restart in [BinlogStart.coordinates(first.resumeAt), .gtid(gtid.description)] {
+            let rest = try await BinlogScenario.streamChanges(
+                configuration, start: restart, until: outcome.end, database: "billing", tables: tables)
+            #expect(rest.map { $0.map(FixtureChange.init) } == outcome.streamed.dropFirst().map { $0.map(FixtureChange.init) },
+                    "restart at \(restart)")
+        }
+
         let cleanup = try await MySQLConnection.connect(configuration)
         try await Self.deleteAccounts(cleanup, bans)
         await cleanup.close()
@@ -203,6 +217,28 @@ struct BinlogStreamIntegrationTests {
         try await Self.deleteAccounts(writer, bans)
         await reader.close()
         await writer.close()
+    }
+}
+
+extension BinlogStreamIntegrationTests {
+    @Test func anIdleStreamSendsHeartbeats() async throws {
+        let configuration = try await MariaDBTestServer.configuration()
+        let probe = try await MySQLConnection.connect(configuration)
+        let end = try await BinlogScenario.binlogEnd(probe)
+        await probe.close()
+        let stream = try await MySQLBinlogStream.open(
+            configuration,
+            options: BinlogStreamOptions(start: .coordinates(end), assembler: .init(database: "billing", tables: ["NO_WRITES"])))
+        let started = ContinuousClock.now
+        var heartbeat: BinlogCoordinates?
+        while heartbeat == nil, ContinuousClock.now - started < .seconds(10) {
+            for item in try await stream.next() ?? [] {
+                if case .heartbeat(let at) = item { heartbeat = at }
+            }
+        }
+        await stream.close()
+        #expect(heartbeat?.file == end.file)
+        #expect(ContinuousClock.now - started < .seconds(5), "a heartbeat about every second")
     }
 }
 

@@ -124,9 +124,25 @@ struct BinlogScenario {
         _ configuration: MySQLConnectionConfiguration, start: BinlogStart, until end: BinlogCoordinates,
         database: String, tables: Set<String>
     ) async throws -> [[SourceChange]] {
+        try await streamTransactions(configuration, start: start, until: end, database: database, tables: tables)
+            .map(\.changes)
+    }
+
+    struct StreamedTransaction {
+        var changes: [SourceChange]
+        var resumeAt: BinlogCoordinates
+        var gtid: MariaDBGTID?
+    }
+
+    /// Streams from `start` until the stream has passed `end`: the transactions
+    /// with changes of `tables`, with the commit positions after them.
+    static func streamTransactions(
+        _ configuration: MySQLConnectionConfiguration, start: BinlogStart, until end: BinlogCoordinates,
+        database: String, tables: Set<String>
+    ) async throws -> [StreamedTransaction] {
         let stream = try await MySQLBinlogStream.open(
             configuration, options: BinlogStreamOptions(start: start, assembler: .init(database: database, tables: tables)))
-        var transactions: [[SourceChange]] = []
+        var transactions: [StreamedTransaction] = []
         var current: [SourceChange] = []
         let deadline = ContinuousClock.now + .seconds(60)
         do {
@@ -136,8 +152,8 @@ struct BinlogScenario {
                     switch item {
                     case .changes(let changes):
                         current += changes
-                    case .commit:
-                        if !current.isEmpty { transactions.append(current) }
+                    case .commit(let resumeAt, let gtid):
+                        if !current.isEmpty { transactions.append(StreamedTransaction(changes: current, resumeAt: resumeAt, gtid: gtid)) }
                         current = []
                     default:
                         break
@@ -150,7 +166,7 @@ struct BinlogScenario {
             throw error
         }
         await stream.close()
-        if !current.isEmpty { transactions.append(current) }
+        #expect(current.isEmpty, "every streamed change belongs to a committed transaction")
         return transactions
     }
 

@@ -34,7 +34,16 @@ enum MariaDBTestServer {
 
         func result() async -> Result<MySQLConnectionConfiguration, Unavailable> {
             if let outcome { return outcome }
-            let outcome = await MariaDBTestServer.start()
+            var outcome = await MariaDBTestServer.start()
+            if case .success(let configuration) = outcome {
+                // Reachable and the credentials work, or the tests are skipped with why.
+                do {
+                    let connection = try await MySQLConnection.connect(configuration, retry: .none)
+                    await connection.close()
+                } catch {
+                    outcome = .failure(Unavailable(message: "\(error)"))
+                }
+            }
             self.outcome = outcome
             return outcome
         }
