@@ -1,0 +1,127 @@
+import AWSCore
+import BillingModel
+import DMSStaging
+import DynamoDB
+import DynamoDBModel
+import Foundation
+import Migration
+import MigrationCore
+import S3
+import SampleData
+import Testing
+
+/// `billmig` as a user runs it, against a moto_server.
+///
+/// Signature checking is off here: moto 5.2's own check rejects ListObjectsV2 with a
+/// prefix holding `/` even from boto3 (it canonicalises the query differently), and a
+/// load lists `{prefix}/billing/{TABLE}/`. Signed S3 and DynamoDB calls are covered by
+/// the AWS layer's authenticated tests and by RealDMSFixtureLoadTests.
+@Suite(.serialized, .enabled(if: LocalAWS.isMotoInstalled, "moto_server is not installed (scripts/setup installs it)"))
+struct LoadCommandIntegrationTests {
+    @Test func generatesLoadsAndAccountsForEveryRow() async throws {
+        try await LocalAWS.withMotoServer(authenticated: false) { aws in
+            let env = aws.environment
+            let create = try await BillmigCLI.run(["table", "create", "--table", "Billing1"], environment: env)
+            #expect(create.status == 0, "\(create.stderr)")
+            let generate = try await BillmigCLI.run(
+                ["generate", "--accounts", "6", "--seed", "11", "--bad-rows", "4", "--to", "s3://stage/run1", "--create-bucket", "--quiet"],
+                environment: env)
+            #expect(generate.status == 0, "\(generate.stderr)")
+
+            let load = try await BillmigCLI.run(
+                ["load", "--from", "s3://stage/run1", "--table", "Billing1", "--json", "--quiet"], environment: env)
+            // Rows went to the dead-letter store: the documented status 3, not 0.
+            #expect(load.status == 3, "\(load.stderr)")
+            let summary = try JSONDecoder().decode(LoadSummary.self, from: Data(load.stdout.utf8))
+            let data = SampleDataSet(.init(seed: 11, accounts: 6, badRows: 4))
+            let generated = data.rowCounts.values.reduce(0, +)
+            #expect(summary.total.rowsRead == generated)
+            #expect(summary.total.deadLettered == 4)
+            #expect(summary.total.itemsWritten == generated - 4)
+            for table in SampleTable.allCases {
+                #expect(summary.entities.first { $0.entity == table.name }?.itemsWritten == data.goodRowCount(table))
+            }
+
+            try await AWSClient.withClient(aws.configuration) { client in
+                let dynamo = DynamoDBClient(client: client)
+                try ExpectedTable(data).verify(try await ExpectedTable.scan(dynamo, table: "Billing1"))
+
+                let letters = try await DeadLetterStore(
+                    store: S3ObjectStore(client: S3Client(client: client), bucket: "stage"),
+                    prefix: "run1/_billmig/Billing1/dead-letters/"
+                ).readAll()
+                #expect(letters.count == 4)
+                #expect(Set(letters.map(\.table)) == Set(data.badRows.map(\.table.name)))
+                #expect(letters.allSatisfy { !$0.reason.isEmpty && $0.line != nil })
+
+                let tracking = try await dynamo.queryAll(QueryInput(
+                    tableName: "Billing1", keyCondition: "PK = :pk", values: [":pk": .s(TrackingItem.partitionKey)]))
+                    .map { try TrackingItem(item: $0) }
+                #expect(tracking.count == 6)
+                #expect(tracking.allSatisfy { $0.status == .completed })
+                #expect(tracking.reduce(0) { $0 + $1.recordsProcessed } == generated - 4)
+            }
+
+            // Done files are skipped by a second run, which still reports the whole load.
+            let again = try await BillmigCLI.run(
+                ["load", "--from", "s3://stage/run1", "--table", "Billing1", "--json", "--quiet"], environment: env)
+            let second = try JSONDecoder().decode(LoadSummary.self, from: Data(again.stdout.utf8))
+            #expect(second.files.skipped == 6 && second.files.completed == 0)
+            #expect(second.total.itemsWritten == generated - 4)
+
+            let status = try await BillmigCLI.run(
+                ["status", "--table", "Billing1", "--from", "s3://stage/run1", "--json"], environment: env)
+            let loadStatus = try JSONDecoder().decode(LoadStatus.self, from: Data(status.stdout.utf8))
+            #expect(loadStatus.overall == "COMPLETED")
+            #expect(loadStatus.entities.reduce(0) { $0 + $1.rowsRead } == generated)
+        }
+    }
+
+    @Test func aLoadKilledMidwayAndStartedAgainEndsWithTheSameTable() async throws {
+        try await LocalAWS.withMotoServer(authenticated: false) { aws in
+            let env = aws.environment
+            _ = try await BillmigCLI.run(["table", "create", "--table", "Billing2"], environment: env)
+            _ = try await BillmigCLI.run(
+                ["generate", "--accounts", "30", "--seed", "5", "--to", "s3://stage/run2", "--create-bucket", "--quiet"],
+                environment: env)
+            let data = SampleDataSet(.init(seed: 5, accounts: 30))
+            let arguments = ["load", "--from", "s3://stage/run2", "--table", "Billing2", "--json", "--quiet", "--concurrency", "2"]
+
+            try await AWSClient.withClient(aws.configuration) { client in
+                let checkpoints = CheckpointStore(
+                    store: S3ObjectStore(client: S3Client(client: client), bucket: "stage"),
+                    prefix: "run2/_billmig/Billing2/checkpoints/")
+                // Kill twice: once when the big CHARGE file has its first checkpoint, once a little later.
+                var killedAt = 0
+                for round in 0..<2 {
+                    let (process, _, _) = try BillmigCLI.start(arguments, environment: env)
+                    let deadline = ContinuousClock.now + .seconds(120)
+                    var sawProgress = false
+                    while ContinuousClock.now < deadline, process.isRunning {
+                        let charge = try await checkpoints.all().first { $0.table == "CHARGE" }
+                        if let charge, charge.state == .inProgress, charge.recordsDone > killedAt + (round == 0 ? 0 : 500) {
+                            killedAt = charge.recordsDone
+                            sawProgress = true
+                            break
+                        }
+                        try await Task.sleep(for: .milliseconds(200))
+                    }
+                    #expect(sawProgress, "round \(round): the CHARGE file never checkpointed mid-way")
+                    kill(process.processIdentifier, SIGKILL)
+                    process.waitUntilExit()
+                    #expect(process.terminationReason == .uncaughtSignal)
+                }
+
+                let finish = try await BillmigCLI.run(arguments, environment: env)
+                #expect(finish.status == 0, "\(finish.stderr)")
+                let summary = try JSONDecoder().decode(LoadSummary.self, from: Data(finish.stdout.utf8))
+                let generated = data.rowCounts.values.reduce(0, +)
+                // Counted once across the three runs: the checkpoints carry the done part.
+                #expect(summary.total.rowsRead == generated)
+                #expect(summary.total.itemsWritten == generated)
+                #expect(summary.files.skipped >= 1)
+                try ExpectedTable(data).verify(try await ExpectedTable.scan(DynamoDBClient(client: client), table: "Billing2"))
+            }
+        }
+    }
+}
