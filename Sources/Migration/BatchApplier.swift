@@ -58,7 +58,10 @@ public struct BatchApplier: Sendable {
 
     private func apply(_ batch: [PendingPut], into outcome: inout Outcome) async throws {
         var remaining = batch
+        // Calls that left items unwritten (throttled): their budget ends in dead letters.
         var attempt = 0
+        // Consecutive failed calls of any kind: the backoff grows with them.
+        var failures = 0
         var outageStart: ContinuousClock.Instant?
         let clock = ContinuousClock()
 
@@ -74,6 +77,7 @@ public struct BatchApplier: Sendable {
                 if left.count < remaining.count {
                     let leftKeys = Set(left.map(\.key))
                     outcome.written.append(contentsOf: remaining.filter { !leftKeys.contains($0.key) })
+                    failures = 0
                 }
                 remaining = left
                 if remaining.isEmpty { return }
@@ -108,7 +112,8 @@ public struct BatchApplier: Sendable {
                 }
                 return
             }
-            try await Task.sleep(for: backoff(attempt: max(attempt, 1)))
+            failures += 1
+            try await Task.sleep(for: backoff(attempt: failures))
         }
     }
 

@@ -7,8 +7,14 @@ public struct DynamoDBWriteTarget: ItemWriteTarget {
     let client: DynamoDBClient
     let tableName: String
 
-    public init(client: DynamoDBClient, tableName: String) {
-        self.client = client
+    /// - Parameter aws: the client whose connections the writes share. Its retry loop
+    ///   is not used for writes: the applier paces and retries them itself (with the
+    ///   throttle in the loop), and a second, uncoordinated backoff underneath would
+    ///   stall write slots and blur what the throttle measures.
+    public init(aws: AWSClient, tableName: String) {
+        var configuration = aws.configuration
+        configuration.retryPolicy = .none
+        self.client = DynamoDBClient(client: AWSClient(configuration: configuration, transport: aws.transport, logger: aws.logger))
         self.tableName = tableName
     }
 

@@ -12,6 +12,9 @@ public struct AdaptiveRateController: Sendable {
         public var floor: Double
         /// Factor applied to the accepted rate after a window that saw throttling.
         public var decreaseFactor: Double
+        /// The most one throttled window may cut the current rate to, so a window
+        /// whose calls were stalled (and so accepted little) cannot collapse it.
+        public var maximumCut: Double
         /// Relative growth per second while no throttling is seen.
         public var increasePerSecond: Double
         /// How long one measurement window lasts.
@@ -21,12 +24,14 @@ public struct AdaptiveRateController: Sendable {
             ceiling: Double? = nil,
             floor: Double = 10,
             decreaseFactor: Double = 0.9,
-            increasePerSecond: Double = 0.05,
+            maximumCut: Double = 0.7,
+            increasePerSecond: Double = 0.1,
             window: Duration = .seconds(1)
         ) {
             self.ceiling = ceiling
             self.floor = floor
             self.decreaseFactor = decreaseFactor
+            self.maximumCut = maximumCut
             self.increasePerSecond = increasePerSecond
             self.window = window
         }
@@ -68,8 +73,9 @@ public struct AdaptiveRateController: Sendable {
         let acceptedRate = self.accepted / elapsed.seconds
         if self.throttled > 0 {
             quietWindows = 0
-            let base = max(acceptedRate, configuration.floor / configuration.decreaseFactor)
-            let reduced = max(configuration.floor, base * configuration.decreaseFactor)
+            var reduced = acceptedRate * configuration.decreaseFactor
+            if let current = rate { reduced = max(reduced, current * configuration.maximumCut) }
+            reduced = max(configuration.floor, reduced)
             rate = min(reduced, configuration.ceiling ?? reduced)
             return .setRate(rate!)
         }

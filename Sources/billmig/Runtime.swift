@@ -49,7 +49,7 @@ struct Runtime {
     }
 
     func writeTarget(table: String) throws -> any ItemWriteTarget {
-        DynamoDBWriteTarget(client: try dynamoDB(), tableName: table)
+        DynamoDBWriteTarget(aws: try awsClient(), tableName: table)
     }
 }
 

@@ -19,13 +19,19 @@ import Testing
         _ = controller.record(accepted: 800, throttled: 10, now: start + .seconds(1))
         #expect(controller.rate == 720)
         _ = controller.record(accepted: 720, throttled: 0, now: start + .seconds(2))
-        #expect(controller.rate == 756)
+        #expect(abs(controller.rate! - 792) < 1e-9)
         var now = start + .seconds(2)
         for _ in 0..<20 {
             now += .seconds(1)
             _ = controller.record(accepted: controller.rate!, throttled: 0, now: now)
         }
         #expect(controller.rate == 1_000)
+    }
+
+    @Test func aStalledWindowCannotCollapseTheRate() {
+        var controller = AdaptiveRateController(configuration: .init(ceiling: 1_000), now: start)
+        // Calls were stuck in backoff: little was accepted, yet the limit drops by 30% at most.
+        #expect(controller.record(accepted: 100, throttled: 50, now: start + .seconds(1)) == .setRate(700))
     }
 
     @Test func neverBelowTheFloor() {

@@ -60,7 +60,7 @@ struct FaultInjectionLoadTests {
                             sourcePrefix: table, sourceDescription: "s3://stage/\(table)", tableName: table,
                             applier: .init(maxAttempts: 30, backoffBase: .milliseconds(10), backoffCap: .milliseconds(500))),
                         source: store,
-                        target: DynamoDBWriteTarget(client: DynamoDBClient(client: client), tableName: table),
+                        target: DynamoDBWriteTarget(aws: client, tableName: table),
                         state: (store, "\(table)/_billmig/"))
                     let summary = try await load.run()
                     try await check(summary, proxy.stats, DynamoDBClient(client: direct))
@@ -99,6 +99,7 @@ struct FaultInjectionLoadTests {
                 let seconds = stats.consumedWriteUnitsPerSecond.dropFirst().dropLast()
                 #expect(seconds.count >= 5, "the load was too short to measure: \(stats.consumedWriteUnitsPerSecond)")
                 let rate = Double(seconds.reduce(0, +)) / Double(max(seconds.count, 1))
+                print("enforced capacity \(capacity) WCU/s: achieved \(rate) WCU/s (\(Int(rate / capacity * 100))%), per second \(stats.consumedWriteUnitsPerSecond)")
                 #expect(rate >= 0.9 * capacity, "achieved \(rate) WCU/s of \(capacity): \(stats.consumedWriteUnitsPerSecond)")
                 #expect(stats.capacityUnprocessedWriteRequests + stats.capacityThrottledRequests > 0, "the capacity never pushed back")
                 try ExpectedTable(data).verify(try await ExpectedTable.scan(dynamo, table: "Capacity"))

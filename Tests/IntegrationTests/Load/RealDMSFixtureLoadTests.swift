@@ -37,7 +37,7 @@ struct RealDMSFixtureLoadTests {
                     configuration: FullLoadConfiguration(
                         sourcePrefix: "", sourceDescription: Self.fixtures.path, tableName: "Customers", mapping: mapping),
                     source: LocalDirectoryStore(root: Self.fixtures.path),
-                    target: DynamoDBWriteTarget(client: dynamo, tableName: "Customers"),
+                    target: DynamoDBWriteTarget(aws: client, tableName: "Customers"),
                     state: (InMemoryObjectStore(), "state/")
                 ).run()
                 #expect(summary.status == .completed)
