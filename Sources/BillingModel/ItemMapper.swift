@@ -23,8 +23,10 @@ public struct ItemMapper: Sendable {
 
     public let mapping: Mapping
     public let options: Options
-    /// Few tables: a linear scan comparing names beats hashing the name.
     private let plans: [TablePlan]
+    /// Plan positions by table name, for mappings with many tables; a few
+    /// tables are found faster by comparing names than by hashing one.
+    private let planPositions: [String: Int]?
 
     /// Validates and compiles a mapping. Throws when the mapping is invalid or
     /// the offset is beyond ±18 hours.
@@ -38,6 +40,8 @@ public struct ItemMapper: Sendable {
         self.mapping = mapping
         self.options = options
         self.plans = mapping.tables.map { TablePlan($0, mapping: mapping, options: options) }
+        self.planPositions =
+            plans.count > 16 ? Dictionary(uniqueKeysWithValues: plans.enumerated().map { ($1.table, $0) }) : nil
     }
 
     /// The writes for one change:
@@ -95,6 +99,7 @@ public struct ItemMapper: Sendable {
     }
 
     private func plan(named table: String) -> TablePlan? {
+        if let planPositions { return planPositions[table].map { plans[$0] } }
         for plan in plans where plan.table == table { return plan }
         return nil
     }

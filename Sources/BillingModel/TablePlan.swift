@@ -384,7 +384,7 @@ final class TablePlan: Sendable {
     static func size(_ value: AttributeValue) -> Int {
         switch value {
         case .s(let text): return text.utf8.count
-        case .n(let text): return (text.utf8.count + 1) / 2 + 1
+        case .n(let text): return ItemSize.numberSize(text)
         case .b(let bytes): return bytes.count
         default: return ItemSize.of(value)
         }
