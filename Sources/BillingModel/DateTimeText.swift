@@ -194,6 +194,31 @@ struct CivilDateTime: Hashable {
         seconds == 0 ? self : CivilDateTime(epochMicroseconds: epochMicroseconds + Int64(seconds) * 1_000_000)
     }
 
+    /// The item form of a source DATETIME read in a zone `utcOffsetSeconds` east
+    /// of UTC: nil when the text is not a valid date-time, `.some(nil)` when
+    /// the UTC time falls outside years 0000-9999.
+    static func iso8601(sql bytes: UnsafeBufferPointer<UInt8>, utcOffsetSeconds: Int) -> String?? {
+        guard let civil = CivilDateTime(sql: bytes) else { return nil }
+        guard utcOffsetSeconds == 0 else {
+            let utc = civil.shifted(bySeconds: -utcOffsetSeconds)
+            guard (0...9999).contains(utc.year) else { return .some(nil) }
+            return utc.iso8601()
+        }
+        // Already UTC and validated: copy the digits rather than formatting numbers.
+        let fractionDigits = civil.microsecond % 1000 == 0 ? 3 : 6
+        let available = bytes.count > 20 ? bytes.count - 20 : 0
+        return String(unsafeUninitializedCapacity: 21 + fractionDigits) { buffer in
+            for index in 0..<19 { buffer[index] = bytes[index] }
+            buffer[10] = UInt8(ascii: "T")
+            buffer[19] = UInt8(ascii: ".")
+            for index in 0..<fractionDigits {
+                buffer[20 + index] = index < available ? bytes[20 + index] : UInt8(ascii: "0")
+            }
+            buffer[20 + fractionDigits] = UInt8(ascii: "Z")
+            return 21 + fractionDigits
+        }
+    }
+
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, or `.mmmuuuZ` when the microseconds are not zero.
     func iso8601() -> String {
         let fraction = microsecond % 1000 == 0 ? 3 : 6

@@ -15,8 +15,8 @@ public enum ItemSize {
         return total
     }
 
-    /// The size of one value. Numbers count one byte per two digits plus one
-    /// (every digit counted, so leading/trailing zeros only overestimate);
+    /// The size of one value. Numbers count one byte per two characters plus
+    /// one (DynamoDB counts significant digits, so this never undercounts);
     /// lists and maps add 3 bytes plus 1 per element, as DynamoDB documents.
     public static func of(_ value: AttributeValue) -> Int {
         switch value {
@@ -33,10 +33,6 @@ public enum ItemSize {
     }
 
     static func numberSize(_ text: String) -> Int {
-        var digits = 0
-        for byte in text.utf8 where byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
-            digits += 1
-        }
-        return (digits + 1) / 2 + 1
+        (text.utf8.count + 1) / 2 + 1
     }
 }

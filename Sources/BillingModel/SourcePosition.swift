@@ -24,7 +24,7 @@ public enum SourcePosition: Sendable, Hashable {
         case .fullLoad:
             return "0"
         case .changeSequence(let sequence):
-            return "S" + Self.leftPad(sequence, to: 40)
+            return Self.leftPad(sequence, to: 40, after: UInt8(ascii: "S"))
         case .changeFile(let name, let line):
             return "F" + name + "#" + Self.leftPad(String(line), to: 10)
         case .binlog(let file, let position, let row):
@@ -33,8 +33,29 @@ public enum SourcePosition: Sendable, Hashable {
         }
     }
 
-    static func leftPad(_ digits: String, to width: Int) -> String {
-        digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    /// `digits` left-padded with zeros to `width` characters, after an optional one-byte prefix.
+    static func leftPad(_ digits: String, to width: Int, after prefix: UInt8? = nil) -> String {
+        let utf8 = digits.utf8
+        // Fast path for ASCII digits (one Character per byte): one allocation, no grapheme counting.
+        let allDigits =
+            utf8.withContiguousStorageIfAvailable { bytes in bytes.allSatisfy { $0 &- UInt8(ascii: "0") < 10 } }
+            ?? utf8.allSatisfy { $0 &- UInt8(ascii: "0") < 10 }
+        guard allDigits else {
+            let padded = digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+            return prefix.map { String(UnicodeScalar($0)) + padded } ?? padded
+        }
+        let start = prefix == nil ? 0 : 1
+        let length = start + max(width, utf8.count)
+        return String(unsafeUninitializedCapacity: length) { buffer in
+            if let prefix { buffer[0] = prefix }
+            var at = start
+            for _ in 0..<max(0, width - utf8.count) {
+                buffer[at] = UInt8(ascii: "0")
+                at += 1
+            }
+            at += copyUTF8(of: digits, into: buffer, at: at)
+            return at
+        }
     }
 }
 
@@ -53,4 +74,20 @@ public struct RowOrigin: Sendable, Hashable, Codable, CustomStringConvertible {
     public var description: String {
         line.map { "\(source):\($0)" } ?? source
     }
+}
+
+/// Copies a string's UTF-8 bytes into `buffer` at `offset` (which must have room); returns the count.
+func copyUTF8(of text: String, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) -> Int {
+    let copied = text.utf8.withContiguousStorageIfAvailable { bytes -> Int in
+        guard let source = bytes.baseAddress, let target = buffer.baseAddress else { return 0 }
+        (target + offset).update(from: source, count: bytes.count)
+        return bytes.count
+    }
+    if let copied { return copied }
+    var at = offset
+    for byte in text.utf8 {
+        buffer[at] = byte
+        at += 1
+    }
+    return at - offset
 }

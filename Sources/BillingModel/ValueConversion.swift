@@ -28,50 +28,72 @@ enum ValueConversion: Sendable {
         }
     }
 
-    /// The attribute value of a non-NULL source value.
-    func convert(_ value: SourceValue) throws(ValueError) -> AttributeValue {
+    /// Whether the attribute is a number (`N`), text (`S`) or bytes (`B`).
+    var isNumber: Bool {
+        switch self {
+        case .integer, .decimal: return true
+        default: return false
+        }
+    }
+
+    var isBinary: Bool {
+        if case .binary = self { return true }
+        return false
+    }
+
+    /// The attribute text (`S` or `N`) of a non-NULL value of a non-binary column.
+    func text(of value: SourceValue) throws(ValueError) -> String {
         switch value {
         case .null:
             preconditionFailure("NULL is handled by the caller")
         case .bytes(let bytes):
-            if case .binary = self { return .b(bytes) }
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 throw ValueError(reason: "not valid UTF-8 text")
             }
-            return try convert(text: text)
+            return try self.text(of: text)
         case .text(let text):
-            return try convert(text: text)
+            return try self.text(of: text)
         }
     }
 
-    private func convert(text: String) throws(ValueError) -> AttributeValue {
+    /// The attribute bytes (`B`) of a non-NULL value of a binary column:
+    /// bytes as they are, text as hexadecimal digits.
+    func bytes(of value: SourceValue) throws(ValueError) -> [UInt8] {
+        switch value {
+        case .null:
+            preconditionFailure("NULL is handled by the caller")
+        case .bytes(let bytes):
+            return bytes
+        case .text(let text):
+            guard let bytes = Self.hexBytes(text) else {
+                throw ValueError(reason: "binary value given as text must be hexadecimal digits")
+            }
+            return bytes
+        }
+    }
+
+    private func text(of text: String) throws(ValueError) -> String {
         switch self {
         case .string:
-            return .s(text)
+            return text
         case .integer(let bits, let signed):
-            return .n(try Self.integerText(text, bits: bits, signed: signed))
+            return try Self.integerText(text, bits: bits, signed: signed)
         case .decimal(let precision, let scale):
-            return .n(try Self.decimalText(text, precision: precision, scale: scale))
+            return try Self.decimalText(text, precision: precision, scale: scale)
         case .date:
             var text = text
             let valid = text.withUTF8 { $0.count == 10 && CivilDateTime.parseDate($0) != nil }
             guard valid else { throw ValueError(reason: "not a valid date (YYYY-MM-DD)") }
-            return .s(text)
+            return text
         case .dateTime(let offset):
             var text = text
-            guard let civil = text.withUTF8({ CivilDateTime(sql: $0) }) else {
+            guard let iso = text.withUTF8({ CivilDateTime.iso8601(sql: $0, utcOffsetSeconds: offset) }) else {
                 throw ValueError(reason: "not a valid date-time (YYYY-MM-DD HH:MM:SS[.ffffff])")
             }
-            let utc = civil.shifted(bySeconds: -offset)
-            guard (0...9999).contains(utc.year) else {
-                throw ValueError(reason: "outside years 0000-9999 in UTC")
-            }
-            return .s(utc.iso8601())
+            guard let iso else { throw ValueError(reason: "outside years 0000-9999 in UTC") }
+            return iso
         case .binary:
-            guard let bytes = Self.hexBytes(text) else {
-                throw ValueError(reason: "binary value given as text must be hexadecimal digits")
-            }
-            return .b(bytes)
+            preconditionFailure("binary columns convert with bytes(of:)")
         }
     }
 

@@ -230,4 +230,32 @@ import Testing
                 "SourceVersion": .s("0"),
             ])
     }
+
+    @Test func customerWithEveryOptionalColumnNull() throws {
+        let item = try put(
+            change(
+                "CUSTOMER", .snapshot,
+                [
+                    "78", "1000000002", "O", nil, nil, nil, nil, nil, "PO Box 1", nil, "Oslo", nil, "0150", "NO", nil,
+                    nil, "2024-01-15 10:22:31.120", "2024-01-16 00:00:00.000",
+                ]))
+        #expect(
+            item == [
+                "PK": .s("BAN#1000000002"),
+                "SK": .s("CUSTOMER"),
+                "customer_id": .n("78"),
+                "ban": .n("1000000002"),
+                "customer_type": .s("O"),
+                "address_line1": .s("PO Box 1"),
+                "city": .s("Oslo"),
+                "postal_code": .s("0150"),
+                "country_code": .s("NO"),
+                "created_at": .s("2024-01-15T10:22:31.120Z"),
+                "updated_at": .s("2024-01-16T00:00:00.000Z"),
+                "EntityType": .s("CUSTOMER"),
+                "CreatedAt": .s("2024-01-15T10:22:31.120Z"),
+                "UpdatedAt": .s("2024-01-16T00:00:00.000Z"),
+                "SourceVersion": .s("0"),
+            ])
+    }
 }

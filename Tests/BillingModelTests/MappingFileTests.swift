@@ -180,3 +180,38 @@ import Testing
             ])
     }
 }
+
+@Suite struct MappingDocumentationTests {
+    @Test func fullExampleInTheFormatDocumentLoadsAndMaps() throws {
+        let document = String(decoding: try repositoryFile("docs/mapping-format.md"), as: UTF8.self)
+        let start = try #require(document.range(of: "```json\n"))
+        let end = try #require(document.range(of: "\n```", range: start.upperBound..<document.endIndex))
+        let mapping = try Mapping(json: Data(document[start.upperBound..<end.lowerBound].utf8))
+        #expect(mapping.sourceSchema == "shop")
+        #expect(mapping.tables.map(\.entityType) == ["ORDER", "CUSTOMERS"])
+
+        let mapper = try ItemMapper(mapping: mapping)
+        var values = row(["42", "7", "O", "19.9", nil, nil, "2024-03-01 12:00:00.5", "2024-03-01 12:00:01.000250"])
+        values[5] = .bytes([1, 2])
+        let writes = try mapper.map(
+            SourceChange(
+                table: "ORDERS", operation: .insert, row: values, position: cdcPosition,
+                origin: RowOrigin(source: "doc")))
+        guard case .put(let item) = writes.first?.action else { throw TestFailure("not a put") }
+        #expect(
+            item == [
+                "PK": .s("CUST#7"),
+                "SK": .s("ORDER#00000000000000000042"),
+                "order_id": .n("42"),
+                "customer_id": .n("7"),
+                "order_status": .s("O"),
+                "total": .n("19.90"),
+                "placed_at": .s("2024-03-01T12:00:00.500Z"),
+                "changed_at": .s("2024-03-01T12:00:01.000250Z"),
+                "EntityType": .s("ORDER"),
+                "CreatedAt": .s("2024-03-01T12:00:00.500Z"),
+                "UpdatedAt": .s("2024-03-01T12:00:01.000250Z"),
+                "SourceVersion": .s(cdcVersion),
+            ])
+    }
+}

@@ -395,3 +395,47 @@ func chargeChange(
         #expect(error?.column == "data")
     }
 }
+
+/// More nullable columns than the mapper keeps precomputed layouts for, so
+/// late NULLs (and an index pair built from one) are removed after filling.
+@Suite struct ManyNullableColumnsTests {
+    static let mapping = Mapping(
+        tables: [
+            TableMapping(
+                table: "W",
+                columns: [ColumnSpec("id", .integer(bits: 32, signed: false))]
+                    + (1...8).map { ColumnSpec("c\($0)", .varchar(length: 5), nullable: true) },
+                primaryKey: ["id"],
+                partitionKey: try! KeyTemplate("W#{id}"),
+                sortKey: try! KeyTemplate("W"),
+                indexKeys: [
+                    IndexKeyTemplates(
+                        Mapping.billing.indexes[0], partitionKey: try! KeyTemplate("C8#{c8}"),
+                        sortKey: try! KeyTemplate("{c1}"))
+                ])
+        ],
+        indexes: [Mapping.billing.indexes[0]])
+
+    @Test(arguments: 0..<9)
+    func everySingleNullIsLeftOut(nullColumn: Int) throws {
+        let mapper = try ItemMapper(mapping: Self.mapping)
+        var values: [String?] = ["5"] + (1...8).map { "v\($0)" }
+        if nullColumn > 0 { values[nullColumn] = nil }
+        let item = try put(change("W", .snapshot, values), mapper: mapper)
+        var expected: Item = ["PK": .s("W#5"), "SK": .s("W"), "id": .n("5"), "EntityType": .s("W"), "SourceVersion": .s("0")]
+        for column in 1...8 where column != nullColumn {
+            expected["c\(column)"] = .s("v\(column)")
+        }
+        if nullColumn != 1 && nullColumn != 8 {
+            expected["GSI1PK"] = .s("C8#v8")
+            expected["GSI1SK"] = .s("v1")
+        }
+        #expect(item == expected)
+    }
+
+    @Test func allNullsAtOnce() throws {
+        let mapper = try ItemMapper(mapping: Self.mapping)
+        let item = try put(change("W", .snapshot, ["5"] + Array(repeating: nil, count: 8)), mapper: mapper)
+        #expect(item == ["PK": .s("W#5"), "SK": .s("W"), "id": .n("5"), "EntityType": .s("W"), "SourceVersion": .s("0")])
+    }
+}

@@ -137,8 +137,8 @@ import Testing
 
     @Test func itemSizeCountsNamesAndValues() {
         let item: Item = ["PK": .s("BAN#1"), "n": .n("-12.3400"), "b": .b([1, 2, 3]), "Deleted": .bool(true)]
-        // 2+5, 1+((6 digits+1)/2+1)=1+4, 1+3, 7+1
-        #expect(ItemSize.of(item) == 7 + 5 + 4 + 8)
+        // 2+5, 1+((8 characters+1)/2+1)=1+5, 1+3, 7+1
+        #expect(ItemSize.of(item) == 7 + 6 + 4 + 8)
     }
 
     @Test func keyAndItemHelpersAgreeWithMap() throws {
@@ -147,5 +147,18 @@ import Testing
         let (itemKey, item) = try billingMapper.item(table: "SUBSCRIBER", row: row, version: "V")
         #expect(itemKey == key)
         #expect(item["SourceVersion"] == .s("V"))
+    }
+
+    @Test func mappingWithManyTablesFindsEachTable() throws {
+        let tables = (1...20).map { number in
+            TableMapping(
+                table: "T\(number)", columns: [ColumnSpec("id", .integer(bits: 32, signed: false))], primaryKey: ["id"],
+                partitionKey: try! KeyTemplate("T\(number)#{id}"), sortKey: try! KeyTemplate("ROW"))
+        }
+        let mapper = try ItemMapper(mapping: Mapping(tables: tables, indexes: []))
+        for number in [1, 17, 20] {
+            #expect(try put(change("T\(number)", .snapshot, ["3"]), mapper: mapper)["PK"] == .s("T\(number)#3"))
+        }
+        #expect(mappingError(change("T21", .snapshot, ["3"]), mapper: mapper)?.kind == .unknownTable)
     }
 }
