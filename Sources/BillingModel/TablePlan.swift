@@ -273,6 +273,12 @@ final class TablePlan: Sendable {
         throws(MappingError)
     {
         if case .null = value {
+            if !columns[index].isNullable, case .string = columns[index].conversion {
+                // DMS CSV writes NULL and (unquoted) '' the same way; a NOT NULL text
+                // column cannot hold NULL, so the value is the empty string.
+                values.texts[index] = ""
+                return
+            }
             guard columns[index].isNullable else {
                 throw MappingError(
                     kind: .nullInNotNullColumn, table: table, column: columns[index].name,

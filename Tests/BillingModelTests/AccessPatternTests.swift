@@ -36,3 +36,20 @@ import Testing
         #expect(feature.expressionAttributeValues == [":pk": "CHARGE#ROAM", ":from": "2024-03-01", ":to": "2024-03-31"])
     }
 }
+
+@Suite struct NotNullTextTests {
+    @Test func anEmptyFieldInANotNullTextColumnIsTheEmptyString() throws {
+        let mapper = try ItemMapper(mapping: .billing)
+        var row: SourceRow = [
+            .text("7"), .text("I"), .text("01"), .text("O"), .text("2024-01-01"), .text("MONTHLY"), .null, .null,
+            .text("USD"), .text("2020-01-01"), .text("2020-01-01 00:00:00.000"), .text("2020-01-01 00:00:00.000"),
+        ]
+        row[2] = .null  // account_sub_type CHAR(2) NOT NULL
+        let (_, item) = try mapper.item(table: "BILLING_ACCOUNT", row: row, version: "0")
+        #expect(item["account_sub_type"] == .s(""))
+        #expect(item["credit_class"] == nil)
+        // A NOT NULL number is still an error: NULL there is bad data, not an empty value.
+        row[0] = .null
+        #expect(throws: MappingError.self) { try mapper.item(table: "BILLING_ACCOUNT", row: row, version: "0") }
+    }
+}
