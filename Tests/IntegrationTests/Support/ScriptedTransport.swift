@@ -22,6 +22,7 @@ struct ScriptedTransport: AWSHTTPTransport {
     typealias Responder = @Sendable (_ requestBody: String) throws -> AWSHTTPResponse
     let script: LockedBox<[Responder]>
     let requestBodies = LockedBox<[String]>([])
+    let requestURLs = LockedBox<[String]>([])
 
     init(_ responders: [Responder]) {
         script = LockedBox(responders)
@@ -30,6 +31,7 @@ struct ScriptedTransport: AWSHTTPTransport {
     func execute(_ request: AWSHTTPRequest, timeout: Duration) async throws -> AWSHTTPResponse {
         let body = request.body.map { String(buffer: $0) } ?? ""
         requestBodies.withLock { $0.append(body) }
+        requestURLs.withLock { $0.append(request.url) }
         guard let responder = script.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else {
             return AWSHTTPResponse(status: 500, body: AWSHTTPBody(string: #"{"__type":"ScriptExhausted","message":"no scripted answer"}"#))
         }
@@ -43,10 +45,13 @@ struct ScriptedTransport: AWSHTTPTransport {
     }
 
     /// A client over this transport whose sleeps return at once.
-    func client(maxAttempts: Int = 1, sleeps: LockedBox<[Duration]> = LockedBox([])) -> AWSClient {
+    func client(
+        maxAttempts: Int = 1, sleeps: LockedBox<[Duration]> = LockedBox([]),
+        endpoint: AWSEndpoint? = AWSEndpoint(url: "http://127.0.0.1:9")!, region: String = "us-east-1"
+    ) -> AWSClient {
         let configuration = AWSConfiguration(
-            region: "us-east-1", credentials: AWSCredentials(accessKeyID: "AKIASCRIPT", secretAccessKey: "s"),
-            endpoint: AWSEndpoint(url: "http://127.0.0.1:9")!, retryPolicy: RetryPolicy(maxAttempts: maxAttempts, quota: nil))
+            region: region, credentials: AWSCredentials(accessKeyID: "AKIASCRIPT", secretAccessKey: "s"),
+            endpoint: endpoint, retryPolicy: RetryPolicy(maxAttempts: maxAttempts, quota: nil))
         return AWSClient(
             configuration: configuration, transport: self,
             clock: AWSClient.Clock(random: { 1 }, sleep: { delay in sleeps.withLock { $0.append(delay) } }))
