@@ -73,7 +73,7 @@ public struct JSONWriter: Sendable {
 
     public mutating func bool(_ value: Bool) {
         separate()
-        bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+        bytes.append(contentsOf: value ? "true".utf8 : "false".utf8)
     }
 
     public mutating func null() {
@@ -162,7 +162,7 @@ public enum DynamoDBJSON {
             appendBase64(data, to: &bytes)
         case .bool(let flag):
             appendTag("BOOL", to: &bytes)
-            bytes.append(contentsOf: flag ? Array("true".utf8) : Array("false".utf8))
+            bytes.append(contentsOf: flag ? "true".utf8 : "false".utf8)
         case .null:
             appendTag("NULL", to: &bytes)
             bytes.append(contentsOf: "true".utf8)

@@ -161,3 +161,17 @@ struct AWSClientTests {
         #expect(value == "us-east-1")
     }
 }
+
+@Suite("HTTP bodies")
+struct AWSHTTPBodyTests {
+    @Test func collectStopsAtTheLimit() async throws {
+        let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
+        for _ in 0..<4 { continuation.yield(ByteBuffer(repeating: 7, count: 100)) }
+        continuation.finish()
+        let error = await #expect(throws: AWSError.self) { try await AWSHTTPBody(stream: stream).collect(upTo: 250) }
+        #expect(error?.code == "BodyTooLarge")
+        let whole = try await AWSHTTPBody(bytes: [1, 2, 3]).collect(upTo: 3)
+        #expect(Array(whole.readableBytesView) == [1, 2, 3])
+        await #expect(throws: AWSError.self) { try await AWSHTTPBody(bytes: [1, 2, 3]).collect(upTo: 2) }
+    }
+}
