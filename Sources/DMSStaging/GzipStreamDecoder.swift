@@ -53,8 +53,10 @@ struct GzipStreamDecoder {
         guard sawInput else {
             return  // an empty object: nothing to decode
         }
-        // Drain what zlib still holds, then ask once more with no input: a finished
-        // stream answers quietly, a truncated one asks for more input.
+        // Every `inflate` call above drained zlib's pending output, so one more call
+        // with no input tells: a finished stream answers quietly, a truncated one asks
+        // for more input. Give it an empty output buffer to answer into.
+        try flush(body)
         var empty = ByteBufferAllocator().buffer(capacity: 16)
         while true {
             do {
@@ -63,7 +65,6 @@ struct GzipStreamDecoder {
             } catch let error as CompressNIOError where error == .bufferOverflow {
                 try flush(body)
             } catch let error as CompressNIOError where error == .inputBufferOverflow {
-                try flush(body)
                 throw DMSReadError.truncatedGzip
             } catch let error as CompressNIOError where error == .corruptData {
                 throw DMSReadError.corruptGzip

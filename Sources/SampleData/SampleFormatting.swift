@@ -46,18 +46,49 @@ enum SampleFormatting {
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
-    /// `2024-01-15`
+    /// Writes `value` as `width` decimal digits (value must fit) at `offset`.
+    private static func put(_ value: Int, width: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+        var rest = value
+        for position in stride(from: offset + width - 1, through: offset, by: -1) {
+            buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+    }
+
+    /// `2024-01-15` (years 0-9999)
     static func date(_ days: Int) -> String {
         let (year, month, day) = civil(days)
-        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
+        return String(unsafeUninitializedCapacity: 10) { buffer in
+            put(year, width: 4, into: buffer, at: 0)
+            buffer[4] = UInt8(ascii: "-")
+            put(month, width: 2, into: buffer, at: 5)
+            buffer[7] = UInt8(ascii: "-")
+            put(day, width: 2, into: buffer, at: 8)
+            return 10
+        }
     }
 
     /// `2024-01-15 10:22:31.120` from a day and milliseconds into it.
     static func dateTime(_ days: Int, millisecond: Int) -> String {
+        let (year, month, day) = civil(days)
         let ms = millisecond % 1000
-        let totalSeconds = millisecond / 1000
-        return date(days) + " " + pad(totalSeconds / 3600, 2) + ":" + pad(totalSeconds / 60 % 60, 2) + ":"
-            + pad(totalSeconds % 60, 2) + "." + pad(ms, 3)
+        let seconds = millisecond / 1000
+        return String(unsafeUninitializedCapacity: 23) { buffer in
+            put(year, width: 4, into: buffer, at: 0)
+            buffer[4] = UInt8(ascii: "-")
+            put(month, width: 2, into: buffer, at: 5)
+            buffer[7] = UInt8(ascii: "-")
+            put(day, width: 2, into: buffer, at: 8)
+            buffer[10] = UInt8(ascii: " ")
+            put(seconds / 3600, width: 2, into: buffer, at: 11)
+            buffer[13] = UInt8(ascii: ":")
+            put(seconds / 60 % 60, width: 2, into: buffer, at: 14)
+            buffer[16] = UInt8(ascii: ":")
+            put(seconds % 60, width: 2, into: buffer, at: 17)
+            buffer[19] = UInt8(ascii: ".")
+            put(ms, width: 3, into: buffer, at: 20)
+            return 23
+        }
     }
 
     /// A DECIMAL with `scale` digits from an integer count of 10^-scale units:

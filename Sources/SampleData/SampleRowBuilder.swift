@@ -190,15 +190,16 @@ struct SampleRowBuilder {
         return charges
     }
 
+    /// Feature codes by weight: VOICE and DATA dominate, ROAM is rare.
+    static let subscriberFeatures = [
+        ("VOICE", 40), ("DATA", 34), ("SMS", 12), ("RECUR", 6), ("EQUIP", 3), ("CREDIT", 4), ("ROAM", 1),
+    ]
+    static let accountFeatures = [("ACCTFEE", 40), ("LATEFEE", 20), ("CREDIT", 25), ("EQUIP", 15)]
+
     private func charge(sequence: Int, day: Int, bill: Int?, random: inout SplitMix64) -> Charge {
         let accountLevel = random.chance(8)
         let subscriber: SampleAccount.Subscriber? = accountLevel ? nil : random.pick(account.subscribers)
-        let feature: String =
-            accountLevel
-            ? random.pick(weighted: [("ACCTFEE", 40), ("LATEFEE", 20), ("CREDIT", 25), ("EQUIP", 15)])
-            : random.pick(weighted: [
-                ("VOICE", 40), ("DATA", 34), ("SMS", 12), ("RECUR", 6), ("EQUIP", 3), ("CREDIT", 4), ("ROAM", 1),
-            ])
+        let feature = random.pick(weighted: accountLevel ? Self.accountFeatures : Self.subscriberFeatures)
         let amount: Int64
         switch feature {
         case "VOICE": amount = Int64(random.int(123...120_000))
@@ -217,7 +218,7 @@ struct SampleRowBuilder {
         switch random.int(0...99) {
         case 0..<8: description = .null
         case 8..<10: description = .text("")
-        default: description = .text(random.pick(SampleText.chargeDescriptions(for: feature)))
+        default: description = .text(random.pick(SampleText.chargeDescriptions[feature] ?? ["Miscellaneous"]))
         }
         let activity = "AC" + F.pad(Int(random.next() % 10_000_000_000), 10)
         let (created, updated) = Self.timestamps(day: day, random: &random, laterDays: 0...5)

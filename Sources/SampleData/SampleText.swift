@@ -83,26 +83,23 @@ enum SampleText {
         "Two lines\nthree lines\nfour, with, commas",
     ]
 
-    static func chargeDescriptions(for feature: String) -> [String] {
-        switch feature {
-        case "VOICE":
-            return [
-                "Call to 416-555-0199, 12 min", "Local calls", "Long distance, Canada/US",
-                "Llamada internacional — México", "Conference call (3 parties)", "通話料金",
-            ]
-        case "DATA":
-            return [
-                "Data usage 2.5 GB", "Data overage, 500 MB", "\"Unlimited\" weekend data", "📶 Data booster 5 GB",
-                "Datenvolumen, Zusatzpaket", "Hotspot usage\nbilled separately",
-            ]
-        case "SMS": return ["Text messages", "SMS bundle, 100 msgs", "MMS picture message 📷", "Premium SMS \"Trivia\""]
-        case "ROAM": return ["Roaming in São Paulo, BR", "Roaming: Zürich, CH", "国际漫游 日本", "Roaming day pass, EU"]
-        case "RECUR": return ["Monthly plan fee", "Plan mensuel", "Monthly fee, prorated"]
-        case "EQUIP": return ["Device installment 7/24", "SIM card", "Phone case, \"rugged\" edition", "Router rental"]
-        case "CREDIT": return ["Loyalty credit", "Service credit, outage 2024-03-02", "Crédit de service — panne", "Goodwill credit\nper supervisor"]
-        case "ACCTFEE": return ["Account administration fee", "Paper bill fee"]
-        case "LATEFEE": return ["Late payment fee", "Late fee, 30 days"]
-        default: return ["Miscellaneous"]
-        }
-    }
+    static let chargeDescriptions: [String: [String]] = [
+        "VOICE": [
+            "Call to 416-555-0199, 12 min", "Local calls", "Long distance, Canada/US", "Llamada internacional — México",
+            "Conference call (3 parties)", "通話料金",
+        ],
+        "DATA": [
+            "Data usage 2.5 GB", "Data overage, 500 MB", "\"Unlimited\" weekend data", "📶 Data booster 5 GB",
+            "Datenvolumen, Zusatzpaket", "Hotspot usage\nbilled separately",
+        ],
+        "SMS": ["Text messages", "SMS bundle, 100 msgs", "MMS picture message 📷", "Premium SMS \"Trivia\""],
+        "ROAM": ["Roaming in São Paulo, BR", "Roaming: Zürich, CH", "国际漫游 日本", "Roaming day pass, EU"],
+        "RECUR": ["Monthly plan fee", "Plan mensuel", "Monthly fee, prorated"],
+        "EQUIP": ["Device installment 7/24", "SIM card", "Phone case, \"rugged\" edition", "Router rental"],
+        "CREDIT": [
+            "Loyalty credit", "Service credit, outage 2024-03-02", "Crédit de service — panne", "Goodwill credit\nper supervisor",
+        ],
+        "ACCTFEE": ["Account administration fee", "Paper bill fee"],
+        "LATEFEE": ["Late payment fee", "Late fee, 30 days"],
+    ]
 }

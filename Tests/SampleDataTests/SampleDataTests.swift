@@ -1,4 +1,7 @@
 import BillingModel
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 
 @testable import SampleData
@@ -346,4 +349,74 @@ func units(_ text: String, scale: Int) -> Int64 {
 
 func roundHalfAway(_ value: Int64, _ divisor: Int64) -> Int64 {
     value >= 0 ? (value + divisor / 2) / divisor : -((-value + divisor / 2) / divisor)
+}
+
+// MARK: Scale
+
+/// Resident memory in bytes (Linux); nil elsewhere.
+func residentMemory() -> Int? {
+    #if os(Linux)
+    // /proc/self/statm: "size resident shared ..." in pages.
+    let fd = open("/proc/self/statm", O_RDONLY)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes = [UInt8](repeating: 0, count: 128)
+    let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    guard count > 0 else { return nil }
+    let fields = String(decoding: bytes[..<count], as: UTF8.self).split(separator: " ")
+    guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    #else
+    return nil
+    #endif
+}
+
+@Suite("Sample data at scale")
+struct SampleDataScaleTests {
+    /// A million rows in release builds; 300,000 in debug builds, which are ~10x slower.
+    @Test("a million rows stream in constant memory, with exact counts up front")
+    func millionRows() {
+        #if DEBUG
+        let target = 300_000
+        let allowedGrowth = 40 << 20
+        #else
+        let target = 1_000_000
+        let allowedGrowth = 100 << 20
+        #endif
+        let configuration = SampleDataConfiguration(
+            seed: 2026,
+            accounts: SampleDataConfiguration.accounts(forApproximateRows: target),
+            badRows: 50
+        )
+        let dataSet = SampleDataSet(configuration)
+        #expect(
+            dataSet.totalRowCount >= target * 95 / 100 && dataSet.totalRowCount <= target * 105 / 100,
+            "\(dataSet.totalRowCount)"
+        )
+        var total = 0
+        var baseline: Int?
+        var peakGrowth = 0
+        for table in SampleTable.allCases {
+            var count = 0
+            var checksum: UInt64 = 0
+            for row in dataSet.rows(of: table) {
+                count += 1
+                checksum = checksum &* 31 &+ UInt64(row.count)
+                if (total + count) % 50_000 == 0, let now = residentMemory() {
+                    if let baseline {
+                        peakGrowth = max(peakGrowth, now - baseline)
+                    } else {
+                        baseline = now
+                    }
+                }
+            }
+            #expect(count == dataSet.rowCounts[table], "\(table)")
+            #expect(checksum != 0)
+            total += count
+        }
+        #expect(total == dataSet.totalRowCount)
+        // Holding the rows would take about 350 bytes each (over 100 MB for 300,000).
+        print("streamed \(total) rows; resident memory grew by at most \(peakGrowth >> 10) KB")
+        #expect(peakGrowth < allowedGrowth, "resident memory grew by \(peakGrowth >> 20) MB while streaming")
+    }
 }
