@@ -171,10 +171,9 @@ struct FaultShareTests {
                 }
                 let delayed = proxy.stats.delayedRequests
                 #expect((8...32).contains(delayed))
-                // Every delayed call took at least the minimum; an undelayed one on loopback
-                // rarely takes 60 ms, but allow a few on a busy machine.
+                // Every delayed call took at least the minimum. (Undelayed calls can be slow
+                // too on a busy machine, so the converse is not checked.)
                 #expect(slow >= delayed)
-                #expect(slow <= delayed + 3)
             }
         }
     }

@@ -54,7 +54,7 @@ extension JSONCursor {
             var typeCount = 0
             while let type = try nextKey(&valueMembers) {
                 typeCount += 1
-                if token(type, equals: "S") {
+                if attributeType(type) == .s {
                     let value = try readString()
                     size += try decodedUTF8Count(value)
                     let text = try string(value)
@@ -117,46 +117,76 @@ extension JSONCursor {
         }
     }
 
-    private mutating func attributeValueSize(ofType type: JSONStringToken, depth: Int) throws -> Int {
-        if token(type, equals: "S") {
+    /// The DynamoDB data types, read from a type key without building a string.
+    private enum AttributeType {
+        case s, n, b, bool, null, ss, ns, bs, l, m
+    }
+
+    private func attributeType(_ token: JSONStringToken) -> AttributeType? {
+        guard !token.hasEscapes, !token.content.isEmpty else { return nil }
+        let first = bytes[token.content.lowerBound]
+        switch token.content.count {
+        case 1:
+            switch first {
+            case UInt8(ascii: "S"): return .s
+            case UInt8(ascii: "N"): return .n
+            case UInt8(ascii: "B"): return .b
+            case UInt8(ascii: "L"): return .l
+            case UInt8(ascii: "M"): return .m
+            default: return nil
+            }
+        case 2:
+            guard bytes[token.content.lowerBound + 1] == UInt8(ascii: "S") else { return nil }
+            switch first {
+            case UInt8(ascii: "S"): return .ss
+            case UInt8(ascii: "N"): return .ns
+            case UInt8(ascii: "B"): return .bs
+            default: return nil
+            }
+        case 4:
+            if self.token(token, equals: "BOOL") { return .bool }
+            if self.token(token, equals: "NULL") { return .null }
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    private mutating func attributeValueSize(ofType typeToken: JSONStringToken, depth: Int) throws -> Int {
+        guard let type = attributeType(typeToken) else {
+            let name = (try? string(typeToken)) ?? "?"
+            throw DynamoDBShapeError(message: "Supplied AttributeValue has an unknown datatype: \(name)")
+        }
+        switch type {
+        case .s:
             return try decodedUTF8Count(readString())
-        }
-        if token(type, equals: "N") {
+        case .n:
             return DynamoDBSizing.numberSize(digits: significantDigits(try readString()))
-        }
-        if token(type, equals: "B") {
+        case .b:
             return base64DecodedCount(try readString())
-        }
-        if token(type, equals: "BOOL") || token(type, equals: "NULL") {
+        case .bool, .null:
             try skipValue()
             return 1
-        }
-        if token(type, equals: "SS") || token(type, equals: "NS") || token(type, equals: "BS") {
-            let isNumber = token(type, equals: "NS")
-            let isBinary = token(type, equals: "BS")
+        case .ss, .ns, .bs:
             var elements = try beginArray()
             var size = 0
             while try nextElement(&elements) {
                 let element = try readString()
-                if isNumber {
-                    size += DynamoDBSizing.numberSize(digits: significantDigits(element))
-                } else if isBinary {
-                    size += base64DecodedCount(element)
-                } else {
-                    size += try decodedUTF8Count(element)
+                switch type {
+                case .ns: size += DynamoDBSizing.numberSize(digits: significantDigits(element))
+                case .bs: size += base64DecodedCount(element)
+                default: size += try decodedUTF8Count(element)
                 }
             }
             return size
-        }
-        if token(type, equals: "L") {
+        case .l:
             var elements = try beginArray()
             var size = 3
             while try nextElement(&elements) {
                 size += 1 + (try attributeValueSize(depth: depth + 1))
             }
             return size
-        }
-        if token(type, equals: "M") {
+        case .m:
             var members = try beginObject()
             var size = 3
             while let name = try nextKey(&members) {
@@ -164,8 +194,6 @@ extension JSONCursor {
             }
             return size
         }
-        let name = (try? string(type)) ?? "?"
-        throw DynamoDBShapeError(message: "Supplied AttributeValue has an unknown datatype: \(name)")
     }
 
     /// Digits of a number's text without sign, exponent, leading or trailing zeros.

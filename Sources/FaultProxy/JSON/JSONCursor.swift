@@ -67,12 +67,21 @@ struct JSONCursor {
         JSONSyntaxError(offset: index, reason: reason)
     }
 
+    @inline(__always)
     private mutating func expect(_ byte: UInt8) throws {
-        skipWhitespace()
-        guard index < bytes.count, bytes[index] == byte else {
-            throw error("expected '\(Character(Unicode.Scalar(byte)))'")
+        // The common case, no whitespace, without a call.
+        if index < bytes.count, bytes[index] == byte {
+            index += 1
+            return
         }
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == byte else { throw expectationFailure(byte) }
         index += 1
+    }
+
+    @inline(never)
+    private func expectationFailure(_ byte: UInt8) -> JSONSyntaxError {
+        error("expected '\(Character(Unicode.Scalar(byte)))'")
     }
 
     /// Demands that nothing but whitespace follows.
@@ -136,20 +145,26 @@ struct JSONCursor {
         try expect(UInt8(ascii: "\""))
         let start = index
         var hasEscapes = false
-        while index < bytes.count {
-            let byte = bytes[index]
+        var position = index
+        let end = bytes.count
+        while position < end {
+            let byte = bytes[position]
+            // One comparison for the common case: printable and neither quote nor backslash.
+            if byte > UInt8(ascii: "\\") || (byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")) {
+                position += 1
+                continue
+            }
             if byte == UInt8(ascii: "\"") {
-                let token = JSONStringToken(content: start..<index, hasEscapes: hasEscapes)
-                index += 1
-                return token
+                index = position + 1
+                return JSONStringToken(content: start..<position, hasEscapes: hasEscapes)
             }
             if byte == UInt8(ascii: "\\") {
                 hasEscapes = true
-                index += 2
+                position += 2
                 continue
             }
-            if byte < 0x20 { throw error("control character in string") }
-            index += 1
+            index = position
+            throw error("control character in string")
         }
         throw JSONSyntaxError(offset: start, reason: "unterminated string")
     }
@@ -226,6 +241,7 @@ struct JSONCursor {
 
     /// True when the token's text is exactly `literal` (tokens with escapes never match; the
     /// keys the proxy looks for are plain ASCII).
+    @inline(__always)
     func token(_ token: JSONStringToken, equals literal: StaticString) -> Bool {
         guard !token.hasEscapes, token.content.count == literal.utf8CodeUnitCount else { return false }
         return literal.withUTF8Buffer { expected in
