@@ -68,7 +68,7 @@ struct WriteCapacityTests {
     func singleWrites() async throws {
         let configuration = FaultProxyConfiguration(
             mode: .sink(SinkConfiguration()),
-            writeCapacity: WriteCapacityConfiguration(unitsPerSecond: 1, burst: 10))
+            writeCapacity: WriteCapacityConfiguration(unitsPerSecond: 0.001, burst: 10))
         try await FaultProxy.withRunning(configuration) { proxy in
             try await withTestClient { client in
                 // PK, SK and a 2,500-byte attribute: a little over 2 KB, so 3 WCU.
@@ -97,7 +97,7 @@ struct WriteCapacityTests {
     func batchSplitByCapacity() async throws {
         let configuration = FaultProxyConfiguration(
             mode: .sink(SinkConfiguration()),
-            writeCapacity: WriteCapacityConfiguration(unitsPerSecond: 0.5, burst: 7))
+            writeCapacity: WriteCapacityConfiguration(unitsPerSecond: 0.001, burst: 7))
         try await FaultProxy.withRunning(configuration) { proxy in
             try await withTestClient { client in
                 let response = try await client.dynamoDB(proxy.endpoint, "BatchWriteItem", DynamoDBJSON.batchWrite(keys: DynamoDBJSON.keys(10)))

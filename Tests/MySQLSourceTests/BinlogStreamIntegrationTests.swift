@@ -8,18 +8,22 @@ import Testing
 /// Serialized: the scenarios read the binlog between their own positions.
 @Suite(.serialized)
 struct BinlogStreamIntegrationTests {
-    /// Creates the contract's tables when they are missing (from `schema/billing.sql`
-    /// when the start script applied it, else from the test copy of CONTRACT §1).
+    /// Creates the contract's tables when they are missing, from the project's
+    /// `schema/billing.sql`.
     static func ensureContractSchema(_ connection: MySQLConnection) async throws {
-        guard let url = Bundle.module.url(forResource: "contract-schema", withExtension: "sql", subdirectory: "Fixtures") else {
-            throw FixtureError(message: "contract-schema.sql is missing")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("schema/billing.sql")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw FixtureError(message: "schema/billing.sql is missing")
         }
         let text = try String(contentsOf: url, encoding: .utf8)
         let statements = text.split(separator: ";").map { chunk in
             chunk.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }.joined(separator: "\n")
         }
         for statement in statements where statement.contains("CREATE TABLE") {
-            try await connection.execute(statement.replacingOccurrences(of: "CREATE TABLE ", with: "CREATE TABLE IF NOT EXISTS "))
+            try await connection.execute(
+                statement.contains("IF NOT EXISTS")
+                    ? statement : statement.replacingOccurrences(of: "CREATE TABLE ", with: "CREATE TABLE IF NOT EXISTS "))
         }
     }
 
