@@ -123,7 +123,10 @@ let package = Package(
         .testTarget(name: "MySQLSourceTests", dependencies: ["MySQLSource", "BillingModel"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Migration", "FaultProxy", "DynamoDB", "S3", "DMSStaging", "BillingModel"]
+            dependencies: [
+                "Migration", "MigrationCore", "FaultProxy", "AWSCore", "DynamoDB", "DynamoDBModel", "S3", "DMSStaging",
+                "BillingModel", .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,15 +1,25 @@
 import AWSCore
+import BillingModel
 import DynamoDB
 import DynamoDBModel
 
-/// The applier's seam over the DynamoDB client: one table, unconditional puts.
+/// The appliers' seam over the DynamoDB client: one table; batches of
+/// unconditional puts for the full load, single puts conditional on the source
+/// version for changes.
 public struct DynamoDBWriteTarget: ItemWriteTarget {
     let client: DynamoDBClient
     let tableName: String
+    let partitionKeyAttribute: String
+    let sortKeyAttribute: String
 
-    public init(client: DynamoDBClient, tableName: String) {
+    public init(
+        client: DynamoDBClient, tableName: String,
+        partitionKeyAttribute: String = ItemKey.partitionKeyName, sortKeyAttribute: String = ItemKey.sortKeyName
+    ) {
         self.client = client
         self.tableName = tableName
+        self.partitionKeyAttribute = partitionKeyAttribute
+        self.sortKeyAttribute = sortKeyAttribute
     }
 
     public func batchPut(_ items: [Item]) async throws(WriteTargetError) -> [Item] {
@@ -30,6 +40,33 @@ public struct DynamoDBWriteTarget: ItemWriteTarget {
         } catch {
             throw Self.classify(error)
         }
+    }
+
+    public func putIfNewer(_ item: Item, version: String) async throws(WriteTargetError) -> VersionedWriteOutcome {
+        do {
+            let outcome = try await client.putItem(tableName, item: item, condition: versionCondition(version))
+            return outcome.isApplied ? .applied : .skippedNewer
+        } catch {
+            throw Self.classify(error)
+        }
+    }
+
+    public func tombstoneIfNewer(key: ItemKey, version: String, ttl: Int64) async throws(WriteTargetError)
+        -> VersionedWriteOutcome
+    {
+        let item = VersionedItems.tombstone(
+            key: key, version: version, ttl: ttl,
+            partitionKeyAttribute: partitionKeyAttribute, sortKeyAttribute: sortKeyAttribute)
+        return try await putIfNewer(item, version: version)
+    }
+
+    /// No item at the key yet, or an older version there. A false condition means a
+    /// newer change (or this one, replayed) is already applied.
+    func versionCondition(_ version: String) -> Expression {
+        Expression(
+            "attribute_not_exists(#pk) OR #version < :version",
+            names: ["#pk": partitionKeyAttribute, "#version": MigrationAttribute.sourceVersion],
+            values: [":version": .s(version)])
     }
 
     /// AWS error kinds in the applier's terms. The AWS client has already spent
