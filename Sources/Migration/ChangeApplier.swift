@@ -220,7 +220,9 @@ final class ChangeLane: Sendable {
     let room: ConcurrencyLimiter
 
     init(capacity: Int) {
-        (writes, continuation) = AsyncStream.makeStream(of: LaneWrite.self)
+        let (writes, continuation) = AsyncStream.makeStream(of: LaneWrite.self)
+        self.writes = writes
+        self.continuation = continuation
         room = ConcurrencyLimiter(limit: capacity)
     }
 

@@ -82,6 +82,7 @@ public struct ChangeFileApply: Sendable {
         var passes = 0
         var seen: Set<String> = []
         var skipped = 0
+        var interrupted = false
         let state = RunState()
         do {
             var loaded: [ChangeCheckpoint] = []
@@ -107,8 +108,8 @@ public struct ChangeFileApply: Sendable {
                     plan.append(planned)
                 }
                 progress.setTotals(files: seen.count, bytes: 0)
-                if !plan.isEmpty {
-                    try await apply(plan, mapper: mapper, state: state)
+                if !plan.isEmpty, !(try await apply(plan, mapper: mapper, state: state)) {
+                    interrupted = true
                 }
                 switch configuration.polling {
                 case .once:
@@ -126,7 +127,8 @@ public struct ChangeFileApply: Sendable {
         let names = order.filter { counts[$0] != nil } + counts.keys.filter { !order.contains($0) }.sorted()
         let rows = names.map { ($0, counts[$0]!) }
         let total = rows.reduce(ChangeCounts()) { $0 + $1.1 }
-        let stoppedEarly = stop.isStopped && configuration.polling == .once
+        // Polling ends by a stop; a single pass stopped before its end did not finish.
+        let stoppedEarly = interrupted && configuration.polling == .once
         return ApplySummary(
             status: ApplySummary.status(total: total, failed: failure != nil || stoppedEarly),
             source: configuration.sourceDescription,
@@ -155,15 +157,18 @@ public struct ChangeFileApply: Sendable {
         return files
     }
 
-    /// One pass: applies the planned files through the applier and checkpoints what settled.
-    private func apply(_ plan: [PlannedFile], mapper: ItemMapper, state: RunState) async throws {
+    /// One pass: applies the planned files through the applier and checkpoints what
+    /// settled. False when a stop request ended it before every file was read.
+    private func apply(_ plan: [PlannedFile], mapper: ItemMapper, state: RunState) async throws -> Bool {
         let tracker = Tracker()
+        let finished: Bool
         do {
-            try await applier.run(tracker: tracker) { submitter in
+            finished = try await applier.run(tracker: tracker) { submitter in
                 for planned in plan {
-                    if stop.isStopped { break }
-                    try await read(planned, mapper: mapper, submitter: submitter, state: state)
+                    guard !stop.isStopped, try await read(planned, mapper: mapper, submitter: submitter, state: state)
+                    else { return false }
                 }
+                return true
             }
         } catch {
             // Keep what settled before the failure; the rest is redone on resume.
@@ -171,12 +176,16 @@ public struct ChangeFileApply: Sendable {
             throw error
         }
         try await checkpoint(tracker.takeSettled(), state: state)
+        return finished
     }
 
     private struct StopReading: Error {}
 
-    /// Reads one file and submits its changes; marks its end when read to the end.
-    private func read(_ planned: PlannedFile, mapper: ItemMapper, submitter: Submitter, state: RunState) async throws {
+    /// Reads one file and submits its changes, and marks its end when read to the
+    /// end (true); false when a stop request interrupted it.
+    private func read(_ planned: PlannedFile, mapper: ItemMapper, submitter: Submitter, state: RunState) async throws
+        -> Bool
+    {
         let file = planned.file
         try await deadLetters.discard(file: file.key, fromRecord: planned.startRecord)
         let reader = DMSFileReader(options: configuration.readOptions)
@@ -231,9 +240,10 @@ public struct ChangeFileApply: Sendable {
                 _ = try await reader.readTransactions(file, tables: tables, from: source) { try await handle($0) }
             }
         } catch is StopReading {
-            return
+            return false
         }
         submitter.mark(ChangeMark(stream: planned.stream, file: file.key, fileOrder: file.stem, record: record, endOfFile: true))
+        return true
     }
 
     /// Takes settled changes in: counts, dead letters (stored first), then the

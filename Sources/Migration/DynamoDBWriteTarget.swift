@@ -62,8 +62,8 @@ public struct DynamoDBWriteTarget: ItemWriteTarget {
 
     /// No item at the key yet, or an older version there. A false condition means a
     /// newer change (or this one, replayed) is already applied.
-    func versionCondition(_ version: String) -> Expression {
-        Expression(
+    func versionCondition(_ version: String) -> DynamoDB.Expression {
+        DynamoDB.Expression(
             "attribute_not_exists(#pk) OR #version < :version",
             names: ["#pk": partitionKeyAttribute, "#version": MigrationAttribute.sourceVersion],
             values: [":version": .s(version)])

@@ -86,7 +86,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 mapping: mapping,
                 readOptions: DMSReadOptions(changeSequenceColumnName: changeSequenceColumn),
                 cdcPath: cdcPath,
-                polling: poll.map { .every(.milliseconds(Int64($0 * 1000))) } ?? .once,
+                polling: poll.map { ChangeApplyConfiguration.Polling.every(.milliseconds(Int64($0 * 1000))) } ?? .once,
                 applier: .init(lanes: concurrency, tombstoneRetentionDays: tombstoneDays))
             configuration.throttle.ceiling = maxWcu
             let apply = ChangeFileApply(

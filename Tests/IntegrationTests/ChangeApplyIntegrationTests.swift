@@ -134,7 +134,7 @@ struct ChangeApplyIntegrationTests {
             // Four files: the history shuffled over three, and all of it again, newest first.
             var random = SeededGenerator(seed: 7)
             let shuffled = workload.changes.shuffled(using: &random)
-            let slices = [Array(shuffled[..<150]), Array(shuffled[150..<300]), Array(shuffled[300...]), workload.changes.reversed()]
+            let slices = [Array(shuffled[..<150]), Array(shuffled[150..<300]), Array(shuffled[300...]), Array(workload.changes.reversed())]
             for (index, slice) in slices.enumerated() {
                 try await store.put(
                     key: "dms/billing/SUBSCRIBER/20240301-10000000\(index).csv", bytes: ChangeFiles.withBeforeImages(slice))

@@ -86,7 +86,7 @@ import Testing
         #expect(second.allSatisfy { $0 == .skippedStale })
 
         let reversed = ScriptedWriteTarget(latency: latency)
-        try await Self.apply(changes.reversed(), to: reversed)
+        try await Self.apply(Array(changes.reversed()), to: reversed)
         #expect(reversed.stored == reference)
 
         let duplicatedAndShuffled = ScriptedWriteTarget(latency: latency)
@@ -138,7 +138,7 @@ import Testing
             Self.subscriber(.delete, "5550001", sequence: 2, status: "A"),
             Self.subscriber(.insert, "5550001", sequence: 3, status: "S"),
         ]
-        for order in [changes, changes.reversed(), [changes[2], changes[0], changes[1]]] {
+        for order in [changes, Array(changes.reversed()), [changes[2], changes[0], changes[1]]] {
             let target = ScriptedWriteTarget()
             try await Self.apply(order, to: target)
             let item = try #require(target.stored[Self.key])

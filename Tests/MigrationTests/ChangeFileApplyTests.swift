@@ -151,7 +151,7 @@ import Testing
         let shuffled = changes.shuffled(using: &random)
         let source = InMemoryObjectStore()
         _ = try await Self.stage(
-            [Array(shuffled[..<80]), Array(shuffled[80..<160]), Array(shuffled[160...]), changes.reversed()],
+            [Array(shuffled[..<80]), Array(shuffled[80..<160]), Array(shuffled[160...]), Array(changes.reversed())],
             in: source, options: sequenced)
         let target = ScriptedWriteTarget()
         let summary = try await Self.run(
