@@ -194,6 +194,58 @@ import Testing
         #expect(try await DeadLetterStore(store: state, prefix: "state/dead-letters/").readAll().count == 2)
     }
 
+    @Test func aRunStoppedByAnOutageResumesToTheSameTableWithEveryDeadLetterOnce() async throws {
+        let changes = Self.workload(seed: 16, count: 400)
+        let source = InMemoryObjectStore()
+        let keys = try await Self.stage([Array(changes[..<200]), Array(changes[200...])], in: source)
+        // Two unmappable rows, one early in each file.
+        for key in keys {
+            var bytes = try await source.get(key: key)
+            let rows = bytes.readString(length: bytes.readableBytes)!.split(separator: "\n", omittingEmptySubsequences: false)
+            var edited = Array(rows)
+            edited.insert("I,555#1,1,A,2024-03-01,C,PLAN1,,2024-01-01 00:00:00.000,2024-01-01 00:00:00.000", at: 5)
+            try await source.put(key: key, bytes: Array(edited.joined(separator: "\n").utf8))
+        }
+        let mappable = try await Self.readBack(keys, from: source).filter { (try? Self.mapper.map($0)) != nil }
+        #expect(mappable.count == changes.count)
+        let reference = try ChangeWorkload.reference(mappable, mapper: Self.mapper, ttl: 0)
+        let state = InMemoryObjectStore()
+        var configuration = Self.configuration()
+        configuration.applier.outageTolerance = .milliseconds(20)
+        configuration.applier.lanes = 4
+        configuration.applier.laneCapacity = 2
+
+        // The table goes away after 250 writes: the run stops, its checkpoint mid-way.
+        let target = ScriptedWriteTarget(
+            answers: Array(repeating: .acceptAll, count: 250)
+                + Array(repeating: .fail(WriteTargetError(.transient, "connection refused")), count: 100_000))
+        let failed = try await Self.run(configuration, source: source, target: target, state: state)
+        #expect(failed.status == .failed)
+        #expect(failed.error?.contains("unreachable") == true)
+        #expect(ExitStatus(failed.status) == .failure)
+        let checkpoint = try await ChangeCheckpointStore(store: state, prefix: "state/change-checkpoints/").load(
+            stream: "SUBSCRIBER")
+        #expect(checkpoint?.inProgress != nil)
+        #expect((checkpoint?.counts["SUBSCRIBER"]?.changesRead ?? 0) < changes.count + 2)
+
+        target.script([])
+        let resumed = try await Self.run(configuration, source: source, target: target, state: state)
+        // A summary counts its own run: together the two runs read every change once.
+        #expect(failed.total.changesRead + resumed.total.changesRead == changes.count + 2)
+        #expect(failed.total.deadLettered + resumed.total.deadLettered == 2)
+        #expect(resumed.status == (resumed.total.deadLettered > 0 ? .completedWithDeadLetters : .completed))
+        #expect(Self.withoutTTL(target.stored) == Self.withoutTTL(reference))
+        let total = try #require(
+            try await ChangeCheckpointStore(store: state, prefix: "state/change-checkpoints/").load(stream: "SUBSCRIBER"))
+        #expect(total.lastFile?.key == keys[1])
+        // Over both runs every change is counted once: the checkpoint counts only what it covers.
+        #expect(total.counts["SUBSCRIBER"]?.changesRead == changes.count + 2)
+        #expect(total.counts["SUBSCRIBER"]?.deadLettered == 2)
+        let letters = try await DeadLetterStore(store: state, prefix: "state/dead-letters/").readAll()
+        #expect(letters.count == 2)
+        #expect(Set(letters.map(\.source)) == Set(keys))
+    }
+
     @Test func readsTransactionFilesOfACdcPath() async throws {
         let source = InMemoryObjectStore()
         let rows = [

@@ -52,6 +52,11 @@ final class ScriptedWriteTarget: ItemWriteTarget {
     /// The most conditional writes that were in flight at once.
     var maxInFlight: Int { state.withLock { $0.maxInFlight } }
 
+    /// Replaces the answers still to come.
+    func script(_ answers: [Answer]) {
+        state.withLock { $0.answers = answers }
+    }
+
     /// Puts items as they are (seeding the table, as a full load would).
     func seed(_ items: [Item]) {
         state.withLock { state in
