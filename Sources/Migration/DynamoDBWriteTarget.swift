@@ -1,21 +1,31 @@
 import AWSCore
+import BillingModel
 import DynamoDB
 import DynamoDBModel
 
-/// The applier's seam over the DynamoDB client: one table, unconditional puts.
+/// The appliers' seam over the DynamoDB client: one table; batches of
+/// unconditional puts for the full load, single puts conditional on the source
+/// version for changes.
 public struct DynamoDBWriteTarget: ItemWriteTarget {
     let client: DynamoDBClient
     let tableName: String
+    let partitionKeyAttribute: String
+    let sortKeyAttribute: String
 
     /// - Parameter aws: the client whose connections the writes share. Its retry loop
     ///   is not used for writes: the applier paces and retries them itself (with the
     ///   throttle in the loop), and a second, uncoordinated backoff underneath would
     ///   stall write slots and blur what the throttle measures.
-    public init(aws: AWSClient, tableName: String) {
+    public init(
+        aws: AWSClient, tableName: String,
+        partitionKeyAttribute: String = ItemKey.partitionKeyName, sortKeyAttribute: String = ItemKey.sortKeyName
+    ) {
         var configuration = aws.configuration
         configuration.retryPolicy = .none
         self.client = DynamoDBClient(client: AWSClient(configuration: configuration, transport: aws.transport, logger: aws.logger))
         self.tableName = tableName
+        self.partitionKeyAttribute = partitionKeyAttribute
+        self.sortKeyAttribute = sortKeyAttribute
     }
 
     public func batchPut(_ items: [Item]) async throws(WriteTargetError) -> [Item] {
@@ -36,6 +46,33 @@ public struct DynamoDBWriteTarget: ItemWriteTarget {
         } catch {
             throw Self.classify(error)
         }
+    }
+
+    public func putIfNewer(_ item: Item, version: String) async throws(WriteTargetError) -> VersionedWriteOutcome {
+        do {
+            let outcome = try await client.putItem(tableName, item: item, condition: versionCondition(version))
+            return outcome.isApplied ? .applied : .skippedNewer
+        } catch {
+            throw Self.classify(error)
+        }
+    }
+
+    public func tombstoneIfNewer(key: ItemKey, version: String, ttl: Int64) async throws(WriteTargetError)
+        -> VersionedWriteOutcome
+    {
+        let item = VersionedItems.tombstone(
+            key: key, version: version, ttl: ttl,
+            partitionKeyAttribute: partitionKeyAttribute, sortKeyAttribute: sortKeyAttribute)
+        return try await putIfNewer(item, version: version)
+    }
+
+    /// No item at the key yet, or an older version there. A false condition means a
+    /// newer change (or this one, replayed) is already applied.
+    func versionCondition(_ version: String) -> DynamoDB.Expression {
+        DynamoDB.Expression(
+            "attribute_not_exists(#pk) OR #version < :version",
+            names: ["#pk": partitionKeyAttribute, "#version": MigrationAttribute.sourceVersion],
+            values: [":version": .s(version)])
     }
 
     /// AWS error kinds in the applier's terms. The AWS client has already spent

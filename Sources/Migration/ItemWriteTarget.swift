@@ -1,6 +1,6 @@
 import DynamoDBModel
 
-/// The one seam between the applier and DynamoDB, small enough for an in-memory
+/// The one seam between the appliers and DynamoDB, small enough for an in-memory
 /// double in unit tests and a thin adapter over the DynamoDB client in production.
 public protocol ItemWriteTarget: Sendable {
     /// One BatchWriteItem call of at most 25 puts with distinct keys. Returns the
@@ -9,6 +9,25 @@ public protocol ItemWriteTarget: Sendable {
 
     /// One unconditional PutItem (tracking items).
     func put(_ item: Item) async throws(WriteTargetError)
+
+    /// Writes `item` (which carries `SourceVersion` = `version`) unless the item
+    /// at its key has a version at or above `version`: one PutItem conditional on
+    /// `attribute_not_exists(PK) OR SourceVersion < :version`. A false condition
+    /// is the outcome `.skippedNewer`, not an error.
+    func putIfNewer(_ item: Item, version: String) async throws(WriteTargetError) -> VersionedWriteOutcome
+
+    /// Replaces the item at `key` by a tombstone (`PK`, `SK`, `Deleted` = true,
+    /// `SourceVersion` = `version`, `TTL` = `ttl` epoch seconds, nothing else),
+    /// under the same condition as `putIfNewer`.
+    func tombstoneIfNewer(key: ItemKey, version: String, ttl: Int64) async throws(WriteTargetError)
+        -> VersionedWriteOutcome
+}
+
+/// What a write conditional on the source version did.
+public enum VersionedWriteOutcome: Sendable, Hashable {
+    case applied
+    /// The item already holds a version at or above the write's: nothing written.
+    case skippedNewer
 }
 
 /// Why a write call failed, in the terms the applier acts on.

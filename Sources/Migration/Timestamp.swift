@@ -9,4 +9,8 @@ enum Timestamp {
     static func epochSeconds(daysFromNow days: Int) -> Int {
         Int(Date().timeIntervalSince1970) + days * 86_400
     }
+
+    static func epochSeconds() -> Int64 {
+        Int64(Date().timeIntervalSince1970)
+    }
 }

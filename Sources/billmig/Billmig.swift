@@ -8,7 +8,8 @@ struct Billmig: AsyncParsableCommand {
         discussion: """
             A migration runs in this order: create the table (`table create`), load the \
             full snapshot that AWS DMS staged in S3 (`load`), follow its progress \
-            (`status`), and check the result with the access patterns (`query`). \
+            (`status`), apply the change files DMS keeps writing (`apply`), and check the \
+            result with the access patterns (`query`). \
             `generate` writes realistic sample data in the DMS layout for trying it all out.
 
             AWS settings follow the SDK conventions: AWS_REGION, AWS_PROFILE, \
@@ -18,6 +19,6 @@ struct Billmig: AsyncParsableCommand {
             Exit status: 0 success; 1 failure (a rerun resumes from checkpoints); \
             3 finished with rows in the dead-letter store; 64 bad arguments.
             """,
-        subcommands: [LoadCommand.self, TableCommand.self, StatusCommand.self, GenerateCommand.self, QueryCommand.self]
+        subcommands: [LoadCommand.self, ApplyCommand.self, TableCommand.self, StatusCommand.self, GenerateCommand.self, QueryCommand.self]
     )
 }

@@ -1,0 +1,182 @@
+import ArgumentParser
+import BillingModel
+import DMSStaging
+import Dispatch
+import Foundation
+import Migration
+import MigrationCore
+
+struct ApplyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "apply",
+        abstract: "Apply the change files (CDC) that AWS DMS staged in S3 to the table, in order.",
+        discussion: """
+            Reads the timestamp-named change files {prefix}/{schema}/{TABLE}/{yyyymmdd-hhmmssfff}.csv[.gz] \
+            of every mapped table in order (with --cdc-path, the per-table files under that path and its \
+            CDC_TXN-*.csv files). Every write is conditional on the change's source position \
+            (SourceVersion), so an older change never overwrites a newer one, and applying files twice \
+            or out of order ends with the same table. A delete leaves a tombstone with a TTL. Writes to \
+            different items run in parallel, writes to one item in order. The last fully applied file of \
+            each table is checkpointed under the state location; a rerun resumes after it.
+
+            --once (the default) applies the files there are and stops; --poll SECONDS lists the source \
+            again after each pause until SIGINT or SIGTERM, which finish the writes in flight and save the \
+            checkpoints.
+
+            Exit status: 0 every change applied (or skipped as stale); 3 finished with dead-lettered \
+            changes; 1 failed (rerun to resume).
+            """
+    )
+
+    @Option(name: .long, help: "Where DMS staged the files: s3://BUCKET/PREFIX, or a local folder.")
+    var from: String
+
+    @Option(name: .long, help: "The DynamoDB table.")
+    var table = "BillingSystem"
+
+    @Option(name: .long, help: "A mapping file (JSON, see docs/mapping-format.md); the billing mapping by default.")
+    var mapping: String?
+
+    @Option(name: .long, help: "Where checkpoints and dead letters are kept (s3://… or a folder). Default: {from}/_billmig/{table}/.")
+    var state: String?
+
+    @Option(name: .long, help: "DMS's CdcPath, relative to --from: change files and CDC_TXN-* files are read there.")
+    var cdcPath: String?
+
+    @Flag(name: .long, help: "Apply the files there are now, then stop (the default).")
+    var once = false
+
+    @Option(name: .long, help: "List the source again every SECONDS until stopped (SIGINT/SIGTERM).")
+    var poll: Double?
+
+    @Option(name: .long, help: "The column a DMS transformation rule added from $AR_H_CHANGE_SEQ (files without a header).")
+    var changeSequenceColumn: String?
+
+    @Option(name: .long, help: "Days a tombstone lives before its TTL removes it.")
+    var tombstoneDays = ChangeApplier.Configuration.defaultTombstoneRetentionDays
+
+    @Option(name: .long, help: "Never write more than this many write capacity units per second.")
+    var maxWcu: Double?
+
+    @Option(name: .long, help: "Writes in flight at once (ordered lanes).")
+    var concurrency = 32
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if once && poll != nil { throw ValidationError("--once and --poll exclude each other") }
+        if let poll, poll <= 0 { throw ValidationError("--poll must be a positive number of seconds") }
+        guard concurrency > 0 else { throw ValidationError("--concurrency must be positive") }
+        guard tombstoneDays > 0 else { throw ValidationError("--tombstone-days must be positive") }
+        if let maxWcu, maxWcu <= 0 { throw ValidationError("--max-wcu must be positive") }
+    }
+
+    func run() async throws {
+        let location = try StagingLocation(parsing: from)
+        let mapping = try loadMapping(path: mapping)
+        let stateLocation = try state.map(StagingLocation.init(parsing:)) ?? location.appending("_billmig/\(table)")
+        let stop = StopSignal()
+        let signals = SignalWatch(stop: stop, announce: !output.quiet)
+
+        let summary = try await Runtime.with(maxConnections: concurrency) { runtime in
+            var configuration = ChangeApplyConfiguration(
+                sourcePrefix: location.keyPrefix,
+                sourceDescription: location.description,
+                tableName: table,
+                mapping: mapping,
+                readOptions: DMSReadOptions(changeSequenceColumnName: changeSequenceColumn),
+                cdcPath: cdcPath,
+                polling: poll.map { ChangeApplyConfiguration.Polling.every(.milliseconds(Int64($0 * 1000))) } ?? .once,
+                applier: .init(lanes: concurrency, tombstoneRetentionDays: tombstoneDays))
+            configuration.throttle.ceiling = maxWcu
+            let apply = ChangeFileApply(
+                configuration: configuration,
+                source: try runtime.objectStore(for: location),
+                target: try runtime.writeTarget(table: table),
+                state: (try runtime.objectStore(for: stateLocation), stateLocation.keyPrefix),
+                stop: stop)
+            let reporter = ProgressReporter(
+                mode: output.quiet ? .silent : ProgressReporter.automaticMode,
+                progress: apply.progress,
+                rate: { apply.throttle.currentRate })
+            return try await withThrowingTaskGroup(of: ApplySummary?.self) { group in
+                group.addTask {
+                    await reporter.run()
+                    return nil
+                }
+                let summary = try await apply.run()
+                group.cancelAll()
+                return summary
+            }
+        }
+        withExtendedLifetime(signals) {}
+
+        if output.json {
+            try output.printJSON(summary)
+        } else {
+            print(ApplySummaryText.render(summary, stateLocation: stateLocation))
+        }
+        let status = ExitStatus(summary.status)
+        if status != .success { throw ExitCode(status.rawValue) }
+    }
+}
+
+/// Turns SIGINT and SIGTERM into a stop request while it lives.
+final class SignalWatch {
+    private let sources: [any DispatchSourceSignal]
+
+    init(stop: StopSignal, announce: Bool) {
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                if announce && !stop.isStopped {
+                    note("\nbillmig: stopping after the writes in flight (checkpoints are saved)")
+                }
+                stop.stop()
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    deinit {
+        for source in sources { source.cancel() }
+    }
+}
+
+enum ApplySummaryText {
+    static func render(_ summary: ApplySummary, stateLocation: StagingLocation) -> String {
+        var table = TextTable(["entity", "changes read", "applied", "skipped (stale)", "dead-lettered"])
+        for entity in summary.entities + [summary.total] {
+            table.add([
+                entity.entity, String(entity.changesRead), String(entity.applied), String(entity.skippedStale),
+                String(entity.deadLettered),
+            ])
+        }
+        let verdict: String
+        switch summary.status {
+        case .completed: verdict = "completed: every change applied or already superseded"
+        case .completedWithDeadLetters: verdict = "completed with \(summary.total.deadLettered) dead-lettered changes"
+        case .failed: verdict = "FAILED"
+        }
+        var lines = [
+            "billmig apply \(summary.source) -> \(summary.table): \(verdict) in \(String(format: "%.1f", summary.elapsedSeconds)) s"
+                + " (\(String(format: "%.0f", summary.changesPerSecond)) changes/s)",
+            "",
+            table.render(),
+            "",
+            "files: \(summary.files.found) found, \(summary.files.skipped) already applied, \(summary.files.applied) applied now"
+                + (summary.passes > 1 ? " over \(summary.passes) passes" : ""),
+        ]
+        if summary.stopped { lines.append("stopped on request; the checkpoints say where to resume") }
+        if let location = summary.deadLetterLocation {
+            lines.append("dead letters: \(stateLocation.describe(key: location))")
+        }
+        if let error = summary.error {
+            lines.append("error: \(error)")
+            lines.append("nothing is lost: run the same command again to resume from the checkpoints")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
