@@ -240,6 +240,16 @@ public struct DynamoDBClient: Sendable {
         guard requests.count <= Self.maxBatchWriteItems else {
             throw DynamoDBClientError("BatchWriteItem takes at most \(Self.maxBatchWriteItems) requests, got \(requests.count)")
         }
+        let (json, stats) = try await call("BatchWriteItem", body: Self.batchWriteBody(tableName, requests: requests))
+        return BatchWriteResult(
+            unprocessed: try Self.unprocessedRequests(json, tableName: tableName),
+            consumedCapacity: Self.consumedCapacity(json), stats: stats)
+    }
+
+    // The request body and the answer's decoding live outside the async function: with
+    // the throwing loop inline, Swift 6.3.1's optimizer crashes (signal 11 in LLVM's
+    // coroutine splitting, emitSetAndGetSwiftErrorValueAround) in release builds.
+    static func batchWriteBody(_ tableName: String, requests: [WriteRequest]) -> [UInt8] {
         var writer = JSONWriter(capacity: 512 * requests.count + 128)
         writer.beginObject()
         writer.key("RequestItems")
@@ -247,21 +257,23 @@ public struct DynamoDBClient: Sendable {
         writer.key(tableName)
         writer.beginArray()
         for request in requests {
-            Self.writeWriteRequest(&writer, request)
+            writeWriteRequest(&writer, request)
         }
         writer.endArray()
         writer.endObject()
         writer.field("ReturnConsumedCapacity", "TOTAL")
         writer.endObject()
-        let (json, stats) = try await call("BatchWriteItem", body: writer.bytes)
+        return writer.bytes
+    }
+
+    static func unprocessedRequests(_ json: JSONValue, tableName: String) throws -> [WriteRequest] {
+        guard let pending = json["UnprocessedItems"]?[tableName]?.arrayValue else { return [] }
         var unprocessed: [WriteRequest] = []
-        if let pending = json["UnprocessedItems"]?[tableName]?.arrayValue {
-            unprocessed.reserveCapacity(pending.count)
-            for element in pending {
-                unprocessed.append(try Self.writeRequest(from: element))
-            }
+        unprocessed.reserveCapacity(pending.count)
+        for element in pending {
+            unprocessed.append(try writeRequest(from: element))
         }
-        return BatchWriteResult(unprocessed: unprocessed, consumedCapacity: Self.consumedCapacity(json), stats: stats)
+        return unprocessed
     }
 
     /// Writes all requests in calls of 25, resending unprocessed ones with backoff until
