@@ -17,6 +17,9 @@ public struct AdaptiveRateController: Sendable {
         public var maximumCut: Double
         /// Relative growth per second while no throttling is seen.
         public var increasePerSecond: Double
+        /// The share of a window's units that may come back throttled before the
+        /// rate is cut: the cost of probing the capacity, kept small.
+        public var toleratedThrottleShare: Double
         /// How long one measurement window lasts.
         public var window: Duration
 
@@ -26,12 +29,14 @@ public struct AdaptiveRateController: Sendable {
             decreaseFactor: Double = 0.9,
             maximumCut: Double = 0.7,
             increasePerSecond: Double = 0.1,
+            toleratedThrottleShare: Double = 0.05,
             window: Duration = .seconds(1)
         ) {
             self.ceiling = ceiling
             self.floor = floor
             self.decreaseFactor = decreaseFactor
             self.maximumCut = maximumCut
+            self.toleratedThrottleShare = toleratedThrottleShare
             self.increasePerSecond = increasePerSecond
             self.window = window
         }
@@ -73,6 +78,10 @@ public struct AdaptiveRateController: Sendable {
         let acceptedRate = self.accepted / elapsed.seconds
         if self.throttled > 0 {
             quietWindows = 0
+            // A little push-back means the rate sits just above capacity, where the
+            // table is used in full: hold there. Cut only when much comes back.
+            let share = self.throttled / (self.accepted + self.throttled)
+            if rate != nil, share <= configuration.toleratedThrottleShare { return nil }
             var reduced = acceptedRate * configuration.decreaseFactor
             if let current = rate { reduced = max(reduced, current * configuration.maximumCut) }
             reduced = max(configuration.floor, reduced)

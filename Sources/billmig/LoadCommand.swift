@@ -48,10 +48,14 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Staged files read at once.")
     var files = 4
 
+    @Option(name: .long, help: "Seconds between checkpoints of a file while it loads.")
+    var checkpointInterval = 5.0
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard concurrency > 0, files > 0 else { throw ValidationError("--concurrency and --files must be positive") }
+        guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be positive") }
         if let maxWcu, maxWcu <= 0 { throw ValidationError("--max-wcu must be positive") }
     }
 
@@ -72,6 +76,7 @@ struct LoadCommand: AsyncParsableCommand {
                 filesInParallel: files,
                 writeConcurrency: concurrency)
             configuration.throttle.ceiling = maxWcu
+            configuration.checkpointInterval = .milliseconds(Int(checkpointInterval * 1000))
             let load = FullLoad(
                 configuration: configuration,
                 source: try runtime.objectStore(for: location),

@@ -16,7 +16,7 @@ import Testing
     @Test func growsAdditivelyWhileQuietAndStaysUnderTheCeiling() {
         var controller = AdaptiveRateController(configuration: .init(ceiling: 1_000), now: start)
         #expect(controller.rate == 1_000)
-        _ = controller.record(accepted: 800, throttled: 10, now: start + .seconds(1))
+        _ = controller.record(accepted: 800, throttled: 200, now: start + .seconds(1))
         #expect(controller.rate == 720)
         _ = controller.record(accepted: 720, throttled: 0, now: start + .seconds(2))
         #expect(abs(controller.rate! - 792) < 1e-9)
@@ -25,6 +25,12 @@ import Testing
             now += .seconds(1)
             _ = controller.record(accepted: controller.rate!, throttled: 0, now: now)
         }
+        #expect(controller.rate == 1_000)
+    }
+
+    @Test func holdsWhileOnlyALittleComesBack() {
+        var controller = AdaptiveRateController(configuration: .init(ceiling: 1_000), now: start)
+        #expect(controller.record(accepted: 980, throttled: 20, now: start + .seconds(1)) == nil)
         #expect(controller.rate == 1_000)
     }
 

@@ -82,10 +82,10 @@ struct LoadCommandIntegrationTests {
             let env = aws.environment
             _ = try await BillmigCLI.run(["table", "create", "--table", "Billing2"], environment: env)
             _ = try await BillmigCLI.run(
-                ["generate", "--accounts", "30", "--seed", "5", "--to", "s3://stage/run2", "--create-bucket", "--quiet"],
+                ["generate", "--accounts", "40", "--seed", "5", "--to", "s3://stage/run2", "--create-bucket", "--quiet"],
                 environment: env)
-            let data = SampleDataSet(.init(seed: 5, accounts: 30))
-            let arguments = ["load", "--from", "s3://stage/run2", "--table", "Billing2", "--json", "--quiet", "--concurrency", "2"]
+            let data = SampleDataSet(.init(seed: 5, accounts: 40))
+            let arguments = ["load", "--from", "s3://stage/run2", "--table", "Billing2", "--json", "--quiet", "--concurrency", "2", "--checkpoint-interval", "0.5"]
 
             try await AWSClient.withClient(aws.configuration) { client in
                 let checkpoints = CheckpointStore(
@@ -99,7 +99,7 @@ struct LoadCommandIntegrationTests {
                     var sawProgress = false
                     while ContinuousClock.now < deadline, process.isRunning {
                         let charge = try await checkpoints.all().first { $0.table == "CHARGE" }
-                        if let charge, charge.state == .inProgress, charge.recordsDone > killedAt + (round == 0 ? 0 : 500) {
+                        if let charge, charge.state == .inProgress, charge.recordsDone > killedAt + (round == 0 ? 0 : 200) {
                             killedAt = charge.recordsDone
                             sawProgress = true
                             break
