@@ -28,6 +28,7 @@ struct StagedFileLoad: Sendable {
         let maxInFlight = max(1, services.configuration.writeConcurrency)
         let applier = services.applier
         let limiter = services.limiter
+        let dryRun = services.configuration.dryRun
 
         try await withThrowingTaskGroup(of: (Int, BatchApplier.Outcome).self) { group in
             var inFlight = 0
@@ -50,8 +51,11 @@ struct StagedFileLoad: Sendable {
                 let unit = assembler.takeUnit()
                 services.progress.add(unit.counts, to: table.table)
                 let sequence = ledger.open(upTo: recordIndex, counts: unit.counts, deadLetters: unit.deadLetters)
-                guard !unit.puts.isEmpty else {
-                    ledger.close(sequence, written: 0, writeFailures: [])
+                // Nothing to write, or a dry run (which writes nothing): the unit
+                // settles at once, without a task, a permit or the applier.
+                guard !unit.puts.isEmpty, !dryRun else {
+                    ledger.close(sequence, written: unit.puts.count, writeFailures: [])
+                    services.progress.add(EntityCounts(itemsWritten: unit.puts.count), to: table.table)
                     return
                 }
                 while inFlight >= maxInFlight, let done = try await group.next() {
