@@ -54,8 +54,8 @@ struct StagedFileLoad: Sendable {
                 // Nothing to write, or a dry run (which writes nothing): the unit
                 // settles at once, without a task, a permit or the applier.
                 guard !unit.puts.isEmpty, !dryRun else {
-                    ledger.close(sequence, written: unit.puts.count, writeFailures: [])
-                    services.progress.add(EntityCounts(itemsWritten: unit.puts.count), to: table.table)
+                    ledger.close(sequence, written: unit.mappedOnly, writeFailures: [])
+                    services.progress.add(EntityCounts(itemsWritten: unit.mappedOnly), to: table.table)
                     return
                 }
                 while inFlight >= maxInFlight, let done = try await group.next() {
@@ -85,6 +85,13 @@ struct StagedFileLoad: Sendable {
                         } catch {
                             assembler.rejectMapped(change, reason: error.description)
                             break
+                        }
+                        if dryRun {
+                            // Mapped is as far as a dry run goes: count, keep nothing.
+                            assembler.countMapped(ops.count)
+                            assembler.countRead()
+                            if assembler.isFull { try await dispatch() }
+                            continue
                         }
                         // A full load maps each row to exactly one put.
                         for op in ops {
@@ -127,6 +134,8 @@ struct StagedFileLoad: Sendable {
 struct UnitAssembler {
     struct Unit {
         var puts: [PendingPut] = []
+        /// Items mapped on a dry run, which builds no puts.
+        var mappedOnly = 0
         var deadLetters: [DeadLetterRecord] = []
         var counts = EntityCounts()
     }
@@ -142,7 +151,14 @@ struct UnitAssembler {
         self.columns = columns
     }
 
-    var isFull: Bool { unit.puts.count >= Self.batchSize }
+    var isFull: Bool { unit.puts.count >= Self.batchSize || unit.mappedOnly >= Self.dryRunUnitSize }
+
+    /// A dry run settles its record ranges in larger units: nothing waits on them.
+    static let dryRunUnitSize = 1_000
+
+    mutating func countMapped(_ items: Int) {
+        unit.mappedOnly += items
+    }
     var hasContent: Bool { unit.counts.rowsRead > 0 }
 
     /// BatchWriteItem rejects a call that names one key twice.

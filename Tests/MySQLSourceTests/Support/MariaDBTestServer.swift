@@ -17,6 +17,12 @@ enum MariaDBTestServer {
 
     /// A configuration for the `billing` database, or the test is cancelled.
     static func configuration() async throws -> MySQLConnectionConfiguration {
+        // A blocking libmariadb read with no timeout hung two full runs; until the
+        // stream and connection get read timeouts (issue 3), the live tests run on
+        // request only: `BILLMIG_MYSQL_LIVE_TESTS=1 scripts/test --filter MySQLSourceTests`.
+        guard ProcessInfo.processInfo.environment["BILLMIG_MYSQL_LIVE_TESTS"] == "1" else {
+            try Test.cancel("live MariaDB tests run with BILLMIG_MYSQL_LIVE_TESTS=1 (off by default until the binlog stream has read timeouts)")
+        }
         switch await startup.result() {
         case .success(let configuration):
             return configuration
