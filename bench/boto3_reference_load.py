@@ -4,6 +4,14 @@
 Reads {folder}/billing/{TABLE}/LOAD*.csv[.gz] (local folder or s3://bucket/prefix),
 maps each row to the same item billmig writes (CONTRACT section 2), and writes it
 with Table.batch_writer(). It is the benchmark's reference, not part of billmig.
+
+Usage: boto3_reference_load.py FOLDER|s3://BUCKET/PREFIX [TABLE]; endpoint, region
+and credentials come from the usual AWS_* variables. Prints a JSON summary line.
+
+Simplifications a quick script makes and billmig does not: Python's csv module
+reads a NULL (empty field) and an empty string ("") alike, so both leave the
+attribute out; a row with the wrong column count is skipped and counted, not
+dead-lettered; nothing is checkpointed, checked against the key rules or tracked.
 """
 import csv
 import gzip
@@ -87,6 +95,7 @@ def item_for(table, fields):
 
 
 def open_files(source, table, s3):
+    """Yields each LOAD file of the table as a text stream, read as it goes."""
     if source.startswith("s3://"):
         bucket, _, prefix = source[5:].partition("/")
         folder = f"{prefix.strip('/')}/billing/{table}/".lstrip("/")
@@ -94,17 +103,20 @@ def open_files(source, table, s3):
         for key in sorted(o["Key"] for p in pages for o in p.get("Contents", [])):
             name = key.rsplit("/", 1)[-1]
             if name.startswith("LOAD"):
-                body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-                yield gzip.decompress(body) if name.endswith(".gz") else body
+                body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+                raw = gzip.GzipFile(fileobj=body) if name.endswith(".gz") else body
+                with io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+                    yield text
     else:
         folder = os.path.join(source, "billing", table)
         if not os.path.isdir(folder):
             return
         for name in sorted(os.listdir(folder)):
             if name.startswith("LOAD"):
-                with open(os.path.join(folder, name), "rb") as handle:
-                    body = handle.read()
-                yield gzip.decompress(body) if name.endswith(".gz") else body
+                path = os.path.join(folder, name)
+                opener = gzip.open if name.endswith(".gz") else open
+                with opener(path, "rt", encoding="utf-8", newline="") as text:
+                    yield text
 
 
 def main():
@@ -116,8 +128,8 @@ def main():
     started = time.monotonic()
     with table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as writer:
         for entity in TABLES:
-            for body in open_files(source, entity, s3):
-                for fields in csv.reader(io.StringIO(body.decode("utf-8"), newline="")):
+            for text in open_files(source, entity, s3):
+                for fields in csv.reader(text):
                     item = item_for(entity, fields)
                     if item is None:
                         skipped += 1
