@@ -28,17 +28,9 @@ struct ApplyCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Where DMS staged the files: s3://BUCKET/PREFIX, or a local folder.")
-    var from: String
+    @OptionGroup var staged: StagedSourceOptions
 
-    @Option(name: .long, help: "The DynamoDB table.")
-    var table = "BillingSystem"
-
-    @Option(name: .long, help: "A mapping file (JSON, see docs/mapping-format.md); the billing mapping by default.")
-    var mapping: String?
-
-    @Option(name: .long, help: "Where checkpoints and dead letters are kept (s3://… or a folder). Default: {from}/_billmig/{table}/.")
-    var state: String?
+    var table: String { staged.table }
 
     @Option(name: .long, help: "DMS's CdcPath, relative to --from: change files and CDC_TXN-* files are read there.")
     var cdcPath: String?
@@ -72,9 +64,7 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let location = try StagingLocation(parsing: from)
-        let mapping = try loadMapping(path: mapping)
-        let stateLocation = try state.map(StagingLocation.init(parsing:)) ?? location.appending("_billmig/\(table)")
+        let (location, stateLocation, mapping) = try staged.resolve()
         let stop = StopSignal()
         let signals = SignalWatch(stop: stop, announce: !output.quiet)
 

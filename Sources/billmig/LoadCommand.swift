@@ -21,17 +21,9 @@ struct LoadCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Where DMS staged the files: s3://BUCKET/PREFIX, or a local folder.")
-    var from: String
+    @OptionGroup var staged: StagedSourceOptions
 
-    @Option(name: .long, help: "The DynamoDB table.")
-    var table = "BillingSystem"
-
-    @Option(name: .long, help: "A mapping file (JSON, see docs/mapping-format.md); the billing mapping by default.")
-    var mapping: String?
-
-    @Option(name: .long, help: "Where checkpoints and dead letters are kept (s3://… or a folder). Default: {from}/_billmig/{table}/.")
-    var state: String?
+    var table: String { staged.table }
 
     @Flag(name: .long, help: "Read and map every row but write nothing and keep no state.")
     var dryRun = false
@@ -60,9 +52,7 @@ struct LoadCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let location = try StagingLocation(parsing: from)
-        let mapping = try loadMapping(path: mapping)
-        let stateLocation = try state.map(StagingLocation.init(parsing:)) ?? location.appending("_billmig/\(table)")
+        let (location, stateLocation, mapping) = try staged.resolve()
 
         let needsAWS = !dryRun || location.isS3 || stateLocation.isS3
         let summary = try await Runtime.with(needsAWS: needsAWS, maxConnections: concurrency) { runtime in
