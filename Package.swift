@@ -107,7 +107,13 @@ let package = Package(
         .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging", "SampleData", "BillingModel"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "BillingModel"]),
         .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore"]),
-        .testTarget(name: "MigrationTests", dependencies: ["Migration", "SampleData"]),
+        // Test helpers both the unit and the integration tests of change application use.
+        .target(
+            name: "MigrationTestSupport",
+            dependencies: ["Migration", "BillingModel", "DynamoDBModel", "SampleData"],
+            path: "Tests/MigrationTestSupport"
+        ),
+        .testTarget(name: "MigrationTests", dependencies: ["Migration", "SampleData", "MigrationTestSupport"]),
         .testTarget(
             name: "FaultProxyTests",
             dependencies: [
@@ -125,7 +131,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "Migration", "MigrationCore", "FaultProxy", "AWSCore", "DynamoDB", "S3", "DMSStaging", "BillingModel",
-                "DynamoDBModel", "SampleData",
+                "DynamoDBModel", "SampleData", "MigrationTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

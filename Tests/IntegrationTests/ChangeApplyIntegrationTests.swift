@@ -1,3 +1,4 @@
+import MigrationTestSupport
 import AWSCore
 import BillingModel
 import DMSStaging

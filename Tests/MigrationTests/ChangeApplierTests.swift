@@ -1,3 +1,4 @@
+import MigrationTestSupport
 import BillingModel
 import DynamoDBModel
 import Migration

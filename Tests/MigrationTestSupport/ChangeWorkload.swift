@@ -1,38 +1,23 @@
 import BillingModel
 import DynamoDBModel
 import Migration
+import SampleData
 
-// Kept in step with Tests/MigrationTests/ChangeWorkload.swift (test targets share no sources).
-
-/// A deterministic generator (SplitMix64) for property-style tests.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The deterministic generator of the property-style tests: SampleData's SplitMix64.
+public typealias SeededGenerator = SplitMix64
 
 /// A random history of SUBSCRIBER rows: inserts (including re-inserts of deleted
 /// keys), updates, deletes and primary-key changes (a new `subscriber_no` or
 /// `ban`, so a new PK/SK), each at the next change-sequence position, with the
 /// source table it leaves behind.
-struct ChangeWorkload {
-    var changes: [SourceChange] = []
+public struct ChangeWorkload {
+    public var changes: [SourceChange] = []
     /// The source rows at the end, by `subscriber_no`.
-    var liveRows: [String: SourceRow] = [:]
+    public var liveRows: [String: SourceRow] = [:]
 
-    static let table = "SUBSCRIBER"
+    public static let table = "SUBSCRIBER"
 
-    static func row(_ number: String, ban: Int, status: String, plan: String, sequence: Int) -> SourceRow {
+    public static func row(_ number: String, ban: Int, status: String, plan: String, sequence: Int) -> SourceRow {
         let time = "2024-03-01 10:00:\(String(format: "%02d", sequence % 60)).\(String(format: "%03d", sequence % 1000))"
         return [
             .text(number), .text(String(ban)), .text(status), .text("2024-03-01"), .text("C"), .text(plan),
@@ -40,7 +25,7 @@ struct ChangeWorkload {
         ]
     }
 
-    init(seed: UInt64, count: Int, keys: Int) {
+    public init(seed: UInt64, count: Int, keys: Int) {
         var random = SeededGenerator(seed: seed)
         let pool = (0..<keys).map { "555\(String(format: "%04d", $0))" }
         for sequence in 1...count {
@@ -83,7 +68,7 @@ struct ChangeWorkload {
 
     /// The table after applying every write of `changes` in order, one by one,
     /// with the version rule: the reference the applier must reach.
-    static func reference(_ changes: [SourceChange], mapper: ItemMapper, ttl: Int64) throws -> [ItemKey: Item] {
+    public static func reference(_ changes: [SourceChange], mapper: ItemMapper, ttl: Int64) throws -> [ItemKey: Item] {
         var table: [ItemKey: Item] = [:]
         for change in changes {
             for write in try mapper.map(change) {
