@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "Migration",
             dependencies: [
-                "BillingModel", "DynamoDBModel", "MigrationCore", "DynamoDB", "S3", "DMSStaging", "AWSCore",
+                "BillingModel", "DynamoDBModel", "MigrationCore", "DynamoDB", "S3", "DMSStaging", "AWSCore", "MySQLSource",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -77,7 +77,7 @@ let package = Package(
             name: "billmig",
             dependencies: [
                 "Migration", "MigrationCore", "BillingModel", "DynamoDBModel", "DMSStaging", "SampleData",
-                "AWSCore", "DynamoDB", "S3",
+                "AWSCore", "DynamoDB", "S3", "MySQLSource",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -1,0 +1,28 @@
+/// Where a direct snapshot's consistent view sits in the source's binlog.
+///
+/// `load --from mysql://` saves it as `{state}/snapshot.json` before it reads a
+/// row; `stream` starts there when it has no checkpoint of its own, so every
+/// change committed after the snapshot reaches the table and none before it.
+public struct SnapshotPosition: Sendable, Codable, Equatable {
+    /// The binlog file (`mariadb-bin.000003`).
+    public var binlogFile: String
+    /// The byte position in `binlogFile` of the snapshot (`Binlog_snapshot_position`).
+    public var binlogPosition: UInt64
+    /// The GTID position at the snapshot (`gtid_binlog_pos`), when the server uses GTIDs.
+    public var gtid: String?
+    /// The source, without secrets (`mysql://billmig@127.0.0.1:3307/billing`).
+    public var source: String
+    /// ISO-8601 time the snapshot was taken.
+    public var takenAt: String
+
+    public init(binlogFile: String, binlogPosition: UInt64, gtid: String?, source: String, takenAt: String) {
+        self.binlogFile = binlogFile
+        self.binlogPosition = binlogPosition
+        self.gtid = gtid
+        self.source = source
+        self.takenAt = takenAt
+    }
+
+    /// The object key, relative to a run's state location.
+    public static let stateKey = "snapshot.json"
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import BillingModel
+import DMSStaging
+import MySQLSource
+
+/// Which MySQL database a command reads, which table it writes, with which
+/// mapping, and where it keeps its state: shared by the commands that talk to
+/// MySQL directly (`load --from mysql://`, `stream`, `stage`, `check`, `validate`).
+///
+/// The password never appears on the command line: it comes from the variable
+/// named by `--password-env` (default `BILLMIG_MYSQL_PASSWORD`) or from `--password-file`.
+struct MySQLSourceOptions: ParsableArguments {
+    @Option(name: .long, help: "The source database: mysql://USER@HOST:PORT/DATABASE[?ssl-mode=REQUIRED&ssl-ca=FILE&read-timeout=30...].")
+    var from: String
+
+    @Option(name: .long, help: "The environment variable holding the password (default BILLMIG_MYSQL_PASSWORD).")
+    var passwordEnv: String?
+
+    @Option(name: .long, help: "A file whose first line is the password (wins over --password-env).")
+    var passwordFile: String?
+
+    @Option(name: .long, help: "The DynamoDB table.")
+    var table = "BillingSystem"
+
+    @Option(name: .long, help: "A mapping file (JSON, see docs/mapping-format.md); the billing mapping by default.")
+    var mapping: String?
+
+    @Option(name: .long, help: "Where checkpoints, the snapshot position and dead letters are kept (s3://… or a folder). Default: .billmig/{table}/.")
+    var state: String?
+
+    var isMySQL: Bool { from.hasPrefix("mysql://") }
+
+    /// The connection settings, the state location and the mapping.
+    func resolve() throws -> (connection: MySQLConnectionConfiguration, state: StagingLocation, mapping: Mapping) {
+        let password: MySQLConnectionConfiguration.PasswordSource =
+            passwordFile.map { .file($0) }
+            ?? .environment(passwordEnv ?? MySQLConnectionConfiguration.defaultPasswordVariable)
+        let connection: MySQLConnectionConfiguration
+        do {
+            connection = try MySQLConnectionConfiguration(url: from, password: password)
+        } catch {
+            throw CommandError("--from \(from): \(error)")
+        }
+        let stateLocation = try StagingLocation(parsing: state ?? ".billmig/\(table)")
+        return (connection, stateLocation, try loadMapping(path: mapping))
+    }
+}
