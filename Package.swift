@@ -62,6 +62,8 @@ let package = Package(
         // Fixed-signature wrappers for libmariadb's variadic functions and macros.
         .target(name: "CMariaDBShim", dependencies: ["CMariaDB"]),
         .target(name: "MySQLSource", dependencies: ["CMariaDB", "CMariaDBShim", "BillingModel"]),
+        // Filling MySQL: sample data (`generate --to mysql://`) and the change workload (`workload`).
+        .target(name: "MySQLWorkload", dependencies: ["MySQLSource", "SampleData", "BillingModel", "MigrationCore"]),
 
         // MARK: Pipeline
         .target(
@@ -77,7 +79,7 @@ let package = Package(
             name: "billmig",
             dependencies: [
                 "Migration", "MigrationCore", "BillingModel", "DynamoDBModel", "DMSStaging", "SampleData",
-                "AWSCore", "DynamoDB", "S3", "MySQLSource",
+                "AWSCore", "DynamoDB", "S3", "MySQLSource", "MySQLWorkload",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -126,7 +128,10 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .testTarget(name: "MySQLSourceTests", dependencies: ["MySQLSource", "BillingModel"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "MySQLSourceTests", dependencies: ["MySQLSource", "BillingModel", "MySQLWorkload", "SampleData"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "MySQLWorkloadTests", dependencies: ["MySQLWorkload", "SampleData", "BillingModel"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

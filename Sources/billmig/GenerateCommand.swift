@@ -2,6 +2,8 @@ import ArgumentParser
 import DMSStaging
 import Foundation
 import Migration
+import MySQLSource
+import MySQLWorkload
 import NIOCore
 import SampleData
 
@@ -15,6 +17,10 @@ struct GenerateCommand: AsyncParsableCommand {
             tens of charges per bill, skewed feature codes, credits, account-level charges, \
             NULLs, and text with commas, quotes, newlines and non-ASCII. The same seed gives \
             the same bytes. About 330 rows per account.
+
+            With --to mysql://USER@HOST:PORT/DATABASE the same rows go into the six \
+            tables of a MySQL database instead (parent tables first, a few thousand rows \
+            per transaction); the tables must be empty unless --replace empties them first.
             """
     )
 
@@ -24,7 +30,7 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seed of the generator.")
     var seed: UInt64 = 1
 
-    @Option(name: .long, help: "Where to write: s3://BUCKET/PREFIX or a folder.")
+    @Option(name: .long, help: "Where to write: s3://BUCKET/PREFIX, a folder, or mysql://USER@HOST:PORT/DATABASE.")
     var to: String
 
     @Option(name: .long, help: "Malformed rows to inject, spread over the tables.")
@@ -39,10 +45,21 @@ struct GenerateCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Create the S3 bucket when it does not exist.")
     var createBucket = false
 
+    @Flag(name: .long, help: "MySQL only: empty the six tables first (TRUNCATE).")
+    var replace = false
+
+    @OptionGroup var mysql: MySQLPasswordOptions
+
     @OptionGroup var output: OutputOptions
+
+    var isMySQL: Bool { to.lowercased().hasPrefix("mysql://") }
 
     func validate() throws {
         guard accounts > 0 else { throw ValidationError("--accounts must be positive") }
+        if isMySQL && badRows > 0 {
+            throw ValidationError("--bad-rows works with DMS files only: MySQL's column types reject malformed rows")
+        }
+        if !isMySQL && replace { throw ValidationError("--replace works with --to mysql:// only") }
         guard badRows >= 0, maxFileSizeMb > 0 else { throw ValidationError("--bad-rows and --max-file-size-mb must not be negative") }
     }
 
@@ -67,6 +84,7 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if isMySQL { return try await runMySQL() }
         let location = try StagingLocation(parsing: to)
         let data = SampleDataSet(SampleDataConfiguration(seed: seed, accounts: accounts, badRows: badRows))
         var options = DMSWriteOptions()
@@ -104,6 +122,59 @@ struct GenerateCommand: AsyncParsableCommand {
         for bad in report.badRows {
             print("bad row: \(bad.table) \(bad.kind) \(bad.key) at \(bad.file ?? "?"):\(bad.line.map(String.init) ?? "?")")
         }
+    }
+}
+
+extension GenerateCommand {
+    struct MySQLReport: Encodable {
+        var target: String
+        var accounts: Int
+        var seed: UInt64
+        var replaced: Bool
+        var rows: [String: Int]
+        var totalRows: Int
+        var elapsedSeconds: Double
+        var rowsPerSecond: Double
+    }
+
+    func runMySQL() async throws {
+        let configuration = try mysql.configuration(url: to, flag: "--to")
+        let data = SampleDataSet(SampleDataConfiguration(seed: seed, accounts: accounts))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let connection = try await MySQLConnection.connect(configuration)
+        let writer = MySQLSampleWriter(connection: connection, options: .init(replace: replace))
+        let quiet = output.quiet
+        let written: [SampleTable: Int]
+        do {
+            written = try await writer.write(data) { progress in
+                guard !quiet else { return }
+                let percent = progress.total == 0 ? 100 : progress.totalRows * 100 / progress.total
+                note("\(progress.table.name): \(progress.tableRows)/\(progress.tableTotal) rows; \(progress.totalRows)/\(progress.total) in all (\(percent)%)")
+            }
+        } catch let error as MySQLSampleWriterError {
+            await connection.close()
+            throw CommandError(error.description)
+        } catch {
+            await connection.close()
+            throw error
+        }
+        await connection.close()
+        let elapsed = (clock.now - started).seconds
+        let total = written.values.reduce(0, +)
+        let report = MySQLReport(
+            target: configuration.description, accounts: accounts, seed: seed, replaced: replace,
+            rows: Dictionary(uniqueKeysWithValues: written.map { ($0.key.name, $0.value) }),
+            totalRows: total, elapsedSeconds: elapsed, rowsPerSecond: elapsed > 0 ? Double(total) / elapsed : 0)
+        if output.json {
+            try output.printJSON(report)
+            return
+        }
+        var table = TextTable(["table", "rows"])
+        for name in MySQLSampleWriter.insertOrder.map(\.name) { table.add([name, String(report.rows[name] ?? 0)]) }
+        table.add(["TOTAL", String(total)])
+        print("generated \(accounts) accounts (seed \(seed)) into \(configuration) in \(String(format: "%.1f", elapsed)) s (\(String(format: "%.0f", report.rowsPerSecond)) rows/s)")
+        print(table.render())
     }
 }
 
