@@ -62,6 +62,7 @@ extension WorkloadModel {
                 guard let subscriber = row[1].text, let soc = row[2].text else { continue }
                 if subscriberBan[subscriber] != number(row[0]) {
                     pinned.insert(subscriber)
+                    for ban in [subscriberBan[subscriber], number(row[0])].compactMap({ $0 }) { accounts[ban]?.hasRowsElsewhere = true }
                 } else {
                     agreements[subscriber, default: []].append(soc)
                 }

@@ -36,6 +36,9 @@ public struct WorkloadModel: Sendable, Hashable {
         public var charges: [Charge]
         /// The next free `charge_seq` of this account.
         public var nextChargeSequence: UInt64
+        /// The database holds rows of this account the model does not (a subscriber
+        /// with agreements under another account): it is never deleted whole.
+        public var hasRowsElsewhere = false
 
         public init(
             ban: UInt64, customerID: UInt64? = nil, subscribers: [Subscriber] = [], bills: [UInt32] = [],
@@ -50,6 +53,8 @@ public struct WorkloadModel: Sendable, Hashable {
         }
 
         public var nextBillSequence: UInt32 { (bills.last ?? 0) + 1 }
+        /// Rows of the account in all six tables.
+        public var rowCount: Int { 1 + (customerID == nil ? 0 : 1) + subscribers.count + agreementCount + bills.count + charges.count }
         public var agreementCount: Int { subscribers.reduce(0) { $0 + $1.agreements.count } }
     }
 
@@ -114,6 +119,12 @@ public struct WorkloadModel: Sendable, Hashable {
             precondition(newValue.ban == accounts[index].ban, "an account's ban does not change in the model")
             accounts[index] = newValue
         }
+    }
+
+    /// Removes the account at `index` (later accounts move up one).
+    public mutating func remove(at index: Int) {
+        accounts.remove(at: index)
+        indexByBan = Dictionary(uniqueKeysWithValues: accounts.enumerated().map { ($0.element.ban, $0.offset) })
     }
 
     public mutating func append(_ account: Account) {

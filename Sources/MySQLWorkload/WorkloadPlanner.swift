@@ -22,6 +22,10 @@ public enum WorkloadTemplate: String, CaseIterable, Sendable, Hashable, Codable 
     case deleteAgreement = "delete-agreement"
     /// A subscriber with its agreements.
     case deleteSubscriber = "delete-subscriber"
+    case deleteBill = "delete-bill"
+    /// A small account with every row it has: charges, bills, agreements,
+    /// subscribers, customer, account, in one transaction.
+    case closeAccount = "close-account"
     /// A CHARGE's `charge_seq` (and sometimes `activity_num`): a new primary key.
     case changeChargeKey = "change-charge-key"
     /// A SERVICE_AGREEMENT's `soc`: a new primary key.
@@ -54,6 +58,7 @@ public struct WorkloadMix: Sendable, Hashable {
         (.newAccount, 3), (.newSubscriber, 5), (.newCharges, 14), (.newBill, 3),
         (.updateAccount, 6), (.updateCustomer, 6), (.updateSubscriber, 7), (.updateAgreement, 6), (.updateBill, 6),
         (.updateCharges, 14), (.deleteCharges, 7), (.deleteAgreement, 4), (.deleteSubscriber, 2),
+        (.deleteBill, 1), (.closeAccount, 1),
         (.changeChargeKey, 5), (.changeAgreementKey, 3), (.changeCustomerKey, 2), (.changeBillKey, 1),
         (.renameSubscriber, 2), (.moveSubscriber, 3),
     ]
@@ -110,12 +115,14 @@ public struct WorkloadPlanner: Sendable {
         var statements: [WorkloadStatement] = []
         var changedAccounts: [(index: Int, account: WorkloadModel.Account)] = []
         var newAccounts: [WorkloadModel.Account] = []
+        var removedAccount: Int?
         var changes: Int { statements.reduce(0) { $0 + $1.expectedRows } }
     }
 
     private mutating func finish(_ plan: Plan, template: WorkloadTemplate, rollsBack: Bool) -> WorkloadTransaction {
         if !rollsBack {
             for (index, account) in plan.changedAccounts { model[index] = account }
+            if let index = plan.removedAccount { model.remove(at: index) }
             for account in plan.newAccounts { model.append(account) }
         }
         return WorkloadTransaction(label: template.rawValue, statements: plan.statements, rollsBack: rollsBack)
@@ -136,6 +143,8 @@ public struct WorkloadPlanner: Sendable {
         case .deleteCharges: return deleteCharges(budget: budget)
         case .deleteAgreement: return deleteAgreement()
         case .deleteSubscriber: return deleteSubscriber()
+        case .deleteBill: return deleteBill()
+        case .closeAccount: return closeAccount(budget: budget)
         case .changeChargeKey: return changeChargeKey()
         case .changeAgreementKey: return changeAgreementKey()
         case .changeCustomerKey: return changeCustomerKey()
@@ -392,6 +401,41 @@ public struct WorkloadPlanner: Sendable {
         }
         plan.statements.append(delete(.subscriber, key: [.init("subscriber_no", .text(subscriber.number))]))
         plan.changedAccounts.append((index, account))
+        return plan
+    }
+
+    private mutating func deleteBill() -> Plan? {
+        guard let index = pickAccount(where: { !$0.bills.isEmpty }) else { return nil }
+        var account = model[index]
+        let sequence = account.bills.remove(at: random.int(0...(account.bills.count - 1)))
+        var plan = Plan(statements: [
+            delete(.bill, key: [.init("ban", .text(String(account.ban))), .init("bill_seq_number", .text(String(sequence)))])
+        ])
+        plan.changedAccounts.append((index, account))
+        return plan
+    }
+
+    /// Accounts of at most this many rows may be closed: the workload's own, mostly
+    /// (a sample account has hundreds of charges, one such transaction would be most of a run).
+    static let largestClosedAccount = 60
+
+    private mutating func closeAccount(budget: Int) -> Plan? {
+        guard let index = pickAccount(where: { !$0.hasRowsElsewhere && $0.rowCount <= min(budget, Self.largestClosedAccount) }) else {
+            return nil
+        }
+        let account = model[index]
+        let ban: [WorkloadStatement.Assignment] = [.init("ban", .text(String(account.ban)))]
+        func deleteAll(_ table: SampleTable, _ rows: Int) -> WorkloadStatement? {
+            rows == 0 ? nil : WorkloadStatement(table: table, kind: .delete, operation: .delete(key: ban), expectedRows: rows)
+        }
+        var plan = Plan()
+        plan.statements += [deleteAll(.charge, account.charges.count), deleteAll(.bill, account.bills.count)].compactMap { $0 }
+        plan.statements += [deleteAll(.serviceAgreement, account.agreementCount), deleteAll(.subscriber, account.subscribers.count)].compactMap { $0 }
+        if let customer = account.customerID {
+            plan.statements.append(delete(.customer, key: [.init("customer_id", .text(String(customer)))]))
+        }
+        plan.statements.append(delete(.billingAccount, key: ban))
+        plan.removedAccount = index
         return plan
     }
 
