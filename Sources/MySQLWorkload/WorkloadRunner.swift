@@ -115,7 +115,6 @@ public struct WorkloadRunner: Sendable {
     ) async throws -> WorkloadSummary {
         let configuration = self.configuration
         let clock = ContinuousClock()
-        let started = clock.now
         let first = try await connect()
         let model: WorkloadModel
         let literal: MySQLLiteral
@@ -126,6 +125,8 @@ public struct WorkloadRunner: Sendable {
             await first.close()
             throw error
         }
+        // Rates count from the first transaction, not from loading the model.
+        let started = clock.now
         let parts = model.split(into: configuration.connections)
         let tally = WorkloadTally(requested: configuration.changes, started: started)
         let pacer = configuration.ratePerSecond.map { WorkloadPacer(ratePerSecond: $0, now: clock.now) }
