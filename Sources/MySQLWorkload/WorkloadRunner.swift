@@ -170,6 +170,18 @@ public struct WorkloadRunner: Sendable {
     }
 }
 
+extension WorkloadRunner {
+    /// Runs against the database `connection` describes, one connection per
+    /// workload connection (reconnecting with the default retry policy).
+    public func run(
+        on connection: MySQLConnectionConfiguration,
+        shouldStop: @escaping @Sendable () -> Bool = { false },
+        progress: @escaping @Sendable (WorkloadProgress) -> Void = { _ in }
+    ) async throws -> WorkloadSummary {
+        try await run(connect: { try await MySQLConnection.connect(connection) }, shouldStop: shouldStop, progress: progress)
+    }
+}
+
 /// One connection's loop: plan, pace, run, count.
 struct WorkloadWorker {
     let connection: MySQLConnection

@@ -1,5 +1,5 @@
 import BillingModel
-import MySQLWorkload
+@testable import MySQLWorkload
 import SampleData
 import Testing
 
@@ -104,6 +104,18 @@ struct WorkloadPlannerTests {
         }
         #expect(Set(allocated).count == 15)
         #expect(allocated.min() == 900_000_001)
+    }
+
+    @Test func connectionsShareTheChangesAndTheFirstUsesTheSeed() {
+        for (changes, connections) in [(2000, 3), (7, 4), (1, 1), (10_001, 8)] {
+            let configuration = WorkloadConfiguration(changes: changes, connections: connections, seed: 42)
+            let shares = (0..<connections).map { configuration.share(ofConnection: $0) }
+            #expect(shares.reduce(0, +) == changes)
+            #expect(shares.max()! - shares.min()! <= 1)
+        }
+        let configuration = WorkloadConfiguration(changes: 10, connections: 3, seed: 42)
+        #expect(configuration.seed(ofConnection: 0) == 42)
+        #expect(Set((0..<3).map { configuration.seed(ofConnection: $0) }).count == 3)
     }
 
     @Test func statementsRenderAsSQL() {
