@@ -280,10 +280,7 @@ actor WorkloadTally {
 
     func record(_ transaction: WorkloadTransaction, affected: [Int], retries: Int) {
         if retries > 0 { retried += 1 }
-        for (statement, rows) in zip(transaction.statements, affected) where rows != statement.expectedRows {
-            _ = statement
-            unexpected += 1
-        }
+        unexpected += zip(transaction.statements, affected).filter { $0.0.expectedRows != $0.1 }.count
         let total = affected.reduce(0, +)
         if transaction.rollsBack {
             rolledBackTransactions += 1

@@ -61,6 +61,36 @@ struct WorkloadIntegrationTests {
         #expect(try await Self.checksums(configuration) == before)
     }
 
+    /// What reaches the binlog, the change stream's source, is exactly what the
+    /// summary says was committed: rolled-back transactions leave no event.
+    @Test func theBinlogHoldsExactlyTheCommittedChanges() async throws {
+        let configuration = try await Self.filledDatabase("workload_binlog", accounts: 10)
+        let probe = try await MySQLConnection.connect(configuration, retry: .none)
+        let start = try await BinlogScenario.binlogEnd(probe)
+        let runner = WorkloadRunner(configuration: WorkloadConfiguration(changes: 500, seed: 21, mix: WorkloadMix(rollbackPercent: 25)))
+        let summary = try await runner.run(connect: { try await MySQLConnection.connect(configuration, retry: .none) })
+        let end = try await BinlogScenario.binlogEnd(probe)
+        await probe.close()
+
+        let transactions = try await BinlogScenario.streamChanges(
+            configuration, start: .coordinates(start), until: end, database: configuration.database,
+            tables: Set(SampleTable.allCases.map(\.name)))
+        #expect(summary.rolledBackTransactions > 20)
+        #expect(transactions.count == summary.committedTransactions)
+        var streamed: [String: [String: Int]] = [:]
+        for change in transactions.flatMap({ $0 }) {
+            streamed[change.table, default: [:]][change.operation.rawValue, default: 0] += 1
+        }
+        for table in SampleTable.allCases {
+            let counts = streamed[table.name] ?? [:]
+            #expect(counts["insert", default: 0] == summary.count(table, .insert), "\(table.name) inserts")
+            #expect(counts["delete", default: 0] == summary.count(table, .delete), "\(table.name) deletes")
+            #expect(
+                counts["update", default: 0] == summary.count(table, .update) + summary.count(table, .keyChange),
+                "\(table.name) updates")
+        }
+    }
+
     @Test func oneConnectionAndASeedGiveTheSameDatabase() async throws {
         var contents: [[String: [SourceRow]]] = []
         for name in ["workload_same_a", "workload_same_b"] {
