@@ -144,13 +144,13 @@ extension GenerateCommand {
         let started = clock.now
         let connection = try await MySQLConnection.connect(configuration)
         let writer = MySQLSampleWriter(connection: connection, options: .init(replace: replace))
-        let quiet = output.quiet
+        let status = StatusLine(quiet: output.quiet)
         let written: [SampleTable: Int]
         do {
+            defer { status.finish() }
             written = try await writer.write(data) { progress in
-                guard !quiet else { return }
                 let percent = progress.total == 0 ? 100 : progress.totalRows * 100 / progress.total
-                note("\(progress.table.name): \(progress.tableRows)/\(progress.tableTotal) rows; \(progress.totalRows)/\(progress.total) in all (\(percent)%)")
+                status.show("\(progress.table.name): \(progress.tableRows)/\(progress.tableTotal) rows; \(progress.totalRows)/\(progress.total) in all (\(percent)%)")
             }
         } catch let error as MySQLSampleWriterError {
             await connection.close()

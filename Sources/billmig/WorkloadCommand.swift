@@ -72,15 +72,15 @@ struct WorkloadCommand: AsyncParsableCommand {
             mix: WorkloadMix(rollbackPercent: rollbackPercent)))
         let stop = StopSignal()
         let signals = SignalWatch(stop: stop, announce: !output.quiet)
-        let quiet = output.quiet
+        let status = StatusLine(quiet: output.quiet)
         let summary: WorkloadSummary
         do {
+            defer { status.finish() }
             summary = try await runner.run(
                 connect: { try await MySQLConnection.connect(connection) },
                 shouldStop: { stop.isStopped },
                 progress: { progress in
-                    guard !quiet else { return }
-                    note("workload: \(progress.committedChanges)/\(progress.requestedChanges) changes committed, "
+                    status.show("workload: \(progress.committedChanges)/\(progress.requestedChanges) changes committed, "
                         + "\(progress.committedTransactions) transactions (+\(progress.rolledBackTransactions) rolled back), "
                         + String(format: "%.0f changes/s", progress.changesPerSecond))
                 })
