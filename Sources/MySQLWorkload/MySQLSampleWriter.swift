@@ -16,11 +16,15 @@ public struct MySQLSampleWriter: Sendable {
         public var rowsPerTransaction: Int
         /// Empty the six tables first (TRUNCATE: one DDL event in the binlog, no row events).
         public var replace: Bool
+        /// Write next to rows already there (tests sharing a database) instead of
+        /// refusing; keys the data set shares with them fail as duplicates.
+        public var allowExistingRows: Bool
 
-        public init(rowsPerStatement: Int = 500, rowsPerTransaction: Int = 5000, replace: Bool = false) {
+        public init(rowsPerStatement: Int = 500, rowsPerTransaction: Int = 5000, replace: Bool = false, allowExistingRows: Bool = false) {
             self.rowsPerStatement = max(1, rowsPerStatement)
             self.rowsPerTransaction = max(self.rowsPerStatement, rowsPerTransaction)
             self.replace = replace
+            self.allowExistingRows = allowExistingRows
         }
     }
 
@@ -59,7 +63,7 @@ public struct MySQLSampleWriter: Sendable {
         let literal = MySQLLiteral(sqlMode: try await Self.sqlMode(connection))
         if options.replace {
             try await Self.truncate(connection)
-        } else {
+        } else if !options.allowExistingRows {
             let existing = try await Self.rowCounts(connection).filter { $0.value > 0 }
             if !existing.isEmpty {
                 throw MySQLSampleWriterError.notEmpty(existing)
@@ -75,11 +79,15 @@ public struct MySQLSampleWriter: Sendable {
             var rowsInTransaction = 0
             var statement = prefix
             var rowsInStatement = 0
+            var inTransaction = false
             let tableTotal = data.rowCounts[table] ?? 0
 
             func flushStatement() async throws {
                 guard rowsInStatement > 0 else { return }
-                if rowsInTransaction == 0 { try await connection.execute("START TRANSACTION") }
+                if !inTransaction {
+                    try await connection.execute("START TRANSACTION")
+                    inTransaction = true
+                }
                 let affected = try await connection.execute(statement)
                 guard affected == UInt64(rowsInStatement) else {
                     throw MySQLSampleWriterError.unexpectedRowCount(table: table, expected: rowsInStatement, inserted: Int(affected))
@@ -92,6 +100,7 @@ public struct MySQLSampleWriter: Sendable {
             func commit() async throws {
                 guard rowsInTransaction > 0 else { return }
                 try await connection.execute("COMMIT")
+                inTransaction = false
                 totalWritten += rowsInTransaction
                 rowsInTransaction = 0
                 progress(Progress(table: table, tableRows: tableRows, tableTotal: tableTotal, totalRows: totalWritten, total: total))
@@ -111,7 +120,7 @@ public struct MySQLSampleWriter: Sendable {
                 try await commit()
             } catch {
                 // Leave no half-written transaction open on a connection the caller may reuse.
-                if rowsInTransaction > 0 { _ = try? await connection.execute("ROLLBACK") }
+                if inTransaction { _ = try? await connection.execute("ROLLBACK") }
                 throw error
             }
             written[table] = tableRows

@@ -61,6 +61,14 @@ struct MySQLSampleWriterIntegrationTests {
         try await writer.write(first)
         await #expect(throws: MySQLSampleWriterError.self) { try await writer.write(first) }
 
+        // Next to existing rows when asked: another range of accounts goes in, a clash fails.
+        let besides = SampleDataSet(SampleDataConfiguration(seed: 1, accounts: 1, firstBan: 700_000_001))
+        let appending = MySQLSampleWriter(connection: connection, options: .init(allowExistingRows: true))
+        // The account goes in; its customer_id repeats the first data set's: ER_DUP_ENTRY.
+        let clash = await #expect(throws: MySQLError.self) { try await appending.write(besides) }
+        #expect(clash?.errorNumber == 1062)
+        #expect(try await MySQLSampleWriter.rowCounts(connection)[.billingAccount] == 4)
+
         let second = SampleDataSet(SampleDataConfiguration(seed: 2, accounts: 2))
         try await MySQLSampleWriter(connection: connection, options: .init(replace: true)).write(second)
         let counts = try await MySQLSampleWriter.rowCounts(connection)
