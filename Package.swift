@@ -21,11 +21,13 @@ let package = Package(
     targets: [
         // MARK: Pure core (no I/O)
         .target(name: "DynamoDBModel"),
-        .target(name: "BillingModel", dependencies: ["DynamoDBModel"]),
+        // Day numbers of the Gregorian calendar, shared by every date format in the tool.
+        .target(name: "CivilCalendar"),
+        .target(name: "BillingModel", dependencies: ["DynamoDBModel", "CivilCalendar"]),
         .target(name: "MigrationCore", dependencies: ["BillingModel", "DynamoDBModel"]),
 
         // MARK: AWS layer
-        .target(name: "AWSSigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "AWSSigV4", dependencies: ["CivilCalendar", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "AWSCore",
             dependencies: [
@@ -52,7 +54,7 @@ let package = Package(
             ]
         ),
         // Deterministic sample billing data (pure: no I/O).
-        .target(name: "SampleData", dependencies: ["BillingModel"]),
+        .target(name: "SampleData", dependencies: ["BillingModel", "CivilCalendar"]),
 
         .systemLibrary(
             name: "CMariaDB",
@@ -61,7 +63,7 @@ let package = Package(
         ),
         // Fixed-signature wrappers for libmariadb's variadic functions and macros.
         .target(name: "CMariaDBShim", dependencies: ["CMariaDB"]),
-        .target(name: "MySQLSource", dependencies: ["CMariaDB", "CMariaDBShim", "BillingModel"]),
+        .target(name: "MySQLSource", dependencies: ["CMariaDB", "CMariaDBShim", "BillingModel", "CivilCalendar"]),
 
         // MARK: Pipeline
         .target(
@@ -102,6 +104,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "DynamoDBModelTests", dependencies: ["DynamoDBModel"]),
         .testTarget(name: "BillingModelTests", dependencies: ["BillingModel"]),
+        .testTarget(name: "CivilCalendarTests", dependencies: ["CivilCalendar"]),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], resources: [.copy("Vectors")]),
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore"]),
         .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging", "SampleData", "BillingModel"]),
