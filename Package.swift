@@ -106,7 +106,13 @@ let package = Package(
         .testTarget(name: "BillingModelTests", dependencies: ["BillingModel"]),
         .testTarget(name: "CivilCalendarTests", dependencies: ["CivilCalendar"]),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], resources: [.copy("Vectors")]),
-        .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore"]),
+        // Test doubles for the AWS layer (a scripted transport), shared by unit and integration tests.
+        .target(
+            name: "AWSTestSupport",
+            dependencies: ["AWSCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            path: "Tests/AWSTestSupport"
+        ),
+        .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "AWSTestSupport"]),
         .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging", "SampleData", "BillingModel"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "BillingModel"]),
         .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore"]),
@@ -134,7 +140,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "Migration", "MigrationCore", "FaultProxy", "AWSCore", "DynamoDB", "S3", "DMSStaging", "BillingModel",
-                "DynamoDBModel", "SampleData", "MigrationTestSupport",
+                "DynamoDBModel", "SampleData", "MigrationTestSupport", "AWSTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
