@@ -135,12 +135,17 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .testTarget(name: "MySQLSourceTests", dependencies: ["MySQLSource", "BillingModel"], resources: [.copy("Fixtures")]),
+        // Starts the project's private MariaDB for the live tests (or uses BILLMIG_MYSQL_URL).
+        .target(name: "MariaDBTestSupport", dependencies: ["MySQLSource"], path: "Tests/MariaDBTestSupport"),
+        .testTarget(
+            name: "MySQLSourceTests", dependencies: ["MySQLSource", "BillingModel", "MariaDBTestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "Migration", "MigrationCore", "FaultProxy", "AWSCore", "DynamoDB", "S3", "DMSStaging", "BillingModel",
-                "DynamoDBModel", "SampleData", "MigrationTestSupport", "AWSTestSupport",
+                "DynamoDBModel", "SampleData", "MigrationTestSupport", "AWSTestSupport", "MariaDBTestSupport", "MySQLSource",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
