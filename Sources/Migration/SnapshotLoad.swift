@@ -268,9 +268,8 @@ public struct SnapshotLoad: Sendable {
             var chunk = try await connection.readChunk(query, after: resumeKey)
             while true {
                 // Read ahead: the connection fetches the next chunk while this one is written.
-                let after = chunk.lastKey
-                async let following: PrimaryKeyChunk? = chunk.isLast || after == nil
-                    ? nil : connection.readChunk(query, after: after)
+                let after = chunk.isLast ? nil : chunk.lastKey
+                async let following: PrimaryKeyChunk? = after == nil ? nil : connection.readChunk(query, after: after)
                 for row in chunk.rows {
                     let line = writer.records + 1
                     let change = SourceChange(

@@ -50,6 +50,7 @@ public enum SourceFactsReader {
             tableFacts.append(.init(name: table, exists: true, engine: engines[actual] ?? nil, primaryKey: key))
         }
 
+        let configuration = await connection.configuration
         return SourceFacts(
             version: identity?[0].text ?? "",
             logBin: variables["log_bin"].map { ["ON", "1"].contains($0.uppercased()) },
@@ -57,13 +58,9 @@ public enum SourceFactsReader {
             binlogRowImage: variables["binlog_row_image"],
             binlogExpireLogsSeconds: variables["binlog_expire_logs_seconds"].flatMap(Double.init),
             expireLogsDays: variables["expire_logs_days"].flatMap(Double.init),
-            account: identity?[1].text ?? configuration(connection),
+            account: identity?[1].text ?? "\(configuration.user)@\(configuration.host)",
             grants: grants,
             database: database,
             tables: tableFacts)
-    }
-
-    private static func configuration(_ connection: MySQLConnection) -> String {
-        "\(connection.configuration.user)@\(connection.configuration.host)"
     }
 }

@@ -193,7 +193,8 @@ public struct SourceCheck: Sendable {
 
     // MARK: Formatting
 
-    static func hours(_ seconds: Double) -> String {
+    /// A duration for people: `1.5 h`, `24 h`, `7 days`.
+    public static func hours(_ seconds: Double) -> String {
         let hours = seconds / 3600
         if hours >= 48 && (hours / 24).rounded() == hours / 24 { return "\(Int(hours / 24)) days" }
         return hours.rounded() == hours ? "\(Int(hours)) h" : String(Int((hours * 10).rounded())) .insertingDecimal() + " h"

@@ -67,7 +67,7 @@ public struct SourceGrants: Sendable, Equatable {
 
     /// SQL LIKE as a database-level grant applies it: `%` any run, `_` one
     /// character, a backslash makes the next character literal.
-    static func like(_ text: String, pattern: String) -> Bool {
+    public static func like(_ text: String, pattern: String) -> Bool {
         let subject = Array(text)
         var tokens: [(character: Character, literal: Bool)] = []
         var escaped = false
