@@ -104,6 +104,16 @@ struct SnapshotLoadIntegrationTests {
             let forced = try await BillmigCLI.run(
                 ["load", "--from", source, "--table", "Snap1", "--state", state, "--quiet", "--force", "--json"], environment: env)
             #expect(forced.status == 0, "\(forced.stderr)")
+            // --restart forgets the position and the checkpoints: a new snapshot, every table again.
+            let restarted = try await BillmigCLI.run(
+                ["load", "--from", source, "--table", "Snap1", "--state", state, "--quiet", "--force", "--restart", "--json"], environment: env)
+            #expect(restarted.status == 0, "\(restarted.stderr)")
+            let third = try JSONDecoder().decode(LoadSummary.self, from: Data(restarted.stdout.utf8))
+            #expect(third.files.skipped == 0 && third.files.completed == SampleTable.allCases.count)
+            #expect(third.total.rowsRead == generated)
+            let newer = try Self.position(in: state)
+            #expect(newer == third.snapshot && newer.takenAt >= saved.takenAt)
+            #expect(newer.binlogFile > saved.binlogFile || newer.binlogPosition >= saved.binlogPosition)
         }
         await MariaDBSupport.dropDatabase(database)
     }
@@ -173,6 +183,13 @@ struct SnapshotLoadIntegrationTests {
         let writer = try await MySQLConnection.connect(configuration)
         let bans = try await writer.query("SELECT ban FROM `\(database)`.BILLING_ACCOUNT ORDER BY ban").rows.compactMap { $0.first?.text }
         #expect(bans.count == 4)
+        // A row the mapper rejects (a `#` in a key value) goes to the dead letters, as from a staged file.
+        let subscriberColumns = SampleTable.subscriber.columns
+        try await writer.execute("""
+            INSERT INTO `\(database)`.SUBSCRIBER (\(subscriberColumns.map(PrimaryKeyChunkQuery.identifier).joined(separator: ", ")))
+            SELECT \(subscriberColumns.map { $0 == "subscriber_no" ? "'BAD#1'" : PrimaryKeyChunkQuery.identifier($0) }.joined(separator: ", "))
+            FROM `\(database)`.SUBSCRIBER LIMIT 1
+            """)
 
         // The first write to the table (BILLING_ACCOUNT's rows) commits changes to
         // tables the load reads later; the snapshot must not see them.
@@ -196,7 +213,12 @@ struct SnapshotLoadIntegrationTests {
         loadConfiguration.chunkSize = 50
         loadConfiguration.writeConcurrency = 1
         let summary = try await SnapshotLoad(configuration: loadConfiguration, target: target, state: (stateStore, "")).run()
-        #expect(summary.status == .completed, "\(summary.error ?? "")")
+        #expect(summary.status == .completedWithDeadLetters, "\(summary.error ?? "")")
+        #expect(summary.total.deadLettered == 1)
+        #expect(summary.total.rowsRead == data.rowCounts.values.reduce(0, +) + 1)
+        let letters = try await DeadLetterStore(store: stateStore, prefix: "dead-letters/").readAll()
+        #expect(letters.map(\.table) == ["SUBSCRIBER"])
+        #expect(letters.first?.values?.first == "BAD#1")
         #expect(recorder.done)
         let committed = try #require(recorder.before)
         let changedRows = try await writer.query(
