@@ -70,12 +70,22 @@ public struct SnapshotLoadError: Error, CustomStringConvertible {
     private enum Code {
         case changesApplied(keys: [String])
         case noPrimaryKey(table: String)
+        case otherSource(saved: String, now: String)
     }
 
     private let code: Code
 
     static func changesApplied(_ keys: [String]) -> Self { Self(code: .changesApplied(keys: keys)) }
     static func noPrimaryKey(_ table: String) -> Self { Self(code: .noPrimaryKey(table: table)) }
+    static func otherSource(saved: String, now: String) -> Self { Self(code: .otherSource(saved: saved, now: now)) }
+
+    /// The load refused to start (nothing was read or written).
+    public var isRefusal: Bool {
+        switch code {
+        case .changesApplied, .otherSource: return true
+        case .noPrimaryKey: return false
+        }
+    }
 
     public var isChangesApplied: Bool {
         if case .changesApplied = code { return true }
@@ -88,6 +98,8 @@ public struct SnapshotLoadError: Error, CustomStringConvertible {
             return "a change stream has already applied changes under this state (\(keys.prefix(3).joined(separator: ", "))"
                 + (keys.count > 3 ? ", ..." : "") + "): the snapshot's unconditional puts could overwrite newer data. "
                 + "Use --force only if you know the table holds nothing newer, or load into a fresh table with a fresh --state"
+        case .otherSource(let saved, let now):
+            return "the state location holds the snapshot of \(saved), not of \(now): use another --state, or --restart to start over"
         case .noPrimaryKey(let table):
             return "\(table) has no primary key: the snapshot reads in primary-key chunks (billmig check explains the fix)"
         }
@@ -161,6 +173,9 @@ public struct SnapshotLoad: Sendable {
         progress.setTotals(files: configuration.mapping.tables.count, bytes: 0)
 
         var position = dryRun ? nil : try await state.position()
+        if let saved = position?.source, saved != configuration.sourceDescription {
+            throw SnapshotLoadError.otherSource(saved: saved, now: configuration.sourceDescription)
+        }
         var failure: (any Error)?
         if !plan.isEmpty {
             do {

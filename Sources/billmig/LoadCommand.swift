@@ -159,7 +159,7 @@ extension LoadCommand {
                     return summary
                 }
             }
-        } catch let error as SnapshotLoadError where error.isChangesApplied {
+        } catch let error as SnapshotLoadError where error.isRefusal {
             note("billmig load: \(error)")
             throw ExitCode(ExitStatus.failure.rawValue)
         }
@@ -203,7 +203,7 @@ enum SummaryText {
             "",
             table.render(),
             "",
-            summary.snapshot == nil
+            !summary.source.hasPrefix("mysql://")
                 ? "files: \(summary.files.found) found, \(summary.files.skipped) already done, \(summary.files.completed) loaded now"
                 : "tables: \(summary.files.found) mapped, \(summary.files.skipped) already done, \(summary.files.completed) loaded now",
         ]

@@ -94,6 +94,13 @@ struct SnapshotLoadIntegrationTests {
             #expect(second.total.itemsWritten == generated)
             #expect(try Self.position(in: state) == saved)
 
+            // The state belongs to this source: another database is refused before anything is read.
+            let other = try await BillmigCLI.run(
+                ["load", "--from", MariaDBSupport.url(database: "billing"), "--table", "Snap1", "--state", state, "--quiet"],
+                environment: env)
+            #expect(other.status == 1)
+            #expect(other.stderr.contains("use another --state"), "\(other.stderr)")
+
             // Once a change stream has a checkpoint, load refuses (its puts are unconditional) unless forced.
             try FileManager.default.createDirectory(atPath: state + "/change-checkpoints", withIntermediateDirectories: true)
             try Data("{}".utf8).write(to: URL(fileURLWithPath: state + "/change-checkpoints/binlog.json"))
