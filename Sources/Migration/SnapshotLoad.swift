@@ -197,7 +197,8 @@ public struct SnapshotLoad: Sendable {
                         limiter: ConcurrencyLimiter(limit: max(1, configuration.writeConcurrency)),
                         progress: progress, readOptions: DMSReadOptions(), checkpoints: checkpoints, deadLetters: deadLetters)
                     for (table, resume) in plan {
-                        results.append(try await loadTable(table, resume: resume, connection: connection, mapper: mapper, services: services))
+                        let reader = SnapshotReader(connection: connection, retry: configuration.connectRetry)
+                        results.append(try await loadTable(table, resume: resume, reader: reader, mapper: mapper, services: services))
                         progress.fileDone()
                     }
                     try? await connection.rollback()
@@ -226,7 +227,7 @@ public struct SnapshotLoad: Sendable {
     }
 
     private func loadTable(
-        _ table: TableMapping, resume: SnapshotTableCheckpoint?, connection: MySQLConnection, mapper: ItemMapper,
+        _ table: TableMapping, resume: SnapshotTableCheckpoint?, reader: SnapshotReader, mapper: ItemMapper,
         services: LoadServices
     ) async throws -> TableResult {
         let clock = ContinuousClock()
@@ -235,12 +236,14 @@ public struct SnapshotLoad: Sendable {
         let tracking = FileTracking(batchId: "SNAPSHOT-" + table.table, table: table.table, retentionDays: configuration.trackingRetentionDays)
         try await target.put(tracking.item(.inProgress, counts: resume?.counts ?? EntityCounts(), error: nil))
         do {
-            let keyColumns = try await connection.primaryKeyColumns(database: database, table: table.table)
+            let keyColumns = try await reader.run { connection in
+                try await connection.primaryKeyColumns(database: database, table: table.table)
+            }
             guard !keyColumns.isEmpty else { throw SnapshotLoadError.noPrimaryKey(table.table) }
             let query = try PrimaryKeyChunkQuery(
                 database: database, table: table.table, columns: table.columns.map(\.name), keyColumns: keyColumns,
                 limit: max(1, configuration.chunkSize))
-            let counts = try await readAndWrite(table, query: query, resume: resume, connection: connection, mapper: mapper, services: services)
+            let counts = try await readAndWrite(table, query: query, resume: resume, reader: reader, mapper: mapper, services: services)
             try await target.put(tracking.item(.completed, counts: counts, error: nil))
             return TableResult(table: table.table, counts: counts, span: started..<clock.now)
         } catch {
@@ -254,7 +257,7 @@ public struct SnapshotLoad: Sendable {
     /// Reads the table's chunks after the resume key, the next chunk while the
     /// current one is mapped and written, and returns the final counts.
     private func readAndWrite(
-        _ table: TableMapping, query: PrimaryKeyChunkQuery, resume: SnapshotTableCheckpoint?, connection: MySQLConnection,
+        _ table: TableMapping, query: PrimaryKeyChunkQuery, resume: SnapshotTableCheckpoint?, reader: SnapshotReader,
         mapper: ItemMapper, services: LoadServices
     ) async throws -> EntityCounts {
         let deadLetterFile = "snapshot/" + table.table
@@ -280,11 +283,11 @@ public struct SnapshotLoad: Sendable {
         }
 
         try await withThrowingTaskGroup(of: (Int, BatchApplier.Outcome).self) { group in
-            var chunk = try await connection.readChunk(query, after: resumeKey)
+            var chunk = try await reader.readChunk(query, after: resumeKey)
             while true {
                 // Read ahead: the connection fetches the next chunk while this one is written.
                 let after = chunk.isLast ? nil : chunk.lastKey
-                async let following: PrimaryKeyChunk? = after == nil ? nil : connection.readChunk(query, after: after)
+                async let following: PrimaryKeyChunk? = after == nil ? nil : reader.readChunk(query, after: after)
                 for row in chunk.rows {
                     let line = writer.records + 1
                     let change = SourceChange(
@@ -332,5 +335,31 @@ public struct SnapshotLoad: Sendable {
                 completed: results.filter { !$0.skipped }.count),
             deadLetterLocation: total.deadLettered > 0 ? deadLetters?.prefix : nil,
             error: failure.map { String(describing: $0) })
+    }
+}
+
+/// The snapshot's connection, for reads that survive losing it: a lost
+/// connection is reopened with a new consistent snapshot and the read is
+/// repeated. Rows read after that are newer than the saved position, which is
+/// safe for the same reason a resumed run is (see docs/architecture.md).
+struct SnapshotReader: Sendable {
+    let connection: MySQLConnection
+    let retry: MySQLRetryPolicy
+
+    func readChunk(_ query: PrimaryKeyChunkQuery, after key: [SourceValue]?) async throws -> PrimaryKeyChunk {
+        try await run { connection in try await connection.readChunk(query, after: key) }
+    }
+
+    func run<Result: Sendable>(_ body: @Sendable (MySQLConnection) async throws -> Result) async throws -> Result {
+        var losses = 0
+        while true {
+            do {
+                return try await body(connection)
+            } catch let error as MySQLError where error.isConnectionLost && losses < max(1, retry.maxAttempts) {
+                losses += 1
+                try await connection.reconnect(retry: retry)
+                _ = try await connection.beginConsistentSnapshot()
+            }
+        }
     }
 }

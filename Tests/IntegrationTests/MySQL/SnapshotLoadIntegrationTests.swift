@@ -248,6 +248,53 @@ struct SnapshotLoadIntegrationTests {
         await MariaDBSupport.dropDatabase(database)
     }
 
+    /// The snapshot's connection killed by the server mid-load: the load
+    /// reconnects with a new snapshot, keeps the saved position, and completes.
+    @Test func aLostSnapshotConnectionIsReopenedAndTheLoadCompletes() async throws {
+        let database = try await MariaDBSupport.freshDatabase("reconnect")
+        let data = SampleDataSet(.init(seed: 13, accounts: 4))
+        try await MariaDBSupport.insert(data, into: database)
+        let configuration = try MariaDBSupport.configuration(database: database)
+        let killer = try await MySQLConnection.connect(configuration)
+        let killed = CommitRecorder()
+        // Kill the reader at the first write, and once more at a later one.
+        let batches = Mutex(0)
+        let target = InMemoryTarget { () async throws -> Void in
+            let batch = batches.withLock { value in
+                value += 1
+                return value
+            }
+            guard batch == 1 || batch == 20 else { return }
+            if batch == 1 {
+                // A commit before the kill: the reopened snapshot is past it, the saved position is not.
+                killed.before = try await Self.binlogEnd(killer)
+                try await killer.execute("CREATE TABLE IF NOT EXISTS `\(database)`.SCRATCH (n INT PRIMARY KEY)")
+                try await killer.execute("INSERT INTO `\(database)`.SCRATCH VALUES (1)")
+            }
+            let ids = try await killer.query("""
+                SELECT id FROM information_schema.processlist WHERE db = '\(database)' AND id <> CONNECTION_ID()
+                """).rows.compactMap { $0.first?.text }
+            for id in ids { try await killer.execute("KILL CONNECTION \(id)") }
+            if !ids.isEmpty { _ = killed.claim() }
+        }
+        let stateStore = InMemoryObjectStore()
+        var loadConfiguration = SnapshotLoadConfiguration(connection: configuration, tableName: "Snap4")
+        loadConfiguration.chunkSize = 40
+        loadConfiguration.writeConcurrency = 1
+        loadConfiguration.connectRetry = MySQLRetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(50))
+        let summary = try await SnapshotLoad(configuration: loadConfiguration, target: target, state: (stateStore, "")).run()
+        #expect(summary.status == .completed, "\(summary.error ?? "")")
+        #expect(!killed.claim(), "the reader's connection was killed")
+        #expect(batches.withLock { $0 } > 20)
+        try ExpectedTable(data).verify(target.items().filter { $0.key.pk != TrackingItem.partitionKey })
+        let saved = try #require(summary.snapshot)
+        let firstKill = try #require(killed.before)
+        #expect(saved.binlogFile == firstKill.file && saved.binlogPosition <= firstKill.position, "the first snapshot's position is kept")
+        #expect(try await SnapshotStateStore(store: stateStore, prefix: "").position() == saved)
+        await killer.close()
+        await MariaDBSupport.dropDatabase(database)
+    }
+
     static func binlogEnd(_ connection: MySQLConnection) async throws -> BinlogCoordinates {
         let row = try #require(try await connection.query("SHOW MASTER STATUS").rows.first)
         return BinlogCoordinates(file: row[0].text ?? "", position: UInt64(row[1].text ?? "") ?? 0)
