@@ -187,7 +187,8 @@ public struct SnapshotLoad: Sendable {
                     if position == nil && !dryRun {
                         let taken = SnapshotPosition(
                             binlogFile: snapshot.coordinates.file, binlogPosition: snapshot.coordinates.position,
-                            gtid: snapshot.gtidPosition, source: configuration.sourceDescription, takenAt: Timestamp.now())
+                            // An empty GTID position would mean "from the very start" to a stream.
+                            gtid: snapshot.gtidPosition.flatMap { $0.isEmpty ? nil : $0 }, source: configuration.sourceDescription, takenAt: Timestamp.now())
                         try await state.save(taken)
                         position = taken
                     }
