@@ -185,10 +185,11 @@ public struct SnapshotLoad: Sendable {
                     // The first snapshot's position stays: a resumed run's newer
                     // snapshot is covered by the stream replaying from the older one.
                     if position == nil && !dryRun {
+                        // An empty GTID position would mean "from the very start" to a stream.
+                        let gtid = snapshot.gtidPosition.flatMap { $0.isEmpty ? nil : $0 }
                         let taken = SnapshotPosition(
                             binlogFile: snapshot.coordinates.file, binlogPosition: snapshot.coordinates.position,
-                            // An empty GTID position would mean "from the very start" to a stream.
-                            gtid: snapshot.gtidPosition.flatMap { $0.isEmpty ? nil : $0 }, source: configuration.sourceDescription, takenAt: Timestamp.now())
+                            gtid: gtid, source: configuration.sourceDescription, takenAt: Timestamp.now())
                         try await state.save(taken)
                         position = taken
                     }
