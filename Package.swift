@@ -21,11 +21,13 @@ let package = Package(
     targets: [
         // MARK: Pure core (no I/O)
         .target(name: "DynamoDBModel"),
-        .target(name: "BillingModel", dependencies: ["DynamoDBModel"]),
+        // Day numbers of the Gregorian calendar, shared by every date format in the tool.
+        .target(name: "CivilCalendar"),
+        .target(name: "BillingModel", dependencies: ["DynamoDBModel", "CivilCalendar"]),
         .target(name: "MigrationCore", dependencies: ["BillingModel", "DynamoDBModel"]),
 
         // MARK: AWS layer
-        .target(name: "AWSSigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "AWSSigV4", dependencies: ["CivilCalendar", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "AWSCore",
             dependencies: [
@@ -52,7 +54,7 @@ let package = Package(
             ]
         ),
         // Deterministic sample billing data (pure: no I/O).
-        .target(name: "SampleData", dependencies: ["BillingModel"]),
+        .target(name: "SampleData", dependencies: ["BillingModel", "CivilCalendar"]),
 
         .systemLibrary(
             name: "CMariaDB",
@@ -61,7 +63,7 @@ let package = Package(
         ),
         // Fixed-signature wrappers for libmariadb's variadic functions and macros.
         .target(name: "CMariaDBShim", dependencies: ["CMariaDB"]),
-        .target(name: "MySQLSource", dependencies: ["CMariaDB", "CMariaDBShim", "BillingModel"]),
+        .target(name: "MySQLSource", dependencies: ["CMariaDB", "CMariaDBShim", "BillingModel", "CivilCalendar"]),
         // Filling MySQL: sample data (`generate --to mysql://`) and the change workload (`workload`).
         .target(name: "MySQLWorkload", dependencies: ["MySQLSource", "SampleData", "BillingModel", "MigrationCore"]),
 
@@ -104,8 +106,15 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "DynamoDBModelTests", dependencies: ["DynamoDBModel"]),
         .testTarget(name: "BillingModelTests", dependencies: ["BillingModel"]),
+        .testTarget(name: "CivilCalendarTests", dependencies: ["CivilCalendar"]),
         .testTarget(name: "AWSSigV4Tests", dependencies: ["AWSSigV4"], resources: [.copy("Vectors")]),
-        .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore"]),
+        // Test doubles for the AWS layer (a scripted transport), shared by unit and integration tests.
+        .target(
+            name: "AWSTestSupport",
+            dependencies: ["AWSCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio")],
+            path: "Tests/AWSTestSupport"
+        ),
+        .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "AWSTestSupport"]),
         .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging", "SampleData", "BillingModel"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "BillingModel"]),
         .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore"]),
@@ -128,15 +137,18 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        // Starts the project's private MariaDB for the live tests (or uses BILLMIG_MYSQL_URL).
+        .target(name: "MariaDBTestSupport", dependencies: ["MySQLSource"], path: "Tests/MariaDBTestSupport"),
         .testTarget(
-            name: "MySQLSourceTests", dependencies: ["MySQLSource", "BillingModel", "MySQLWorkload", "SampleData"],
-            resources: [.copy("Fixtures")]),
+            name: "MySQLSourceTests", dependencies: ["MySQLSource", "BillingModel", "MariaDBTestSupport", "MySQLWorkload", "SampleData"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "MySQLWorkloadTests", dependencies: ["MySQLWorkload", "SampleData", "BillingModel"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "Migration", "MigrationCore", "FaultProxy", "AWSCore", "DynamoDB", "S3", "DMSStaging", "BillingModel",
-                "DynamoDBModel", "SampleData", "MigrationTestSupport",
+                "DynamoDBModel", "SampleData", "MigrationTestSupport", "AWSTestSupport", "MariaDBTestSupport", "MySQLSource",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

@@ -1,3 +1,4 @@
+import CivilCalendar
 import Foundation
 
 /// The two date forms SigV4 uses: `20150830T123600Z` (the `X-Amz-Date` header)
@@ -22,9 +23,9 @@ public struct AMZDate: Sendable, Hashable {
         secondsSince1970 = seconds
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = Self.civil(fromDays: days)
+        let (year, month, day) = CivilCalendar.date(days: Int(days))
         let hour = secondOfDay / 3600, minute = secondOfDay / 60 % 60, second = secondOfDay % 60
-        let stamp = Self.pad(year, 4) + Self.pad(month, 2) + Self.pad(day, 2)
+        let stamp = Self.pad(Int64(year), 4) + Self.pad(Int64(month), 2) + Self.pad(Int64(day), 2)
         dateStamp = stamp
         timestamp = stamp + "T" + Self.pad(hour, 2) + Self.pad(minute, 2) + Self.pad(second, 2) + "Z"
     }
@@ -46,7 +47,7 @@ public struct AMZDate: Sendable, Hashable {
               let hour = number(9..<11), let minute = number(11..<13), let second = number(13..<15),
               (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
-        let days = Self.days(fromCivilYear: year, month: month, day: day)
+        let days = Int64(CivilCalendar.days(year: Int(year), month: Int(month), day: Int(day)))
         self.init(secondsSince1970: days * 86_400 + hour * 3600 + minute * 60 + second)
         guard timestamp == text else { return nil } // rejects 31 February and the like
     }
@@ -56,29 +57,5 @@ public struct AMZDate: Sendable, Hashable {
     private static func pad(_ value: Int64, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-    }
-
-    // Days since 1970-01-01 to a proleptic Gregorian date, using 400-year eras
-    // that start on 1 March so that the leap day is the last day of an era year.
-    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return (year, month, day)
-    }
-
-    static func days(fromCivilYear year: Int64, month: Int64, day: Int64) -> Int64 {
-        let marchYear = month <= 2 ? year - 1 : year
-        let era = (marchYear >= 0 ? marchYear : marchYear - 399) / 400
-        let yearOfEra = marchYear - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 }

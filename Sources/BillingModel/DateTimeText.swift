@@ -1,3 +1,5 @@
+import CivilCalendar
+
 /// Dates and times as text, without Foundation formatters (the mapper's hot
 /// path) and without a time-zone database: the source zone is a fixed UTC offset.
 ///
@@ -121,42 +123,12 @@ struct CivilDateTime: Hashable {
         return value
     }
 
-    static func isLeapYear(_ year: Int) -> Bool {
-        (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-    }
-
     static func daysInMonth(year: Int, month: Int) -> Int {
-        switch month {
-        case 2: return isLeapYear(year) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
-
-    // Days from 1970-01-01 and back: Howard Hinnant's civil calendar algorithms.
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        CivilCalendar.daysInMonth(year: year, month: month)
     }
 
     var epochMicroseconds: Int64 {
-        let days = Int64(Self.daysFromCivil(year: year, month: month, day: day))
+        let days = Int64(CivilCalendar.days(year: year, month: month, day: day))
         let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         return seconds * 1_000_000 + Int64(microsecond)
     }
@@ -174,7 +146,7 @@ struct CivilDateTime: Hashable {
             secondOfDay += 86_400
             days -= 1
         }
-        let civil = Self.civilFromDays(Int(days))
+        let civil = CivilCalendar.date(days: Int(days))
         self.init(
             year: civil.year, month: civil.month, day: civil.day, hour: Int(secondOfDay / 3600),
             minute: Int(secondOfDay % 3600 / 60), second: Int(secondOfDay % 60), microsecond: Int(micro))

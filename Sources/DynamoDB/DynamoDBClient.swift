@@ -399,13 +399,7 @@ public struct DynamoDBClient: Sendable {
     public func forEachQueryPage(
         _ input: QueryInput, isolation: isolated (any Actor)? = #isolation, _ body: (ItemPage) async throws -> Void
     ) async throws {
-        var input = input
-        while true {
-            let page = try await query(input)
-            try await body(page)
-            guard let next = page.lastEvaluatedKey else { return }
-            input.exclusiveStartKey = next
-        }
+        try await Self.forEachPage(from: input, fetch: query, body)
     }
 
     /// Every item a query matches, across pages.
@@ -418,9 +412,17 @@ public struct DynamoDBClient: Sendable {
     public func forEachScanPage(
         _ input: ScanInput, isolation: isolated (any Actor)? = #isolation, _ body: (ItemPage) async throws -> Void
     ) async throws {
+        try await Self.forEachPage(from: input, fetch: scan, body)
+    }
+
+    /// Fetches pages from `input`'s start key on, following `LastEvaluatedKey`.
+    static func forEachPage<Input: PagedInput>(
+        from input: Input, isolation: isolated (any Actor)? = #isolation,
+        fetch: (Input) async throws -> ItemPage, _ body: (ItemPage) async throws -> Void
+    ) async throws {
         var input = input
         while true {
-            let page = try await scan(input)
+            let page = try await fetch(input)
             try await body(page)
             guard let next = page.lastEvaluatedKey else { return }
             input.exclusiveStartKey = next

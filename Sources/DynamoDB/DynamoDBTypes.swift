@@ -156,7 +156,12 @@ public struct ItemPage: Sendable {
     public var consumedCapacity: Double?
 }
 
-public struct QueryInput: Sendable {
+/// A Query or Scan request, which pages with `ExclusiveStartKey`.
+public protocol PagedInput: Sendable {
+    var exclusiveStartKey: Item? { get set }
+}
+
+public struct QueryInput: PagedInput {
     public var tableName: String
     public var indexName: String?
     public var keyCondition: String
@@ -194,7 +199,7 @@ public struct QueryInput: Sendable {
     }
 }
 
-public struct ScanInput: Sendable {
+public struct ScanInput: PagedInput {
     public var tableName: String
     public var indexName: String?
     public var filter: String?

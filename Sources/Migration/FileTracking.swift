@@ -16,7 +16,12 @@ struct FileTracking: Sendable {
 
     init(file: DMSFile, table: String, retentionDays: Int, now: Date = Date()) {
         let name = file.key.split(separator: "/").suffix(2).joined(separator: "-")
-        batchId = "LOAD-" + name.replacingOccurrences(of: "#", with: "_")
+        self.init(batchId: "LOAD-" + name, table: table, retentionDays: retentionDays, now: now)
+    }
+
+    /// A batch that is not a staged file (`SNAPSHOT-{TABLE}` for a direct snapshot).
+    init(batchId: String, table: String, retentionDays: Int, now: Date = Date()) {
+        self.batchId = batchId.replacingOccurrences(of: "#", with: "_")
         entity = table
         startMilliseconds = Int64(now.timeIntervalSince1970 * 1000)
         ttl = Int64(now.timeIntervalSince1970) + Int64(retentionDays) * 86_400

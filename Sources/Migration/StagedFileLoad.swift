@@ -20,57 +20,13 @@ struct StagedFileLoad: Sendable {
     /// The final checkpoint of the file.
     func run() async throws -> FileCheckpoint {
         let startRecord = resume?.recordsDone ?? 0
-        var ledger = FileLoadLedger(resumeFrom: startRecord, counts: resume?.counts ?? EntityCounts())
         try await services.deadLetters?.discard(file: file.key, fromRecord: startRecord)
-
-        let clock = ContinuousClock()
-        var lastCheckpoint = clock.now
-        let maxInFlight = max(1, services.configuration.writeConcurrency)
-        let applier = services.applier
-        let limiter = services.limiter
-        let dryRun = services.configuration.dryRun
+        var writer = UnitWriter(
+            table: table, mapper: mapper, services: services, resumeFrom: startRecord, counts: resume?.counts ?? EntityCounts())
+        let checkpoint: UnitWriter.Checkpoint = { ledger, _ in try await saveCheckpoint(&ledger, state: .inProgress) }
 
         try await withThrowingTaskGroup(of: (Int, BatchApplier.Outcome).self) { group in
-            var inFlight = 0
-            var assembler = UnitAssembler(table: table.table, columns: table.columns.map(\.name))
             var recordIndex = 0
-
-            func settle(_ result: (Int, BatchApplier.Outcome)) async throws {
-                let (sequence, outcome) = result
-                let failures = outcome.failed.map { assembler.deadLetter(for: $0.put, reason: $0.reason) }
-                ledger.close(sequence, written: outcome.written.count, writeFailures: failures)
-                services.progress.add(
-                    EntityCounts(itemsWritten: outcome.written.count, deadLettered: failures.count), to: table.table)
-                if clock.now - lastCheckpoint >= services.configuration.checkpointInterval {
-                    try await saveCheckpoint(&ledger, state: .inProgress)
-                    lastCheckpoint = clock.now
-                }
-            }
-
-            func dispatch() async throws {
-                let unit = assembler.takeUnit()
-                services.progress.add(unit.counts, to: table.table)
-                let sequence = ledger.open(upTo: recordIndex, counts: unit.counts, deadLetters: unit.deadLetters)
-                // Nothing to write, or a dry run (which writes nothing): the unit
-                // settles at once, without a task, a permit or the applier.
-                guard !unit.puts.isEmpty, !dryRun else {
-                    ledger.close(sequence, written: unit.mappedOnly, writeFailures: [])
-                    services.progress.add(EntityCounts(itemsWritten: unit.mappedOnly), to: table.table)
-                    return
-                }
-                while inFlight >= maxInFlight, let done = try await group.next() {
-                    inFlight -= 1
-                    try await settle(done)
-                }
-                try await limiter.acquire()
-                let puts = unit.puts
-                group.addTask {
-                    defer { limiter.release() }
-                    return (sequence, try await applier.apply(puts))
-                }
-                inFlight += 1
-            }
-
             let reader = DMSFileReader(options: services.readOptions)
             let layout = DMSTableLayout(schema: schema, table: table.table, columns: table.columns.map(\.name))
             _ = try await reader.read(file, table: layout, from: source) { records in
@@ -79,38 +35,17 @@ struct StagedFileLoad: Sendable {
                     if recordIndex <= startRecord { continue }
                     switch record {
                     case .change(let change):
-                        let ops: [WriteOp]
-                        do throws(MappingError) {
-                            ops = try mapper.map(change)
-                        } catch {
-                            assembler.rejectMapped(change, reason: error.description)
-                            break
-                        }
-                        if dryRun {
-                            // Mapped is as far as a dry run goes: count, keep nothing.
-                            assembler.countMapped(ops.count)
-                            assembler.countRead()
-                            if assembler.isFull { try await dispatch() }
-                            continue
-                        }
-                        // A full load maps each row to exactly one put.
-                        for op in ops {
-                            guard case .put(let item) = op.action else { continue }
-                            if assembler.wouldRepeat(op.key) { try await dispatch() }
-                            assembler.add(PendingPut(item: item, key: op.key, entity: op.entity, origin: change.origin, row: change.row))
-                        }
-                        assembler.countRead()
+                        try await writer.add(change, group: &group, checkpoint: checkpoint)
                     case .error(let problem):
-                        assembler.rejectUnparsed(line: problem.line, reason: problem.reason, raw: problem.raw, source: problem.file)
+                        try await writer.rejectUnparsed(
+                            line: problem.line, reason: problem.reason, raw: problem.raw, source: problem.file,
+                            group: &group, checkpoint: checkpoint)
                     }
-                    if assembler.isFull { try await dispatch() }
                 }
             }
-            if assembler.hasContent { try await dispatch() }
-            while let done = try await group.next() {
-                try await settle(done)
-            }
+            try await writer.finish(group: &group, checkpoint: checkpoint)
         }
+        var ledger = writer.ledger
         precondition(ledger.isSettled, "every unit settles before a file completes")
         return try await saveCheckpoint(&ledger, state: .completed)
     }

@@ -29,6 +29,8 @@ public struct LoadStatus: Sendable, Codable, Equatable {
     public var overall: String
     public var entities: [Entity]
     public var files: [File]
+    /// For a direct snapshot load: where the change stream starts.
+    public var snapshot: SnapshotPosition?
 
     public init(tracking: [TrackingItem], checkpoints: [FileCheckpoint], entityOrder: [String]) {
         files = tracking.sorted { ($0.entityType, $0.batchId) < ($1.entityType, $1.batchId) }.map {

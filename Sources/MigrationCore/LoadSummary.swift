@@ -44,6 +44,8 @@ public struct LoadSummary: Sendable, Codable, Equatable {
     /// Where dead-letter records were written, when any were.
     public var deadLetterLocation: String?
     public var error: String?
+    /// For a direct snapshot load: the binlog position the change stream starts from.
+    public var snapshot: SnapshotPosition?
 
     public init(
         status: Status, source: String, table: String, dryRun: Bool, elapsedSeconds: Double,

@@ -4,17 +4,28 @@ import DMSStaging
 import Foundation
 import Migration
 import MigrationCore
+import MySQLSource
 
 struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
-        abstract: "Load the full snapshot that AWS DMS staged in S3 into the table.",
+        abstract: "Load the full snapshot (staged by AWS DMS in S3, or straight from MySQL) into the table.",
         discussion: """
             Reads {prefix}/{schema}/{TABLE}/LOAD*.csv[.gz] for every mapped table, maps each \
             row to its item and writes 25-item batches with bounded concurrency, adapting to \
             throttling. Progress is checkpointed per file under the state location, so a \
             killed load started again skips finished files and resumes the rest. Rows that \
             cannot be parsed, mapped or written go to the dead-letter store with their reason.
+
+            With --from mysql://USER@HOST:PORT/DATABASE the load reads MySQL/MariaDB directly: \
+            one consistent snapshot (no global lock), its binlog position saved as \
+            {state}/snapshot.json before any row is read (the start of `billmig stream`), every \
+            mapped table read in primary-key chunks (--chunk-size) and checkpointed by the last \
+            key done. A rerun keeps the first snapshot's position and reads the rest from a new \
+            snapshot; the stream, replaying from the older position with version-conditional \
+            writes, makes that consistent. The state defaults to .billmig/{table}/. A load \
+            refuses to run over a state where a change stream has checkpoints (unless --force). \
+            The password comes from --password-env (default BILLMIG_MYSQL_PASSWORD) or --password-file.
 
             Exit status: 0 every row written; 3 finished with dead-lettered rows; 1 failed \
             (rerun to resume).
@@ -43,15 +54,32 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds between checkpoints of a file while it loads.")
     var checkpointInterval = 5.0
 
+    @Option(name: .long, help: "mysql:// only: the environment variable holding the password (default BILLMIG_MYSQL_PASSWORD).")
+    var passwordEnv: String?
+
+    @Option(name: .long, help: "mysql:// only: a file whose first line is the password (wins over --password-env).")
+    var passwordFile: String?
+
+    @Option(name: .long, help: "mysql:// only: rows per primary-key chunk.")
+    var chunkSize = 5_000
+
+    @Flag(name: .long, help: "mysql:// only: load even though a change stream has checkpoints under the state (its newer data may be overwritten).")
+    var force = false
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard concurrency > 0, files > 0 else { throw ValidationError("--concurrency and --files must be positive") }
+        guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
         guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be positive") }
         if let maxWcu, maxWcu <= 0 { throw ValidationError("--max-wcu must be positive") }
     }
 
     func run() async throws {
+        if staged.from.hasPrefix("mysql://") {
+            try await runSnapshot()
+            return
+        }
         let (location, stateLocation, mapping) = try staged.resolve()
 
         let needsAWS = !dryRun || location.isS3 || stateLocation.isS3
@@ -97,6 +125,55 @@ struct LoadCommand: AsyncParsableCommand {
     }
 }
 
+extension LoadCommand {
+    /// `load --from mysql://`: the direct consistent snapshot.
+    func runSnapshot() async throws {
+        let connection = try MySQLSourceOptions.connection(url: staged.from, passwordEnv: passwordEnv, passwordFile: passwordFile)
+        let stateLocation = try StagingLocation(parsing: staged.state ?? MySQLSourceOptions.defaultState(table: table))
+        let mapping = try loadMapping(path: staged.mapping)
+
+        let needsAWS = !dryRun || stateLocation.isS3
+        let summary: LoadSummary
+        do {
+            summary = try await Runtime.with(needsAWS: needsAWS, maxConnections: concurrency) { runtime in
+                var configuration = SnapshotLoadConfiguration(
+                    connection: connection, tableName: table, mapping: mapping, dryRun: dryRun, restart: restart,
+                    force: force, chunkSize: chunkSize, writeConcurrency: concurrency)
+                configuration.throttle.ceiling = maxWcu
+                configuration.checkpointInterval = .milliseconds(Int(checkpointInterval * 1000))
+                let load = SnapshotLoad(
+                    configuration: configuration,
+                    target: dryRun ? DiscardingWriteTarget() : try runtime.writeTarget(table: table),
+                    state: (try runtime.objectStore(for: stateLocation), stateLocation.keyPrefix))
+                let reporter = ProgressReporter(
+                    mode: output.quiet ? .silent : ProgressReporter.automaticMode,
+                    progress: load.progress,
+                    rate: { load.throttle.currentRate })
+                return try await withThrowingTaskGroup(of: LoadSummary?.self) { group in
+                    group.addTask {
+                        await reporter.run()
+                        return nil
+                    }
+                    let summary = try await load.run()
+                    group.cancelAll()
+                    return summary
+                }
+            }
+        } catch let error as SnapshotLoadError where error.isRefusal {
+            note("billmig load: \(error)")
+            throw ExitCode(ExitStatus.failure.rawValue)
+        }
+
+        if output.json {
+            try output.printJSON(summary)
+        } else {
+            print(SummaryText.render(summary, stateLocation: stateLocation))
+        }
+        let status = ExitStatus(summary.status)
+        if status != .success { throw ExitCode(status.rawValue) }
+    }
+}
+
 func loadMapping(path: String?) throws -> Mapping {
     guard let path else { return .billing }
     do {
@@ -126,8 +203,14 @@ enum SummaryText {
             "",
             table.render(),
             "",
-            "files: \(summary.files.found) found, \(summary.files.skipped) already done, \(summary.files.completed) loaded now",
+            !summary.source.hasPrefix("mysql://")
+                ? "files: \(summary.files.found) found, \(summary.files.skipped) already done, \(summary.files.completed) loaded now"
+                : "tables: \(summary.files.found) mapped, \(summary.files.skipped) already done, \(summary.files.completed) loaded now",
         ]
+        if let snapshot = summary.snapshot {
+            lines.append("snapshot position (the change stream starts here): \(snapshot.binlogFile):\(snapshot.binlogPosition)"
+                + (snapshot.gtid.map { ", GTID \($0)" } ?? "") + ", taken \(snapshot.takenAt)")
+        }
         if let location = summary.deadLetterLocation {
             lines.append("dead letters: \(stateLocation.describe(key: location))")
         }

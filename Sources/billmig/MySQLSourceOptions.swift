@@ -32,16 +32,24 @@ struct MySQLSourceOptions: ParsableArguments {
 
     /// The connection settings, the state location and the mapping.
     func resolve() throws -> (connection: MySQLConnectionConfiguration, state: StagingLocation, mapping: Mapping) {
+        let connection = try Self.connection(url: from, passwordEnv: passwordEnv, passwordFile: passwordFile)
+        let stateLocation = try StagingLocation(parsing: state ?? Self.defaultState(table: table))
+        return (connection, stateLocation, try loadMapping(path: mapping))
+    }
+
+    /// The default state location of a direct MySQL run.
+    static func defaultState(table: String) -> String { ".billmig/\(table)" }
+
+    /// Connection settings from a mysql:// URL and the password flags (for
+    /// commands whose source flag is not `--from`, e.g. `check --source`).
+    static func connection(url: String, passwordEnv: String?, passwordFile: String?, flag: String = "--from") throws -> MySQLConnectionConfiguration {
         let password: MySQLConnectionConfiguration.PasswordSource =
             passwordFile.map { .file($0) }
             ?? .environment(passwordEnv ?? MySQLConnectionConfiguration.defaultPasswordVariable)
-        let connection: MySQLConnectionConfiguration
         do {
-            connection = try MySQLConnectionConfiguration(url: from, password: password)
+            return try MySQLConnectionConfiguration(url: url, password: password)
         } catch {
-            throw CommandError("--from \(from): \(error)")
+            throw CommandError("\(flag): \(error)")
         }
-        let stateLocation = try StagingLocation(parsing: state ?? ".billmig/\(table)")
-        return (connection, stateLocation, try loadMapping(path: mapping))
     }
 }

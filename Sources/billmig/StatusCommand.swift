@@ -20,7 +20,7 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The DynamoDB table.")
     var table = "BillingSystem"
 
-    @Option(name: .long, help: "The staged source the load reads (its state is under {from}/_billmig/{table}/).")
+    @Option(name: .long, help: "The source the load reads: staged files (state under {from}/_billmig/{table}/) or mysql://... (state in .billmig/{table}/).")
     var from: String?
 
     @Option(name: .long, help: "The load's state location, when it is not the default.")
@@ -37,7 +37,12 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let mapping = try loadMapping(path: mapping)
         let stateLocation = try state.map(StagingLocation.init(parsing:))
-            ?? from.map { try StagingLocation(parsing: $0).appending("_billmig/\(table)") }
+            ?? from.map { from in
+                // A direct MySQL load keeps its state in .billmig/{table} unless told otherwise.
+                from.hasPrefix("mysql://")
+                    ? try StagingLocation(parsing: MySQLSourceOptions.defaultState(table: table))
+                    : try StagingLocation(parsing: from).appending("_billmig/\(table)")
+            }
         let status = try await Runtime.with { runtime in
             let items = try await runtime.dynamoDB().queryAll(QueryInput(
                 tableName: table, keyCondition: "#pk = :pk AND begins_with(#sk, :batch)",
@@ -46,19 +51,30 @@ struct StatusCommand: AsyncParsableCommand {
                 consistentRead: true))
             let tracking = items.compactMap { try? TrackingItem(item: $0) }
             var checkpoints: [FileCheckpoint] = []
+            var snapshot: SnapshotPosition?
             if let stateLocation {
                 checkpoints = try await CheckpointStore(
                     store: runtime.objectStore(for: stateLocation),
                     prefix: Self.join(stateLocation.keyPrefix, "checkpoints/")
                 ).all()
+                // A direct snapshot load's per-table checkpoints and position.
+                let snapshotState = SnapshotStateStore(store: try runtime.objectStore(for: stateLocation), prefix: stateLocation.keyPrefix)
+                checkpoints += try await snapshotState.allCheckpoints().map(\.fileCheckpoint)
+                snapshot = try await snapshotState.position()
             }
-            return LoadStatus(tracking: tracking, checkpoints: checkpoints, entityOrder: mapping.tables.map(\.table))
+            var status = LoadStatus(tracking: tracking, checkpoints: checkpoints, entityOrder: mapping.tables.map(\.table))
+            status.snapshot = snapshot
+            return status
         }
         if output.json {
             try output.printJSON(status)
             return
         }
         print("load into \(table): \(status.overall)")
+        if let snapshot = status.snapshot {
+            print("snapshot of \(snapshot.source) at \(snapshot.binlogFile):\(snapshot.binlogPosition)"
+                + (snapshot.gtid.map { " (GTID \($0))" } ?? "") + ", taken \(snapshot.takenAt): the change stream starts there")
+        }
         var entities = TextTable(["entity", "files", "done", "running", "failed", "rows read", "items written", "dead-lettered"])
         for entity in status.entities {
             entities.add([

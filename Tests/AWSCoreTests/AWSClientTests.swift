@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Testing
+import AWSTestSupport
 
 @Suite("AWSClient retry loop and signing")
 struct AWSClientTests {
@@ -14,7 +15,7 @@ struct AWSClientTests {
     }
 
     @Test func signsRequestsSoAVerifierAcceptsThem() async throws {
-        let transport = MockTransport([MockTransport.status(200, "{}")])
+        let transport = ScriptedTransport([ScriptedTransport.status(200, "{}")])
         let client = AWSClient(configuration: TestConfig.configuration(), transport: transport, clock: TestConfig.clock(sleeps: Locked([])))
         _ = try await client.execute(Self.putItem())
         let sent = try #require(transport.sent.current.first)
@@ -31,7 +32,7 @@ struct AWSClientTests {
     }
 
     @Test func encodesPathAndQueryAsSigned() async throws {
-        let transport = MockTransport([MockTransport.status(200)])
+        let transport = ScriptedTransport([ScriptedTransport.status(200)])
         let client = AWSClient(configuration: TestConfig.configuration(), transport: transport, clock: TestConfig.clock(sleeps: Locked([])))
         let path = "/bucket/" + SigV4Encoding.uriEncode("dir/a key+é", keepingSlash: true)
         _ = try await client.execute(AWSRequest(
@@ -47,11 +48,11 @@ struct AWSClientTests {
     }
 
     @Test func retriesTransientAndThrottlingFailuresAndReportsThem() async throws {
-        let transport = MockTransport([
-            MockTransport.status(503, ""),
-            MockTransport.status(400, #"{"__type":"x#ProvisionedThroughputExceededException","message":"slow"}"#),
-            MockTransport.fail(MockTransport.MockError.connectionReset),
-            MockTransport.status(200, #"{"ok":true}"#),
+        let transport = ScriptedTransport([
+            ScriptedTransport.status(503, ""),
+            ScriptedTransport.status(400, #"{"__type":"x#ProvisionedThroughputExceededException","message":"slow"}"#),
+            ScriptedTransport.fail(ScriptedTransport.ScriptError.connectionReset),
+            ScriptedTransport.status(200, #"{"ok":true}"#),
         ])
         let sleeps = Locked<[Duration]>([])
         let events = Locked<[AWSAttemptEvent]>([])
@@ -76,7 +77,7 @@ struct AWSClientTests {
     }
 
     @Test func givesUpWithTheTypedErrorOfTheLastAttempt() async throws {
-        let transport = MockTransport([MockTransport.status(500), MockTransport.status(500), MockTransport.status(500)])
+        let transport = ScriptedTransport([ScriptedTransport.status(500), ScriptedTransport.status(500), ScriptedTransport.status(500)])
         let events = Locked<[AWSAttemptEvent]>([])
         let client = AWSClient(
             configuration: TestConfig.configuration(maxAttempts: 3), transport: transport,
@@ -95,8 +96,8 @@ struct AWSClientTests {
     }
 
     @Test func doesNotRetryClientErrors() async throws {
-        let transport = MockTransport([
-            MockTransport.status(400, #"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}"#),
+        let transport = ScriptedTransport([
+            ScriptedTransport.status(400, #"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}"#),
         ])
         let client = AWSClient(configuration: TestConfig.configuration(), transport: transport, clock: TestConfig.clock(sleeps: Locked([])))
         let error = await #expect(throws: AWSError.self) { try await client.execute(Self.putItem()) }
@@ -107,10 +108,10 @@ struct AWSClientTests {
     @Test func aBodyDroppedMidwayIsRetried() async throws {
         let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         continuation.yield(ByteBuffer(string: "{\"Items\":["))
-        continuation.finish(throwing: MockTransport.MockError.connectionReset)
-        let transport = MockTransport([
+        continuation.finish(throwing: ScriptedTransport.ScriptError.connectionReset)
+        let transport = ScriptedTransport([
             { _ in AWSHTTPResponse(status: 200, body: AWSHTTPBody(stream: stream)) },
-            MockTransport.status(200, "{\"Items\":[]}"),
+            ScriptedTransport.status(200, "{\"Items\":[]}"),
         ])
         let client = AWSClient(configuration: TestConfig.configuration(), transport: transport, clock: TestConfig.clock(sleeps: Locked([])))
         let response = try await client.execute(Self.putItem())
@@ -119,7 +120,7 @@ struct AWSClientTests {
     }
 
     @Test func streamingHandsOverTheBodyAfterRetryingTheHead() async throws {
-        let transport = MockTransport([MockTransport.status(503), MockTransport.status(200, "0123456789")])
+        let transport = ScriptedTransport([ScriptedTransport.status(503), ScriptedTransport.status(200, "0123456789")])
         let client = AWSClient(configuration: TestConfig.configuration(), transport: transport, clock: TestConfig.clock(sleeps: Locked([])))
         let total = try await client.executeStreaming(AWSRequest(service: .s3, operation: "GetObject", method: .GET, path: "/b/k")) { response in
             var count = 0
@@ -144,7 +145,7 @@ struct AWSClientTests {
         let provider = Rotating()
         let configuration = AWSConfiguration(region: "us-east-1", credentialProvider: provider,
                                              endpoints: AWSEndpointResolver(globalOverride: TestConfig.endpoint))
-        let client = AWSClient(configuration: configuration, transport: MockTransport([]), clock: TestConfig.clock(sleeps: Locked([])))
+        let client = AWSClient(configuration: configuration, transport: ScriptedTransport([]), clock: TestConfig.clock(sleeps: Locked([])))
         #expect(try await client.currentCredentials().accessKeyID == "ASIA1")
         // The first set expires within 5 minutes, so it is replaced; the second is kept.
         #expect(try await client.currentCredentials().accessKeyID == "ASIA2")

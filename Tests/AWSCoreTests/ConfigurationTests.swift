@@ -1,6 +1,7 @@
 import AWSCore
 import Foundation
 import Testing
+import AWSTestSupport
 
 @Suite("Configuration from the environment and shared files")
 struct ConfigurationTests {
@@ -19,7 +20,7 @@ struct ConfigurationTests {
     }
 
     func credentials(_ configuration: AWSConfiguration) async throws -> AWSCredentials {
-        try await configuration.credentialProvider.resolve(using: MockTransport([])).credentials
+        try await configuration.credentialProvider.resolve(using: ScriptedTransport([])).credentials
     }
 
     @Test func environmentCredentialsRegionAndEndpoints() async throws {
@@ -158,7 +159,7 @@ struct ConfigurationTests {
             "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:9911/creds",
             "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile.path,
         ])
-        let transport = MockTransport([MockTransport.status(200, """
+        let transport = ScriptedTransport([ScriptedTransport.status(200, """
             {"AccessKeyId":"ASIACONTAINER","SecretAccessKey":"s3cr3t","Token":"session","Expiration":"2030-01-01T00:00:00Z"}
             """)])
         let resolved = try await configuration.credentialProvider.resolve(using: transport)

@@ -1,5 +1,6 @@
 import AWSCore
 import Testing
+import AWSTestSupport
 
 @Suite("Retry policy (standard mode)")
 struct RetryPolicyTests {
@@ -54,7 +55,7 @@ struct RetryPolicyTests {
         let policy = RetryPolicy(maxAttempts: 10, quota: settings)
         var quota = RetryQuota(settings: settings)
         let transient = Self.error("InternalError", status: 500)
-        let timeout = AWSError.transport(MockTransport.MockError.connectionReset, service: "S3", operation: "GetObject")
+        let timeout = AWSError.transport(ScriptedTransport.ScriptError.connectionReset, service: "S3", operation: "GetObject")
         #expect(timeout.kind == .transient)
         #expect(policy.decide(error: transient, attempt: 1, quota: &quota, random: 0) == .retry(after: .zero, quotaCost: 5))
         #expect(quota.available == 15)

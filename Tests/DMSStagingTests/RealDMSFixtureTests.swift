@@ -12,7 +12,12 @@ import Darwin
 
 /// Real DMS output, read in place (never copied into the repository).
 enum RealDMSFixture {
-    static let root = "/work/shared/fixtures/real-dms"
+    /// `../shared/fixtures/real-dms` beside the repository (this file is Tests/DMSStagingTests/…).
+    static let root: String = {
+        var path = #filePath
+        for _ in 0..<4 { path = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]) }
+        return path + "/shared/fixtures/real-dms"
+    }()
 
     static var isPresent: Bool {
         var info = stat()

@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import S3
 import Testing
+import AWSTestSupport
 
 /// moto with signature checking on, as set up by `LocalAWS.withMotoServer(authenticated: true)`.
 @Suite("AWS signatures against moto", .enabled(if: LocalAWS.isMotoInstalled, "moto_server is not installed"))
@@ -25,7 +26,7 @@ struct AWSAuthenticationTests {
 
             var wrongSecret = env.credentials
             wrongSecret.secretAccessKey = "not-the-secret"
-            let events = LockedBox<[AWSAttemptEvent]>([])
+            let events = Locked<[AWSAttemptEvent]>([])
             try await AWSClient.withClient(env.configuration(credentials: wrongSecret), observer: { event in events.withLock { $0.append(event) } }) { client in
                 let dynamoError = await #expect(throws: AWSError.self) { try await DynamoDBClient(client: client).listTables() }
                 #expect(dynamoError?.code == "SignatureDoesNotMatch")

@@ -2,6 +2,7 @@ import AWSCore
 import DynamoDB
 import DynamoDBModel
 import Testing
+import AWSTestSupport
 
 /// `batchWriteAll` against scripted answers: moto never leaves items unprocessed, so the
 /// resubmission logic is driven here.
@@ -50,13 +51,13 @@ struct AWSDynamoDBBatchLogicTests {
     @Test func resendsUnprocessedItemsUntilWritten() async throws {
         let all = Self.requests(30)
         let transport = ScriptedTransport([
-            ScriptedTransport.json(200, Self.unprocessed(Array(all[20..<25]))), // first 25: 5 left
-            ScriptedTransport.json(200, Self.unprocessed(Array(all[23..<25]))), // resend 5: 2 left
-            ScriptedTransport.json(200, Self.unprocessed([])),                  // resend 2: done
-            ScriptedTransport.json(200, Self.unprocessed([])),                  // last 5
+            ScriptedTransport.status(200, Self.unprocessed(Array(all[20..<25]))), // first 25: 5 left
+            ScriptedTransport.status(200, Self.unprocessed(Array(all[23..<25]))), // resend 5: 2 left
+            ScriptedTransport.status(200, Self.unprocessed([])),                  // resend 2: done
+            ScriptedTransport.status(200, Self.unprocessed([])),                  // last 5
         ])
-        let sleeps = LockedBox<[Duration]>([])
-        let events = LockedBox<[BatchThrottleEvent]>([])
+        let sleeps = Locked<[Duration]>([])
+        let events = Locked<[BatchThrottleEvent]>([])
         let dynamo = DynamoDBClient(client: transport.client(sleeps: sleeps))
         let result = try await dynamo.batchWriteAll(
             "T", requests: all, policy: BatchResubmitPolicy(maxResubmissions: 5, baseDelay: .milliseconds(50), maxDelay: .seconds(1)),
@@ -68,7 +69,7 @@ struct AWSDynamoDBBatchLogicTests {
         #expect(events.current.map(\.unprocessedCount) == [5, 2])
         #expect(sleeps.current == [.milliseconds(50), .milliseconds(100)])
         // What was resent is exactly what came back unprocessed.
-        let bodies = transport.requestBodies.current
+        let bodies = transport.requestBodies
         #expect(bodies.count == 4)
         #expect(bodies[1].components(separatedBy: "PutRequest").count - 1 + bodies[1].components(separatedBy: "DeleteRequest").count - 1 == 5)
         #expect(bodies[2].contains("\"BAN#23\"") && bodies[2].contains("\"BAN#24\"") && !bodies[2].contains("\"BAN#22\""))
@@ -78,8 +79,8 @@ struct AWSDynamoDBBatchLogicTests {
     @Test func returnsWhatIsLeftWhenTheBudgetIsSpent() async throws {
         let all = Self.requests(3)
         let stuck = Self.unprocessed(Array(all[1...]))
-        let transport = ScriptedTransport(Array(repeating: ScriptedTransport.json(200, stuck), count: 3))
-        let events = LockedBox<[BatchThrottleEvent]>([])
+        let transport = ScriptedTransport(Array(repeating: ScriptedTransport.status(200, stuck), count: 3))
+        let events = Locked<[BatchThrottleEvent]>([])
         let dynamo = DynamoDBClient(client: transport.client())
         let result = try await dynamo.batchWriteAll(
             "T", requests: all, policy: BatchResubmitPolicy(maxResubmissions: 2),
@@ -94,10 +95,10 @@ struct AWSDynamoDBBatchLogicTests {
     @Test func aThrottledCallIsResentWhole() async throws {
         let all = Self.requests(4)
         let transport = ScriptedTransport([
-            ScriptedTransport.json(400, #"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow"}"#),
-            ScriptedTransport.json(200, Self.unprocessed([])),
+            ScriptedTransport.status(400, #"{"__type":"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException","message":"slow"}"#),
+            ScriptedTransport.status(200, Self.unprocessed([])),
         ])
-        let events = LockedBox<[BatchThrottleEvent]>([])
+        let events = Locked<[BatchThrottleEvent]>([])
         let dynamo = DynamoDBClient(client: transport.client(maxAttempts: 1))
         let result = try await dynamo.batchWriteAll("T", requests: all, onThrottle: { event in events.withLock { $0.append(event) } })
         #expect(result.written == 4)
@@ -109,8 +110,8 @@ struct AWSDynamoDBBatchLogicTests {
     @Test func aValidationErrorReturnsEverythingNotWrittenWithTheError() async throws {
         let all = Self.requests(60)
         let transport = ScriptedTransport([
-            ScriptedTransport.json(200, Self.unprocessed([])),
-            ScriptedTransport.json(400, #"{"__type":"com.amazon.coral.validate#ValidationException","message":"Provided list of item keys contains duplicates"}"#),
+            ScriptedTransport.status(200, Self.unprocessed([])),
+            ScriptedTransport.status(400, #"{"__type":"com.amazon.coral.validate#ValidationException","message":"Provided list of item keys contains duplicates"}"#),
         ])
         let dynamo = DynamoDBClient(client: transport.client())
         let result = try await dynamo.batchWriteAll("T", requests: all)
@@ -126,7 +127,7 @@ struct AWSDynamoDBBatchLogicTests {
 
     @Test func conditionFailureIsAnOutcomeWithTheExistingItem() async throws {
         let transport = ScriptedTransport([
-            ScriptedTransport.json(400, #"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed","Item":{"PK":{"S":"BAN#1"},"SK":{"S":"ACCOUNT"},"v":{"N":"9"}}}"#),
+            ScriptedTransport.status(400, #"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed","Item":{"PK":{"S":"BAN#1"},"SK":{"S":"ACCOUNT"},"v":{"N":"9"}}}"#),
         ])
         let dynamo = DynamoDBClient(client: transport.client())
         let outcome = try await dynamo.putItem(
@@ -134,7 +135,7 @@ struct AWSDynamoDBBatchLogicTests {
             condition: Expression("attribute_not_exists(PK) OR #v < :v", names: ["#v": "v"], values: [":v": .n("5")]),
             returnExistingOnConditionFailure: true)
         #expect(outcome == .conditionFailed(existingItem: ["PK": .s("BAN#1"), "SK": .s("ACCOUNT"), "v": .n("9")]))
-        let body = transport.requestBodies.current.first ?? ""
+        let body = transport.requestBodies.first ?? ""
         #expect(body.contains(##""ConditionExpression":"attribute_not_exists(PK) OR #v < :v""##))
         #expect(body.contains(##""ExpressionAttributeNames":{"#v":"v"}"##))
         #expect(body.contains(#""ExpressionAttributeValues":{":v":{"N":"5"}}"#))

@@ -3,6 +3,7 @@ import DynamoDB
 import DynamoDBModel
 import Foundation
 import Testing
+import AWSTestSupport
 
 /// DynamoDBClient against moto with signature checking on.
 @Suite("DynamoDB against moto", .enabled(if: LocalAWS.isMotoInstalled, "moto_server is not installed"))
@@ -192,8 +193,8 @@ struct AWSDynamoDBTests {
                 let keys = parallel.compactMap(ItemKey.init(item:))
                 #expect(keys.count == items.count)
                 #expect(Set(keys) == Set(items.compactMap(ItemKey.init(item:))))
-                let segmentsSeen = LockedBox<Set<Int>>([])
-                let perSegmentCount = LockedBox(0)
+                let segmentsSeen = Locked<Set<Int>>([])
+                let perSegmentCount = Locked(0)
                 try await dynamo.parallelScan(ScanInput(tableName: Self.table, filter: "EntityType = :t", values: [":t": .s("CHARGE")]), totalSegments: 3) { segment, page in
                     segmentsSeen.withLock { _ = $0.insert(segment) }
                     perSegmentCount.withLock { $0 += page.items.count }

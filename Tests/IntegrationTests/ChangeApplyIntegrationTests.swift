@@ -13,7 +13,8 @@ import Testing
 
 /// The real DMS output in the shared fixtures, read in place (never copied into the repository).
 enum RealDMSFixture {
-    static let root = "/work/shared/fixtures/real-dms"
+    /// `../shared/fixtures/real-dms` beside the repository.
+    static let root = RealDMSFixtureLoadTests.fixtures.path
     static let changeFile = "classicmodels/customers/20240809-192717787.csv"
 
     static var isPresent: Bool {

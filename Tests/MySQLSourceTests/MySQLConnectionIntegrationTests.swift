@@ -1,5 +1,6 @@
 import BillingModel
 import Foundation
+import MariaDBTestSupport
 import MySQLSource
 import Testing
 

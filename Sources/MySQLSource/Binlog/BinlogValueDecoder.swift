@@ -1,4 +1,5 @@
 import BillingModel
+import CivilCalendar
 
 /// Decodes row images of one table into `SourceValue`s rendered as MySQL's
 /// text protocol renders them (what `SELECT` returns): `-12.3400`,
@@ -291,24 +292,10 @@ public struct BinlogValueDecoder: Sendable {
         let local = epochSeconds + Int64(options.timestampUTCOffsetSeconds)
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let secondOfDay = Int(local - days * 86_400)
-        let (year, month, day) = Self.civilDate(daysSinceEpoch: days)
+        let (year, month, day) = CivilCalendar.date(days: Int(days))
         return Self.dateText(year: year, month: month, day: day) + " "
             + Self.clockText(hours: secondOfDay / 3600, minutes: secondOfDay / 60 % 60, seconds: secondOfDay % 60)
             + Self.fractionText(micros: micros, fsp: fsp)
-    }
-
-    /// Proleptic Gregorian date of a day count from 1970-01-01 (Hinnant's algorithm).
-    static func civilDate(daysSinceEpoch: Int64) -> (year: Int, month: Int, day: Int) {
-        let z = daysSinceEpoch + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return (Int(year), Int(month), Int(day))
     }
 
     static func dateText(year: Int, month: Int, day: Int) -> String {

@@ -6,9 +6,9 @@ import Testing
 /// tests that empty, fill or churn whole tables without disturbing the tests
 /// that share `billing`. Named `billing_*`, which `scripts/mariadb` grants to
 /// the test user.
-enum ScratchBillingDatabase {
+public enum ScratchBillingDatabase {
     /// Drops and recreates `billing_{name}`; returns a configuration pointing at it.
-    static func create(_ name: String) async throws -> MySQLConnectionConfiguration {
+    public static func create(_ name: String) async throws -> MySQLConnectionConfiguration {
         var configuration = try await MariaDBTestServer.configuration()
         let database = "billing_" + name
         let connection = try await MySQLConnection.connect(configuration, retry: .none)
@@ -35,7 +35,7 @@ enum ScratchBillingDatabase {
     }
 
     /// The CREATE TABLE statements of schema/billing.sql.
-    static func tableStatements() throws -> [String] {
+    public static func tableStatements() throws -> [String] {
         let schema = try String(
             contentsOf: MariaDBTestServer.packageRoot.appendingPathComponent("schema/billing.sql"), encoding: .utf8)
         let withoutComments = schema.split(separator: "\n", omittingEmptySubsequences: false)
