@@ -82,6 +82,22 @@ public enum MariaDBTestServer {
         }
     }
 
+    /// Runs SQL as the private instance's root (over its socket, `scripts/mariadb sql`),
+    /// for what the test user may not do: users, grants, global settings.
+    @discardableResult
+    public static func rootSQL(_ sql: String, database: String? = nil) async -> (status: Int32, output: String) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("billmig-root-\(UUID().uuidString).sql")
+        do {
+            try sql.write(to: file, atomically: true, encoding: .utf8)
+        } catch {
+            return (-1, "\(error)")
+        }
+        defer { try? FileManager.default.removeItem(at: file) }
+        let script = packageRoot.appendingPathComponent("scripts/mariadb").path
+        let quotedScript = "'" + script.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        return await run("/bin/sh", ["-c", "\(quotedScript) sql \(database ?? "") < '\(file.path)'"])
+    }
+
     /// Runs a program to its end without blocking a cooperative thread.
     public static func run(_ executable: String, _ arguments: [String]) async -> (status: Int32, output: String) {
         let process = Process()

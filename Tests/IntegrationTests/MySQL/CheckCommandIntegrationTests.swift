@@ -10,7 +10,7 @@ struct CheckCommandIntegrationTests {
         async throws -> (status: Int32, report: SourceCheckReport?, stderr: String)
     {
         let result = try await BillmigCLI.run(
-            ["check", "--source", MariaDBSupport.url(database: database, user: user), "--password-env", "SNAPTEST_PASSWORD", "--json"] + extra,
+            ["check", "--source", try await MariaDBSupport.url(database: database, user: user), "--password-env", "SNAPTEST_PASSWORD", "--json"] + extra,
             environment: ["SNAPTEST_PASSWORD": password])
         return (result.status, try? JSONDecoder().decode(SourceCheckReport.self, from: Data(result.stdout.utf8)), result.stderr)
     }
@@ -28,7 +28,7 @@ struct CheckCommandIntegrationTests {
         #expect(report?.findings.contains { $0.check == "binlog_retention" && $0.status == .passed } == true)
 
         let text = try await BillmigCLI.run(
-            ["check", "--source", MariaDBSupport.url(database: database)], environment: ["BILLMIG_MYSQL_PASSWORD": MariaDBSupport.password])
+            ["check", "--source", try await MariaDBSupport.url(database: database)], environment: ["BILLMIG_MYSQL_PASSWORD": MariaDBSupport.password])
         #expect(text.status == 0)
         #expect(text.stdout.contains("the source is ready for a direct migration"))
         // The default scripts keep binlogs 7 days; a 10-day load needs more.

@@ -35,7 +35,7 @@ struct SnapshotLoadIntegrationTests {
         #expect(generated > 2_000, "a few thousand rows")
         let state = Self.stateFolder("load")
         defer { try? FileManager.default.removeItem(atPath: state) }
-        let source = MariaDBSupport.url(database: database)
+        let source = try await MariaDBSupport.url(database: database)
 
         try await LocalAWS.withMotoServer(authenticated: false) { aws in
             let env = Self.environment(aws)
@@ -96,7 +96,7 @@ struct SnapshotLoadIntegrationTests {
 
             // The state belongs to this source: another database is refused before anything is read.
             let other = try await BillmigCLI.run(
-                ["load", "--from", MariaDBSupport.url(database: "billing"), "--table", "Snap1", "--state", state, "--quiet"],
+                ["load", "--from", try await MariaDBSupport.url(database: "billing"), "--table", "Snap1", "--state", state, "--quiet"],
                 environment: env)
             #expect(other.status == 1)
             #expect(other.stderr.contains("use another --state"), "\(other.stderr)")
@@ -133,7 +133,7 @@ struct SnapshotLoadIntegrationTests {
         let state = Self.stateFolder("kill")
         defer { try? FileManager.default.removeItem(atPath: state) }
         let arguments = [
-            "load", "--from", MariaDBSupport.url(database: database), "--table", "Snap2", "--state", state, "--json", "--quiet",
+            "load", "--from", try await MariaDBSupport.url(database: database), "--table", "Snap2", "--state", state, "--json", "--quiet",
             "--concurrency", "2", "--chunk-size", "300", "--checkpoint-interval", "0.3",
         ]
 
@@ -186,7 +186,7 @@ struct SnapshotLoadIntegrationTests {
         let database = try await MariaDBSupport.freshDatabase("consistency")
         let data = SampleDataSet(.init(seed: 3, accounts: 4))
         try await MariaDBSupport.insert(data, into: database)
-        let configuration = try MariaDBSupport.configuration(database: database)
+        let configuration = try await MariaDBSupport.configuration(database: database)
         let writer = try await MySQLConnection.connect(configuration)
         let bans = try await writer.query("SELECT ban FROM `\(database)`.BILLING_ACCOUNT ORDER BY ban").rows.compactMap { $0.first?.text }
         #expect(bans.count == 4)
@@ -254,7 +254,7 @@ struct SnapshotLoadIntegrationTests {
         let database = try await MariaDBSupport.freshDatabase("reconnect")
         let data = SampleDataSet(.init(seed: 13, accounts: 4))
         try await MariaDBSupport.insert(data, into: database)
-        let configuration = try MariaDBSupport.configuration(database: database)
+        let configuration = try await MariaDBSupport.configuration(database: database)
         let killer = try await MySQLConnection.connect(configuration)
         let killed = CommitRecorder()
         // Kill the reader at the first write, and once more at a later one.
