@@ -72,12 +72,23 @@ let package = Package(
             ]
         ),
 
+        // MARK: Validation (issue 4): the pure comparison, and its MySQL and DynamoDB driver
+        .target(name: "ValidationCore", dependencies: ["BillingModel", "DynamoDBModel"]),
+        .target(
+            name: "Validation",
+            dependencies: [
+                "ValidationCore", "Migration", "MigrationCore", "BillingModel", "DynamoDBModel", "DynamoDB", "AWSCore",
+                "MySQLSource",
+            ]
+        ),
+
         // MARK: Edges
         .executableTarget(
             name: "billmig",
             dependencies: [
                 "Migration", "MigrationCore", "BillingModel", "DynamoDBModel", "DMSStaging", "SampleData",
                 "AWSCore", "DynamoDB", "S3", "MySQLSource",
+                "Validation", "ValidationCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -124,6 +135,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(name: "ValidationCoreTests", dependencies: ["ValidationCore", "BillingModel", "DynamoDBModel"]),
+        .testTarget(
+            name: "ValidationIntegrationTests",
+            dependencies: [
+                "Validation", "ValidationCore", "Migration", "MigrationCore", "BillingModel", "DynamoDBModel",
+                "DynamoDB", "AWSCore", "MySQLSource",
             ]
         ),
         .testTarget(name: "MySQLSourceTests", dependencies: ["MySQLSource", "BillingModel"], resources: [.copy("Fixtures")]),
