@@ -142,7 +142,7 @@ let package = Package(
             name: "ValidationIntegrationTests",
             dependencies: [
                 "Validation", "ValidationCore", "Migration", "MigrationCore", "BillingModel", "DynamoDBModel",
-                "DynamoDB", "AWSCore", "MySQLSource",
+                "DynamoDB", "AWSCore", "MySQLSource", "SampleData",
             ]
         ),
         .testTarget(name: "MySQLSourceTests", dependencies: ["MySQLSource", "BillingModel"], resources: [.copy("Fixtures")]),
