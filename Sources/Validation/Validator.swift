@@ -36,7 +36,18 @@ public struct Validator: Sendable {
 
     public func run(progress: (@Sendable (ValidationProgress) -> Void)? = nil) async throws -> ValidationReport {
         let started = ValidationClock.now()
-        let tracker = ProgressTracker(report: progress)
+        let (accumulator, accountsChecked) = try await compareAll(tracker: ProgressTracker(report: progress))
+        let report = ValidationReport(
+            run: configuration.runId, mode: configuration.scope.name, table: configuration.table,
+            source: configuration.sourceDescription, startedAt: started, finishedAt: ValidationClock.now(),
+            entities: accumulator.entities, itemsNotData: accumulator.itemsNotData, accountsChecked: accountsChecked,
+            mismatchCount: accumulator.mismatchCount, mismatches: accumulator.mismatches)
+        try await record(report)
+        return report
+    }
+
+    /// One pass over the scope: the counts and the first mismatches.
+    func compareAll(tracker: ProgressTracker) async throws -> (ValidationAccumulator, accountsChecked: Int?) {
         var accumulator = ValidationAccumulator(mismatchLimit: configuration.mismatchLimit)
         var accountsChecked: Int?
         switch configuration.scope {
@@ -53,19 +64,17 @@ public struct Validator: Sendable {
             accountsChecked = picked.count
             try await runAccounts(picked, into: &accumulator, tracker: tracker)
         }
-        let report = ValidationReport(
-            run: configuration.runId, mode: configuration.scope.name, table: configuration.table,
-            source: configuration.sourceDescription, startedAt: started, finishedAt: ValidationClock.now(),
-            entities: accumulator.entities, itemsNotData: accumulator.itemsNotData, accountsChecked: accountsChecked,
-            mismatchCount: accumulator.mismatchCount, mismatches: accumulator.mismatches)
-        if configuration.writeRunRecord {
-            try await dynamoDB.putItem(
-                configuration.table,
-                item: ValidationRunRecord.item(
-                    for: report, partitionKeyAttribute: configuration.mapping.partitionKeyAttribute,
-                    sortKeyAttribute: configuration.mapping.sortKeyAttribute))
-        }
-        return report
+        return (accumulator, accountsChecked)
+    }
+
+    /// Writes the `VALIDATION#{run}` tracking item, when configured to.
+    func record(_ report: ValidationReport) async throws {
+        guard configuration.writeRunRecord else { return }
+        try await dynamoDB.putItem(
+            configuration.table,
+            item: ValidationRunRecord.item(
+                for: report, partitionKeyAttribute: configuration.mapping.partitionKeyAttribute,
+                sortKeyAttribute: configuration.mapping.sortKeyAttribute))
     }
 
     var accountTable: String {
