@@ -1,5 +1,6 @@
 import ArgumentParser
 import BillingModel
+import DMSStaging
 import DynamoDBModel
 import Foundation
 import MigrationCore
@@ -59,9 +60,19 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Differences printed on the terminal.")
     var show = 10
 
+    @Flag(name: .long, help: "Validate while the change stream runs: recheck mismatches once the stream's checkpoint ({state}/changes/binlog.json) has passed the source position read with their rows.")
+    var live = false
+
+    @Option(name: .long, help: "Rounds of a --live run, the first pass included.")
+    var rounds = 4
+
+    @Option(name: .long, help: "Seconds a --live recheck waits for the stream to pass the source position.")
+    var streamWait = 120.0
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        guard rounds > 0, streamWait > 0 else { throw ValidationError("--rounds and --stream-wait must be positive") }
         guard source.isMySQL else { throw ValidationError("--source must be a mysql:// URL") }
         guard concurrency > 0, segments > 0, rowsPerRange > 0 else {
             throw ValidationError("--concurrency, --segments and --rows-per-range must be positive")
@@ -71,7 +82,7 @@ struct ValidateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (connection, _, mapping) = try source.resolve()
+        let (connection, state, mapping) = try source.resolve()
         for name in entity where mapping.table(name) == nil {
             throw CommandError("--entity \(name): the mapping has no such table (\(mapping.tables.map(\.table).joined(separator: ", ")))")
         }
@@ -87,9 +98,20 @@ struct ValidateCommand: AsyncParsableCommand {
         let printer = ProgressLines()
         let result = try await Runtime.with(maxConnections: max(concurrency, segments) * 2) { runtime in
             let validator = try Validator(configuration: configuration, source: connection, dynamoDB: runtime.dynamoDB())
-            return try await validator.run { progress in
+            let report: @Sendable (ValidationProgress) -> Void = { progress in
                 if !quiet { printer.print(progress) }
             }
+            guard live else { return try await validator.run(progress: report) }
+            let store = try runtime.objectStore(for: state)
+            let key = StatusCommand.join(state.keyPrefix, BinlogCheckpointProgress.stateKey)
+            let stream = BinlogCheckpointProgress {
+                guard try await store.exists(key: key) else { return nil }
+                return Array(try await store.get(key: key).readableBytesView)
+            }
+            return try await validator.runLive(
+                stream: stream,
+                options: LiveValidationOptions(rounds: rounds, streamWait: .milliseconds(Int(streamWait * 1000))),
+                progress: report)
         }
         if let report {
             try Self.write(result, to: report)
@@ -157,6 +179,11 @@ enum ValidationText {
         for name in report.entities.keys.sorted() { add(name, report.entities[name]!) }
         add("total", report.totals)
         lines.append(table.render())
+        if let live = report.live {
+            lines.append("Live: \(live.rounds) rounds, \(String(format: "%.1f%%", live.shareChecked * 100)) of the accounts checked; "
+                + "\(live.rechecked) keys rechecked after the stream passed them: \(live.settled) were changes in flight, "
+                + "\(live.lasting) last, \(live.unconfirmed) unconfirmed.")
+        }
         if report.itemsNotData > 0 { lines.append("\(report.itemsNotData) tombstones and tracking items were not compared (not data).") }
         if !report.mismatches.isEmpty {
             lines.append("")
