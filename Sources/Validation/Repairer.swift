@@ -116,8 +116,9 @@ public struct Repairer: Sendable {
         let throttle = WriteThrottle(configuration: AdaptiveRateController.Configuration())
         let applier = ChangeApplier(target: target, throttle: throttle, configuration: applyConfiguration)
         let tracker = ChangeTracker<Int, Bool>()
+        let planned = writes
         try await applier.run(tracker: tracker) { submitter in
-            for (index, write) in writes.enumerated() {
+            for (index, write) in planned.enumerated() {
                 let isTombstone: Bool
                 if case .tombstone = write.ops[0].action { isTombstone = true } else { isTombstone = false }
                 try await submitter.submit(write.ops, entity: write.entity, mark: index, context: isTombstone)

@@ -106,7 +106,7 @@ public struct Validator: Sendable {
         try spill.flush()
         tracker.update { $0.phase = "compare" }
 
-        let next = Atomic<Int>(0)
+        let next = WorkCounter()
         let tables = configuration.tables
         try await withThrowingTaskGroup(of: [PartitionOutcome].self) { group in
             for _ in 0..<min(configuration.concurrency, partitions.count + 1) {
@@ -114,7 +114,7 @@ public struct Validator: Sendable {
                     try await withConnection { reader in
                         var outcomes: [PartitionOutcome] = []
                         while true {
-                            let index = next.add(1, ordering: .relaxed).oldValue
+                            let index = next.take()
                             guard index <= strays else { return outcomes }
                             let items = try spill.items(of: index)
                             var rows: [SourceTableRow] = []
@@ -173,7 +173,7 @@ public struct Validator: Sendable {
             Array(accounts[$0..<min($0 + configuration.accountsPerBatch, accounts.count)])
         }
         tracker.update { $0.phase = "compare"; $0.rangesTotal = batches.count }
-        let next = Atomic<Int>(0)
+        let next = WorkCounter()
         let tables = configuration.tables
         try await withThrowingTaskGroup(of: [PartitionOutcome].self) { group in
             for _ in 0..<min(configuration.concurrency, max(1, batches.count)) {
@@ -181,7 +181,7 @@ public struct Validator: Sendable {
                     try await withConnection { reader in
                         var outcomes: [PartitionOutcome] = []
                         while true {
-                            let index = next.add(1, ordering: .relaxed).oldValue
+                            let index = next.take()
                             guard index < batches.count else { return outcomes }
                             let batch = batches[index]
                             var outcome = try await compare(accounts: batch, tables: tables, reader: reader)
@@ -302,5 +302,14 @@ enum ValidationClock {
 
     static func epochSeconds() -> Int64 {
         Int64(Date().timeIntervalSince1970)
+    }
+}
+
+/// Hands out work indexes 0, 1, 2, ... to the tasks of a group, each once.
+final class WorkCounter: Sendable {
+    private let value = Atomic<Int>(0)
+
+    func take() -> Int {
+        value.add(1, ordering: .relaxed).oldValue
     }
 }

@@ -187,7 +187,7 @@ public struct PartitionComparator: Sendable {
         // Items: extra, inconsistent index keys, orphans.
         for (key, (item, entity)) in dataItems where wanted(entity) {
             let decodedRow = entity.flatMap { try? decoder.decode(item, table: $0) }
-            let ownKey = entity.flatMap { table in decodedRow.map { sourceKey(table: table, row: $0) } }
+            let ownKey = entity.flatMap { table in decodedRow.flatMap { sourceKey(table: table, row: $0) } }
             if !rowKeys.contains(key) {
                 record(Mismatch(
                     kind: .extra, entity: entity, key: key, sourceKey: ownKey,

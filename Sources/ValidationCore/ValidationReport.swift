@@ -25,6 +25,10 @@ public struct ValidationReport: Sendable, Codable {
     public var mismatchesOmitted: Int
     /// Live validation: the rounds and what they found.
     public var live: LiveSummary?
+    /// Failed keys over checked keys (rows plus extra items); 0 for an empty run.
+    public var failureRate: Double
+    /// The failure rate is above `alertThreshold`.
+    public var alert: Bool
 
     public init(
         run: String, mode: String, table: String, source: String, startedAt: String, finishedAt: String,
@@ -44,21 +48,18 @@ public struct ValidationReport: Sendable, Codable {
         self.mismatches = mismatches
         self.mismatchesOmitted = mismatchCount - mismatches.count
         self.live = live
+        let totals = entities.values.reduce(into: EntityTally()) { $0.add($1) }
+        self.failureRate = totals.checkedKeys == 0 ? 0 : Double(totals.failedKeys) / Double(totals.checkedKeys)
+        self.alert = failureRate > Self.alertThreshold
     }
 
     public var totals: EntityTally {
         entities.values.reduce(into: EntityTally()) { $0.add($1) }
     }
 
-    /// Failed keys over checked keys (rows plus extra items); 0 for an empty run.
-    public var failureRate: Double {
-        let totals = totals
-        return totals.checkedKeys == 0 ? 0 : Double(totals.failedKeys) / Double(totals.checkedKeys)
-    }
-
     public var isClean: Bool { mismatchCount == 0 }
 
-    public var isAlert: Bool { failureRate > Self.alertThreshold }
+    public var isAlert: Bool { alert }
 }
 
 /// What live validation's rounds did.

@@ -4,6 +4,7 @@ import DMSStaging
 import DynamoDBModel
 import Foundation
 import MigrationCore
+import NIOCore
 import Synchronization
 import Validation
 import ValidationCore

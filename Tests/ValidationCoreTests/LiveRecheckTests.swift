@@ -10,17 +10,17 @@ struct LiveRecheckTests {
     let before = "B0000000001" + String(repeating: "0", count: 19) + "4000" + "000000"
     let after = "B0000000001" + String(repeating: "0", count: 19) + "6000" + "000000"
 
-    func firstPass(_ items: [Item]) -> (PartitionOutcome, LiveRecheck) {
-        let outcome = comparator.compare(rows: rows, items: items)
+    func firstPass(_ table: [Item]) -> (PartitionOutcome, LiveRecheck) {
+        let outcome = comparator.compare(rows: rows, items: table)
         return (outcome, LiveRecheck(firstPass: outcome.mismatches, omitted: 0))
     }
 
     @Test func aChangeInFlightSettlesAndALastingOneStays() {
         let inFlight = key("BAN#42", "CUSTOMER")
         let broken = key("BAN#43", "BILL#0000000001")
-        var items = editing(items(for: rows), at: inFlight) { $0["city"] = .s("Old town") }
-        items = editing(items, at: broken) { $0["amount_due"] = .n("0.01") }
-        let (outcome, start) = firstPass(items)
+        var table = editing(items(for: rows), at: inFlight) { $0["city"] = .s("Old town") }
+        table = editing(table, at: broken) { $0["amount_due"] = .n("0.01") }
+        let (outcome, start) = firstPass(table)
         var recheck = start
         #expect(recheck.pendingAccounts == [42, 43])
 
@@ -40,11 +40,11 @@ struct LiveRecheckTests {
 
     @Test func anItemThatMovedPastThePositionStaysInFlightAndEndsUnconfirmed() {
         let busy = key("BAN#42", "CHARGE#00000000000000000001#A1")
-        let items = editing(items(for: rows), at: busy) { $0["amount"] = .n("1") }
-        let (outcome, start) = firstPass(items)
+        let table = editing(items(for: rows), at: busy) { $0["amount"] = .n("1") }
+        let (outcome, start) = firstPass(table)
         var recheck = start
         recheck.startRound()
-        let again = comparator.compare(rows: rows, items: items)
+        let again = comparator.compare(rows: rows, items: table)
         recheck.record(accounts: [42], mismatches: again.mismatches, versions: [busy: after], position: position)
         #expect(!recheck.isSettled)
         #expect(recheck.pendingAccounts == [42])
@@ -58,8 +58,8 @@ struct LiveRecheckTests {
     @Test func accountsNotRecheckedStayPendingAndStraysLastAtOnce() {
         let stray: Item = ["PK": .s("JUNK"), "SK": .s("X"), "EntityType": .s("CHARGE")]
         let busy = key("BAN#43", "ACCOUNT")
-        let items = editing(items(for: rows), at: busy) { $0["bill_cycle"] = .s("C09") } + [stray]
-        let (outcome, start) = firstPass(items)
+        let table = editing(items(for: rows), at: busy) { $0["bill_cycle"] = .s("C09") } + [stray]
+        let (outcome, start) = firstPass(table)
         #expect(outcome.mismatches.count == 2)
         var recheck = start
         #expect(recheck.pendingAccounts == [43])

@@ -26,9 +26,9 @@ struct PartitionComparatorTests {
         #expect(comparator.compare(rows: rows, items: edited).mismatches.isEmpty)
     }
 
-    @Test func aDeletedItemIsMissing() {
+    @Test func aDeletedItemIsMissing() throws {
         let outcome = comparator.compare(rows: rows, items: removing(items(for: rows), at: chargeKey))
-        let mismatch = try! #require(outcome.mismatches.first)
+        let mismatch = try #require(outcome.mismatches.first)
         #expect(outcome.mismatches.count == 1)
         #expect(mismatch.kind == .missing)
         #expect(mismatch.key == chargeKey)
@@ -60,13 +60,13 @@ struct PartitionComparatorTests {
         #expect(outcome.mismatches.first?.differences.first?.expected?.value == "12.3400")
     }
 
-    @Test func aNullColumnTurnedIntoAnEmptyStringIsDifferent() {
+    @Test func aNullColumnTurnedIntoAnEmptyStringIsDifferent() throws {
         // The account-level charge has a NULL description: no attribute.
         let accountCharge = key("BAN#42", "CHARGE#00000000000000000002#A2")
         let edited = editing(items(for: rows), at: accountCharge) { $0["description"] = .s("") }
         let outcome = comparator.compare(rows: rows, items: edited)
         #expect(outcome.mismatches.count == 1)
-        let difference = try! #require(outcome.mismatches.first?.differences.first)
+        let difference = try #require(outcome.mismatches.first?.differences.first)
         #expect(difference.attribute == "description")
         #expect(difference.expected == nil)
         #expect(difference.actual == ReportedValue(type: "S", value: ""))

@@ -8,7 +8,7 @@ import SampleData
 
 /// A small billing data set in a MariaDB database of its own and, mapped, in a
 /// moto table: a clean migration to corrupt.
-struct MigratedFixture {
+struct MigratedFixture: Sendable {
     let source: MySQLConnectionConfiguration
     let dynamoDB: DynamoDBClient
     let client: AWSClient
