@@ -35,6 +35,9 @@ public struct ValidationConfiguration: Sendable {
     public var scanSegments: Int
     /// About how many source rows one range holds: the memory bound of a full run.
     public var rowsPerRange: Int
+    /// Accounts per range of a full run; nil: from `rowsPerRange` and the
+    /// server's estimate of the row count.
+    public var accountsPerRange: Int?
     /// Accounts per batch of an `accounts` or `sample` run.
     public var accountsPerBatch: Int
     /// Mismatches listed in the report (all are counted).
@@ -65,6 +68,7 @@ public struct ValidationConfiguration: Sendable {
         self.scanSegments = max(1, scanSegments)
         self.rowsPerRange = max(1, rowsPerRange)
         self.accountsPerBatch = max(1, accountsPerBatch)
+        self.accountsPerRange = nil
         self.mismatchLimit = mismatchLimit
         self.spillDirectory = spillDirectory
         self.runId = runId

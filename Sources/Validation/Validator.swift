@@ -147,6 +147,9 @@ public struct Validator: Sendable {
     func planRanges(reader: ValidationSourceReader) async throws -> AccountPartitions {
         let accounts = try await reader.accountNumbers(table: accountTable)
         guard !accounts.isEmpty else { return AccountPartitions(boundaries: []) }
+        if let fixed = configuration.accountsPerRange {
+            return AccountPartitions(sortedAccounts: accounts, perRange: fixed)
+        }
         let estimatedRows = try await estimatedRowCount(reader: reader)
         let rowsPerAccount = max(1, estimatedRows / accounts.count)
         return AccountPartitions(sortedAccounts: accounts, perRange: max(1, configuration.rowsPerRange / rowsPerAccount))

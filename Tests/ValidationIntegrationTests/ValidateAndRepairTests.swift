@@ -12,10 +12,11 @@ import ValidationCore
 @Suite("validate and repair against MariaDB and moto_server")
 struct ValidateAndRepairTests {
     func validator(_ fixture: MigratedFixture, scope: ValidationConfiguration.Scope = .full) throws -> Validator {
-        // Small ranges, so that a full run spreads the table over many range files.
-        let configuration = ValidationConfiguration(
-            table: fixture.table, scope: scope, concurrency: 3, scanSegments: 3, rowsPerRange: 60,
+        // Small ranges, so that a full run spreads the table over several range files.
+        var configuration = ValidationConfiguration(
+            table: fixture.table, scope: scope, concurrency: 3, scanSegments: 3,
             sourceDescription: fixture.source.description)
+        configuration.accountsPerRange = 2
         return try Validator(configuration: configuration, source: fixture.source, dynamoDB: fixture.dynamoDB)
     }
 
