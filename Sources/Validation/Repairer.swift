@@ -77,7 +77,7 @@ public struct Repairer: Sendable {
 
     func run(report: ValidationReport, connection: MySQLConnection) async throws -> RepairSummary {
         let mapper = try ItemMapper(mapping: mapping, options: mapperOptions)
-        let reader = ValidationSourceReader(connection: connection, mapping: mapping)
+        let reader = ValidationSourceReader(connection: connection, database: source.database, mapping: mapping)
         let position = try await reader.currentPosition()
         let version = position?.sourcePosition(rowIndex: 0).orderingKey ?? Self.fallbackVersion
         var summary = RepairSummary(version: version)

@@ -10,14 +10,15 @@ public struct ValidationSourceReader: Sendable {
     public let mapping: Mapping
     /// The column every table carries the account number in (`ban`).
     public let accountColumn: String
+    /// The source database (the connection's).
+    public let database: String
 
-    public init(connection: MySQLConnection, mapping: Mapping, accountColumn: String = "ban") {
+    public init(connection: MySQLConnection, database: String, mapping: Mapping, accountColumn: String = "ban") {
         self.connection = connection
+        self.database = database
         self.mapping = mapping
         self.accountColumn = accountColumn
     }
-
-    var database: String { connection.configuration.database }
 
     /// The rows of `tables` for accounts in `(lower, upper]` (nil: open).
     public func rows(tables: [String], lowerExclusive: UInt64?, upperInclusive: UInt64?) async throws -> [SourceTableRow] {

@@ -254,7 +254,7 @@ public struct Validator: Sendable {
     func withConnection<R: Sendable>(_ body: (ValidationSourceReader) async throws -> R) async throws -> R {
         let connection = try await MySQLConnection.connect(source)
         do {
-            let result = try await body(ValidationSourceReader(connection: connection, mapping: configuration.mapping))
+            let result = try await body(ValidationSourceReader(connection: connection, database: source.database, mapping: configuration.mapping))
             await connection.close()
             return result
         } catch {

@@ -27,7 +27,7 @@ actor CatchingUpStream: StreamProgress {
 
     func appliedPosition() async throws -> BinlogCoordinates? {
         let connection = try await MySQLConnection.connect(fixture.source)
-        let reader = ValidationSourceReader(connection: connection, mapping: .billing)
+        let reader = ValidationSourceReader(connection: connection, database: fixture.source.database, mapping: .billing)
         let position = try await reader.currentPosition()
         for change in backlog {
             for row in try await reader.rows(tables: [change.table], accounts: [change.account]) {
