@@ -92,8 +92,12 @@ enum ValidationMoto {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         defer {
-            process.terminate()
-            process.waitUntilExit()
+            // moto may ignore SIGTERM while it serves: SIGKILL after 5 s.
+            if process.isRunning {
+                process.terminate()
+                for _ in 0..<50 where process.isRunning { usleep(100_000) }
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            }
         }
         let deadline = ContinuousClock.now + .seconds(60)
         while !canConnect(port: port) {
