@@ -120,7 +120,7 @@ struct ValidateCommand: AsyncParsableCommand {
         if output.json {
             try output.printJSON(result)
         } else {
-            print(ValidationText.render(result, show: show, scope: scope))
+            print(ValidationText.render(result, show: show))
             if let report { print("Report: \(report)") }
         }
         if !result.isClean { throw ExitCode(ExitStatus.mismatches.rawValue) }
@@ -167,7 +167,7 @@ final class ProgressLines: Sendable {
 
 /// The report as people read it on a terminal.
 enum ValidationText {
-    static func render(_ report: ValidationReport, show: Int, scope: ValidationConfiguration.Scope) -> String {
+    static func render(_ report: ValidationReport, show: Int) -> String {
         var lines: [String] = []
         var heading = "Validation \(report.run) of \(report.table) against \(report.source) (\(report.mode)"
         if let accounts = report.accountsChecked { heading += ", \(accounts) accounts" }
