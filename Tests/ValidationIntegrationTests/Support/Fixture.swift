@@ -20,9 +20,11 @@ struct MigratedFixture: Sendable {
         seed: 4, accounts: 8, billsPerAccount: 2, chargesPerBill: 1...3, firstBan: 7_000_001)
 
     /// A fixture on a moto_server of its own; its database is dropped afterwards.
-    static func with(_ body: (MigratedFixture) async throws -> Void) async throws {
+    static func with(
+        data: SampleDataConfiguration = MigratedFixture.data, _ body: (MigratedFixture) async throws -> Void
+    ) async throws {
         try await ValidationMoto.withClient { client, _ in
-            let fixture = try await make(client: client)
+            let fixture = try await make(client: client, data: data)
             do {
                 try await body(fixture)
                 await fixture.cleanUp()
@@ -33,7 +35,7 @@ struct MigratedFixture: Sendable {
         }
     }
 
-    static func make(client: AWSClient) async throws -> MigratedFixture {
+    static func make(client: AWSClient, data: SampleDataConfiguration = MigratedFixture.data) async throws -> MigratedFixture {
         let source = try await ValidationMariaDB.database()
         let dynamoDB = DynamoDBClient(client: client)
         let table = "Validation\(UInt32.random(in: 0...UInt32.max))"
