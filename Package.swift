@@ -76,12 +76,23 @@ let package = Package(
             ]
         ),
 
+        // MARK: Validation (issue 4): the pure comparison, and its MySQL and DynamoDB driver
+        .target(name: "ValidationCore", dependencies: ["BillingModel", "DynamoDBModel"]),
+        .target(
+            name: "Validation",
+            dependencies: [
+                "ValidationCore", "Migration", "MigrationCore", "BillingModel", "DynamoDBModel", "DynamoDB", "AWSCore",
+                "MySQLSource",
+            ]
+        ),
+
         // MARK: Edges
         .executableTarget(
             name: "billmig",
             dependencies: [
                 "Migration", "MigrationCore", "BillingModel", "DynamoDBModel", "DMSStaging", "SampleData",
                 "AWSCore", "DynamoDB", "S3", "MySQLSource", "MySQLWorkload",
+                "Validation", "ValidationCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -144,11 +155,13 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "MySQLWorkloadTests", dependencies: ["MySQLWorkload", "SampleData", "BillingModel"]),
+        .testTarget(name: "ValidationCoreTests", dependencies: ["ValidationCore", "BillingModel", "DynamoDBModel"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "Migration", "MigrationCore", "FaultProxy", "AWSCore", "DynamoDB", "S3", "DMSStaging", "BillingModel",
                 "DynamoDBModel", "SampleData", "MigrationTestSupport", "AWSTestSupport", "MariaDBTestSupport", "MySQLSource", "MySQLWorkload",
+                "Validation", "ValidationCore",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

@@ -8,6 +8,9 @@ public enum ExitStatus: Int32, Sendable {
     case usage = 64
     /// The run finished, but some rows went to the dead-letter store.
     case deadLettered = 3
+    /// `validate` finished and found mismatches (the report lists them); `repair`
+    /// left some unrepaired.
+    case mismatches = 4
 
     public init(_ status: LoadSummary.Status) {
         switch status {

@@ -17,8 +17,9 @@ struct Billmig: AsyncParsableCommand {
             AWS_ENDPOINT_URL_<SERVICE> (e.g. AWS_ENDPOINT_URL_DYNAMODB), AWS_MAX_ATTEMPTS.
 
             Exit status: 0 success; 1 failure (a rerun resumes from checkpoints); \
-            3 finished with rows in the dead-letter store; 64 bad arguments.
+            3 finished with rows in the dead-letter store; 4 validate found mismatches \
+            (repair: some left unrepaired); 64 bad arguments.
             """,
-        subcommands: [LoadCommand.self, ApplyCommand.self, TableCommand.self, StatusCommand.self, GenerateCommand.self, QueryCommand.self, CheckCommand.self, WorkloadCommand.self]
+        subcommands: [LoadCommand.self, ApplyCommand.self, TableCommand.self, StatusCommand.self, GenerateCommand.self, QueryCommand.self, CheckCommand.self, WorkloadCommand.self, ValidateCommand.self, RepairCommand.self]
     )
 }

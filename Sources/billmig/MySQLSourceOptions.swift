@@ -10,7 +10,7 @@ import MySQLSource
 /// The password never appears on the command line: it comes from the variable
 /// named by `--password-env` (default `BILLMIG_MYSQL_PASSWORD`) or from `--password-file`.
 struct MySQLSourceOptions: ParsableArguments {
-    @Option(name: .long, help: "The source database: mysql://USER@HOST:PORT/DATABASE[?ssl-mode=REQUIRED&ssl-ca=FILE&read-timeout=30...].")
+    @Option(name: [.customLong("from"), .customLong("source")], help: "The source database: mysql://USER@HOST:PORT/DATABASE[?ssl-mode=REQUIRED&ssl-ca=FILE&read-timeout=30...].")
     var from: String
 
     @Option(name: .long, help: "The environment variable holding the password (default BILLMIG_MYSQL_PASSWORD).")

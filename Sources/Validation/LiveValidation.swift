@@ -1,0 +1,142 @@
+import BillingModel
+import DynamoDB
+import DynamoDBModel
+import MySQLSource
+import ValidationCore
+
+/// How far the change stream has applied the source's binlog: every change at
+/// or before the returned position is in the table. nil when not known yet.
+public protocol StreamProgress: Sendable {
+    func appliedPosition() async throws -> BinlogCoordinates?
+}
+
+/// The stream's checkpoint as `billmig stream` saves it (`{state}/changes/binlog.json`),
+/// read through `load`, which returns the file's bytes or nil when there is none.
+///
+/// The reader accepts the field names a binlog checkpoint is written with
+/// (`binlogFile`/`file` and `binlogPosition`/`position`, at the top level or in a
+/// nested object), so it does not break on the checkpoint's exact layout.
+public struct BinlogCheckpointProgress: StreamProgress {
+    public static let stateKey = "changes/binlog.json"
+    let load: @Sendable () async throws -> [UInt8]?
+
+    public init(load: @escaping @Sendable () async throws -> [UInt8]?) {
+        self.load = load
+    }
+
+    public func appliedPosition() async throws -> BinlogCoordinates? {
+        guard let bytes = try await load() else { return nil }
+        return Self.coordinates(in: try JSONValue.parse(bytes))
+    }
+
+    static func coordinates(in json: JSONValue) -> BinlogCoordinates? {
+        guard let object = json.objectValue else { return nil }
+        let file = (object["binlogFile"] ?? object["file"])?.stringValue
+        let position = (object["binlogPosition"] ?? object["position"]).flatMap { value in
+            value.intValue.map(UInt64.init) ?? value.stringValue.flatMap { UInt64($0) }
+        }
+        if let file, let position { return BinlogCoordinates(file: file, position: position) }
+        for key in object.keys.sorted() {
+            if let nested = object[key], let found = coordinates(in: nested) { return found }
+        }
+        return nil
+    }
+}
+
+/// How live validation rechecks.
+public struct LiveValidationOptions: Sendable {
+    /// Rounds in all (the first pass included).
+    public var rounds: Int
+    /// How long a recheck waits for the stream to pass the source position.
+    public var streamWait: Duration
+    public var pollInterval: Duration
+
+    public init(rounds: Int = 4, streamWait: Duration = .seconds(120), pollInterval: Duration = .milliseconds(500)) {
+        self.rounds = max(1, rounds)
+        self.streamWait = streamWait
+        self.pollInterval = pollInterval
+    }
+}
+
+extension Validator {
+    /// Validation while changes flow: a first pass as `run`, then rounds that
+    /// recheck each mismatched account once the stream has applied everything
+    /// up to the source position read with its rows (see `LiveRecheck`). The
+    /// report lists the mismatches that last, and those still in flight after
+    /// the last round (unconfirmed); it is clean only when none is left.
+    public func runLive(
+        stream: any StreamProgress, options: LiveValidationOptions = .init(),
+        progress: (@Sendable (ValidationProgress) -> Void)? = nil
+    ) async throws -> ValidationReport {
+        let started = ValidationClock.now()
+        let tracker = ProgressTracker(report: progress)
+        let (accumulator, accountsChecked) = try await compareAll(tracker: tracker)
+        var recheck = LiveRecheck(
+            firstPass: accumulator.mismatches, omitted: accumulator.mismatchCount - accumulator.mismatches.count)
+        let tables = configuration.tables
+        while !recheck.isSettled, recheck.rounds < options.rounds {
+            recheck.startRound()
+            tracker.update { $0.phase = "recheck round \(recheck.rounds)" }
+            let accounts = recheck.pendingAccounts
+            try await withConnection { reader in
+                for start in stride(from: 0, to: accounts.count, by: configuration.accountsPerBatch) {
+                    let batch = Array(accounts[start..<min(start + configuration.accountsPerBatch, accounts.count)])
+                    let rows = try await reader.rows(tables: tables, accounts: batch)
+                    guard let position = try await reader.currentPosition() else {
+                        throw ValidationRunError("live validation needs the source's binlog (SHOW MASTER STATUS is empty)")
+                    }
+                    guard try await waitForStream(stream, toPass: position, options: options) else { continue }
+                    var items: [Item] = []
+                    for account in batch { items += try await self.items(ofAccount: account) }
+                    var outcome = comparator.compare(rows: rows, items: items, entities: configuration.entities)
+                    try await settleReferences(&outcome)
+                    var versions: [ItemKey: String] = [:]
+                    for item in items {
+                        if let key = comparator.key(of: item),
+                            let version = item[MigrationAttribute.sourceVersion]?.stringValue
+                        {
+                            versions[key] = version
+                        }
+                    }
+                    recheck.record(
+                        accounts: batch, mismatches: outcome.mismatches, versions: versions,
+                        position: position.sourcePosition(rowIndex: 999_999).orderingKey)
+                }
+            }
+        }
+        let share: Double
+        switch configuration.scope {
+        case .full: share = 1
+        case .accounts, .sample:
+            let total = try await withConnection { reader in try await reader.accountNumbers(table: accountTable).count }
+            share = total == 0 ? 1 : Double(accountsChecked ?? 0) / Double(total)
+        }
+        let (mismatches, entities, summary) = recheck.finish(entities: accumulator.entities, shareChecked: share)
+        let listed = Array(mismatches.prefix(configuration.mismatchLimit))
+        let report = ValidationReport(
+            run: configuration.runId, mode: "live-" + configuration.scope.name, table: configuration.table,
+            source: configuration.sourceDescription, startedAt: started, finishedAt: ValidationClock.now(),
+            entities: entities, itemsNotData: accumulator.itemsNotData, accountsChecked: accountsChecked,
+            mismatchCount: mismatches.count + recheck.omitted, mismatches: listed, live: summary)
+        try await record(report)
+        return report
+    }
+
+    /// Waits until the stream has applied the source up to `position`; false on timeout.
+    func waitForStream(_ stream: any StreamProgress, toPass position: BinlogCoordinates, options: LiveValidationOptions)
+        async throws -> Bool
+    {
+        let deadline = ContinuousClock.now + options.streamWait
+        while true {
+            if let applied = try await stream.appliedPosition(), !(applied < position) { return true }
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: options.pollInterval)
+        }
+    }
+}
+
+/// A validation that cannot run as asked.
+public struct ValidationRunError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

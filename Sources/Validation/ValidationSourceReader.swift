@@ -1,0 +1,87 @@
+import BillingModel
+import MySQLSource
+import ValidationCore
+
+/// Reads the rows validation compares, over one MySQL connection: whole
+/// account ranges or lists of accounts, table by table, in primary-key order,
+/// with the mapping's columns in the mapping's order (what `ItemMapper` reads).
+public struct ValidationSourceReader: Sendable {
+    public let connection: MySQLConnection
+    public let mapping: Mapping
+    /// The column every table carries the account number in (`ban`).
+    public let accountColumn: String
+    /// The source database (the connection's).
+    public let database: String
+
+    public init(connection: MySQLConnection, database: String, mapping: Mapping, accountColumn: String = "ban") {
+        self.connection = connection
+        self.database = database
+        self.mapping = mapping
+        self.accountColumn = accountColumn
+    }
+
+    /// The rows of `tables` for accounts in `(lower, upper]` (nil: open).
+    public func rows(tables: [String], lowerExclusive: UInt64?, upperInclusive: UInt64?) async throws -> [SourceTableRow] {
+        var conditions: [String] = []
+        if let lowerExclusive { conditions.append(identifier(accountColumn) + " > \(lowerExclusive)") }
+        if let upperInclusive { conditions.append(identifier(accountColumn) + " <= \(upperInclusive)") }
+        return try await rows(tables: tables, condition: conditions.isEmpty ? nil : conditions.joined(separator: " AND "))
+    }
+
+    /// The rows of `tables` for the given accounts.
+    public func rows(tables: [String], accounts: [UInt64]) async throws -> [SourceTableRow] {
+        guard !accounts.isEmpty else { return [] }
+        let list = accounts.map(String.init).joined(separator: ", ")
+        return try await rows(tables: tables, condition: identifier(accountColumn) + " IN (" + list + ")")
+    }
+
+    private func rows(tables: [String], condition: String?) async throws -> [SourceTableRow] {
+        var rows: [SourceTableRow] = []
+        for name in tables {
+            guard let table = mapping.table(name) else { continue }
+            var sql = "SELECT " + table.columns.map { identifier($0.name) }.joined(separator: ", ")
+                + " FROM " + identifier(database) + "." + identifier(table.table)
+            if let condition { sql += " WHERE " + condition }
+            if !table.primaryKey.isEmpty { sql += " ORDER BY " + table.primaryKey.map(identifier).joined(separator: ", ") }
+            for row in try await connection.query(sql).rows { rows.append(SourceTableRow(table: table.table, row: row)) }
+        }
+        return rows
+    }
+
+    /// The row of `table` with this primary key, or nil when there is none.
+    public func row(table name: String, key: [KeyColumnValue]) async throws -> SourceRow? {
+        guard let table = mapping.table(name) else { return nil }
+        var terms: [String] = []
+        for column in key {
+            guard let value = column.value else { return nil }
+            terms.append(identifier(column.column) + " = " + (try await connection.literal(.text(value))))
+        }
+        let sql = "SELECT " + table.columns.map { identifier($0.name) }.joined(separator: ", ")
+            + " FROM " + identifier(database) + "." + identifier(table.table)
+            + " WHERE " + terms.joined(separator: " AND ") + " LIMIT 1"
+        return try await connection.query(sql).rows.first
+    }
+
+    /// Every account number of `table` (the account table), ascending, streamed.
+    public func accountNumbers(table: String) async throws -> [UInt64] {
+        let sql = "SELECT " + identifier(accountColumn) + " FROM " + identifier(database) + "." + identifier(table)
+            + " ORDER BY " + identifier(accountColumn)
+        var accounts: [UInt64] = []
+        for try await batch in try await connection.streamingQuery(sql, batchSize: 10_000) {
+            for row in batch { if let text = row.first?.text, let number = UInt64(text) { accounts.append(number) } }
+        }
+        return accounts
+    }
+
+    /// The source's binlog position now (`SHOW MASTER STATUS`); nil when the binlog is off.
+    public func currentPosition() async throws -> BinlogCoordinates? {
+        guard let row = try await connection.query("SHOW MASTER STATUS").rows.first, row.count >= 2,
+            let file = row[0].text, let position = row[1].text.flatMap({ UInt64($0) })
+        else { return nil }
+        return BinlogCoordinates(file: file, position: position)
+    }
+
+    func identifier(_ name: String) -> String {
+        PrimaryKeyChunkQuery.identifier(name)
+    }
+}
