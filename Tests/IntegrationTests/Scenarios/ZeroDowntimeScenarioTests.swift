@@ -1,0 +1,180 @@
+import AWSCore
+import DynamoDB
+import FaultProxy
+import Foundation
+import MySQLSource
+import SampleData
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The zero-downtime migration end to end, as an operator runs it: MariaDB with
+/// billing data, a workload of at least 10,000 changes writing to it throughout,
+/// the snapshot load (`load --from mysql://`) while the workload runs, then the
+/// binlog stream (`stream`) following it, killed and restarted or run through
+/// the fault proxy, and at the end DynamoDB equal to MySQL item for item
+/// (an oracle of its own, and `validate`).
+@Suite(.serialized, .enabled(if: LocalAWS.isMotoInstalled, "moto_server is not installed (scripts/setup installs it)"))
+struct ZeroDowntimeScenarioTests {
+    struct Scenario: Sendable, CustomTestStringConvertible {
+        var name: String
+        var changes = 10_000
+        var rate = 400
+        /// How many times the stream is SIGKILLed mid-workload and started again.
+        var streamKills = 0
+        /// Faults the proxy injects into the stream's DynamoDB calls (none: no proxy).
+        var faults: FaultConfiguration?
+        var testDescription: String { name }
+    }
+
+    static let changeWrites = FaultScope.dynamoDB(operations: ["PutItem", "DeleteItem", "BatchWriteItem"])
+
+    @Test func snapshotThenStreamWhileTheWorkloadRuns() async throws {
+        try await Self.run(Scenario(name: "plain"))
+    }
+
+    @Test func streamKilledAndRestartedSeveralTimes() async throws {
+        try await Self.run(Scenario(name: "kills", streamKills: 3))
+    }
+
+    @Test func streamThroughTheFaultProxy() async throws {
+        try await Self.run(Scenario(name: "faults", faults: .init(
+            throttleShare: 0.05, internalErrorShare: 0.03, serviceUnavailableShare: 0.03,
+            dropBeforeForwardShare: 0.03, dropAfterForwardShare: 0.03,
+            latency: .init(share: 0.05, minimum: .milliseconds(10), maximum: .milliseconds(150)), scope: Self.changeWrites)))
+    }
+
+    static func run(_ scenario: Scenario) async throws {
+        try BillmigCLI.requireBuilt()
+        let database = try await MariaDBSupport.freshDatabase("scn")
+        defer { Task { await MariaDBSupport.dropDatabase(database) } }
+        let url = try await MariaDBSupport.url(database: database)
+        try await MariaDBSupport.insert(SampleDataSet(.init(seed: 31, accounts: 12)), into: database)
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("billmig-scenario-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let state = work.appendingPathComponent("state").path
+        let table = "Scenario"
+
+        try await LocalAWS.withMotoServer(authenticated: false) { aws in
+            var environment = aws.environment
+            environment["BILLMIG_MYSQL_PASSWORD"] = MariaDBSupport.password
+            let created = try await BillmigCLI.run(["table", "create", "--table", table], environment: environment)
+            #expect(created.status == 0, "table create: \(created.stderr)")
+
+            // The workload writes throughout: during the snapshot and while the stream runs.
+            let workload = try BackgroundCommand(
+                ["workload", "--to", url, "--changes", String(scenario.changes), "--rate", String(scenario.rate),
+                 "--connections", "2", "--seed", "5", "--json", "--quiet"],
+                environment: environment, log: work.appendingPathComponent("workload"))
+            try await Task.sleep(for: .seconds(1))
+
+            let load = try await BillmigCLI.run(
+                ["load", "--from", url, "--table", table, "--state", state, "--json", "--quiet"], environment: environment)
+            #expect(load.status == 0, "load --from mysql://: \(load.stderr)")
+            #expect(workload.isRunning, "the workload should still be running after the snapshot load")
+
+            try await withStreamEnvironment(environment, faults: scenario.faults) { streamEnvironment in
+                let streamArguments = ["stream", "--from", url, "--table", table, "--state", state, "--quiet"]
+                for kill in 0..<scenario.streamKills {
+                    let stream = try BackgroundCommand(
+                        streamArguments, environment: streamEnvironment, log: work.appendingPathComponent("stream-killed-\(kill)"))
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 1500...4000)))
+                    stream.kill(SIGKILL)
+                    _ = await stream.exitStatus()
+                }
+                // The stream follows the workload to its end, then stops cleanly on SIGTERM…
+                let stream = try BackgroundCommand(
+                    streamArguments + ["--json"], environment: streamEnvironment, log: work.appendingPathComponent("stream"))
+                let workloadStatus = await workload.exitStatus()
+                #expect(workloadStatus == 0, "workload: \(workload.output())")
+                stream.kill(SIGTERM)
+                #expect(await stream.exitStatus() == 0, "stream after SIGTERM: \(stream.output())")
+                // …and a last run from its checkpoint drains what is left.
+                let drain = try await BillmigCLI.run(
+                    streamArguments + ["--until-caught-up", "--json"], environment: streamEnvironment)
+                #expect(drain.status == 0, "stream --until-caught-up: \(drain.stderr)")
+            }
+
+            let connection = try await MySQLConnection.connect(try await MariaDBSupport.configuration(database: database))
+            let oracle = try await SourceOracle(connection: connection)
+            await connection.close()
+            #expect(oracle.items.count > 5_000)
+            try await AWSClient.withClient(aws.configuration) { client in
+                let actual = try await SourceOracle.scan(DynamoDBClient(client: client), table: table)
+                #expect(oracle.verify(actual) == 0, "DynamoDB must equal MySQL item for item")
+            }
+            let validate = try await BillmigCLI.run(
+                ["validate", "--source", url, "--table", table, "--state", state, "--json", "--quiet"], environment: environment)
+            #expect(validate.status == 0, "validate: \(validate.stdout.prefix(2000)) \(validate.stderr.suffix(2000))")
+        }
+    }
+
+    /// The environment the stream runs with: straight to moto, or through a fault proxy.
+    static func withStreamEnvironment(
+        _ environment: [String: String], faults: FaultConfiguration?, _ body: ([String: String]) async throws -> Void
+    ) async throws {
+        guard let faults, let upstream = environment["AWS_ENDPOINT_URL"] else {
+            try await body(environment)
+            return
+        }
+        let credentials = AWSCredentials(
+            accessKeyID: environment["AWS_ACCESS_KEY_ID"] ?? "", secretAccessKey: environment["AWS_SECRET_ACCESS_KEY"] ?? "")
+        let configuration = FaultProxyConfiguration(
+            mode: .forward(ForwardConfiguration(upstream: upstream, resigningCredentials: credentials)), faults: faults)
+        try await FaultProxy.withRunning(configuration) { proxy in
+            var viaProxy = environment
+            viaProxy["AWS_ENDPOINT_URL_DYNAMODB"] = "http://127.0.0.1:\(proxy.port)"
+            try await body(viaProxy)
+            let stats = proxy.stats
+            #expect(stats.injectedFailures + stats.delayedRequests > 0, "the proxy injected no fault")
+        }
+    }
+}
+
+/// A `billmig` process running beside the test, its output in files (no pipe to fill).
+final class BackgroundCommand: Sendable {
+    let process: Process
+    let logBase: URL
+
+    init(_ arguments: [String], environment: [String: String], log: URL) throws {
+        try BillmigCLI.requireBuilt()
+        logBase = log
+        process = Process()
+        process.executableURL = BillmigCLI.executable
+        process.arguments = arguments
+        var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
+        merged.merge(environment) { $1 }
+        process.environment = merged
+        FileManager.default.createFile(atPath: log.path + ".out", contents: nil)
+        FileManager.default.createFile(atPath: log.path + ".err", contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log.path + ".out"))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log.path + ".err"))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    func kill(_ signal: Int32) {
+        Glibc.kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the exit without holding a cooperative thread.
+    func exitStatus() async -> Int32 {
+        let process = self.process
+        return await Task.detached {
+            process.waitUntilExit()
+            return process.terminationStatus
+        }.value
+    }
+
+    /// The tail of what it printed, for failure messages.
+    func output() -> String {
+        let out = (try? String(contentsOfFile: logBase.path + ".out", encoding: .utf8)) ?? ""
+        let err = (try? String(contentsOfFile: logBase.path + ".err", encoding: .utf8)) ?? ""
+        return String(out.suffix(1500)) + "\n" + String(err.suffix(1500))
+    }
+}
