@@ -78,6 +78,14 @@ struct StagedFileLoad: Sendable {
                     recordIndex += 1
                     if recordIndex <= startRecord { continue }
                     switch record {
+                    case .change(let change) where dryRun:
+                        // Checked is as far as a dry run goes: count, build and keep nothing.
+                        do throws(MappingError) {
+                            assembler.countMapped(try mapper.check(change))
+                            assembler.countRead()
+                        } catch {
+                            assembler.rejectMapped(change, reason: error.description)
+                        }
                     case .change(let change):
                         let ops: [WriteOp]
                         do throws(MappingError) {
@@ -85,13 +93,6 @@ struct StagedFileLoad: Sendable {
                         } catch {
                             assembler.rejectMapped(change, reason: error.description)
                             break
-                        }
-                        if dryRun {
-                            // Mapped is as far as a dry run goes: count, keep nothing.
-                            assembler.countMapped(ops.count)
-                            assembler.countRead()
-                            if assembler.isFull { try await dispatch() }
-                            continue
                         }
                         // A full load maps each row to exactly one put.
                         for op in ops {
