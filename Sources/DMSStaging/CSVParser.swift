@@ -329,20 +329,19 @@ public struct CSVParser {
                         previousWasQuote = byte == Self.quote
                         scratch.append(byte)
                     }
-                    let text: String? = scratch.withUnsafeBufferPointer {
-                        isValidUTF8($0) ? String(decoding: $0, as: UTF8.self) : nil
-                    }
+                    // One pass validates and copies (decoding after a separate check validated twice).
+                    let text: String? = scratch.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
                     guard let text else {
                         invalidField = position
                         return
                     }
                     values.append(.text(text))
                 } else {
-                    guard isValidUTF8(content) else {
+                    guard let text = String(validating: content, as: UTF8.self) else {
                         invalidField = position
                         return
                     }
-                    values.append(.text(String(decoding: content, as: UTF8.self)))
+                    values.append(.text(text))
                 }
             }
         }
