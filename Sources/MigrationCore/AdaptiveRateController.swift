@@ -3,11 +3,13 @@
 ///
 /// - A window that sees much push-back measures the capacity: what the table
 ///   accepted while offered more is what it can take. The rate is set just under
-///   that estimate, never cut deeper than `maximumCut` in one window (a window whose
+///   that measure, never cut deeper than `maximumCut` in one window (a window whose
 ///   calls were stalled in backoff accepted little and must not collapse the rate).
+///   The estimate is the best such measure of the last `estimateMemory`.
 /// - A window with a little push-back leaves the rate alone: it sits at the
 ///   capacity, where the table is used in full, and probing costs that little.
-/// - A quiet window grows the rate: quickly back up to the last estimate (a rate
+///   So does a window that offered well under the rate (writers in backoff).
+/// - A quiet window grows the rate: quickly back up to the estimate (a rate
 ///   known to be accepted), then gently above it, to find capacity that was added.
 ///
 /// It only decides; the measurements come from the applier, which observes each
@@ -36,6 +38,9 @@ public struct AdaptiveRateController: Sendable {
         public var toleratedThrottleShare: Double
         /// How long one measurement window lasts.
         public var window: Duration
+        /// How long a push-back window's measure of the capacity counts towards
+        /// the estimate.
+        public var estimateMemory: Duration
 
         public init(
             ceiling: Double? = nil,
@@ -45,7 +50,8 @@ public struct AdaptiveRateController: Sendable {
             increasePerSecond: Double = 0.1,
             probePerSecond: Double = 0.02,
             toleratedThrottleShare: Double = 0.05,
-            window: Duration = .seconds(1)
+            window: Duration = .seconds(1),
+            estimateMemory: Duration = .seconds(5)
         ) {
             self.ceiling = ceiling
             self.floor = floor
@@ -55,6 +61,7 @@ public struct AdaptiveRateController: Sendable {
             self.probePerSecond = probePerSecond
             self.toleratedThrottleShare = toleratedThrottleShare
             self.window = window
+            self.estimateMemory = estimateMemory
         }
     }
 
@@ -68,9 +75,10 @@ public struct AdaptiveRateController: Sendable {
     public let configuration: Configuration
     /// The current limit in units per second; nil while unlimited.
     public private(set) var rate: Double?
-    /// The capacity last measured (units per second accepted in a window with
-    /// push-back); nil before any push-back.
+    /// The capacity as measured lately: the most units per second accepted in a
+    /// window with push-back within `estimateMemory`; nil before any push-back.
     public private(set) var estimatedCapacity: Double?
+    private var measurements: [(at: ContinuousClock.Instant, rate: Double)] = []
     private var windowStart: ContinuousClock.Instant
     private var accepted: Double = 0
     private var throttled: Double = 0
@@ -107,9 +115,8 @@ public struct AdaptiveRateController: Sendable {
                 let offeredRate = (self.accepted + self.throttled) / elapsed.seconds
                 if offeredRate < current * Self.stalledOffer { return nil }
             }
-            let estimate = estimate(acceptedRate: acceptedRate, throttledShare: share)
-            estimatedCapacity = estimate
-            var reduced = estimate * configuration.decreaseFactor
+            remember(acceptedRate, now: now)
+            var reduced = acceptedRate * configuration.decreaseFactor
             if let current = rate {
                 // Push-back never raises the rate (a window may accept more than the
                 // capacity when the table had saved some), and never collapses it.
@@ -126,6 +133,7 @@ public struct AdaptiveRateController: Sendable {
             // Half a minute with no push-back and no user ceiling: stop limiting.
             rate = nil
             estimatedCapacity = nil
+            measurements = []
             quietWindows = 0
             return .removeLimit
         }
@@ -134,21 +142,19 @@ public struct AdaptiveRateController: Sendable {
         return .setRate(next)
     }
 
-    /// The capacity measured by a window with push-back. When most of what was
-    /// offered came back, the table took all it could: what it accepted is the
-    /// capacity. With less push-back the window may have been part stalled (calls
-    /// waiting in backoff offered nothing), so one window lowers the estimate by
-    /// `maximumEstimateDrop` at most; a capacity that really fell is followed
-    /// within a few windows.
-    private func estimate(acceptedRate: Double, throttledShare: Double) -> Double {
-        guard let previous = estimatedCapacity, throttledShare < Self.saturatedShare else { return acceptedRate }
-        return max(acceptedRate, previous * Self.maximumEstimateDrop)
+    /// Keeps a push-back window's accepted rate for `estimateMemory`; the
+    /// estimate is the best of those kept. A window that was partly stalled
+    /// (calls waiting in backoff offered little) measures too low, and must not
+    /// pull the estimate, and so the fast recovery, down; a capacity that really
+    /// fell is the estimate once the higher measurements are forgotten, and
+    /// meanwhile every window with push-back cuts the rate to its own measure.
+    private mutating func remember(_ acceptedRate: Double, now: ContinuousClock.Instant) {
+        let memory = configuration.estimateMemory
+        measurements.removeAll { now - $0.at > memory }
+        measurements.append((now, acceptedRate))
+        estimatedCapacity = measurements.map(\.rate).max()
     }
 
-    /// A window where at least this share came back throttled offered far more
-    /// than the capacity: its accepted rate is the capacity.
-    static let saturatedShare = 0.5
-    static let maximumEstimateDrop = 0.85
     /// A window that offered less than this share of the rate was stalled.
     static let stalledOffer = 0.8
 

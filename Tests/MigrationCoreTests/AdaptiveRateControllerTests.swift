@@ -61,17 +61,26 @@ import Testing
         #expect(controller.estimatedCapacity == 300)
     }
 
-    @Test func theEstimateFallsGraduallyUnlessTheWindowWasSaturated() {
+    @Test func theEstimateIsTheBestRecentMeasure() {
         var controller = AdaptiveRateController(configuration: .init(ceiling: 1_000), now: start)
         _ = controller.record(accepted: 900, throttled: 100, now: start + .seconds(1))
         #expect(controller.estimatedCapacity == 900)
-        // Moderate push-back, little accepted: possibly a part-stalled window, so
-        // the estimate drops by 15% at most.
-        _ = controller.record(accepted: 600, throttled: 200, now: start + .seconds(2))
-        #expect(abs(controller.estimatedCapacity! - 765) < 1e-9)
-        // Most of it came back: the table took all it could, 300/s.
-        _ = controller.record(accepted: 300, throttled: 500, now: start + .seconds(3))
-        #expect(controller.estimatedCapacity == 300)
+        #expect(controller.rate == 873)
+        // A part-stalled window measures less: the rate is cut towards its measure
+        // (by 30% at most), the estimate keeps the better one, and the rate climbs
+        // back at the fast pace.
+        _ = controller.record(accepted: 500, throttled: 300, now: start + .seconds(2))
+        #expect(abs(controller.rate! - 611.1) < 1e-9)
+        #expect(controller.estimatedCapacity == 900)
+        _ = controller.record(accepted: 611, throttled: 0, now: start + .seconds(3))
+        #expect(abs(controller.rate! - 672.21) < 1e-9)
+        for second in 4...6 {
+            _ = controller.record(accepted: controller.rate!, throttled: 0, now: start + .seconds(second))
+        }
+        #expect(controller.rate! > 800)
+        // Five seconds on, the 900 is forgotten.
+        _ = controller.record(accepted: 700, throttled: 300, now: start + .seconds(7))
+        #expect(controller.estimatedCapacity == 700)
     }
 
     @Test func neverBelowTheFloor() {
