@@ -329,19 +329,20 @@ public struct CSVParser {
                         previousWasQuote = byte == Self.quote
                         scratch.append(byte)
                     }
-                    // One pass validates and copies (decoding after a separate check validated twice).
-                    let text: String? = scratch.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
+                    let text: String? = scratch.withUnsafeBufferPointer {
+                        isValidUTF8($0) ? String(decoding: $0, as: UTF8.self) : nil
+                    }
                     guard let text else {
                         invalidField = position
                         return
                     }
                     values.append(.text(text))
                 } else {
-                    guard let text = String(validating: content, as: UTF8.self) else {
+                    guard isValidUTF8(content) else {
                         invalidField = position
                         return
                     }
-                    values.append(.text(text))
+                    values.append(.text(String(decoding: content, as: UTF8.self)))
                 }
             }
         }
