@@ -162,63 +162,117 @@ final class TablePlan: Sendable {
 
     // MARK: Rows
 
+    /// A row that passed every check of its item, held by plan position: the
+    /// converted values, its NULL pattern's layout and the item's size. Turning
+    /// it into an `Item` cannot fail; a dry run stops before that step.
+    struct CheckedRow {
+        var values: ConvertedRow
+        let layout: ItemLayout
+        /// UTF-8 lengths of the PK and SK.
+        let keyLengths: (partition: Int, sort: Int)
+        /// Bit i set: index i's key pair is in the item (no NULL in its templates).
+        let presentIndexes: UInt64
+    }
+
     func item(_ row: SourceRow, version: String) throws(MappingError) -> (ItemKey, Item) {
+        materialize(try check(row, version: version), version: version)
+    }
+
+    /// Converts a row and checks everything its item must satisfy (values, keys,
+    /// size), building neither the keys nor the item.
+    func check(_ row: SourceRow, version: String) throws(MappingError) -> CheckedRow {
         try checkCount(row)
         var values = emptyRow()
         for index in columns.indices {
             try convert(row[index], column: index, into: &values)
         }
-        let pk = try render(partitionKey, values.texts, required: true)!
-        let sk = try render(sortKey, values.texts, required: true)!
+        let pkLength = try measure(partitionKey, values.texts, required: true)!
+        let skLength = try measure(sortKey, values.texts, required: true)!
 
-        // Fill a copy of the template of this row's NULL pattern by position.
-        // Slots left holding the `.null` placeholder (NULLs beyond the pattern
-        // columns, index pairs with such a NULL) are removed last, since
-        // removing moves other entries.
         var pattern = 0
         for (bit, index) in patternColumns.enumerated() where values.isNull(index, hasBinaryColumns) {
             pattern |= 1 << bit
         }
         let layout = layouts[pattern]
-        var item = layout.template
-        var size = layout.fixedSize
-        var hasAbsent = false
-        layout.partitionKey.fill(&item, .s(pk), &size)
-        layout.sortKey.fill(&item, .s(sk), &size)
+        // The size adds up what `materialize` will store, slot by slot.
+        var size = layout.fixedSize + layout.partitionKey.nameSize + pkLength + layout.sortKey.nameSize + skLength
+        var presentIndexes: UInt64 = 0
         for position in indexes.indices {
             guard let slots = layout.indexKeys[position] else { continue }
             // A NULL column leaves the whole pair out: a sparse index.
-            guard let indexPK = try render(indexes[position].partitionKey, values.texts, required: false),
-                let indexSK = try render(indexes[position].sortKey, values.texts, required: false)
-            else {
+            guard let indexPK = try measure(indexes[position].partitionKey, values.texts, required: false),
+                let indexSK = try measure(indexes[position].sortKey, values.texts, required: false)
+            else { continue }
+            presentIndexes |= 1 << UInt64(position)
+            size += slots.partitionKey.nameSize + indexPK + slots.sortKey.nameSize + indexSK
+        }
+        if let slot = layout.createdAt, let createdAtIndex, let text = values.texts[createdAtIndex] {
+            size += slot.nameSize + text.utf8.count
+        }
+        if let slot = layout.updatedAt, let updatedAtIndex, let text = values.texts[updatedAtIndex] {
+            size += slot.nameSize + text.utf8.count
+        }
+        size += layout.sourceVersion.nameSize + version.utf8.count
+        for index in columns.indices {
+            guard let slot = layout.columns[index] else { continue }
+            if let text = values.texts[index] {
+                size += slot.nameSize + (columns[index].isNumber ? ItemSize.numberSize(text) : text.utf8.count)
+            } else if hasBinaryColumns, let bytes = values.bytes[index] {
+                size += slot.nameSize + bytes.count
+            }
+        }
+        guard size <= ItemSize.limit else {
+            let key = "\(build(partitionKey, values.texts, length: pkLength)) | \(build(sortKey, values.texts, length: skLength))"
+            throw MappingError(
+                kind: .itemTooLarge, table: table,
+                reason: "the item would be \(size) bytes, over DynamoDB's limit of \(ItemSize.limit) bytes (key \(key))")
+        }
+        return CheckedRow(values: values, layout: layout, keyLengths: (pkLength, skLength), presentIndexes: presentIndexes)
+    }
+
+    /// The key and item of a checked row: a copy of its layout's template filled
+    /// by position. Slots left holding the `.null` placeholder (NULLs beyond the
+    /// pattern columns, index pairs with such a NULL) are removed last, since
+    /// removing moves other entries.
+    func materialize(_ checked: consuming CheckedRow, version: String) -> (ItemKey, Item) {
+        let layout = checked.layout
+        let pk = build(partitionKey, checked.values.texts, length: checked.keyLengths.partition)
+        let sk = build(sortKey, checked.values.texts, length: checked.keyLengths.sort)
+        var item = layout.template
+        var hasAbsent = false
+        layout.partitionKey.fill(&item, .s(pk))
+        layout.sortKey.fill(&item, .s(sk))
+        for position in indexes.indices {
+            guard let slots = layout.indexKeys[position] else { continue }
+            guard checked.presentIndexes & (1 << UInt64(position)) != 0 else {
                 hasAbsent = true
                 continue
             }
-            slots.partitionKey.fill(&item, .s(indexPK), &size)
-            slots.sortKey.fill(&item, .s(indexSK), &size)
+            slots.partitionKey.fill(&item, .s(build(indexes[position].partitionKey, checked.values.texts)))
+            slots.sortKey.fill(&item, .s(build(indexes[position].sortKey, checked.values.texts)))
         }
         if let slot = layout.createdAt {
-            if let createdAtIndex, let text = values.texts[createdAtIndex] {
-                slot.fill(&item, .s(text), &size)
+            if let createdAtIndex, let text = checked.values.texts[createdAtIndex] {
+                slot.fill(&item, .s(text))
             } else {
                 hasAbsent = true
             }
         }
         if let slot = layout.updatedAt {
-            if let updatedAtIndex, let text = values.texts[updatedAtIndex] {
-                slot.fill(&item, .s(text), &size)
+            if let updatedAtIndex, let text = checked.values.texts[updatedAtIndex] {
+                slot.fill(&item, .s(text))
             } else {
                 hasAbsent = true
             }
         }
-        layout.sourceVersion.fill(&item, .s(version), &size)
+        layout.sourceVersion.fill(&item, .s(version))
         for index in columns.indices {
             guard let slot = layout.columns[index] else { continue }
             // The converted values are not needed after this: move them, do not copy.
-            if let text = values.texts[index].take() {
-                slot.fill(&item, columns[index].isNumber ? .n(text) : .s(text), &size)
-            } else if hasBinaryColumns, let bytes = values.bytes[index].take() {
-                slot.fill(&item, .b(bytes), &size)
+            if let text = checked.values.texts[index].take() {
+                slot.fill(&item, columns[index].isNumber ? .n(text) : .s(text))
+            } else if hasBinaryColumns, let bytes = checked.values.bytes[index].take() {
+                slot.fill(&item, .b(bytes))
             } else {
                 hasAbsent = true
             }
@@ -231,12 +285,6 @@ final class TablePlan: Sendable {
             }
             for name in absent { item.removeValue(forKey: name) }
         }
-
-        guard size <= ItemSize.limit else {
-            throw MappingError(
-                kind: .itemTooLarge, table: table,
-                reason: "the item would be \(size) bytes, over DynamoDB's limit of \(ItemSize.limit) bytes (key \(pk) | \(sk))")
-        }
         return (ItemKey(pk: pk, sk: sk), item)
     }
 
@@ -246,9 +294,10 @@ final class TablePlan: Sendable {
         for index in keyColumnIndexes {
             try convert(row[index], column: index, into: &values)
         }
+        let pkLength = try measure(partitionKey, values.texts, required: true)!
+        let skLength = try measure(sortKey, values.texts, required: true)!
         return ItemKey(
-            pk: try render(partitionKey, values.texts, required: true)!,
-            sk: try render(sortKey, values.texts, required: true)!)
+            pk: build(partitionKey, values.texts, length: pkLength), sk: build(sortKey, values.texts, length: skLength))
     }
 
     private func emptyRow() -> ConvertedRow {
@@ -299,9 +348,9 @@ final class TablePlan: Sendable {
         }
     }
 
-    /// Renders a key template; nil when a column is NULL and the key is not required.
-    /// Checks every value first and then writes the key in one allocation.
-    private func render(_ template: TemplatePlan, _ texts: [String?], required: Bool) throws(MappingError) -> String? {
+    /// Checks a key template's values and returns the key's UTF-8 length; nil when
+    /// a column is NULL and the key is not required.
+    private func measure(_ template: TemplatePlan, _ texts: [String?], required: Bool) throws(MappingError) -> Int? {
         var length = template.literalLength
         for piece in template.pieces {
             guard case .column(let index, let padding) = piece else { continue }
@@ -336,8 +385,19 @@ final class TablePlan: Sendable {
                 kind: .invalidKey, table: table,
                 reason: "\(template.attributeName) is \(length) bytes, over DynamoDB's limit of \(template.lengthLimit)")
         }
+        return length
+    }
+
+    /// Writes a key whose values `measure` checked, in one allocation.
+    private func build(_ template: TemplatePlan, _ texts: [String?], length: Int? = nil) -> String {
         // `{column}` alone is the value itself: no new string.
-        if let index = template.soleColumn { return texts[index] }
+        if let index = template.soleColumn { return texts[index]! }
+        let length = length ?? template.pieces.reduce(0) {
+            switch $1 {
+            case .literal(let bytes): return $0 + bytes.count
+            case .column(let index, let padding): return $0 + max(padding, texts[index]!.utf8.count)
+            }
+        }
         return String(unsafeUninitializedCapacity: length) { buffer in
             var at = 0
             for piece in template.pieces {
@@ -385,17 +445,6 @@ final class TablePlan: Sendable {
             reason: "\(template.attributeName) `\(template.text)`: \(reason)")
     }
 
-    /// The attribute value's size by DynamoDB's rule, conservatively and in O(1):
-    /// a number's text length bounds its digit count.
-    static func size(_ value: AttributeValue) -> Int {
-        switch value {
-        case .s(let text): return text.utf8.count
-        case .n(let text): return ItemSize.numberSize(text)
-        case .b(let bytes): return bytes.count
-        default: return ItemSize.of(value)
-        }
-    }
-
     private static func display(_ value: SourceValue) -> String {
         switch value {
         case .null: return "NULL"
@@ -423,9 +472,8 @@ final class ItemLayout: Sendable {
         let position: Item.Index
         let nameSize: Int
 
-        func fill(_ item: inout Item, _ value: AttributeValue, _ size: inout Int) {
+        func fill(_ item: inout Item, _ value: AttributeValue) {
             item.values[position] = value
-            size += nameSize + TablePlan.size(value)
         }
     }
 

@@ -47,6 +47,19 @@ struct UnitWriter {
         records += 1
         markerBefore = self.marker
         self.marker = marker
+        if services.configuration.dryRun {
+            // Checked is as far as a dry run goes: count, build and keep nothing.
+            do throws(MappingError) {
+                assembler.countMapped(try mapper.check(change))
+            } catch {
+                assembler.rejectMapped(change, reason: error.description)
+                if assembler.isFull { try await dispatch(upTo: records, group: &group, checkpoint: checkpoint) }
+                return
+            }
+            assembler.countRead()
+            if assembler.isFull { try await dispatch(upTo: records, group: &group, checkpoint: checkpoint) }
+            return
+        }
         let ops: [WriteOp]
         do throws(MappingError) {
             ops = try mapper.map(change)
@@ -55,20 +68,15 @@ struct UnitWriter {
             if assembler.isFull { try await dispatch(upTo: records, group: &group, checkpoint: checkpoint) }
             return
         }
-        if services.configuration.dryRun {
-            // Mapped is as far as a dry run goes: count, keep nothing.
-            assembler.countMapped(ops.count)
-        } else {
-            // A full load maps each row to exactly one put.
-            for op in ops {
-                guard case .put(let item) = op.action else { continue }
-                if assembler.wouldRepeat(op.key) {
-                    // The unit handed out now ends before this record: its row is
-                    // counted, and so checkpointed, with the next unit.
-                    try await dispatch(upTo: records - 1, group: &group, checkpoint: checkpoint)
-                }
-                assembler.add(PendingPut(item: item, key: op.key, entity: op.entity, origin: change.origin, row: change.row))
+        // A full load maps each row to exactly one put.
+        for op in ops {
+            guard case .put(let item) = op.action else { continue }
+            if assembler.wouldRepeat(op.key) {
+                // The unit handed out now ends before this record: its row is
+                // counted, and so checkpointed, with the next unit.
+                try await dispatch(upTo: records - 1, group: &group, checkpoint: checkpoint)
             }
+            assembler.add(PendingPut(item: item, key: op.key, entity: op.entity, origin: change.origin, row: change.row))
         }
         assembler.countRead()
         if assembler.isFull { try await dispatch(upTo: records, group: &group, checkpoint: checkpoint) }

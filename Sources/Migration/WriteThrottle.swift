@@ -10,6 +10,11 @@ public final class WriteThrottle: Sendable {
         var throttledUnits: Double = 0
     }
 
+    /// Writes may bunch up to this much of the rate. A table running at its
+    /// capacity has no saved capacity to absorb a bunch: a second's worth sent at
+    /// once comes back throttled even though the rate is under the capacity.
+    static let burstSeconds = 0.1
+
     private let state: Mutex<State>
     private let clock = ContinuousClock()
 
@@ -18,7 +23,7 @@ public final class WriteThrottle: Sendable {
         let controller = AdaptiveRateController(configuration: configuration, now: now)
         state = Mutex(State(
             controller: controller,
-            bucket: controller.rate.map { TokenBucket(ratePerSecond: $0, now: now) }
+            bucket: controller.rate.map { TokenBucket(ratePerSecond: $0, burstSeconds: Self.burstSeconds, now: now) }
         ))
     }
 
@@ -46,7 +51,7 @@ public final class WriteThrottle: Sendable {
             switch state.controller.record(accepted: accepted, throttled: throttled, now: now) {
             case .setRate(let rate)?:
                 if state.bucket == nil {
-                    state.bucket = TokenBucket(ratePerSecond: rate, now: now)
+                    state.bucket = TokenBucket(ratePerSecond: rate, burstSeconds: Self.burstSeconds, now: now)
                 } else {
                     state.bucket!.setRate(rate, now: now)
                 }

@@ -8,13 +8,22 @@ public struct TokenBucket: Sendable {
     public private(set) var ratePerSecond: Double
     /// The most tokens the bucket holds (the burst).
     public private(set) var capacity: Double
+    /// Seconds of tokens the bucket holds when its rate changes.
+    public let burstSeconds: Double
     private var balance: Double
     private var lastRefill: ContinuousClock.Instant
 
     public init(ratePerSecond: Double, capacity: Double? = nil, now: ContinuousClock.Instant) {
+        self.init(ratePerSecond: ratePerSecond, burstSeconds: capacity.map { $0 / ratePerSecond } ?? 1, now: now)
+    }
+
+    /// A bucket that holds `burstSeconds` of its rate, whatever the rate becomes.
+    public init(ratePerSecond: Double, burstSeconds: Double, now: ContinuousClock.Instant) {
         precondition(ratePerSecond > 0, "a token bucket needs a positive rate")
+        precondition(burstSeconds > 0, "a token bucket needs a positive burst")
         self.ratePerSecond = ratePerSecond
-        self.capacity = capacity ?? ratePerSecond
+        self.burstSeconds = burstSeconds
+        self.capacity = max(ratePerSecond * burstSeconds, 1)
         self.balance = self.capacity
         self.lastRefill = now
     }
@@ -27,13 +36,13 @@ public struct TokenBucket: Sendable {
         return .seconds(-balance / ratePerSecond)
     }
 
-    /// Changes the rate, keeping what has accrued so far; the burst follows the rate
-    /// (one second's worth) unless it was set larger.
+    /// Changes the rate, keeping what has accrued so far; the burst follows the
+    /// rate (`burstSeconds` of it).
     public mutating func setRate(_ newRate: Double, now: ContinuousClock.Instant) {
         precondition(newRate > 0, "a token bucket needs a positive rate")
         refill(now: now)
         ratePerSecond = newRate
-        capacity = max(newRate, 1)
+        capacity = max(newRate * burstSeconds, 1)
         balance = min(balance, capacity)
     }
 

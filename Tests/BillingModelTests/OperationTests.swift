@@ -135,6 +135,29 @@ import Testing
         #expect(error?.reason.hasPrefix("the item would be ") == true)
     }
 
+    /// At the very byte where the item stops fitting, the dry run's check (which
+    /// builds no item) and the mapping agree: both sum the same sizes.
+    @Test func checkAndMapAgreeAtTheSizeLimit() throws {
+        func customer(notesLength: Int) -> SourceChange {
+            change(
+                "CUSTOMER", .snapshot,
+                [
+                    "77", "1", "P", nil, "Ada", nil, nil, nil, "1 Main St", nil, "Springfield", nil, "62701", "US", nil,
+                    String(repeating: "n", count: notesLength), "2024-01-15 10:22:31.120", "2024-01-15 10:22:31.120",
+                ])
+        }
+        var fits = 0
+        var tooLarge = ItemSize.limit
+        while tooLarge - fits > 1 {
+            let middle = (fits + tooLarge) / 2
+            if mappingError(customer(notesLength: middle)) == nil { fits = middle } else { tooLarge = middle }
+        }
+        let largest = try put(customer(notesLength: fits))
+        #expect(ItemSize.of(largest) == ItemSize.limit)
+        #expect(mappingError(customer(notesLength: fits + 1))?.kind == .itemTooLarge)
+        #expect(try billingMapper.check(customer(notesLength: fits)) == 1)
+    }
+
     @Test func itemSizeCountsNamesAndValues() {
         let item: Item = ["PK": .s("BAN#1"), "n": .n("-12.3400"), "b": .b([1, 2, 3]), "Deleted": .bool(true)]
         // 2+5, 1+((8 characters+1)/2+1)=1+5, 1+3, 7+1

@@ -1,6 +1,7 @@
 import BillingModel
 import DynamoDBModel
 import Foundation
+import Testing
 
 /// A row from optional strings: nil is NULL.
 func row(_ values: [String?]) -> SourceRow {
@@ -38,6 +39,8 @@ func repositoryFile(_ path: String) throws -> Data {
 /// The single put of a change, or the error message.
 func put(_ change: SourceChange, mapper: ItemMapper = billingMapper) throws -> Item {
     let writes = try mapper.map(change)
+    // The dry run's check agrees with the mapping on every change the tests map.
+    #expect(try mapper.check(change) == writes.count)
     guard writes.count == 1, case .put(let item) = writes[0].action else {
         throw TestFailure("expected one put, got \(writes.count) writes")
     }
@@ -50,11 +53,22 @@ struct TestFailure: Error, CustomStringConvertible {
 }
 
 /// The mapping error a change produces, or nil when it maps.
+/// Also expects `check` (the dry run's path) to throw the very same error.
 func mappingError(_ change: SourceChange, mapper: ItemMapper = billingMapper) -> MappingError? {
+    let checked: MappingError?
+    do {
+        _ = try mapper.check(change)
+        checked = nil
+    } catch {
+        checked = error
+    }
     do {
         _ = try mapper.map(change)
+        #expect(checked == nil, "check threw \(checked.map(String.init(describing:)) ?? "")")
         return nil
     } catch {
+        #expect(checked.map(String.init(describing:)) == String(describing: error))
+        #expect(checked?.kind == error.kind && checked?.origin == error.origin)
         return error
     }
 }

@@ -26,4 +26,14 @@ import Testing
         bucket.setRate(100, now: start)
         #expect(bucket.reserve(50, now: start) == .milliseconds(500))
     }
+
+    @Test func theBurstFollowsTheRate() {
+        var bucket = TokenBucket(ratePerSecond: 100, burstSeconds: 0.1, now: start)
+        #expect(bucket.capacity == 10)
+        // A quiet second saves a tenth of a second's tokens, not a second's.
+        _ = bucket.reserve(10, now: start)
+        #expect(bucket.reserve(30, now: start + .seconds(1)) == .milliseconds(200))
+        bucket.setRate(300, now: start + .seconds(1))
+        #expect(bucket.capacity == 30)
+    }
 }

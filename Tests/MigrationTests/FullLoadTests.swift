@@ -134,6 +134,8 @@ import Testing
         #expect(summary.dryRun)
         #expect(summary.total.rowsRead == 7)
         #expect(summary.total.deadLettered == 2)
+        // Items that would be written: checked, counted, never built.
+        #expect(summary.total.itemsWritten == 5)
         #expect(target.calls == 0)
         #expect(state.keys.isEmpty)
     }

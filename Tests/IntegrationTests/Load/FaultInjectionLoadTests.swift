@@ -101,11 +101,12 @@ struct FaultInjectionLoadTests {
                 let seconds = all.dropFirst(2).dropLast(max(1, all.count / 5))
                 #expect(seconds.count >= 5, "the load was too short to measure: \(stats.consumedWriteUnitsPerSecond)")
                 let rate = Double(seconds.reduce(0, +)) / Double(max(seconds.count, 1))
-                print("enforced capacity \(capacity) WCU/s: achieved \(rate) WCU/s (\(Int(rate / capacity * 100))%), per second \(stats.consumedWriteUnitsPerSecond)")
-                // The target is 90%: isolated runs reach 97-99%; a full serial test run on
-                // two busy cores has measured 89%, so the test allows 85% and prints the figure.
-                #expect(rate >= 0.85 * capacity, "achieved \(rate) WCU/s of \(capacity): \(stats.consumedWriteUnitsPerSecond)")
-                #expect(stats.capacityUnprocessedWriteRequests + stats.capacityThrottledRequests > 0, "the capacity never pushed back")
+                let refused = stats.capacityUnprocessedWriteRequests + stats.capacityThrottledRequests
+                print("enforced capacity \(capacity) WCU/s: achieved \(rate) WCU/s (\(Int(rate / capacity * 100))%), refused \(stats.capacityUnprocessedWriteRequests) write requests and \(stats.capacityThrottledRequests) calls, per second \(stats.consumedWriteUnitsPerSecond)")
+                // The controller converges on the capacity (it holds the rate where a
+                // little comes back) instead of sawing below it.
+                #expect(rate >= 0.9 * capacity, "achieved \(rate) WCU/s of \(capacity): \(stats.consumedWriteUnitsPerSecond)")
+                #expect(refused > 0, "the capacity never pushed back")
                 try ExpectedTable(data).verify(try await ExpectedTable.scan(dynamo, table: "Capacity"))
             }
         }
