@@ -74,6 +74,12 @@ struct LoadCommandIntegrationTests {
             let loadStatus = try JSONDecoder().decode(LoadStatus.self, from: Data(status.stdout.utf8))
             #expect(loadStatus.overall == "COMPLETED")
             #expect(loadStatus.entities.reduce(0) { $0 + $1.rowsRead } == generated)
+
+            // `table count` reads the whole table: every item, the 6 tracking items included.
+            let count = try await BillmigCLI.run(["table", "count", "--table", "Billing1", "--segments", "3", "--json"], environment: env)
+            #expect(count.status == 0, "\(count.stderr)")
+            let counted = try JSONSerialization.jsonObject(with: Data(count.stdout.utf8)) as? [String: Any]
+            #expect(counted?["items"] as? Int == generated - 4 + 6)
         }
     }
 
