@@ -131,7 +131,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "Migration", "MigrationCore", "FaultProxy", "AWSCore", "DynamoDB", "S3", "DMSStaging", "BillingModel",
-                "DynamoDBModel", "SampleData", "MigrationTestSupport",
+                "DynamoDBModel", "SampleData", "MigrationTestSupport", "MySQLSource",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

@@ -19,6 +19,6 @@ struct Billmig: AsyncParsableCommand {
             Exit status: 0 success; 1 failure (a rerun resumes from checkpoints); \
             3 finished with rows in the dead-letter store; 64 bad arguments.
             """,
-        subcommands: [LoadCommand.self, ApplyCommand.self, TableCommand.self, StatusCommand.self, GenerateCommand.self, QueryCommand.self]
+        subcommands: [LoadCommand.self, ApplyCommand.self, TableCommand.self, StatusCommand.self, GenerateCommand.self, QueryCommand.self, StreamCommand.self]
     )
 }
