@@ -164,10 +164,10 @@ public struct BinlogChangeStream: Sendable {
             try? await save(state)
         }
 
-        let values = state.values.withLock { $0 }
+        let (counts, applied, transactions) = state.values.withLock { ($0.counts, $0.applied, $0.transactionsSettled) }
         let order = configuration.mapping.tables.map(\.table)
-        let names = order.filter { values.counts[$0] != nil } + values.counts.keys.filter { !order.contains($0) }.sorted()
-        let rows = names.map { ($0, values.counts[$0]!) }
+        let names = order.filter { counts[$0] != nil } + counts.keys.filter { !order.contains($0) }.sorted()
+        let rows = names.map { ($0, counts[$0]!) }
         let total = rows.reduce(ChangeCounts()) { $0 + $1.1 }
         let snapshot = progress.snapshot()
         return StreamSummary(
@@ -177,10 +177,10 @@ public struct BinlogChangeStream: Sendable {
             table: configuration.tableName,
             startedAt: start.position.description,
             startedFrom: start.origin,
-            checkpoint: values.applied.map { "\($0.file):\($0.position)" },
+            checkpoint: applied.map { "\($0.file):\($0.position)" },
             elapsedSeconds: (clock.now - started).seconds,
             perEntity: rows,
-            transactions: values.transactionsSettled,
+            transactions: transactions,
             reconnects: snapshot.reconnects,
             health: state.health(),
             deadLetterLocation: total.deadLettered > 0 ? deadLetters.prefix + "binlog/" : nil,
@@ -250,10 +250,13 @@ public struct BinlogChangeStream: Sendable {
         while true {
             if stop.isStopped { return .signal }
             let resume = lastCommitRead.map(BinlogStart.coordinates) ?? initialStart
+            let opened = await Self.open(configuration.connection, options: options(resume))
             let stream: MySQLBinlogStream
-            do {
-                stream = try await MySQLBinlogStream.open(configuration.connection, options: options(resume), retry: .none)
-            } catch where error.isConnectionLost {
+            switch opened {
+            case .success(let open):
+                stream = open
+            case .failure(let error):
+                guard error.isConnectionLost else { throw error }
                 try await recover(error)
                 continue
             }
@@ -329,14 +332,28 @@ public struct BinlogChangeStream: Sendable {
                         $0.note = nil
                     }
                 }
-            } catch let error as MySQLError where error.isConnectionLost {
-                await stream.close()
-                try await recover(error)
             } catch {
                 await stream.close()
-                throw error
+                guard Self.isConnectionLost(error) else { throw error }
+                try await recover(error)
             }
         }
+    }
+
+    /// Opens the stream; a result rather than a typed throw, which keeps the
+    /// reader's error handling plain.
+    private static func open(_ connection: MySQLConnectionConfiguration, options: BinlogStreamOptions) async
+        -> Result<MySQLBinlogStream, MySQLError>
+    {
+        do {
+            return .success(try await MySQLBinlogStream.open(connection, options: options, retry: .none))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    static func isConnectionLost(_ error: any Error) -> Bool {
+        (error as? MySQLError)?.isConnectionLost ?? false
     }
 
     private func submit(_ change: SourceChange, mapper: ItemMapper, submitter: Submitter) async throws {

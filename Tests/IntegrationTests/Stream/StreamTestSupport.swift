@@ -141,7 +141,7 @@ enum StreamMariaDB {
         var live: [ItemKey: Item] = [:]
         var tombstones: Set<ItemKey> = []
         for (key, item) in try await rowItems(client, table: table) {
-            if Tombstone.isTombstone(item) { tombstones.insert(key) } else { live[key] = withoutVersion(item) }
+            if TombstoneBuilder.isTombstone(item) { tombstones.insert(key) } else { live[key] = withoutVersion(item) }
         }
         return (live, tombstones)
     }
