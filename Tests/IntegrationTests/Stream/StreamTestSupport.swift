@@ -5,6 +5,10 @@ import Foundation
 import MySQLSource
 import Testing
 
+/// The stream tests share one binlog: their suites run one after the other.
+@Suite("stream against MariaDB and moto_server", .serialized)
+struct BinlogToDynamoDBTests {}
+
 /// The private MariaDB of the stream tests (`scripts/mariadb start` on
 /// `BILLMIG_MYSQL_PORT`, default 3307), or `BILLMIG_MYSQL_URL` when set. The
 /// tests are cancelled (skipped) with the reason when neither works.
@@ -136,11 +140,16 @@ enum StreamMariaDB {
         return item
     }
 
-    /// The table split into live items (without version) and tombstone keys.
-    static func tableState(_ client: AWSClient, table: String) async throws -> (live: [ItemKey: Item], tombstones: Set<ItemKey>) {
+    /// The items of the accounts in `bans`, split into live items (without
+    /// version) and tombstone keys. Other tests' changes in the same binlog are
+    /// left out.
+    static func tableState(_ client: AWSClient, table: String, bans: ClosedRange<UInt64>) async throws
+        -> (live: [ItemKey: Item], tombstones: Set<ItemKey>)
+    {
         var live: [ItemKey: Item] = [:]
         var tombstones: Set<ItemKey> = []
         for (key, item) in try await rowItems(client, table: table) {
+            guard key.pk.hasPrefix("BAN#"), let ban = UInt64(key.pk.dropFirst(4)), bans.contains(ban) else { continue }
             if TombstoneBuilder.isTombstone(item) { tombstones.insert(key) } else { live[key] = withoutVersion(item) }
         }
         return (live, tombstones)
