@@ -49,6 +49,14 @@ extension BinlogToDynamoDBTests {
             }
         }
 
+        /// A pipe read to its end on a thread of its own: a blocking read on the
+        /// cooperative pool (two threads on this machine) would stall every task.
+        static func readToEnd(_ pipe: Pipe) async -> Data {
+            await withCheckedContinuation { continuation in
+                Thread.detachNewThread { continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }
+            }
+        }
+
         static func waitForFile(_ path: String, timeout: Duration) async -> Bool {
             let clock = ContinuousClock()
             let end = clock.now + timeout
@@ -130,8 +138,8 @@ extension BinlogToDynamoDBTests {
                     ["stream", "--from", url, "--table", table, "--state", state, "--quiet", "--json", "--heartbeat",
                      "--checkpoint-seconds", "0.2"],
                     environment: env)
-                async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-                async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+                async let stdout = Self.readToEnd(out)
+                async let stderr = Self.readToEnd(err)
                 #expect(await Self.waitForFile(state + "/changes/binlog.json", timeout: .seconds(30)))
 
                 // Kill the stream's replication connection from another session.
