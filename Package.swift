@@ -135,7 +135,7 @@ let package = Package(
             dependencies: ["Migration", "BillingModel", "DynamoDBModel", "SampleData"],
             path: "Tests/MigrationTestSupport"
         ),
-        .testTarget(name: "MigrationTests", dependencies: ["Migration", "SampleData", "MigrationTestSupport"]),
+        .testTarget(name: "MigrationTests", dependencies: ["Migration", "SampleData", "MigrationTestSupport", "MySQLSource"]),
         .testTarget(
             name: "FaultProxyTests",
             dependencies: [

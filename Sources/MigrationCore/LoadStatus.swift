@@ -31,6 +31,8 @@ public struct LoadStatus: Sendable, Codable, Equatable {
     public var files: [File]
     /// For a direct snapshot load: where the change stream starts.
     public var snapshot: SnapshotPosition?
+    /// The binlog change stream's checkpoint, with its lag and throughput, when one is saved.
+    public var replication: BinlogCheckpoint?
 
     public init(tracking: [TrackingItem], checkpoints: [FileCheckpoint], entityOrder: [String]) {
         files = tracking.sorted { ($0.entityType, $0.batchId) < ($1.entityType, $1.batchId) }.map {

@@ -28,18 +28,34 @@ public struct BinlogStreamOptions: Sendable, Hashable {
     /// when a new one arrives with the same id.
     public var replicaServerID: UInt32
     /// How often the server sends a heartbeat when nothing happens; `next()`
-    /// returns at least this often. Keep it below the read timeout.
+    /// returns at least this often.
     public var heartbeatPeriod: Duration
+    /// The longest a read may wait for the server. A silent server (no event and
+    /// no heartbeat for this long: a cut network, a hung server) makes `next()`
+    /// fail with a connection error, so nothing waits forever; reconnect then.
+    /// At least twice the heartbeat period (and at least one second).
+    public var readTimeout: Duration
 
     public init(
         start: BinlogStart, assembler: BinlogChangeAssembler.Configuration,
         replicaServerID: UInt32 = UInt32.random(in: 100_000...4_000_000_000),
-        heartbeatPeriod: Duration = .seconds(1)
+        heartbeatPeriod: Duration = .seconds(1),
+        readTimeout: Duration = .seconds(10)
     ) {
         self.start = start
         self.assembler = assembler
         self.replicaServerID = replicaServerID
         self.heartbeatPeriod = heartbeatPeriod
+        self.readTimeout = readTimeout
+    }
+
+    /// The read timeout in whole seconds as libmariadb takes it: never below two
+    /// heartbeat periods, so an idle but healthy stream does not time out.
+    public var readTimeoutSeconds: UInt32 {
+        let floor = max(heartbeatPeriod * 2, .seconds(1))
+        let effective = max(readTimeout, floor)
+        let seconds = Double(effective.components.seconds) + Double(effective.components.attoseconds) / 1e18
+        return UInt32(clamping: Int64(seconds.rounded(.up)))
     }
 }
 
@@ -55,20 +71,29 @@ public struct BinlogStreamOptions: Sendable, Hashable {
 public struct MySQLBinlogStream: Sendable {
     /// The dedicated connection that carries the stream.
     public let connection: MySQLConnection
+    /// The server's id of that connection (`CONNECTION_ID()`, the `Id` of
+    /// `SHOW PROCESSLIST`), for diagnosis and for tests that `KILL` it.
+    public let connectionID: UInt64
 
     /// Connects and asks the server for its binlog from `options.start`.
+    /// The connection's read timeout becomes `options.readTimeoutSeconds`
+    /// (below the configuration's when that is longer), so no read blocks forever.
     public static func open(
         _ configuration: MySQLConnectionConfiguration, options: BinlogStreamOptions,
         retry: MySQLRetryPolicy = MySQLRetryPolicy()
     ) async throws(MySQLError) -> MySQLBinlogStream {
+        var configuration = configuration
+        configuration.readTimeoutSeconds = min(configuration.readTimeoutSeconds, options.readTimeoutSeconds)
         let connection = try await MySQLConnection.connect(configuration, retry: retry)
+        let connectionID: UInt64
         do {
+            connectionID = try await connection.serverConnectionID()
             try await connection.openBinlog(options)
         } catch {
             await connection.close()
             throw error
         }
-        return MySQLBinlogStream(connection: connection)
+        return MySQLBinlogStream(connection: connection, connectionID: connectionID)
     }
 
     /// The next items: row changes of one rows event, a commit, a heartbeat,
@@ -76,6 +101,13 @@ public struct MySQLBinlogStream: Sendable {
     /// per heartbeat period. Nil when the server ends the stream.
     public func next() async throws(MySQLError) -> [BinlogStreamItem]? {
         try await connection.nextBinlogItems()
+    }
+
+    /// Like `next()`, with the timestamp (epoch seconds, from the event header) of
+    /// the event the items come from: for a commit, the source's commit time.
+    /// Heartbeats carry 0.
+    public func nextWithTimestamp() async throws(MySQLError) -> (items: [BinlogStreamItem], timestamp: UInt32)? {
+        try await connection.nextBinlogItemsWithTimestamp()
     }
 
     /// The next event's raw bytes (header to checksum), for fixtures and diagnosis.
@@ -219,17 +251,23 @@ extension MySQLConnection {
     }
 
     func nextBinlogItems() throws(MySQLError) -> [BinlogStreamItem]? {
+        try nextBinlogItemsWithTimestamp()?.items
+    }
+
+    func nextBinlogItemsWithTimestamp() throws(MySQLError) -> (items: [BinlogStreamItem], timestamp: UInt32)? {
         while true {
             guard let bytes = try fetchBinlogEvent(), let state = binlog else { return nil }
             let items: [BinlogStreamItem]
+            let timestamp: UInt32
             do {
                 let event = try state.decoder.decode(bytes)
                 track(event, state)
                 items = try state.assembler.consume(event)
+                timestamp = event.header.timestamp
             } catch {
                 throw MySQLError(code: .binlog, message: "decoding a binlog event at \(state.position.map(String.init(describing:)) ?? "?"): \(error)")
             }
-            if !items.isEmpty { return items }
+            if !items.isEmpty { return (items, timestamp) }
         }
     }
 

@@ -388,6 +388,11 @@ public actor MySQLConnection {
         return flat.count > 160 ? String(flat.prefix(160)) + "..." : flat
     }
 
+    /// The server's id of this connection (`CONNECTION_ID()`), as `KILL` takes it.
+    public func serverConnectionID() throws(MySQLError) -> UInt64 {
+        UInt64(mysql_thread_id(try requireHandle()))
+    }
+
     /// The open `MYSQL*` for the binlog stream, which lives in this actor too.
     func requireHandle() throws(MySQLError) -> UnsafeMutablePointer<MYSQL> {
         guard let handle else {

@@ -6,7 +6,7 @@ import ValidationCore
 
 /// How far the change stream has applied the source's binlog: every change at
 /// or before the returned position is in the table. nil when not known yet.
-public protocol StreamProgress: Sendable {
+public protocol AppliedStreamPosition: Sendable {
     func appliedPosition() async throws -> BinlogCoordinates?
 }
 
@@ -16,7 +16,7 @@ public protocol StreamProgress: Sendable {
 /// The reader accepts the field names a binlog checkpoint is written with
 /// (`binlogFile`/`file` and `binlogPosition`/`position`, at the top level or in a
 /// nested object), so it does not break on the checkpoint's exact layout.
-public struct BinlogCheckpointProgress: StreamProgress {
+public struct BinlogCheckpointProgress: AppliedStreamPosition {
     public static let stateKey = "changes/binlog.json"
     let load: @Sendable () async throws -> [UInt8]?
 
@@ -65,7 +65,7 @@ extension Validator {
     /// report lists the mismatches that last, and those still in flight after
     /// the last round (unconfirmed); it is clean only when none is left.
     public func runLive(
-        stream: any StreamProgress, options: LiveValidationOptions = .init(),
+        stream: any AppliedStreamPosition, options: LiveValidationOptions = .init(),
         progress: (@Sendable (ValidationProgress) -> Void)? = nil
     ) async throws -> ValidationReport {
         let started = ValidationClock.now()
@@ -123,7 +123,7 @@ extension Validator {
     }
 
     /// Waits until the stream has applied the source up to `position`; false on timeout.
-    func waitForStream(_ stream: any StreamProgress, toPass position: BinlogCoordinates, options: LiveValidationOptions)
+    func waitForStream(_ stream: any AppliedStreamPosition, toPass position: BinlogCoordinates, options: LiveValidationOptions)
         async throws -> Bool
     {
         let deadline = ContinuousClock.now + options.streamWait

@@ -64,6 +64,9 @@ struct StatusCommand: AsyncParsableCommand {
             }
             var status = LoadStatus(tracking: tracking, checkpoints: checkpoints, entityOrder: mapping.tables.map(\.table))
             status.snapshot = snapshot
+            if let stateLocation {
+                status.replication = try await Self.binlogCheckpoint(runtime.objectStore(for: stateLocation), prefix: stateLocation.keyPrefix)
+            }
             return status
         }
         if output.json {
@@ -94,6 +97,23 @@ struct StatusCommand: AsyncParsableCommand {
         for file in status.files where file.error != nil {
             print("\(file.batchId): \(file.error!)")
         }
+        if let replication = status.replication {
+            print("\nchange stream from \(replication.source): applied to \(replication.file):\(replication.position)"
+                + (replication.gtid.map { " (GTID \($0))" } ?? "") + ", checkpoint saved \(replication.updatedAt)")
+            if let health = replication.health {
+                print(health.summaryLine + (health.lastCommitTime.map { " | last source commit \($0)" } ?? ""))
+            }
+            let total = replication.counts.values.reduce(ChangeCounts(), +)
+            print("changes: \(total.changesRead) read, \(total.applied) applied, \(total.skippedStale) skipped (stale), \(total.deadLettered) dead-lettered")
+        }
+    }
+
+    /// The change stream's checkpoint (`{state}/changes/binlog.json`), if there is one.
+    static func binlogCheckpoint(_ store: any ObjectStore, prefix: String) async throws -> BinlogCheckpoint? {
+        let key = join(prefix, BinlogCheckpoint.stateKey)
+        guard try await store.head(key: key) != nil else { return nil }
+        let buffer = try await store.get(key: key)
+        return try? JSONDecoder().decode(BinlogCheckpoint.self, from: Data(buffer.readableBytesView))
     }
 
     static func join(_ prefix: String, _ path: String) -> String {

@@ -226,18 +226,18 @@ struct BinlogStreamIntegrationTests {
 }
 
 extension BinlogStreamIntegrationTests {
-    // A blocking fetch that never sees a heartbeat waits forever (close() waits for
-    // it too), and did so once in a full serial run: off until the stream gets a read
-    // timeout, which the `stream` command of issue 3 needs anyway.
-    @Test(.disabled("can block the whole run when no heartbeat arrives; needs a stream read timeout (issue 3)"))
-    func anIdleStreamSendsHeartbeats() async throws {
+    // The stream's read timeout (3 s here) bounds every wait: were no heartbeat
+    // to come, `next()` would fail with a connection error instead of hanging.
+    @Test func anIdleStreamSendsHeartbeats() async throws {
         let configuration = try await MariaDBTestServer.configuration()
         let probe = try await MySQLConnection.connect(configuration)
         let end = try await BinlogScenario.binlogEnd(probe)
         await probe.close()
         let stream = try await MySQLBinlogStream.open(
             configuration,
-            options: BinlogStreamOptions(start: .coordinates(end), assembler: .init(database: "billing", tables: ["NO_WRITES"])))
+            options: BinlogStreamOptions(
+                start: .coordinates(end), assembler: .init(database: "billing", tables: ["NO_WRITES"]),
+                readTimeout: .seconds(3)))
         let started = ContinuousClock.now
         var heartbeat: BinlogCoordinates?
         while heartbeat == nil, ContinuousClock.now - started < .seconds(10) {
@@ -254,4 +254,42 @@ extension BinlogStreamIntegrationTests {
 /// A string as an SQL literal for the test statements (backslashes and quotes escaped).
 func sqlString(_ text: String) -> String {
     "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''") + "'"
+}
+
+extension BinlogStreamIntegrationTests {
+    @Test func theReadTimeoutNeverFallsBelowTwoHeartbeatPeriods() async throws {
+        // Heartbeats every 10 s but a 2 s read timeout, clamped to two heartbeat
+        // periods (20 s) by the options: the floor keeps an idle stream alive.
+        let options = BinlogStreamOptions(
+            start: .gtid("0-1-1"), assembler: .init(database: "billing"), heartbeatPeriod: .seconds(10),
+            readTimeout: .seconds(2))
+        #expect(options.readTimeoutSeconds == 20)
+        #expect(BinlogStreamOptions(start: .gtid("0-1-1"), assembler: .init(database: "billing")).readTimeoutSeconds == 10)
+    }
+
+    @Test func killingTheStreamsConnectionEndsTheReadWithAConnectionError() async throws {
+        let configuration = try await MariaDBTestServer.configuration()
+        let control = try await MySQLConnection.connect(configuration)
+        let end = try await BinlogScenario.binlogEnd(control)
+        let stream = try await MySQLBinlogStream.open(
+            configuration,
+            options: BinlogStreamOptions(
+                start: .coordinates(end), assembler: .init(database: "billing", tables: ["NO_WRITES"]),
+                readTimeout: .seconds(3)))
+        #expect(stream.connectionID > 0)
+        try await control.execute("KILL CONNECTION \(stream.connectionID)")
+        let started = ContinuousClock.now
+        var failure: MySQLError?
+        while failure == nil, ContinuousClock.now - started < .seconds(10) {
+            do {
+                _ = try await stream.next()
+            } catch {
+                failure = error
+            }
+        }
+        await stream.close()
+        await control.close()
+        let error = try #require(failure, "the read fails once the connection is killed")
+        #expect(error.isConnectionLost, "\(error)")
+    }
 }

@@ -12,7 +12,7 @@ import ValidationCore
 /// A stand-in for `billmig stream`: asked for its position, it first applies
 /// the changes it was handed (as the stream would, with their binlog version),
 /// then answers the source's current position.
-actor CatchingUpStream: StreamProgress {
+actor CatchingUpStream: AppliedStreamPosition {
     let fixture: MigratedFixture
     var backlog: [(table: String, account: UInt64)] = []
     var applied = 0

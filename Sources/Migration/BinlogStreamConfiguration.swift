@@ -1,0 +1,67 @@
+import BillingModel
+import MigrationCore
+import MySQLSource
+
+/// Everything `stream` needs to know, mapped from flags and environment at the edge.
+public struct BinlogStreamConfiguration: Sendable {
+    /// Where the change stream starts when it is given explicitly (it wins over
+    /// the checkpoint and the snapshot position).
+    public enum ExplicitStart: Sendable, Hashable {
+        case coordinates(file: String, position: UInt64)
+        case gtid(String)
+    }
+
+    public var connection: MySQLConnectionConfiguration
+    public var tableName: String
+    public var mapping: Mapping
+    public var start: ExplicitStart?
+    /// When the stream ends by itself (`--until-caught-up`, `--stop-at`); else at a signal.
+    public var stop: BinlogStopRule.Mode
+    /// A heartbeat row written on the source for sub-second lag figures; nil: off.
+    public var heartbeat: SourceHeartbeat.Configuration?
+    public var throttle: AdaptiveRateController.Configuration
+    public var applier: ChangeApplier.Configuration
+    /// How often the checkpoint is saved while changes are applied (and always at the end).
+    public var checkpointInterval: Duration
+    /// The server's heartbeat period while the binlog is idle.
+    public var serverHeartbeatPeriod: Duration
+    /// The longest wait for the server before the connection counts as lost.
+    public var readTimeout: Duration
+    public var reconnect: ReconnectBackoff.Policy
+    /// How often settled changes are collected (the resolution of lag figures).
+    public var settlePollInterval: Duration
+    /// The replica id the stream announces; random when nil.
+    public var replicaServerID: UInt32?
+
+    public init(
+        connection: MySQLConnectionConfiguration,
+        tableName: String = "BillingSystem",
+        mapping: Mapping = .billing,
+        start: ExplicitStart? = nil,
+        stop: BinlogStopRule.Mode = .never,
+        heartbeat: SourceHeartbeat.Configuration? = nil,
+        throttle: AdaptiveRateController.Configuration = .init(),
+        applier: ChangeApplier.Configuration = .init(),
+        checkpointInterval: Duration = .seconds(5),
+        serverHeartbeatPeriod: Duration = .seconds(1),
+        readTimeout: Duration = .seconds(10),
+        reconnect: ReconnectBackoff.Policy = .init(),
+        settlePollInterval: Duration = .milliseconds(20),
+        replicaServerID: UInt32? = nil
+    ) {
+        self.connection = connection
+        self.tableName = tableName
+        self.mapping = mapping
+        self.start = start
+        self.stop = stop
+        self.heartbeat = heartbeat
+        self.throttle = throttle
+        self.applier = applier
+        self.checkpointInterval = checkpointInterval
+        self.serverHeartbeatPeriod = serverHeartbeatPeriod
+        self.readTimeout = readTimeout
+        self.reconnect = reconnect
+        self.settlePollInterval = settlePollInterval
+        self.replicaServerID = replicaServerID
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import MigrationCore
+import Synchronization
+
+/// Live figures of a running change stream, shared by the stream and the
+/// progress display. The checkpoint holds the durable ones.
+public final class StreamProgress: Sendable {
+    public struct Snapshot: Sendable {
+        public var changesRead = 0
+        public var changesSettled = 0
+        public var deadLettered = 0
+        public var transactions = 0
+        public var reconnects = 0
+        /// The last position read, `file:position`.
+        public var readPosition: String?
+        public var health: ReplicationHealth?
+        /// A note for people (`reconnecting in 0.4 s: ...`), cleared when the stream reads again.
+        public var note: String?
+    }
+
+    private let state = Mutex(Snapshot())
+
+    public init() {}
+
+    public func snapshot() -> Snapshot { state.withLock { $0 } }
+
+    func update(_ body: (inout Snapshot) -> Void) {
+        state.withLock { body(&$0) }
+    }
+}
+
+/// Shows a running stream on standard error: changes, changes/s, lag, position.
+public struct StreamProgressReporter: Sendable {
+    let mode: ProgressReporter.Mode
+    let progress: StreamProgress
+
+    public init(mode: ProgressReporter.Mode, progress: StreamProgress) {
+        self.mode = mode
+        self.progress = progress
+    }
+
+    /// Reports until cancelled, then clears the status line.
+    public func run() async {
+        let interval: Duration
+        switch mode {
+        case .silent: return
+        case .terminal: interval = .milliseconds(500)
+        case .lines(let every): interval = every
+        }
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: interval) } catch { break }
+            let line = Self.render(progress.snapshot())
+            switch mode {
+            case .terminal: FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
+            case .lines: FileHandle.standardError.write(Data((line + "\n").utf8))
+            case .silent: break
+            }
+        }
+        if case .terminal = mode {
+            FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+        }
+    }
+
+    /// One status line. Pure, so its format is tested.
+    public static func render(_ snapshot: StreamProgress.Snapshot) -> String {
+        var parts = ["\(snapshot.changesSettled)/\(snapshot.changesRead) changes applied"]
+        if let health = snapshot.health {
+            parts.append(health.summaryLine)
+        } else {
+            parts.append("lag -")
+        }
+        if snapshot.deadLettered > 0 { parts.append("\(snapshot.deadLettered) dead-lettered") }
+        if let position = snapshot.readPosition { parts.append("at \(position)") }
+        if snapshot.reconnects > 0 { parts.append("\(snapshot.reconnects) reconnects") }
+        if let note = snapshot.note { parts.append(note) }
+        return parts.joined(separator: " | ")
+    }
+}

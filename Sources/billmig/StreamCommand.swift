@@ -1,0 +1,202 @@
+import ArgumentParser
+import BillingModel
+import DMSStaging
+import Foundation
+import Migration
+import MigrationCore
+import MySQLSource
+
+struct StreamCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stream",
+        abstract: "Follow the source's binlog and apply every change to the table as it happens.",
+        discussion: """
+            Starts where its checkpoint ({state}/changes/binlog.json) says, else at the snapshot position \
+            that `load --from mysql://` saved ({state}/snapshot.json), else where --start-position or \
+            --start-gtid says. Reads ROWS events, groups them by transaction and applies them: writes to \
+            different items in parallel, writes to one item in order, each conditional on its binlog \
+            position, so a replayed or late change never overwrites a newer one. Follows rotations; a \
+            dropped connection is reopened with backoff. The checkpoint (the end of the last transaction \
+            whose every change is written) is saved every few seconds, on stop and at the end, with the \
+            replication lag and throughput, which `billmig status --state ...` shows.
+
+            Lag is the time from the source commit to the DynamoDB write. With --heartbeat the stream \
+            writes NOW(6) to a row of billmig_heartbeat on the source every 250 ms and times that row's \
+            arrival (millisecond figures; the row is never written to DynamoDB); without it, the commit \
+            events' timestamps are used, which have 1 s resolution.
+
+            Runs until SIGINT or SIGTERM (which stop reading, finish the writes in flight, save the \
+            checkpoint and exit 0), or, with --until-caught-up, until every change up to the source's \
+            binlog end at the start is applied, or, with --stop-at, until that position.
+
+            Exit status: 0 every change applied (or skipped as stale); 3 finished with dead-lettered \
+            changes; 1 failed (rerun to resume from the checkpoint).
+            """
+    )
+
+    @OptionGroup var source: MySQLSourceOptions
+
+    @Option(name: .long, help: "Start at this binlog position (FILE:POS, an event boundary), ignoring the checkpoint.")
+    var startPosition: String?
+
+    @Option(name: .long, help: "Start after this GTID position (MariaDB, e.g. 0-1-46), ignoring the checkpoint.")
+    var startGtid: String?
+
+    @Flag(name: .long, help: "Stop once every change up to the source's binlog end (as at the start) is applied.")
+    var untilCaughtUp = false
+
+    @Option(name: .long, help: "Stop once every transaction ending at or before FILE:POS is applied.")
+    var stopAt: String?
+
+    @Flag(name: .long, help: "Measure lag to the millisecond with a heartbeat row on the source (creates billmig_heartbeat).")
+    var heartbeat = false
+
+    @Option(name: .long, help: "Milliseconds between heartbeat writes.")
+    var heartbeatIntervalMs = 250
+
+    @Option(name: .long, help: "Seconds between checkpoint saves.")
+    var checkpointSeconds: Double = 5
+
+    @Option(name: .long, help: "Days a tombstone lives before its TTL removes it.")
+    var tombstoneDays = ChangeApplier.Configuration.defaultTombstoneRetentionDays
+
+    @Option(name: .long, help: "Never write more than this many write capacity units per second.")
+    var maxWcu: Double?
+
+    @Option(name: .long, help: "Writes in flight at once (ordered lanes).")
+    var concurrency = 32
+
+    @Option(name: .long, help: "The replica server id the stream announces (random by default; must be unique).")
+    var serverId: UInt32?
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if startPosition != nil && startGtid != nil { throw ValidationError("--start-position and --start-gtid exclude each other") }
+        if untilCaughtUp && stopAt != nil { throw ValidationError("--until-caught-up and --stop-at exclude each other") }
+        if let startPosition { _ = try Self.coordinates(startPosition, option: "--start-position") }
+        if let stopAt { _ = try Self.coordinates(stopAt, option: "--stop-at") }
+        guard concurrency > 0 else { throw ValidationError("--concurrency must be positive") }
+        guard tombstoneDays > 0 else { throw ValidationError("--tombstone-days must be positive") }
+        guard heartbeatIntervalMs >= 10 else { throw ValidationError("--heartbeat-interval-ms must be at least 10") }
+        guard checkpointSeconds > 0 else { throw ValidationError("--checkpoint-seconds must be positive") }
+        if let maxWcu, maxWcu <= 0 { throw ValidationError("--max-wcu must be positive") }
+    }
+
+    /// `FILE:POS` as a binlog position.
+    static func coordinates(_ text: String, option: String) throws -> (file: String, position: UInt64) {
+        guard let colon = text.lastIndex(of: ":"), let position = UInt64(text[text.index(after: colon)...]),
+            colon > text.startIndex
+        else {
+            throw ValidationError("\(option) must be FILE:POS, e.g. mariadb-bin.000003:1234")
+        }
+        return (String(text[..<colon]), position)
+    }
+
+    func run() async throws {
+        guard source.isMySQL else { throw ValidationError("--from must be a mysql:// URL") }
+        let (connection, stateLocation, mapping) = try source.resolve()
+        let stop = StopSignal()
+        let signals = SignalWatch(stop: stop, announce: !output.quiet)
+
+        var configuration = BinlogStreamConfiguration(
+            connection: connection, tableName: source.table, mapping: mapping,
+            applier: .init(lanes: concurrency, tombstoneRetentionDays: tombstoneDays),
+            checkpointInterval: .milliseconds(Int64(checkpointSeconds * 1000)))
+        if let startPosition {
+            let (file, position) = try Self.coordinates(startPosition, option: "--start-position")
+            configuration.start = .coordinates(file: file, position: position)
+        } else if let startGtid {
+            configuration.start = .gtid(startGtid)
+        }
+        if untilCaughtUp {
+            configuration.stop = .untilCaughtUp
+        } else if let stopAt {
+            let (file, position) = try Self.coordinates(stopAt, option: "--stop-at")
+            configuration.stop = .stopAt(file: file, position: position)
+        }
+        if heartbeat {
+            configuration.heartbeat = SourceHeartbeat.Configuration(interval: .milliseconds(heartbeatIntervalMs))
+        }
+        configuration.replicaServerID = serverId
+        configuration.throttle.ceiling = maxWcu
+        let streamConfiguration = configuration
+
+        let summary = try await Runtime.with(maxConnections: concurrency) { runtime in
+            let stream = BinlogChangeStream(
+                configuration: streamConfiguration,
+                target: try runtime.writeTarget(table: source.table),
+                state: (try runtime.objectStore(for: stateLocation), stateLocation.keyPrefix),
+                stop: stop)
+            let reporter = StreamProgressReporter(
+                mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress)
+            return try await withThrowingTaskGroup(of: StreamSummary?.self) { group in
+                group.addTask {
+                    await reporter.run()
+                    return nil
+                }
+                defer { group.cancelAll() }
+                do {
+                    return try await stream.run()
+                } catch let error as BinlogStreamError {
+                    throw CommandError(error.description)
+                }
+            }
+        }
+        withExtendedLifetime(signals) {}
+
+        if output.json {
+            try output.printJSON(summary)
+        } else {
+            print(StreamSummaryText.render(summary, stateLocation: stateLocation))
+        }
+        let status = ExitStatus(summary.status)
+        if status != .success { throw ExitCode(status.rawValue) }
+    }
+}
+
+enum StreamSummaryText {
+    static func render(_ summary: StreamSummary, stateLocation: StagingLocation) -> String {
+        var table = TextTable(["entity", "changes read", "applied", "skipped (stale)", "dead-lettered"])
+        for entity in summary.entities + [summary.total] {
+            table.add([
+                entity.entity, String(entity.changesRead), String(entity.applied), String(entity.skippedStale),
+                String(entity.deadLettered),
+            ])
+        }
+        let verdict: String
+        switch summary.status {
+        case .completed: verdict = "every change applied or already superseded"
+        case .completedWithDeadLetters: verdict = "\(summary.total.deadLettered) changes dead-lettered"
+        case .failed: verdict = "FAILED"
+        }
+        let ending: String
+        switch summary.ending {
+        case .caughtUp: ending = "caught up"
+        case .stopPositionReached: ending = "stop position reached"
+        case .signal: ending = "stopped on request"
+        case .failed: ending = "stopped by an error"
+        }
+        var lines = [
+            "billmig stream \(summary.source) -> \(summary.table): \(ending), \(verdict), in "
+                + String(format: "%.1f", summary.elapsedSeconds) + " s",
+            "",
+            table.render(),
+            "",
+            "started at \(summary.startedAt) (from the \(summary.startedFrom)); \(summary.transactions) transactions; "
+                + "checkpoint \(summary.checkpoint ?? "none")"
+                + (summary.reconnects > 0 ? "; \(summary.reconnects) reconnects" : ""),
+            summary.health.summaryLine
+                + (summary.health.lagSource == .eventTimestamps
+                    ? " (from commit timestamps, 1 s resolution; --heartbeat gives milliseconds)" : ""),
+        ]
+        if let location = summary.deadLetterLocation {
+            lines.append("dead letters: \(stateLocation.describe(key: location))")
+        }
+        if let error = summary.error {
+            lines.append("error: \(error)")
+            lines.append("nothing is lost: run the same command again to resume from the checkpoint")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

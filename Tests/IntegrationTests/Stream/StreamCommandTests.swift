@@ -1,0 +1,189 @@
+import AWSCore
+import BillingModel
+import DynamoDBModel
+import Foundation
+import MigrationCore
+import MySQLSource
+import Testing
+
+/// `billmig stream` as a process: killed and restarted, its connection killed,
+/// stopped with SIGTERM.
+extension BinlogToDynamoDBTests {
+    @Suite("stream: the billmig stream command against MariaDB and moto_server", .serialized)
+    struct StreamCommandTests {
+        /// A fresh state folder with a snapshot position at the binlog's end now.
+        static func stateFolder(at position: BinlogCoordinates) throws -> String {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("billmig-stream-\(UInt32.random(in: 0...UInt32.max))")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let snapshot = SnapshotPosition(
+                binlogFile: position.file, binlogPosition: position.position, gtid: nil, source: "test", takenAt: "")
+            try JSONEncoder().encode(snapshot).write(to: folder.appendingPathComponent(SnapshotPosition.stateKey))
+            return folder.path
+        }
+
+        static func environment(_ aws: LocalAWSEnvironment) -> [String: String] {
+            var environment = aws.environment
+            environment["BILLMIG_MYSQL_PASSWORD"] = StreamMariaDB.password
+            return environment
+        }
+
+        /// Inserts and updates `count` accounts' rows in transactions of a few rows.
+        static func workload(_ writer: MySQLConnection, bans: ClosedRange<UInt64>, round: Int) async throws {
+            var ban = bans.lowerBound
+            while ban <= bans.upperBound {
+                let last = min(ban + 4, bans.upperBound)
+                var statements: [String] = []
+                for account in ban...last {
+                    if round == 0 {
+                        statements.append(StreamMariaDB.account(account))
+                    } else {
+                        statements.append(
+                            "UPDATE billing.BILLING_ACCOUNT SET credit_limit = \(round).\(account % 100), bill_cycle = 'R\(round)' WHERE ban = \(account)")
+                    }
+                }
+                if round == 1, ban % 3 == 0 {
+                    statements.append("DELETE FROM billing.BILLING_ACCOUNT WHERE ban = \(ban)")
+                }
+                try await StreamMariaDB.transaction(writer, statements)
+                ban = last + 1
+            }
+        }
+
+        /// A pipe read to its end on a thread of its own: a blocking read on the
+        /// cooperative pool (two threads on this machine) would stall every task.
+        static func readToEnd(_ pipe: Pipe) async -> Data {
+            await withCheckedContinuation { continuation in
+                Thread.detachNewThread { continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }
+            }
+        }
+
+        static func waitForFile(_ path: String, timeout: Duration) async -> Bool {
+            let clock = ContinuousClock()
+            let end = clock.now + timeout
+            while clock.now < end {
+                if FileManager.default.fileExists(atPath: path) { return true }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            return false
+        }
+
+        @Test("killed with SIGKILL mid-way and started again, the stream ends with the same table as the source")
+        func killedAndRestartedEndsEqual() async throws {
+            let url = try await StreamMariaDB.url()
+            let configuration = try await StreamMariaDB.configuration()
+            let bans: ClosedRange<UInt64> = 9_200_010_000...9_200_010_149
+            let writer = try await MySQLConnection.connect(configuration)
+            try await StreamMariaDB.ensureSchema(writer)
+            try await StreamMariaDB.deleteAccounts(writer, bans)
+            let state = try Self.stateFolder(at: try await StreamMariaDB.binlogEnd(writer))
+            for round in 0..<3 { try await Self.workload(writer, bans: bans, round: round) }
+
+            try await LocalAWS.withMotoServer(authenticated: false) { aws in
+                let env = Self.environment(aws)
+                let table = MotoTestServer.uniqueName("stream-kill")
+                #expect(try await BillmigCLI.run(["table", "create", "--table", table], environment: env).status == 0)
+                let arguments = ["stream", "--from", url, "--table", table, "--state", state, "--quiet", "--checkpoint-seconds", "0.2", "--concurrency", "4"]
+
+                // Killed twice: once soon, once after its first checkpoint.
+                for wait in [Duration.milliseconds(700), .seconds(0)] {
+                    let (process, _, _) = try BillmigCLI.start(arguments, environment: env)
+                    if wait > .zero {
+                        try await Task.sleep(for: wait)
+                    } else {
+                        _ = await Self.waitForFile(state + "/changes/binlog.json", timeout: .seconds(30))
+                        try await Task.sleep(for: .milliseconds(300))
+                    }
+                    kill(process.processIdentifier, SIGKILL)
+                    process.waitUntilExit()
+                    #expect(process.terminationReason == .uncaughtSignal)
+                }
+                #expect(FileManager.default.fileExists(atPath: state + "/changes/binlog.json"), "a checkpoint was saved before the kill")
+
+                let finish = try await BillmigCLI.run(arguments + ["--until-caught-up", "--json"], environment: env)
+                #expect(finish.status == 0, "\(finish.stderr)")
+                let summary = try JSONDecoder().decode(StreamSummary.self, from: Data(finish.stdout.utf8))
+                #expect(summary.startedFrom == "checkpoint")
+                #expect(summary.ending == .caughtUp)
+
+                let after = try await AWSClient.withClient(aws.configuration) { client in
+                    try await StreamMariaDB.tableState(client, table: table, bans: bans)
+                }
+                let expected = try await StreamMariaDB.expectedItems(writer, mapping: .billing, bans: bans)
+                #expect(expected.count > 100 && expected.count < 150, "some accounts were deleted")
+                #expect(after.live == expected)
+                #expect(after.tombstones.count == 150 - expected.count)
+            }
+            try await StreamMariaDB.deleteAccounts(writer, bans)
+            await writer.close()
+        }
+
+        @Test("the stream reconnects after its connection is killed, and SIGTERM saves the checkpoint and exits 0")
+        func reconnectsAndStopsCleanlyOnSIGTERM() async throws {
+            let url = try await StreamMariaDB.url()
+            let configuration = try await StreamMariaDB.configuration()
+            let bans: ClosedRange<UInt64> = 9_200_020_000...9_200_020_099
+            let writer = try await MySQLConnection.connect(configuration)
+            try await StreamMariaDB.ensureSchema(writer)
+            try await StreamMariaDB.deleteAccounts(writer, bans)
+            let state = try Self.stateFolder(at: try await StreamMariaDB.binlogEnd(writer))
+            let first: ClosedRange<UInt64> = bans.lowerBound...(bans.lowerBound + 49)
+            let second: ClosedRange<UInt64> = (bans.lowerBound + 50)...bans.upperBound
+            try await Self.workload(writer, bans: first, round: 0)
+
+            try await LocalAWS.withMotoServer(authenticated: false) { aws in
+                let env = Self.environment(aws)
+                let table = MotoTestServer.uniqueName("stream-term")
+                #expect(try await BillmigCLI.run(["table", "create", "--table", table], environment: env).status == 0)
+                let (process, out, err) = try BillmigCLI.start(
+                    ["stream", "--from", url, "--table", table, "--state", state, "--quiet", "--json", "--heartbeat",
+                     "--checkpoint-seconds", "0.2"],
+                    environment: env)
+                async let stdout = Self.readToEnd(out)
+                async let stderr = Self.readToEnd(err)
+                #expect(await Self.waitForFile(state + "/changes/binlog.json", timeout: .seconds(30)))
+
+                // Kill the stream's replication connection from another session.
+                let dumps = try await writer.query(
+                    "SELECT id FROM information_schema.PROCESSLIST WHERE command LIKE 'Binlog Dump%' AND user = 'billmig'").rows
+                #expect(!dumps.isEmpty)
+                for row in dumps { _ = try? await writer.execute("KILL CONNECTION \(row[0].text ?? "0")") }
+                try await Self.workload(writer, bans: second, round: 0)
+                try await Self.workload(writer, bans: bans, round: 1)
+
+                // Wait until the table shows the last change, then stop.
+                let expected = try await StreamMariaDB.expectedItems(writer, mapping: .billing, bans: bans)
+                let after = try await AWSClient.withClient(aws.configuration) { client in
+                    let clock = ContinuousClock()
+                    let deadline = clock.now + .seconds(60)
+                    var after = try await StreamMariaDB.tableState(client, table: table, bans: bans)
+                    while after.live != expected, clock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(500))
+                        after = try await StreamMariaDB.tableState(client, table: table, bans: bans)
+                    }
+                    return after
+                }
+                #expect(after.live == expected)
+                try await Task.sleep(for: .seconds(1))  // a few heartbeats
+                kill(process.processIdentifier, SIGTERM)
+                let (outData, errData) = await (stdout, stderr)
+                process.waitUntilExit()
+                #expect(process.terminationStatus == 0, "\(String(decoding: errData, as: UTF8.self))")
+                let summary = try JSONDecoder().decode(StreamSummary.self, from: outData)
+                #expect(summary.ending == .signal)
+                #expect(summary.reconnects >= 1)
+                #expect(summary.health.lagSource == .heartbeat)
+                #expect(summary.health.lagSamples > 0)
+                #expect(summary.total.deadLettered == 0)
+
+                let saved = try JSONDecoder().decode(
+                    BinlogCheckpoint.self, from: Data(contentsOf: URL(fileURLWithPath: state + "/changes/binlog.json")))
+                #expect(saved.health?.lagSource == .heartbeat)
+                #expect(saved.counts.values.reduce(0) { $0 + $1.changesRead } == summary.total.changesRead)
+                let end = try await StreamMariaDB.binlogEnd(writer)
+                #expect(BinlogCoordinates(file: saved.file, position: saved.position) <= end)
+            }
+            try await StreamMariaDB.deleteAccounts(writer, bans)
+            await writer.close()
+        }
+    }
+}

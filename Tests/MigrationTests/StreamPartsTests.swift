@@ -1,0 +1,40 @@
+import BillingModel
+import MigrationCore
+import MySQLSource
+import Testing
+
+@testable import Migration
+
+@Suite struct StreamPartsTests {
+    static let connection = MySQLConnectionConfiguration(user: "billmig", database: "billing")
+
+    @Test func aHeartbeatRowOfThisStreamGivesItsTimeToTheMillisecond() {
+        let heartbeat = SourceHeartbeat(configuration: .init(rowID: 42), connection: Self.connection)
+        // 2026-11-22T06:00:00.123456Z
+        let beat = heartbeat.beat(in: [.text("42"), .text("2026-11-22 06:00:00.123456")])
+        #expect(beat == 1_795_327_200_123)
+        #expect(heartbeat.beat(in: [.text("7"), .text("2026-11-22 06:00:00.123456")]) == nil, "another stream's row")
+        #expect(heartbeat.beat(in: [.text("42"), .null]) == nil)
+        #expect(heartbeat.writeStatement.contains("NOW(6)"))
+        #expect(heartbeat.writeStatement.contains("`billing`.`billmig_heartbeat`"))
+    }
+
+    @Test func theProgressLineShowsChangesLagAndPosition() {
+        var snapshot = StreamProgress.Snapshot()
+        snapshot.changesRead = 120
+        snapshot.changesSettled = 100
+        snapshot.readPosition = "mariadb-bin.000002:4711"
+        #expect(StreamProgressReporter.render(snapshot) == "100/120 changes applied | lag - | at mariadb-bin.000002:4711")
+        var lag = LagHistogram()
+        lag.record(milliseconds: 250)
+        snapshot.health = ReplicationHealth(
+            lagSource: .heartbeat, lag: lag, changesPerSecond: 10, recentChangesPerSecond: 12, appliedPosition: nil,
+            lastCommitTime: nil, updatedAt: "")
+        snapshot.deadLettered = 2
+        snapshot.reconnects = 1
+        let line = StreamProgressReporter.render(snapshot)
+        #expect(line.contains("lag 250 ms (p50 250 ms, p99 250 ms, heartbeat) | 12 changes/s now, 10 on average"))
+        #expect(line.contains("2 dead-lettered"))
+        #expect(line.contains("1 reconnects"))
+    }
+}
