@@ -10,8 +10,9 @@ import Testing
 /// installing MariaDB first where it can (root with apt). When neither works
 /// the tests are cancelled (skipped) with the reason.
 public enum MariaDBTestServer {
+    /// The repository (this file is Tests/MariaDBTestSupport/MariaDBTestServer.swift).
     public static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     private static let startup = StartupGate()
 
