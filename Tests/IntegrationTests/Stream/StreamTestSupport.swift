@@ -63,22 +63,31 @@ enum StreamMariaDB {
     }
 
     static func run(_ executable: String, _ arguments: [String]) async -> (Int32, String) {
+        // Output goes to a file, not a pipe: the script starts mariadbd, which
+        // inherits the pipe's write end and would keep it open (no end of file) forever.
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("billmig-script-\(UInt32.random(in: 0...UInt32.max)).log")
+        guard FileManager.default.createFile(atPath: log.path, contents: nil),
+            let handle = try? FileHandle(forWritingTo: log)
+        else { return (-1, "cannot create \(log.path)") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        return await withCheckedContinuation { continuation in
-            process.terminationHandler = { process in
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
-            }
-            do { try process.run() } catch {
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        let status: Int32 = await withCheckedContinuation { continuation in
+            process.terminationHandler = { process in continuation.resume(returning: process.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
                 process.terminationHandler = nil
-                continuation.resume(returning: (-1, "\(error)"))
+                continuation.resume(returning: -1)
             }
         }
+        try? handle.close()
+        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(at: log)
+        return (status, output)
     }
 
     /// Creates the contract's tables when missing, from `schema/billing.sql`.
