@@ -92,14 +92,32 @@ enum MariaDBTestServer {
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
-        let status: Int32 = await withCheckedContinuation { continuation in
-            process.terminationHandler = { process in continuation.resume(returning: process.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(returning: -1)
+        do {
+            try process.run()
+        } catch {
+            return (-1, "\(error)")
+        }
+        // Polled with waitpid rather than a termination handler, which was seen
+        // never to fire here; bounded, so a stuck script fails instead of hanging.
+        let pid = process.processIdentifier
+        let deadline = ContinuousClock.now + .seconds(180)
+        var status: Int32 = -1
+        while ContinuousClock.now < deadline {
+            var raw: Int32 = 0
+            let reaped = waitpid(pid, &raw, WNOHANG)
+            if reaped == pid {
+                status = (raw >> 8) & 0xFF
+                break
             }
+            if reaped == -1 {
+                // Foundation reaped it first.
+                status = process.isRunning ? 0 : process.terminationStatus
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        if ContinuousClock.now >= deadline {
+            process.terminate()
         }
         try? handle.close()
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
