@@ -97,23 +97,48 @@ public enum MariaDBTestServer {
 
     /// Runs a program to its end without blocking a cooperative thread.
     public static func run(_ executable: String, _ arguments: [String]) async -> (status: Int32, output: String) {
+        // Output goes to a file, not a pipe: the script starts mariadbd, which
+        // inherits the pipe's write end and would keep it open (no end of file) forever.
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("billmig-script-\(UInt32.random(in: 0...UInt32.max)).log")
+        guard FileManager.default.createFile(atPath: log.path, contents: nil),
+            let handle = try? FileHandle(forWritingTo: log)
+        else { return (-1, "cannot create \(log.path)") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        return await withCheckedContinuation { continuation in
-            process.terminationHandler = { process in
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
-            }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(returning: (-1, "\(error)"))
-            }
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            return (-1, "\(error)")
         }
+        // Polled with waitpid rather than a termination handler, which was seen
+        // never to fire here; bounded, so a stuck script fails instead of hanging.
+        let pid = process.processIdentifier
+        let deadline = ContinuousClock.now + .seconds(180)
+        var status: Int32 = -1
+        while ContinuousClock.now < deadline {
+            var raw: Int32 = 0
+            let reaped = waitpid(pid, &raw, WNOHANG)
+            if reaped == pid {
+                status = (raw >> 8) & 0xFF
+                break
+            }
+            if reaped == -1 {
+                // Foundation reaped it first.
+                status = process.isRunning ? 0 : process.terminationStatus
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        if ContinuousClock.now >= deadline {
+            process.terminate()
+        }
+        try? handle.close()
+        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(at: log)
+        return (status, output)
     }
 }

@@ -76,6 +76,7 @@ extension BinlogToDynamoDBTests {
             try await StreamMariaDB.ensureSchema(writer)
             try await StreamMariaDB.deleteAccounts(writer, bans)
             let state = try Self.stateFolder(at: try await StreamMariaDB.binlogEnd(writer))
+            defer { try? FileManager.default.removeItem(atPath: state) }
             for round in 0..<3 { try await Self.workload(writer, bans: bans, round: round) }
 
             try await LocalAWS.withMotoServer(authenticated: false) { aws in
@@ -126,6 +127,7 @@ extension BinlogToDynamoDBTests {
             try await StreamMariaDB.ensureSchema(writer)
             try await StreamMariaDB.deleteAccounts(writer, bans)
             let state = try Self.stateFolder(at: try await StreamMariaDB.binlogEnd(writer))
+            defer { try? FileManager.default.removeItem(atPath: state) }
             let first: ClosedRange<UInt64> = bans.lowerBound...(bans.lowerBound + 49)
             let second: ClosedRange<UInt64> = (bans.lowerBound + 50)...bans.upperBound
             try await Self.workload(writer, bans: first, round: 0)
