@@ -89,7 +89,7 @@ extension Validator {
                     var items: [Item] = []
                     for account in batch { items += try await self.items(ofAccount: account) }
                     var outcome = comparator.compare(rows: rows, items: items, entities: configuration.entities)
-                    try await settleReferences(&outcome)
+                    try await settleReferences(&outcome, reader: reader)
                     var versions: [ItemKey: String] = [:]
                     for item in items {
                         if let key = comparator.key(of: item),

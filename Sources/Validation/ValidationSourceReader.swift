@@ -62,6 +62,24 @@ public struct ValidationSourceReader: Sendable {
         return try await connection.query(sql).rows.first
     }
 
+    /// Which of `values` occur in `column` of `table`.
+    public func existingValues(table: String, column: String, among values: Set<String>) async throws -> Set<String> {
+        var found: Set<String> = []
+        let sorted = values.sorted()
+        for start in stride(from: 0, to: sorted.count, by: 500) {
+            var literals: [String] = []
+            for value in sorted[start..<min(start + 500, sorted.count)] {
+                literals.append(try await connection.literal(.text(value)))
+            }
+            let sql = "SELECT DISTINCT " + identifier(column) + " FROM " + identifier(database) + "." + identifier(table)
+                + " WHERE " + identifier(column) + " IN (" + literals.joined(separator: ", ") + ")"
+            for row in try await connection.query(sql).rows {
+                if let value = row.first?.text { found.insert(value) }
+            }
+        }
+        return found
+    }
+
     /// Every account number of `table` (the account table), ascending, streamed.
     public func accountNumbers(table: String) async throws -> [UInt64] {
         let sql = "SELECT " + identifier(accountColumn) + " FROM " + identifier(database) + "." + identifier(table)

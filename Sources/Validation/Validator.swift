@@ -125,7 +125,7 @@ public struct Validator: Sendable {
                                     upperInclusive: bounds.upperInclusive)
                             }
                             var outcome = comparator.compare(rows: rows, items: items, entities: configuration.entities)
-                            try await settleReferences(&outcome)
+                            try await settleReferences(&outcome, reader: reader)
                             spill.remove(index)
                             tracker.update {
                                 $0.rowsCompared += rows.count
@@ -188,7 +188,7 @@ public struct Validator: Sendable {
                             guard index < batches.count else { return outcomes }
                             let batch = batches[index]
                             var outcome = try await compare(accounts: batch, tables: tables, reader: reader)
-                            try await settleReferences(&outcome)
+                            try await settleReferences(&outcome, reader: reader)
                             tracker.update {
                                 $0.rowsCompared += outcome.tallies.values.reduce(0) { $0 + $1.rows }
                                 $0.rangesDone += 1
@@ -223,13 +223,22 @@ public struct Validator: Sendable {
 
     // MARK: Shared
 
-    /// Looks up subscribers referenced from outside their partition (GSI1).
-    func settleReferences(_ outcome: inout PartitionOutcome) async throws {
+    /// Looks up subscribers referenced from outside their partition (GSI1), and
+    /// those the table lacks in the source: a reference dangling there too is
+    /// the source's own state, faithfully copied.
+    func settleReferences(_ outcome: inout PartitionOutcome, reader: ValidationSourceReader) async throws {
         guard !outcome.unresolvedSubscriberReferences.isEmpty else { return }
         let numbers = Set(outcome.unresolvedSubscriberReferences.map(\.subscriberNo))
         var existing: Set<String> = []
         for number in numbers where try await subscriberExists(number) { existing.insert(number) }
-        outcome.settleSubscriberReferences(existing: existing)
+        let rules = configuration.rules
+        let absent = numbers.subtracting(existing)
+        var danglingInSource: Set<String> = []
+        if !absent.isEmpty, let table = configuration.mapping.table(rules.subscriberEntity) {
+            let inSource = try await reader.existingValues(table: table.table, column: rules.subscriberColumn, among: absent)
+            danglingInSource = absent.subtracting(inSource)
+        }
+        outcome.settleSubscriberReferences(existing: existing, danglingInSource: danglingInSource)
     }
 
     /// Whether a subscriber item with this number is anywhere in the table.

@@ -10,6 +10,10 @@ public struct EntityTally: Sendable, Hashable, Codable {
     public var extra = 0
     public var different = 0
     public var orphans = 0
+    /// Items whose reference is dangling in the source as well (a charge of a
+    /// deleted subscriber, where MySQL has no foreign key): the table says what
+    /// the source says, so these are a finding about the data, not a mismatch.
+    public var sourceOrphans = 0
     public var gsiKeyMismatches = 0
     /// Source rows the mapping rejects (a load dead-letters them): not expected in the table.
     public var unmappable = 0
@@ -26,6 +30,7 @@ public struct EntityTally: Sendable, Hashable, Codable {
         extra += other.extra
         different += other.different
         orphans += other.orphans
+        sourceOrphans += other.sourceOrphans
         gsiKeyMismatches += other.gsiKeyMismatches
         unmappable += other.unmappable
         failedKeys += other.failedKeys

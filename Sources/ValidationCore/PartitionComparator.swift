@@ -37,10 +37,15 @@ public struct PartitionOutcome: Sendable {
     public init() {}
 
     /// Adds the orphans among the unresolved references: those whose subscriber
-    /// is not in `existing`.
-    public mutating func settleSubscriberReferences(existing: Set<String>) {
+    /// is not in `existing`. A reference in `danglingInSource` points at a
+    /// subscriber the source lacks too: counted as a source orphan, not a mismatch.
+    public mutating func settleSubscriberReferences(existing: Set<String>, danglingInSource: Set<String> = []) {
         for reference in unresolvedSubscriberReferences where !existing.contains(reference.subscriberNo) {
             let entity = reference.orphan.entity ?? PartitionComparator.unknownEntity
+            if danglingInSource.contains(reference.subscriberNo) {
+                tallies[entity, default: EntityTally()].sourceOrphans += 1
+                continue
+            }
             tallies[entity, default: EntityTally()].count(.orphan)
             if cleanKeys.remove(reference.orphan.key) != nil {
                 tallies[entity, default: EntityTally()].matched -= 1

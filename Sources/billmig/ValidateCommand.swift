@@ -186,6 +186,12 @@ enum ValidationText {
                 + "\(live.lasting) last, \(live.unconfirmed) unconfirmed.")
         }
         if report.itemsNotData > 0 { lines.append("\(report.itemsNotData) tombstones and tracking items were not compared (not data).") }
+        let sourceOrphans = report.entities.values.reduce(0) { $0 + $1.sourceOrphans }
+        if sourceOrphans > 0 {
+            lines.append(
+                "\(sourceOrphans) items point at a subscriber that the source lacks as well "
+                    + "(its rows say the same; a finding about the data, not a mismatch).")
+        }
         if !report.mismatches.isEmpty {
             lines.append("")
             lines.append("First differences:")

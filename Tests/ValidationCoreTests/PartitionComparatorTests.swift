@@ -126,6 +126,20 @@ struct PartitionComparatorTests {
         #expect(outcome.tallies["SERVICE_AGREEMENT"]?.failedKeys == 1)
     }
 
+    @Test func aReferenceDanglingInTheSourceTooIsASourceOrphanNotAMismatch() {
+        // The subscriber row is gone from the source as well (MySQL has no foreign
+        // key from CHARGE): the table says what the source says.
+        let subscriberKey = key("BAN#42", "SUB#555042")
+        let sourceRows = rows.filter { !($0.table == "SUBSCRIBER" && $0.row.first?.text == "555042") }
+        var outcome = comparator.compare(rows: sourceRows, items: removing(items(for: rows), at: subscriberKey))
+        #expect(outcome.mismatches.isEmpty)
+        outcome.settleSubscriberReferences(existing: [], danglingInSource: ["555042"])
+        #expect(outcome.mismatches.isEmpty)
+        #expect(outcome.tallies["CHARGE"]?.sourceOrphans == 1)
+        #expect(outcome.tallies["SERVICE_AGREEMENT"]?.sourceOrphans == 1)
+        #expect(outcome.tallies["CHARGE"]?.orphans == 0)
+    }
+
     @Test func anIndexKeyNotMatchingItsAttributesIsAGSIKeyMismatch() {
         let edited = editing(items(for: rows), at: chargeKey) { $0["GSI1SK"] = .s("CHARGE#2024-01-11") }
         let outcome = comparator.compare(rows: rows, items: edited)
