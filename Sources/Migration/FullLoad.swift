@@ -151,14 +151,7 @@ public struct FullLoad: Sendable {
             perEntity[name].map { (name, $0.counts, $0.span.map { ($0.upperBound - $0.lowerBound).seconds } ?? 0) }
         }
         let total = rows.reduce(EntityCounts()) { $0 + $1.1 }
-        let status: LoadSummary.Status
-        if failure != nil || total.unaccounted != 0 {
-            status = .failed
-        } else if total.deadLettered > 0 {
-            status = .completedWithDeadLetters
-        } else {
-            status = .completed
-        }
+        let status = LoadSummary.Status(total: total, stoppedEarly: failure != nil)
         return LoadSummary(
             status: status,
             source: configuration.sourceDescription,

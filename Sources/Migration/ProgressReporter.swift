@@ -46,15 +46,9 @@ public struct ProgressReporter: Sendable {
             let instantRate = Double(rows - previous.rows) / max((now - previous.at).seconds, 0.001)
             previous = (now, rows)
             let line = Self.render(snapshot, rowsPerSecond: instantRate, elapsed: now - start)
-            switch mode {
-            case .terminal: FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
-            case .lines: FileHandle.standardError.write(Data((line + "\n").utf8))
-            case .silent: break
-            }
+            mode.show(line)
         }
-        if case .terminal = mode {
-            FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
-        }
+        mode.clear()
     }
 
     /// One status line. Pure, so its format is tested.
@@ -86,5 +80,45 @@ public struct ProgressReporter: Sendable {
         return total >= 3600
             ? String(format: "%dh%02dm", total / 3600, total % 3600 / 60)
             : String(format: "%dm%02ds", total / 60, total % 60)
+    }
+}
+
+/// Something that shows a run's progress until its task is cancelled.
+public protocol ProgressDisplay: Sendable {
+    func run() async
+}
+
+extension ProgressReporter: ProgressDisplay {}
+
+extension ProgressDisplay {
+    /// Runs `body` while this display shows the progress; the display ends with it.
+    public func showing<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                await self.run()
+                return nil
+            }
+            let result = try await body()
+            group.cancelAll()
+            return result
+        }
+    }
+}
+
+extension ProgressReporter.Mode {
+    /// Shows a status line: redrawn in place on a terminal, appended otherwise.
+    func show(_ line: String) {
+        switch self {
+        case .terminal: FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
+        case .lines: FileHandle.standardError.write(Data((line + "\n").utf8))
+        case .silent: break
+        }
+    }
+
+    /// Clears the terminal's status line when the display ends.
+    func clear() {
+        if case .terminal = self {
+            FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
+        }
     }
 }

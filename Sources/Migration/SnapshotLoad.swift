@@ -316,14 +316,7 @@ public struct SnapshotLoad: Sendable {
             }
         }
         let total = rows.reduce(EntityCounts()) { $0 + $1.1 }
-        let status: LoadSummary.Status
-        if failure != nil || total.unaccounted != 0 {
-            status = .failed
-        } else if total.deadLettered > 0 {
-            status = .completedWithDeadLetters
-        } else {
-            status = .completed
-        }
+        let status = LoadSummary.Status(total: total, stoppedEarly: failure != nil)
         return LoadSummary(
             status: status,
             source: configuration.sourceDescription,

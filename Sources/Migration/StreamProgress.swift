@@ -30,7 +30,7 @@ public final class StreamProgress: Sendable {
 }
 
 /// Shows a running stream on standard error: changes, changes/s, lag, position.
-public struct StreamProgressReporter: Sendable {
+public struct StreamProgressReporter: ProgressDisplay {
     let mode: ProgressReporter.Mode
     let progress: StreamProgress
 
@@ -50,15 +50,9 @@ public struct StreamProgressReporter: Sendable {
         while !Task.isCancelled {
             do { try await Task.sleep(for: interval) } catch { break }
             let line = Self.render(progress.snapshot())
-            switch mode {
-            case .terminal: FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
-            case .lines: FileHandle.standardError.write(Data((line + "\n").utf8))
-            case .silent: break
-            }
+            mode.show(line)
         }
-        if case .terminal = mode {
-            FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
-        }
+        mode.clear()
     }
 
     /// One status line. Pure, so its format is tested.

@@ -7,6 +7,18 @@ public struct LoadSummary: Sendable, Codable, Equatable {
         case completedWithDeadLetters = "completed_with_dead_letters"
         /// The run stopped before finishing; checkpoints allow a resume.
         case failed
+
+        /// A run's status from its totals: failed when it stopped early or a row
+        /// was neither written nor dead-lettered.
+        public init(total: EntityCounts, stoppedEarly: Bool) {
+            if stoppedEarly || total.unaccounted != 0 {
+                self = .failed
+            } else if total.deadLettered > 0 {
+                self = .completedWithDeadLetters
+            } else {
+                self = .completed
+            }
+        }
     }
 
     public struct Entity: Sendable, Codable, Equatable {

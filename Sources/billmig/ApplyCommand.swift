@@ -85,19 +85,10 @@ struct ApplyCommand: AsyncParsableCommand {
                 target: try runtime.writeTarget(table: table),
                 state: (try runtime.objectStore(for: stateLocation), stateLocation.keyPrefix),
                 stop: stop)
-            let reporter = ProgressReporter(
-                mode: output.quiet ? .silent : ProgressReporter.automaticMode,
-                progress: apply.progress,
-                rate: { apply.throttle.currentRate })
-            return try await withThrowingTaskGroup(of: ApplySummary?.self) { group in
-                group.addTask {
-                    await reporter.run()
-                    return nil
-                }
-                let summary = try await apply.run()
-                group.cancelAll()
-                return summary
-            }
+            return try await ProgressReporter(
+                mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: apply.progress,
+                rate: { apply.throttle.currentRate }
+            ).showing { try await apply.run() }
         }
         withExtendedLifetime(signals) {}
 
@@ -136,14 +127,20 @@ final class SignalWatch {
 }
 
 enum ApplySummaryText {
-    static func render(_ summary: ApplySummary, stateLocation: StagingLocation) -> String {
+    /// Changes per entity, as `apply` and `stream` print them.
+    static func entityTable(_ entities: [ApplySummary.Entity]) -> TextTable {
         var table = TextTable(["entity", "changes read", "applied", "skipped (stale)", "dead-lettered"])
-        for entity in summary.entities + [summary.total] {
+        for entity in entities {
             table.add([
                 entity.entity, String(entity.changesRead), String(entity.applied), String(entity.skippedStale),
                 String(entity.deadLettered),
             ])
         }
+        return table
+    }
+
+    static func render(_ summary: ApplySummary, stateLocation: StagingLocation) -> String {
+        let table = entityTable(summary.entities + [summary.total])
         let verdict: String
         switch summary.status {
         case .completed: verdict = "completed: every change applied or already superseded"

@@ -100,19 +100,10 @@ struct LoadCommand: AsyncParsableCommand {
                 source: try runtime.objectStore(for: location),
                 target: dryRun ? DiscardingWriteTarget() : try runtime.writeTarget(table: table),
                 state: (try runtime.objectStore(for: stateLocation), stateLocation.keyPrefix))
-            let reporter = ProgressReporter(
-                mode: output.quiet ? .silent : ProgressReporter.automaticMode,
-                progress: load.progress,
-                rate: { load.throttle.currentRate })
-            return try await withThrowingTaskGroup(of: LoadSummary?.self) { group in
-                group.addTask {
-                    await reporter.run()
-                    return nil
-                }
-                let summary = try await load.run()
-                group.cancelAll()
-                return summary
-            }
+            return try await ProgressReporter(
+                mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: load.progress,
+                rate: { load.throttle.currentRate }
+            ).showing { try await load.run() }
         }
 
         if output.json {
@@ -145,19 +136,10 @@ extension LoadCommand {
                     configuration: configuration,
                     target: dryRun ? DiscardingWriteTarget() : try runtime.writeTarget(table: table),
                     state: (try runtime.objectStore(for: stateLocation), stateLocation.keyPrefix))
-                let reporter = ProgressReporter(
-                    mode: output.quiet ? .silent : ProgressReporter.automaticMode,
-                    progress: load.progress,
-                    rate: { load.throttle.currentRate })
-                return try await withThrowingTaskGroup(of: LoadSummary?.self) { group in
-                    group.addTask {
-                        await reporter.run()
-                        return nil
-                    }
-                    let summary = try await load.run()
-                    group.cancelAll()
-                    return summary
-                }
+                return try await ProgressReporter(
+                    mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: load.progress,
+                    rate: { load.throttle.currentRate }
+                ).showing { try await load.run() }
             }
         } catch let error as SnapshotLoadError where error.isRefusal {
             note("billmig load: \(error)")

@@ -13,13 +13,6 @@ struct MySQLPasswordOptions: ParsableArguments {
 
     /// The connection settings for `url`; `flag` names the option in messages.
     func configuration(url: String, flag: String) throws -> MySQLConnectionConfiguration {
-        let password: MySQLConnectionConfiguration.PasswordSource =
-            passwordFile.map { .file($0) }
-            ?? .environment(passwordEnv ?? MySQLConnectionConfiguration.defaultPasswordVariable)
-        do {
-            return try MySQLConnectionConfiguration(url: url, password: password)
-        } catch {
-            throw CommandError("\(flag) \(url): \(error)")
-        }
+        try MySQLSourceOptions.connection(url: url, passwordEnv: passwordEnv, passwordFile: passwordFile, flag: flag)
     }
 }

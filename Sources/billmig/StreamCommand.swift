@@ -128,14 +128,9 @@ struct StreamCommand: AsyncParsableCommand {
                 target: try runtime.writeTarget(table: source.table),
                 state: (try runtime.objectStore(for: stateLocation), stateLocation.keyPrefix),
                 stop: stop)
-            let reporter = StreamProgressReporter(
-                mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress)
-            return try await withThrowingTaskGroup(of: StreamSummary?.self) { group in
-                group.addTask {
-                    await reporter.run()
-                    return nil
-                }
-                defer { group.cancelAll() }
+            return try await StreamProgressReporter(
+                mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress
+            ).showing {
                 do {
                     return try await stream.run()
                 } catch let error as BinlogStreamError {
@@ -157,13 +152,7 @@ struct StreamCommand: AsyncParsableCommand {
 
 enum StreamSummaryText {
     static func render(_ summary: StreamSummary, stateLocation: StagingLocation) -> String {
-        var table = TextTable(["entity", "changes read", "applied", "skipped (stale)", "dead-lettered"])
-        for entity in summary.entities + [summary.total] {
-            table.add([
-                entity.entity, String(entity.changesRead), String(entity.applied), String(entity.skippedStale),
-                String(entity.deadLettered),
-            ])
-        }
+        let table = ApplySummaryText.entityTable(summary.entities + [summary.total])
         let verdict: String
         switch summary.status {
         case .completed: verdict = "every change applied or already superseded"
