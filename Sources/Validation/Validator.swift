@@ -95,7 +95,7 @@ public struct Validator: Sendable {
         tracker.update { $0.phase = "scan"; $0.rangesTotal = partitions.count + 1 }
         let pkName = configuration.mapping.partitionKeyAttribute
         try await dynamoDB.parallelScan(
-            ScanInput(tableName: configuration.table), totalSegments: configuration.scanSegments
+            ScanInput(tableName: configuration.table, limit: 1_000), totalSegments: configuration.scanSegments
         ) { _, page in
             for item in page.items {
                 let account = item[pkName]?.stringValue.flatMap { AccountPartitions.account(inPartitionKey: $0) }
