@@ -47,22 +47,15 @@ struct UnitWriter {
         records += 1
         markerBefore = self.marker
         self.marker = marker
-        if services.configuration.dryRun {
-            // Checked is as far as a dry run goes: count, build and keep nothing.
-            do throws(MappingError) {
-                assembler.countMapped(try mapper.check(change))
-            } catch {
-                assembler.rejectMapped(change, reason: error.description)
-                if assembler.isFull { try await dispatch(upTo: records, group: &group, checkpoint: checkpoint) }
-                return
-            }
-            assembler.countRead()
-            if assembler.isFull { try await dispatch(upTo: records, group: &group, checkpoint: checkpoint) }
-            return
-        }
         let ops: [WriteOp]
         do throws(MappingError) {
-            ops = try mapper.map(change)
+            if services.configuration.dryRun {
+                // Checked is as far as a dry run goes: count, build and keep nothing.
+                assembler.countMapped(try mapper.check(change))
+                ops = []
+            } else {
+                ops = try mapper.map(change)
+            }
         } catch {
             assembler.rejectMapped(change, reason: error.description)
             if assembler.isFull { try await dispatch(upTo: records, group: &group, checkpoint: checkpoint) }

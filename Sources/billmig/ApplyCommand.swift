@@ -44,23 +44,13 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The column a DMS transformation rule added from $AR_H_CHANGE_SEQ (files without a header).")
     var changeSequenceColumn: String?
 
-    @Option(name: .long, help: "Days a tombstone lives before its TTL removes it.")
-    var tombstoneDays = ChangeApplier.Configuration.defaultTombstoneRetentionDays
-
-    @Option(name: .long, help: "Never write more than this many write capacity units per second.")
-    var maxWcu: Double?
-
-    @Option(name: .long, help: "Writes in flight at once (ordered lanes).")
-    var concurrency = 32
+    @OptionGroup var writes: ChangeWriteOptions
 
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if once && poll != nil { throw ValidationError("--once and --poll exclude each other") }
         if let poll, poll <= 0 { throw ValidationError("--poll must be a positive number of seconds") }
-        guard concurrency > 0 else { throw ValidationError("--concurrency must be positive") }
-        guard tombstoneDays > 0 else { throw ValidationError("--tombstone-days must be positive") }
-        if let maxWcu, maxWcu <= 0 { throw ValidationError("--max-wcu must be positive") }
     }
 
     func run() async throws {
@@ -68,7 +58,7 @@ struct ApplyCommand: AsyncParsableCommand {
         let stop = StopSignal()
         let signals = SignalWatch(stop: stop, announce: !output.quiet)
 
-        let summary = try await Runtime.with(maxConnections: concurrency) { runtime in
+        let summary = try await Runtime.with(maxConnections: writes.concurrency) { runtime in
             var configuration = ChangeApplyConfiguration(
                 sourcePrefix: location.keyPrefix,
                 sourceDescription: location.description,
@@ -77,8 +67,8 @@ struct ApplyCommand: AsyncParsableCommand {
                 readOptions: DMSReadOptions(changeSequenceColumnName: changeSequenceColumn),
                 cdcPath: cdcPath,
                 polling: poll.map { ChangeApplyConfiguration.Polling.every(.milliseconds(Int64($0 * 1000))) } ?? .once,
-                applier: .init(lanes: concurrency, tombstoneRetentionDays: tombstoneDays))
-            configuration.throttle.ceiling = maxWcu
+                applier: writes.applier)
+            configuration.throttle.ceiling = writes.maxWcu
             let apply = ChangeFileApply(
                 configuration: configuration,
                 source: try runtime.objectStore(for: location),

@@ -57,14 +57,7 @@ struct StreamCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds between checkpoint saves.")
     var checkpointSeconds: Double = 5
 
-    @Option(name: .long, help: "Days a tombstone lives before its TTL removes it.")
-    var tombstoneDays = ChangeApplier.Configuration.defaultTombstoneRetentionDays
-
-    @Option(name: .long, help: "Never write more than this many write capacity units per second.")
-    var maxWcu: Double?
-
-    @Option(name: .long, help: "Writes in flight at once (ordered lanes).")
-    var concurrency = 32
+    @OptionGroup var writes: ChangeWriteOptions
 
     @Option(name: .long, help: "The replica server id the stream announces (random by default; must be unique).")
     var serverId: UInt32?
@@ -76,11 +69,8 @@ struct StreamCommand: AsyncParsableCommand {
         if untilCaughtUp && stopAt != nil { throw ValidationError("--until-caught-up and --stop-at exclude each other") }
         if let startPosition { _ = try Self.coordinates(startPosition, option: "--start-position") }
         if let stopAt { _ = try Self.coordinates(stopAt, option: "--stop-at") }
-        guard concurrency > 0 else { throw ValidationError("--concurrency must be positive") }
-        guard tombstoneDays > 0 else { throw ValidationError("--tombstone-days must be positive") }
         guard heartbeatIntervalMs >= 10 else { throw ValidationError("--heartbeat-interval-ms must be at least 10") }
         guard checkpointSeconds > 0 else { throw ValidationError("--checkpoint-seconds must be positive") }
-        if let maxWcu, maxWcu <= 0 { throw ValidationError("--max-wcu must be positive") }
     }
 
     /// `FILE:POS` as a binlog position.
@@ -101,7 +91,7 @@ struct StreamCommand: AsyncParsableCommand {
 
         var configuration = BinlogStreamConfiguration(
             connection: connection, tableName: source.table, mapping: mapping,
-            applier: .init(lanes: concurrency, tombstoneRetentionDays: tombstoneDays),
+            applier: writes.applier,
             checkpointInterval: .milliseconds(Int64(checkpointSeconds * 1000)))
         if let startPosition {
             let (file, position) = try Self.coordinates(startPosition, option: "--start-position")
@@ -119,10 +109,10 @@ struct StreamCommand: AsyncParsableCommand {
             configuration.heartbeat = SourceHeartbeat.Configuration(interval: .milliseconds(heartbeatIntervalMs))
         }
         configuration.replicaServerID = serverId
-        configuration.throttle.ceiling = maxWcu
+        configuration.throttle.ceiling = writes.maxWcu
         let streamConfiguration = configuration
 
-        let summary = try await Runtime.with(maxConnections: concurrency) { runtime in
+        let summary = try await Runtime.with(maxConnections: writes.concurrency) { runtime in
             let stream = BinlogChangeStream(
                 configuration: streamConfiguration,
                 target: try runtime.writeTarget(table: source.table),
