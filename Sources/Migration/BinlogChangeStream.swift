@@ -295,7 +295,7 @@ public struct BinlogChangeStream: Sendable {
                                 }
                                 read += 1
                                 changesInTransaction += 1
-                                try await submit(change, mapper: mapper, submitter: submitter)
+                                try await submitter.submit(change, mapper: mapper, mark: .change)
                             }
                         case .commit(let resumeAt, let gtid):
                             submitter.mark(.commit(
@@ -354,22 +354,6 @@ public struct BinlogChangeStream: Sendable {
 
     static func isConnectionLost(_ error: any Error) -> Bool {
         (error as? MySQLError)?.isConnectionLost ?? false
-    }
-
-    private func submit(_ change: SourceChange, mapper: ItemMapper, submitter: Submitter) async throws {
-        let writes: [WriteOp]
-        do throws(MappingError) {
-            writes = try mapper.map(change)
-        } catch {
-            submitter.reject(
-                entity: change.table, mark: .change,
-                context: ChangeContext(stage: .map, origin: change.origin, row: change.row),
-                reason: error.description)
-            return
-        }
-        try await submitter.submit(
-            writes, entity: change.table, mark: .change,
-            context: ChangeContext(stage: .write, origin: change.origin, row: change.row))
     }
 
     // MARK: Collector

@@ -200,19 +200,7 @@ public struct ChangeFileApply: Sendable {
                 switch item {
                 case .change(let change):
                     read[change.table, default: 0] += 1
-                    let writes: [WriteOp]
-                    do throws(MappingError) {
-                        writes = try mapper.map(change)
-                    } catch {
-                        submitter.reject(
-                            entity: change.table, mark: mark,
-                            context: ChangeContext(stage: .map, origin: change.origin, row: change.row),
-                            reason: error.description)
-                        continue
-                    }
-                    try await submitter.submit(
-                        writes, entity: change.table, mark: mark,
-                        context: ChangeContext(stage: .write, origin: change.origin, row: change.row))
+                    try await submitter.submit(change, mapper: mapper, mark: mark)
                 case .error(let problem):
                     let entity = problem.table ?? planned.stream
                     read[entity, default: 0] += 1
@@ -309,6 +297,26 @@ struct ChangeContext: Sendable {
         DeadLetterRecord(
             stage: stage, table: table, source: origin.source, line: origin.line, reason: reason,
             columns: row == nil ? nil : columns, values: row?.map(UnitAssembler.text), raw: raw, at: at)
+    }
+}
+
+extension ChangeSubmitter where Context == ChangeContext {
+    /// Maps one change and submits its writes; a change the mapping rejects
+    /// settles at once as a dead letter with the mapping's reason.
+    func submit(_ change: SourceChange, mapper: ItemMapper, mark: Mark) async throws {
+        let writes: [WriteOp]
+        do throws(MappingError) {
+            writes = try mapper.map(change)
+        } catch {
+            reject(
+                entity: change.table, mark: mark,
+                context: ChangeContext(stage: .map, origin: change.origin, row: change.row),
+                reason: error.description)
+            return
+        }
+        try await submit(
+            writes, entity: change.table, mark: mark,
+            context: ChangeContext(stage: .write, origin: change.origin, row: change.row))
     }
 }
 
