@@ -51,7 +51,16 @@ struct ZeroDowntimeScenarioTests {
     static func run(_ scenario: Scenario) async throws {
         try BillmigCLI.requireBuilt()
         let database = try await MariaDBSupport.freshDatabase("scn")
-        defer { Task { await MariaDBSupport.dropDatabase(database) } }
+        do {
+            try await run(scenario, database: database)
+            await MariaDBSupport.dropDatabase(database)
+        } catch {
+            await MariaDBSupport.dropDatabase(database)
+            throw error
+        }
+    }
+
+    static func run(_ scenario: Scenario, database: String) async throws {
         let url = try await MariaDBSupport.url(database: database)
         try await MariaDBSupport.insert(SampleDataSet(.init(seed: 31, accounts: 12)), into: database)
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("billmig-scenario-\(UUID().uuidString)")
