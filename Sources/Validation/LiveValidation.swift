@@ -81,10 +81,7 @@ extension Validator {
             try await withConnection { reader in
                 for start in stride(from: 0, to: accounts.count, by: configuration.accountsPerBatch) {
                     let batch = Array(accounts[start..<min(start + configuration.accountsPerBatch, accounts.count)])
-                    let rows = try await reader.rows(tables: tables, accounts: batch)
-                    guard let position = try await reader.currentPosition() else {
-                        throw ValidationRunError("live validation needs the source's binlog (SHOW MASTER STATUS is empty)")
-                    }
+                    let (rows, position) = try await reader.rowsAtPosition(tables: tables, accounts: batch)
                     guard try await waitForStream(stream, toPass: position, options: options) else { continue }
                     var items: [Item] = []
                     for account in batch { items += try await self.items(ofAccount: account) }

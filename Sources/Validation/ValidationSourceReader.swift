@@ -91,6 +91,24 @@ public struct ValidationSourceReader: Sendable {
         return accounts
     }
 
+    /// The rows of `tables` for `accounts` and the binlog position they are exact at,
+    /// read in one consistent snapshot. Rows read outside a snapshot and a position read
+    /// after them disagree when a change commits in between: the rows miss it while the
+    /// position covers it, and live validation would call the stream's newer item wrong.
+    public func rowsAtPosition(tables: [String], accounts: [UInt64]) async throws
+        -> (rows: [SourceTableRow], position: BinlogCoordinates)
+    {
+        let snapshot = try await connection.beginConsistentSnapshot()
+        do {
+            let rows = try await rows(tables: tables, accounts: accounts)
+            try await connection.rollback()
+            return (rows, snapshot.coordinates)
+        } catch {
+            try? await connection.rollback()
+            throw error
+        }
+    }
+
     /// The source's binlog position now (`SHOW MASTER STATUS`); nil when the binlog is off.
     public func currentPosition() async throws -> BinlogCoordinates? {
         guard let row = try await connection.query("SHOW MASTER STATUS").rows.first, row.count >= 2,

@@ -5,6 +5,7 @@ import Foundation
 import MySQLSource
 import SampleData
 import Testing
+import ValidationCore
 
 #if canImport(Glibc)
 import Glibc
@@ -26,13 +27,15 @@ struct ZeroDowntimeScenarioTests {
         var streamKills = 0
         /// Faults the proxy injects into the stream's DynamoDB calls (none: no proxy).
         var faults: FaultConfiguration?
+        /// Runs `validate --live` while the workload writes and the stream follows it.
+        var validatesLive = false
         var testDescription: String { name }
     }
 
     static let changeWrites = FaultScope.dynamoDB(operations: ["PutItem", "DeleteItem", "BatchWriteItem"])
 
     @Test func snapshotThenStreamWhileTheWorkloadRuns() async throws {
-        try await Self.run(Scenario(name: "plain"))
+        try await Self.run(Scenario(name: "plain", validatesLive: true))
     }
 
     @Test func streamKilledAndRestartedSeveralTimes() async throws {
@@ -99,8 +102,22 @@ struct ZeroDowntimeScenarioTests {
                 // The stream follows the workload to its end, then stops cleanly on SIGTERM…
                 let stream = try BackgroundCommand(
                     streamArguments + ["--json"], environment: streamEnvironment, log: work.appendingPathComponent("stream"))
+                // Validation under live writes: rows that differ because their change is in
+                // flight are rechecked once the stream has passed it; only lasting ones count.
+                let liveValidation = try scenario.validatesLive ? BackgroundCommand(
+                    ["validate", "--source", url, "--table", table, "--state", state, "--live", "--rounds", "3",
+                     "--json", "--quiet"],
+                    environment: environment, log: work.appendingPathComponent("validate-live")) : nil
+                if liveValidation != nil { #expect(workload.isRunning, "live validation should start while the workload writes") }
                 let workloadStatus = await workload.exitStatus()
                 #expect(workloadStatus == 0, "workload: \(workload.output())")
+                if let liveValidation {
+                    let status = await liveValidation.exitStatus()
+                    #expect(status == 0, "validate --live: \(liveValidation.output())")
+                    let report = try Self.liveSummary(work.appendingPathComponent("validate-live.out"))
+                    #expect(report.rounds == 3 && report.lasting == 0 && report.unconfirmed == 0, "\(report)")
+                    #expect(report.shareChecked >= 1.0, "every row compared at least once: \(report)")
+                }
                 stream.kill(SIGTERM)
                 #expect(await stream.exitStatus() == 0, "stream after SIGTERM: \(stream.output())")
                 // …and a last run from its checkpoint drains what is left.
@@ -121,6 +138,12 @@ struct ZeroDowntimeScenarioTests {
                 ["validate", "--source", url, "--table", table, "--state", state, "--json", "--quiet"], environment: environment)
             #expect(validate.status == 0, "validate: \(validate.stdout.prefix(2000)) \(validate.stderr.suffix(2000))")
         }
+    }
+
+    /// The `live` part of `validate --live --json` output.
+    static func liveSummary(_ file: URL) throws -> LiveSummary {
+        struct Output: Decodable { var live: LiveSummary }
+        return try JSONDecoder().decode(Output.self, from: Data(contentsOf: file)).live
     }
 
     /// The environment the stream runs with: straight to moto, or through a fault proxy.
