@@ -128,14 +128,14 @@ let package = Package(
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "AWSTestSupport"]),
         .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging", "SampleData", "BillingModel"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "BillingModel"]),
-        .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore"]),
+        .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore", "SampleData"]),
         // Test helpers both the unit and the integration tests of change application use.
         .target(
             name: "MigrationTestSupport",
             dependencies: ["Migration", "BillingModel", "DynamoDBModel", "SampleData"],
             path: "Tests/MigrationTestSupport"
         ),
-        .testTarget(name: "MigrationTests", dependencies: ["Migration", "SampleData", "MigrationTestSupport", "MySQLSource"]),
+        .testTarget(name: "MigrationTests", dependencies: ["Migration", "SampleData", "MigrationTestSupport", "MySQLSource", "DMSStaging"]),
         .testTarget(
             name: "FaultProxyTests",
             dependencies: [

@@ -55,10 +55,7 @@ public struct BinlogChangeStream: Sendable {
     public var deadLetterPrefix: String { deadLetters.prefix }
 
     /// The source as summaries and checkpoints name it, without secrets.
-    var sourceName: String {
-        let connection = configuration.connection
-        return "mysql://\(connection.user)@\(connection.host):\(connection.port)/\(connection.database)"
-    }
+    var sourceName: String { configuration.connection.sourceName }
 
     typealias Tracker = ChangeTracker<StreamMark, ChangeContext>
     typealias Submitter = ChangeSubmitter<StreamMark, ChangeContext>
@@ -534,4 +531,9 @@ final class BinlogStreamState: Sendable {
             values.lastSave = clock.now
         }
     }
+}
+
+extension MySQLConnectionConfiguration {
+    /// The source as summaries and checkpoints name it: its URL without options or secrets.
+    var sourceName: String { "mysql://\(user)@\(host):\(port)/\(database)" }
 }

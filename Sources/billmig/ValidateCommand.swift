@@ -100,7 +100,10 @@ struct ValidateCommand: AsyncParsableCommand {
         let result = try await Runtime.with(maxConnections: max(concurrency, segments) * 2) { runtime in
             let validator = try Validator(configuration: configuration, source: connection, dynamoDB: runtime.dynamoDB())
             let report: @Sendable (ValidationProgress) -> Void = { progress in
-                if !quiet { printer.print(progress) }
+                if !quiet {
+                    printer.print("validate: \(progress.phase): \(progress.itemsScanned) items scanned, \(progress.rowsCompared) rows compared, "
+                        + "\(progress.rangesDone)/\(progress.rangesTotal) ranges, \(progress.mismatches) mismatches")
+                }
             }
             guard live else { return try await validator.run(progress: report) }
             let store = try runtime.objectStore(for: state)
@@ -148,23 +151,6 @@ struct ValidateCommand: AsyncParsableCommand {
 }
 
 /// Progress on standard error: every 2 s on a terminal, every 10 s otherwise.
-final class ProgressLines: Sendable {
-    private let last = Mutex<ContinuousClock.Instant?>(nil)
-    private let interval: Duration = isatty(2) != 0 ? .seconds(2) : .seconds(10)
-
-    func print(_ progress: ValidationProgress) {
-        let now = ContinuousClock.now
-        let due = last.withLock { last in
-            if let previous = last, now - previous < interval { return false }
-            last = now
-            return true
-        }
-        guard due else { return }
-        note("validate: \(progress.phase): \(progress.itemsScanned) items scanned, \(progress.rowsCompared) rows compared, "
-            + "\(progress.rangesDone)/\(progress.rangesTotal) ranges, \(progress.mismatches) mismatches")
-    }
-}
-
 /// The report as people read it on a terminal.
 enum ValidationText {
     static func render(_ report: ValidationReport, show: Int) -> String {

@@ -1,0 +1,301 @@
+import BillingModel
+import DMSStaging
+import Foundation
+import MigrationCore
+import MySQLSource
+
+/// `billmig stage`'s second half: the binlog written as DMS-format change files,
+/// `{folder}/billing/{TABLE}/{yyyymmdd-hhmmssfff}.csv` with a header, the `Op`
+/// column (I, U, D) and the change-sequence column (`BinlogChangeSequence`), so
+/// that `billmig apply --change-sequence-column AR_H_CHANGE_SEQ` orders the
+/// changes whatever order the files are read in.
+///
+/// Changes are buffered by table and written at a commit boundary every
+/// `flushChanges` changes or `flushInterval`; the checkpoint (the commit after the
+/// last change written) is saved only after its files are. After a crash or a lost
+/// connection the stager starts again from the checkpoint and drops what it had
+/// buffered: a change is written again at worst (apply is idempotent), never lost.
+/// An update that moves a row to another item (its PK or SK changes) is written as a
+/// delete of the old row and an insert of
+/// the new one, which is what a reader of the files needs to remove the old item.
+public struct BinlogFileStager: Sendable {
+    public struct Configuration: Sendable {
+        public var connection: MySQLConnectionConfiguration
+        public var mapping: Mapping
+        public var layout: DMSStagingLayout
+        public var stop: BinlogStopRule.Mode
+        public var flushChanges: Int
+        public var flushInterval: Duration
+        public var reconnect: ReconnectBackoff.Policy
+        public var readTimeout: Duration
+
+        public init(
+            connection: MySQLConnectionConfiguration, mapping: Mapping, layout: DMSStagingLayout,
+            stop: BinlogStopRule.Mode = .never, flushChanges: Int = 5_000, flushInterval: Duration = .seconds(2),
+            reconnect: ReconnectBackoff.Policy = .init(), readTimeout: Duration = .seconds(10)
+        ) {
+            self.connection = connection
+            self.mapping = mapping
+            self.layout = layout
+            self.stop = stop
+            self.flushChanges = max(1, flushChanges)
+            self.flushInterval = flushInterval
+            self.reconnect = reconnect
+            self.readTimeout = readTimeout
+        }
+    }
+
+    public static var checkpointKey: String { "stage/binlog.json" }
+
+    public let configuration: Configuration
+    public let store: any ObjectStore
+    public let state: (store: any ObjectStore, prefix: String)
+    public let stopSignal: StopSignal
+
+    public init(configuration: Configuration, store: any ObjectStore, state: (store: any ObjectStore, prefix: String), stop: StopSignal) {
+        self.configuration = configuration
+        self.store = store
+        self.state = state
+        self.stopSignal = stop
+    }
+
+    private var columns: [String: [String]] {
+        Dictionary(uniqueKeysWithValues: configuration.mapping.tables.map { ($0.table, $0.columns.map(\.name)) })
+    }
+
+    /// Changes buffered since the last checkpoint.
+    private struct Pending {
+        var rows: [String: [DMSChangeRow]] = [:]
+        var count = 0
+        var lastCommit: BinlogCoordinates?
+        var gtid: String?
+    }
+
+    /// Stages from `start` (the checkpoint when there is one) until the stop rule or a
+    /// stop request; `progress` gets the changes written so far.
+    public func run(from start: BinlogCoordinates, progress: @Sendable (Int) -> Void = { _ in }) async throws -> ChangeStagingSummary {
+        let initial = try await readCheckpoint().map { BinlogCoordinates(file: $0.file, position: $0.position) } ?? start
+        var summary = ChangeStagingSummary(
+            startedAt: initial.description, checkpoint: nil, changesWritten: [:], files: 0, reconnects: 0, ending: .failed)
+        var stopRule = BinlogStopRule(mode: configuration.stop)
+        if configuration.stop == .untilCaughtUp, let end = try? await sourceBinlogEnd() {
+            stopRule.sourceEnd(file: end.file, position: end.position)
+        }
+        var backoff = ReconnectBackoff(policy: configuration.reconnect)
+        let clock = ContinuousClock()
+        let origin = clock.now
+        let tables = Set(configuration.mapping.tables.map(\.table))
+        let mapper = try ItemMapper(mapping: configuration.mapping)
+        var written = Written()
+
+        while true {
+            if stopSignal.isStopped {
+                summary.ending = .signal
+                return summary
+            }
+            let checkpoint = written.checkpoint ?? initial
+            var options = BinlogStreamOptions(
+                start: .coordinates(checkpoint),
+                assembler: .init(database: configuration.connection.database, tables: tables),
+                heartbeatPeriod: .seconds(1), readTimeout: configuration.readTimeout)
+            options.replicaServerID = UInt32.random(in: 100_000...UInt32.max)
+            var pending = Pending()
+            var lastFlush = clock.now
+            var readPosition = (file: checkpoint.file, position: checkpoint.position)
+            var openTransaction = false
+            let stream: MySQLBinlogStream
+            do {
+                stream = try await MySQLBinlogStream.open(configuration.connection, options: options, retry: .none)
+            } catch {
+                guard error.isConnectionLost else { throw error }
+                try await waitToReconnect(&backoff, error: error, elapsed: clock.now - origin, summary: &summary)
+                continue
+            }
+            do {
+                while true {
+                    if stopSignal.isStopped || (!openTransaction && stopRule.readingDone(read: readPosition)) {
+                        try await flush(&pending, into: &written, summary: &summary, progress: progress)
+                        await stream.close()
+                        summary.ending = stopSignal.isStopped ? .signal : (stopRule.mode == .untilCaughtUp ? .caughtUp : .stopPositionReached)
+                        return summary
+                    }
+                    guard let items = try await stream.next() else {
+                        throw MySQLError(code: .connection, message: "the server ended the binlog stream")
+                    }
+                    backoff.succeeded()
+                    for item in items {
+                        switch item {
+                        case .changes(let changes):
+                            openTransaction = true
+                            for change in changes {
+                                for row in Self.changeRows(change, itemKeyChanged: Self.itemKeyChanged(change, mapper: mapper)) {
+                                    pending.rows[change.table, default: []].append(row)
+                                    pending.count += 1
+                                }
+                            }
+                        case .commit(let resumeAt, let gtid):
+                            openTransaction = false
+                            pending.lastCommit = resumeAt
+                            pending.gtid = gtid?.description
+                            readPosition = (resumeAt.file, resumeAt.position)
+                            if pending.count >= configuration.flushChanges || clock.now - lastFlush >= configuration.flushInterval {
+                                try await flush(&pending, into: &written, summary: &summary, progress: progress)
+                                lastFlush = clock.now
+                            }
+                        case .heartbeat(let at):
+                            if !openTransaction {
+                                stopRule.idle(file: at.file, position: at.position)
+                                if BinlogStopRule.precedes(readPosition, (at.file, at.position)) { readPosition = (at.file, at.position) }
+                                if clock.now - lastFlush >= configuration.flushInterval {
+                                    try await flush(&pending, into: &written, summary: &summary, progress: progress)
+                                    lastFlush = clock.now
+                                }
+                            }
+                        case .rotate(let to):
+                            if !openTransaction, to.position > 0, BinlogStopRule.precedes(readPosition, (to.file, to.position)) {
+                                readPosition = (to.file, to.position)
+                            }
+                        case .statement:
+                            break
+                        }
+                    }
+                }
+            } catch {
+                await stream.close()
+                guard let lost = error as? MySQLError, lost.isConnectionLost else { throw error }
+                try await waitToReconnect(&backoff, error: lost, elapsed: clock.now - origin, summary: &summary)
+            }
+        }
+    }
+
+    /// What has been written: the last file's time (names must rise) and the checkpoint.
+    private struct Written {
+        var lastFileDate: Date?
+        var checkpoint: BinlogCoordinates?
+    }
+
+    /// Writes the buffered changes, one file per table, then saves the checkpoint.
+    private func flush(
+        _ pending: inout Pending, into written: inout Written, summary: inout ChangeStagingSummary, progress: @Sendable (Int) -> Void
+    ) async throws {
+        guard let commit = pending.lastCommit else { return }
+        let (name, date) = Self.nextFileName(after: written.lastFileDate)
+        let columns = self.columns
+        for (table, rows) in pending.rows.sorted(by: { $0.key < $1.key }) where !rows.isEmpty {
+            try await configuration.layout.writeChangeFile(
+                table: table, columns: columns[table] ?? [], name: name, rows: rows,
+                options: DMSWriteOptions(addColumnName: true, changeSequenceColumnName: BinlogChangeSequence.columnName),
+                to: store)
+            summary.files += 1
+            summary.changesWritten[table, default: 0] += rows.count
+        }
+        written.lastFileDate = date
+        written.checkpoint = commit
+        try await saveCheckpoint(commit, gtid: pending.gtid, counts: summary.changesWritten)
+        summary.checkpoint = commit.description
+        progress(summary.changesWritten.values.reduce(0, +))
+        pending = Pending()
+    }
+
+    private func waitToReconnect(
+        _ backoff: inout ReconnectBackoff, error: MySQLError, elapsed: Duration, summary: inout ChangeStagingSummary
+    ) async throws {
+        switch backoff.failed(at: elapsed) {
+        case .retry(let delay):
+            summary.reconnects += 1
+            await stopSignal.sleep(for: delay)
+        case .giveUp:
+            throw BinlogStreamError(
+                .sourceUnreachable, "the source stayed unreachable for more than \(configuration.reconnect.tolerance): \(error)")
+        }
+    }
+
+    /// Whether an update moves its row to another item (PK or SK changes: a
+    /// subscriber moved to another account, a new `subscriber_no`). A row that
+    /// does not map keeps its update; `apply` dead-letters it with the reason.
+    static func itemKeyChanged(_ change: SourceChange, mapper: ItemMapper) -> Bool {
+        guard change.operation == .update, let before = change.before,
+            let old = try? mapper.key(table: change.table, row: before),
+            let new = try? mapper.key(table: change.table, row: change.row)
+        else { return false }
+        return old != new
+    }
+
+    /// The file rows of one change: I, U or D with its change sequence; an update
+    /// that moves the row to another item as D (old row) then I (new row), which is
+    /// how a reader of the files learns that the old item must go.
+    static func changeRows(_ change: SourceChange, itemKeyChanged: Bool) -> [DMSChangeRow] {
+        guard let sequence = BinlogChangeSequence.sequence(of: change.position),
+            let beforeSequence = BinlogChangeSequence.sequence(of: change.position, step: .before)
+        else { return [] }
+        switch change.operation {
+        case .insert, .snapshot:
+            return [DMSChangeRow(operation: .insert, row: change.row, changeSequence: sequence)]
+        case .delete:
+            return [DMSChangeRow(operation: .delete, row: change.before ?? change.row, changeSequence: sequence)]
+        case .update:
+            if itemKeyChanged, let before = change.before {
+                return [
+                    DMSChangeRow(operation: .delete, row: before, changeSequence: beforeSequence),
+                    DMSChangeRow(operation: .insert, row: change.row, changeSequence: sequence),
+                ]
+            }
+            return [DMSChangeRow(operation: .update, row: change.row, changeSequence: sequence)]
+        }
+    }
+
+    /// A change file's name and time: now, or one millisecond after the previous
+    /// file when the clock has not moved on (or went back), so that names rise.
+    static func nextFileName(after previous: Date?, now: Date = Date()) -> (name: String, date: Date) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let milliseconds = (now.timeIntervalSince1970 * 1000).rounded(.down)
+        var date = Date(timeIntervalSince1970: milliseconds / 1000)
+        if let previous, date <= previous { date = previous.addingTimeInterval(0.001) }
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: date)
+        // Rounded, not truncated: binary fractions of a millisecond sit just below it.
+        let millisecond = min(999, Int((Double(parts.nanosecond!) / 1_000_000).rounded()))
+        let name = DMSStagingLayout.changeFileName(
+            year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!,
+            second: parts.second!, millisecond: millisecond)
+        return (name, date)
+    }
+
+    private func sourceBinlogEnd() async throws -> BinlogCoordinates? {
+        let session = try await MySQLConnection.connect(configuration.connection, retry: .none)
+        let row = try? await session.query("SHOW MASTER STATUS").rows.first
+        await session.close()
+        guard let row, row.count >= 2, let file = row[0].text, let position = row[1].text.flatMap({ UInt64($0) }) else { return nil }
+        return BinlogCoordinates(file: file, position: position)
+    }
+
+    private func readCheckpoint() async throws -> BinlogCheckpoint? {
+        let key = state.prefix + Self.checkpointKey
+        guard try await state.store.exists(key: key) else { return nil }
+        let bytes = try await state.store.get(key: key)
+        return try JSONDecoder().decode(BinlogCheckpoint.self, from: Data(bytes.readableBytesView))
+    }
+
+    private func saveCheckpoint(_ commit: BinlogCoordinates, gtid: String?, counts: [String: Int]) async throws {
+        var changeCounts: [String: ChangeCounts] = [:]
+        for (table, count) in counts {
+            changeCounts[table] = ChangeCounts(changesRead: count, applied: count)
+        }
+        let checkpoint = BinlogCheckpoint(
+            file: commit.file, position: commit.position, gtid: gtid, source: configuration.connection.sourceName,
+            counts: changeCounts, updatedAt: Timestamp.now())
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try await state.store.put(key: state.prefix + Self.checkpointKey, bytes: .init(bytes: try encoder.encode(checkpoint)))
+    }
+}
+
+/// What a run of `BinlogFileStager` did, for the summary.
+public struct ChangeStagingSummary: Sendable, Codable, Hashable {
+    public var startedAt: String
+    public var checkpoint: String?
+    public var changesWritten: [String: Int]
+    public var files: Int
+    public var reconnects: Int
+    public var ending: StreamSummary.Ending
+}

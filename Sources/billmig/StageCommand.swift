@@ -1,0 +1,153 @@
+import ArgumentParser
+import DMSStaging
+import Foundation
+import Migration
+import MigrationCore
+import MySQLSource
+
+/// `billmig stage`: the design's own path without AWS DMS. The source's snapshot
+/// and then its binlog are written as DMS-format files, for `load` and `apply`.
+struct StageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stage",
+        abstract: "Write MySQL's snapshot and binlog as DMS-format files (full load, then change files) in S3 or a folder.",
+        discussion: """
+            First one consistent snapshot, table by table in primary-key chunks, as \
+            {to}/billing/{TABLE}/LOAD00000001.csv, … (header row), and its binlog position. \
+            Then the binlog from that position as change files \
+            {to}/billing/{TABLE}/{yyyymmdd-hhmmssfff}.csv with Op (I/U/D) and an \
+            AR_H_CHANGE_SEQ column that orders every change: \
+            `billmig apply --from {to} --change-sequence-column AR_H_CHANGE_SEQ` applies them \
+            in any order. An update that moves a row to another item (PK or SK) is written as D then I.
+
+            State ({state}/stage/snapshot.json, {state}/stage/binlog.json): a finished \
+            snapshot is not taken again; a killed snapshot is taken again from the start \
+            (its files replaced). The change half resumes from its checkpoint, which is \
+            saved only after the files holding the changes before it; a change may be \
+            written twice after a crash, never lost. SIGTERM or SIGINT writes what is \
+            buffered, checkpoints and exits 0.
+            """)
+
+    @OptionGroup var source: MySQLSourceOptions
+
+    @Option(name: .long, help: "Where to write the files: s3://BUCKET/PREFIX or a local folder.")
+    var to: String
+
+    @Flag(name: .long, help: "Stop once every change up to the source's binlog end (when the stream was idle) is written.")
+    var untilCaughtUp = false
+
+    @Option(name: .long, help: "Stop once the binlog is written up to FILE:POS.")
+    var stopAt: String?
+
+    @Flag(name: .long, help: "Take the snapshot only (no change files).")
+    var snapshotOnly = false
+
+    @Option(name: .long, help: "Write change files every this many changes (at a commit).")
+    var flushChanges = 5_000
+
+    @Option(name: .long, help: "… or every this many seconds, whichever comes first.")
+    var flushSeconds = 2.0
+
+    @Option(name: .long, help: "Rows per primary-key chunk of the snapshot.")
+    var chunkSize = 10_000
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if untilCaughtUp && stopAt != nil { throw ValidationError("--until-caught-up and --stop-at exclude each other") }
+        if let stopAt { _ = try StreamCommand.coordinates(stopAt, option: "--stop-at") }
+        guard flushChanges > 0, flushSeconds > 0, chunkSize > 0 else {
+            throw ValidationError("--flush-changes, --flush-seconds and --chunk-size must be positive")
+        }
+    }
+
+    /// What `stage` did, as `--json` prints it.
+    struct Summary: Encodable {
+        var source: String
+        var to: String
+        var snapshot: SnapshotPosition
+        var snapshotTaken: Bool
+        var tables: [StagedTableFiles]
+        var changes: ChangeStagingSummary?
+    }
+
+    func run() async throws {
+        guard source.isMySQL else { throw ValidationError("--from must be a mysql:// URL") }
+        let (connection, stateLocation, mapping) = try source.resolve()
+        let destination = try StagingLocation(parsing: to)
+        let stop = StopSignal()
+        let signals = SignalWatch(stop: stop, announce: !output.quiet)
+        var stopMode = BinlogStopRule.Mode.never
+        if untilCaughtUp { stopMode = .untilCaughtUp }
+        if let stopAt {
+            let (file, position) = try StreamCommand.coordinates(stopAt, option: "--stop-at")
+            stopMode = .stopAt(file: file, position: position)
+        }
+        let layout = DMSStagingLayout(bucketFolder: destination.keyPrefix, schema: mapping.sourceSchema)
+        let quiet = output.quiet
+        let printer = ProgressLines()
+        let needsAWS = [destination, stateLocation].contains { if case .s3 = $0 { true } else { false } }
+
+        let summary = try await Runtime.with(needsAWS: needsAWS) { runtime in
+            let files = try runtime.objectStore(for: destination)
+            let state = try runtime.objectStore(for: stateLocation)
+            return try await Self.stage(
+                files: files, state: state, statePrefix: stateLocation.keyPrefix, stop: stop, print: { line in
+                    if !quiet { printer.print(line) }
+                },
+                snapshot: .init(connection: connection, mapping: mapping, layout: layout, chunkSize: chunkSize),
+                changes: snapshotOnly ? nil : .init(
+                    connection: connection, mapping: mapping, layout: layout, stop: stopMode, flushChanges: flushChanges,
+                    flushInterval: .milliseconds(Int64(flushSeconds * 1000))))
+        }
+        withExtendedLifetime(signals) {}
+        let result = Summary(
+            source: connection.description, to: destination.description, snapshot: summary.position,
+            snapshotTaken: summary.taken, tables: summary.tables, changes: summary.changes)
+        if output.json {
+            try output.printJSON(result)
+        } else {
+            var lines = [
+                "billmig stage \(result.source) -> \(result.to)",
+                "snapshot at \(result.snapshot.binlogFile):\(result.snapshot.binlogPosition)"
+                    + (result.snapshotTaken ? " (taken now)" : " (taken earlier, \(result.snapshot.takenAt))"),
+            ]
+            for table in result.tables { lines.append("  \(table.table): \(table.rows) rows in \(table.files.count) files") }
+            if let changes = result.changes {
+                let total = changes.changesWritten.values.reduce(0, +)
+                lines.append("changes from \(changes.startedAt): \(total) written in \(changes.files) files; "
+                    + "checkpoint \(changes.checkpoint ?? "unchanged"); ending \(changes.ending.rawValue)"
+                    + (changes.reconnects > 0 ? "; \(changes.reconnects) reconnects" : ""))
+                for (table, count) in changes.changesWritten.sorted(by: { $0.key < $1.key }) { lines.append("  \(table): \(count) changes") }
+            }
+            print(lines.joined(separator: "\n"))
+        }
+    }
+
+    /// The snapshot unless it was taken before, then the change half.
+    static func stage(
+        files: any ObjectStore, state: any ObjectStore, statePrefix: String, stop: StopSignal,
+        print: @escaping @Sendable (String) -> Void,
+        snapshot: SnapshotStager.Configuration, changes: BinlogFileStager.Configuration?
+    ) async throws -> (position: SnapshotPosition, taken: Bool, tables: [StagedTableFiles], changes: ChangeStagingSummary?) {
+        let positionKey = statePrefix + "stage/" + SnapshotPosition.stateKey
+        var position: SnapshotPosition
+        var taken = false
+        var tables: [StagedTableFiles] = []
+        if try await state.exists(key: positionKey) {
+            position = try JSONDecoder().decode(SnapshotPosition.self, from: Data(try await state.get(key: positionKey).readableBytesView))
+        } else {
+            let stager = SnapshotStager(configuration: snapshot, store: files)
+            (position, tables) = try await stager.run { table, rows in print("stage: snapshot: \(table): \(rows) rows") }
+            taken = true
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try await state.put(key: positionKey, bytes: .init(bytes: try encoder.encode(position)))
+        }
+        guard let changes, !stop.isStopped else { return (position, taken, tables, nil) }
+        let stager = BinlogFileStager(configuration: changes, store: files, state: (state, statePrefix), stop: stop)
+        let start = BinlogCoordinates(file: position.binlogFile, position: position.binlogPosition)
+        let summary = try await stager.run(from: start) { written in print("stage: changes: \(written) written") }
+        return (position, taken, tables, summary)
+    }
+}
