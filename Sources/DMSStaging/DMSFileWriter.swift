@@ -168,7 +168,7 @@ public struct DMSFullLoadWriter<Store: ObjectStore> {
 
     public init(store: Store, tablePrefix: String, columns: [String], options: DMSWriteOptions = DMSWriteOptions()) {
         self.store = store
-        self.tablePrefix = tablePrefix.isEmpty || tablePrefix.hasSuffix("/") ? tablePrefix : tablePrefix + "/"
+        self.tablePrefix = StagingLocation.folder(tablePrefix)
         self.encoder = DMSFileEncoder(columns: columns, kind: .fullLoad, options: options)
     }
 

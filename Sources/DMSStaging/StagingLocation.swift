@@ -56,6 +56,11 @@ public enum StagingLocation: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// `prefix` as a folder of keys: with a trailing `/`, or empty for the root.
+    public static func folder(_ prefix: String) -> String {
+        prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
+    }
+
     static func isValidBucketName(_ name: String) -> Bool {
         // Loose form of the S3 rules: 3-63 of [a-z0-9.-], starting and ending alphanumeric.
         // Upper case and `_` are accepted for legacy buckets and local emulators.

@@ -42,7 +42,7 @@ public struct BinlogChangeStream: Sendable {
         self.configuration = configuration
         self.target = target
         stateStore = state.store
-        statePrefix = state.prefix.isEmpty || state.prefix.hasSuffix("/") ? state.prefix : state.prefix + "/"
+        statePrefix = StagingLocation.folder(state.prefix)
         deadLetters = DeadLetterStore(store: state.store, prefix: statePrefix + "dead-letters/")
         throttle = WriteThrottle(configuration: configuration.throttle)
         applier = ChangeApplier(target: target, throttle: throttle, configuration: configuration.applier)
@@ -98,11 +98,9 @@ public struct BinlogChangeStream: Sendable {
     }
 
     private func readJSON<Value: Decodable>(_ key: String) async throws -> Value? {
-        guard try await stateStore.head(key: key) != nil else { return nil }
-        let buffer = try await stateStore.get(key: key)
         do {
-            return try JSONDecoder().decode(Value.self, from: Data(buffer.readableBytesView))
-        } catch {
+            return try await stateStore.readJSON(Value.self, key: key)
+        } catch let error as DecodingError {
             throw BinlogStreamError(.unreadableState, "\(key) cannot be read: \(error)")
         }
     }
@@ -114,14 +112,10 @@ public struct BinlogChangeStream: Sendable {
         let started = clock.now
         let mapper = try ItemMapper(mapping: configuration.mapping)
         let start = try await resolveStart()
-        var stopRule = BinlogStopRule(mode: configuration.stop)
-        if configuration.stop == .untilCaughtUp, let end = await sourceBinlogEnd() {
-            stopRule.sourceEnd(file: end.file, position: end.position)
-        }
+        let rule = await BinlogStopRule.starting(configuration.stop, source: configuration.connection)
         let heartbeat = configuration.heartbeat.map { SourceHeartbeat(configuration: $0, connection: configuration.connection) }
         if let heartbeat { try await heartbeat.prepare() }
 
-        let rule = stopRule
         let state = BinlogStreamState(start: start, heartbeat: heartbeat != nil, clock: clock)
         if case .coordinates(let coordinates) = start.position {
             try await deadLetters.discard(file: Self.deadLetterFolder(coordinates.file), fromRecord: Int(coordinates.position))
@@ -184,17 +178,6 @@ public struct BinlogChangeStream: Sendable {
             error: failure.map { String(describing: $0) })
     }
 
-    /// The source's binlog end now (`SHOW MASTER STATUS`), or nil when it cannot be read.
-    func sourceBinlogEnd() async -> BinlogCoordinates? {
-        guard let session = try? await MySQLConnection.connect(configuration.connection, retry: .none) else { return nil }
-        let row = try? await session.query("SHOW MASTER STATUS").rows.first
-        await session.close()
-        guard let row, row.count >= 2, let file = row[0].text, let position = row[1].text.flatMap({ UInt64($0) }) else {
-            return nil
-        }
-        return BinlogCoordinates(file: file, position: position)
-    }
-
     static func deadLetterFolder(_ binlogFile: String) -> String { "binlog/" + binlogFile }
 
     // MARK: Reader
@@ -205,7 +188,6 @@ public struct BinlogChangeStream: Sendable {
         from initialStart: BinlogStart, stopRule initialRule: BinlogStopRule, mapper: ItemMapper,
         heartbeat: SourceHeartbeat?, submitter: Submitter, state: BinlogStreamState
     ) async throws -> StreamSummary.Ending {
-        var stopRule = initialRule
         var backoff = ReconnectBackoff(policy: configuration.reconnect)
         let clock = ContinuousClock()
         let origin = clock.now
@@ -221,26 +203,21 @@ public struct BinlogChangeStream: Sendable {
         }
 
         var lastCommitRead: BinlogCoordinates?
-        var readPosition: (file: String, position: UInt64)?
-        if case .coordinates(let coordinates) = initialStart { readPosition = (coordinates.file, coordinates.position) }
+        var cursor = BinlogReadCursor(stopRule: initialRule, position: nil)
+        if case .coordinates(let coordinates) = initialStart {
+            cursor = BinlogReadCursor(stopRule: initialRule, position: (coordinates.file, coordinates.position))
+        }
         var lastSubmitted: String?
-        var openTransaction = false
         var changesInTransaction = 0
         var beat: Double?
 
         /// Waits before reconnecting, or gives up.
         func recover(_ error: any Error) async throws {
-            switch backoff.failed(at: clock.now - origin) {
-            case .retry(let delay):
+            try await backoff.waitToReconnect(after: error, elapsed: clock.now - origin, stop: stop) { delay in
                 progress.update {
                     $0.reconnects += 1
                     $0.note = "reconnecting in \(String(format: "%.1f", delay.seconds)) s: \(error)"
                 }
-                await stop.sleep(for: delay)
-            case .giveUp:
-                throw BinlogStreamError(
-                    .sourceUnreachable,
-                    "the source stayed unreachable for more than \(configuration.reconnect.tolerance): \(error)")
             }
         }
 
@@ -259,7 +236,7 @@ public struct BinlogChangeStream: Sendable {
             }
             // A change of the transaction being read when the connection dropped
             // is read again from the transaction's start: skip what was submitted.
-            openTransaction = false
+            cursor.reopened()
             changesInTransaction = 0
             beat = nil
             do {
@@ -268,9 +245,9 @@ public struct BinlogChangeStream: Sendable {
                         await stream.close()
                         return .signal
                     }
-                    if !openTransaction, stopRule.readingDone(read: readPosition) {
+                    if cursor.readingDone {
                         await stream.close()
-                        return stopRule.mode == .untilCaughtUp ? .caughtUp : .stopPositionReached
+                        return cursor.doneEnding
                     }
                     guard let next = try await stream.nextWithTimestamp() else {
                         throw MySQLError(code: .connection, message: "the server ended the binlog stream")
@@ -281,7 +258,7 @@ public struct BinlogChangeStream: Sendable {
                     for item in items {
                         switch item {
                         case .changes(let changes):
-                            openTransaction = true
+                            cursor.readChanges()
                             for change in changes {
                                 let key = change.position.orderingKey
                                 if let lastSubmitted, key <= lastSubmitted { continue }
@@ -299,25 +276,15 @@ public struct BinlogChangeStream: Sendable {
                                 resumeAt, gtid: gtid?.description, commitTime: timestamp, changes: changesInTransaction,
                                 heartbeat: beat))
                             lastCommitRead = resumeAt
-                            readPosition = (resumeAt.file, resumeAt.position)
-                            openTransaction = false
+                            cursor.committed(file: resumeAt.file, position: resumeAt.position)
                             if changesInTransaction > 0 { progress.update { $0.transactions += 1 } }
                             changesInTransaction = 0
                             beat = nil
                         case .heartbeat(let at):
                             // The server has sent everything: the stream is idle at `at`.
-                            if !openTransaction {
-                                stopRule.idle(file: at.file, position: at.position)
-                                if readPosition.map({ BinlogStopRule.precedes($0, (at.file, at.position)) }) ?? true {
-                                    readPosition = (at.file, at.position)
-                                }
-                            }
+                            cursor.idle(file: at.file, position: at.position)
                         case .rotate(let to):
-                            if !openTransaction, to.position > 0,
-                                readPosition.map({ BinlogStopRule.precedes($0, (to.file, to.position)) }) ?? true
-                            {
-                                readPosition = (to.file, to.position)
-                            }
+                            cursor.rotated(file: to.file, position: to.position)
                         case .statement:
                             break
                         }
@@ -382,9 +349,7 @@ public struct BinlogChangeStream: Sendable {
                 letters, file: Self.deadLetterFolder(interval?.file ?? "start"), fromRecord: Int(interval?.position ?? 0))
         }
         guard let checkpoint else { return }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try await stateStore.put(key: checkpointKey, bytes: ByteBuffer(bytes: try encoder.encode(checkpoint)))
+        try await stateStore.writeJSON(checkpoint, key: checkpointKey)
         state.saved(checkpoint)
     }
 }
@@ -531,9 +496,4 @@ final class BinlogStreamState: Sendable {
             values.lastSave = clock.now
         }
     }
-}
-
-extension MySQLConnectionConfiguration {
-    /// The source as summaries and checkpoints name it: its URL without options or secrets.
-    var sourceName: String { "mysql://\(user)@\(host):\(port)/\(database)" }
 }

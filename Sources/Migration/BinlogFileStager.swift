@@ -46,6 +46,7 @@ public struct BinlogFileStager: Sendable {
     }
 
     public static var checkpointKey: String { "stage/binlog.json" }
+    var checkpointKey: String { state.prefix + Self.checkpointKey }
 
     public let configuration: Configuration
     public let store: any ObjectStore
@@ -55,12 +56,8 @@ public struct BinlogFileStager: Sendable {
     public init(configuration: Configuration, store: any ObjectStore, state: (store: any ObjectStore, prefix: String), stop: StopSignal) {
         self.configuration = configuration
         self.store = store
-        self.state = state
+        self.state = (state.store, StagingLocation.folder(state.prefix))
         self.stopSignal = stop
-    }
-
-    private var columns: [String: [String]] {
-        Dictionary(uniqueKeysWithValues: configuration.mapping.tables.map { ($0.table, $0.columns.map(\.name)) })
     }
 
     /// Changes buffered since the last checkpoint.
@@ -74,19 +71,18 @@ public struct BinlogFileStager: Sendable {
     /// Stages from `start` (the checkpoint when there is one) until the stop rule or a
     /// stop request; `progress` gets the changes written so far.
     public func run(from start: BinlogCoordinates, progress: @Sendable (Int) -> Void = { _ in }) async throws -> ChangeStagingSummary {
-        let initial = try await readCheckpoint().map { BinlogCoordinates(file: $0.file, position: $0.position) } ?? start
+        let initial = try await state.store.readJSON(BinlogCheckpoint.self, key: checkpointKey)
+            .map { BinlogCoordinates(file: $0.file, position: $0.position) } ?? start
         var summary = ChangeStagingSummary(
             startedAt: initial.description, checkpoint: nil, changesWritten: [:], files: 0, reconnects: 0, ending: .failed)
-        var stopRule = BinlogStopRule(mode: configuration.stop)
-        if configuration.stop == .untilCaughtUp, let end = try? await sourceBinlogEnd() {
-            stopRule.sourceEnd(file: end.file, position: end.position)
-        }
+        let stopRule = await BinlogStopRule.starting(configuration.stop, source: configuration.connection)
         var backoff = ReconnectBackoff(policy: configuration.reconnect)
         let clock = ContinuousClock()
         let origin = clock.now
         let tables = Set(configuration.mapping.tables.map(\.table))
         let mapper = try ItemMapper(mapping: configuration.mapping)
-        var written = Written()
+        var written = Written(columns: Dictionary(
+            uniqueKeysWithValues: configuration.mapping.tables.map { ($0.table, $0.columns.map(\.name)) }))
 
         while true {
             if stopSignal.isStopped {
@@ -101,22 +97,24 @@ public struct BinlogFileStager: Sendable {
             options.replicaServerID = UInt32.random(in: 100_000...UInt32.max)
             var pending = Pending()
             var lastFlush = clock.now
-            var readPosition = (file: checkpoint.file, position: checkpoint.position)
-            var openTransaction = false
+            // A new connection starts at the checkpoint, so the reader stands there.
+            var cursor = BinlogReadCursor(stopRule: stopRule, position: (checkpoint.file, checkpoint.position))
             let stream: MySQLBinlogStream
             do {
                 stream = try await MySQLBinlogStream.open(configuration.connection, options: options, retry: .none)
             } catch {
                 guard error.isConnectionLost else { throw error }
-                try await waitToReconnect(&backoff, error: error, elapsed: clock.now - origin, summary: &summary)
+                try await backoff.waitToReconnect(after: error, elapsed: clock.now - origin, stop: stopSignal) { _ in
+                    summary.reconnects += 1
+                }
                 continue
             }
             do {
                 while true {
-                    if stopSignal.isStopped || (!openTransaction && stopRule.readingDone(read: readPosition)) {
+                    if stopSignal.isStopped || cursor.readingDone {
                         try await flush(&pending, into: &written, summary: &summary, progress: progress)
                         await stream.close()
-                        summary.ending = stopSignal.isStopped ? .signal : (stopRule.mode == .untilCaughtUp ? .caughtUp : .stopPositionReached)
+                        summary.ending = stopSignal.isStopped ? .signal : cursor.doneEnding
                         return summary
                     }
                     guard let items = try await stream.next() else {
@@ -126,7 +124,7 @@ public struct BinlogFileStager: Sendable {
                     for item in items {
                         switch item {
                         case .changes(let changes):
-                            openTransaction = true
+                            cursor.readChanges()
                             for change in changes {
                                 for row in Self.changeRows(change, itemKeyChanged: Self.itemKeyChanged(change, mapper: mapper)) {
                                     pending.rows[change.table, default: []].append(row)
@@ -134,27 +132,21 @@ public struct BinlogFileStager: Sendable {
                                 }
                             }
                         case .commit(let resumeAt, let gtid):
-                            openTransaction = false
+                            cursor.committed(file: resumeAt.file, position: resumeAt.position)
                             pending.lastCommit = resumeAt
                             pending.gtid = gtid?.description
-                            readPosition = (resumeAt.file, resumeAt.position)
                             if pending.count >= configuration.flushChanges || clock.now - lastFlush >= configuration.flushInterval {
                                 try await flush(&pending, into: &written, summary: &summary, progress: progress)
                                 lastFlush = clock.now
                             }
                         case .heartbeat(let at):
-                            if !openTransaction {
-                                stopRule.idle(file: at.file, position: at.position)
-                                if BinlogStopRule.precedes(readPosition, (at.file, at.position)) { readPosition = (at.file, at.position) }
-                                if clock.now - lastFlush >= configuration.flushInterval {
-                                    try await flush(&pending, into: &written, summary: &summary, progress: progress)
-                                    lastFlush = clock.now
-                                }
+                            // Idle between transactions: a quiet binlog still gets its files on time.
+                            if cursor.idle(file: at.file, position: at.position), clock.now - lastFlush >= configuration.flushInterval {
+                                try await flush(&pending, into: &written, summary: &summary, progress: progress)
+                                lastFlush = clock.now
                             }
                         case .rotate(let to):
-                            if !openTransaction, to.position > 0, BinlogStopRule.precedes(readPosition, (to.file, to.position)) {
-                                readPosition = (to.file, to.position)
-                            }
+                            cursor.rotated(file: to.file, position: to.position)
                         case .statement:
                             break
                         }
@@ -163,13 +155,17 @@ public struct BinlogFileStager: Sendable {
             } catch {
                 await stream.close()
                 guard let lost = error as? MySQLError, lost.isConnectionLost else { throw error }
-                try await waitToReconnect(&backoff, error: lost, elapsed: clock.now - origin, summary: &summary)
+                try await backoff.waitToReconnect(after: lost, elapsed: clock.now - origin, stop: stopSignal) { _ in
+                    summary.reconnects += 1
+                }
             }
         }
     }
 
-    /// What has been written: the last file's time (names must rise) and the checkpoint.
+    /// What has been written: the last file's time (names must rise) and the
+    /// checkpoint; and each table's columns, the files' header.
     private struct Written {
+        let columns: [String: [String]]
         var lastFileDate: Date?
         var checkpoint: BinlogCoordinates?
     }
@@ -180,10 +176,9 @@ public struct BinlogFileStager: Sendable {
     ) async throws {
         guard let commit = pending.lastCommit else { return }
         let (name, date) = Self.nextFileName(after: written.lastFileDate)
-        let columns = self.columns
         for (table, rows) in pending.rows.sorted(by: { $0.key < $1.key }) where !rows.isEmpty {
             try await configuration.layout.writeChangeFile(
-                table: table, columns: columns[table] ?? [], name: name, rows: rows,
+                table: table, columns: written.columns[table] ?? [], name: name, rows: rows,
                 options: DMSWriteOptions(addColumnName: true, changeSequenceColumnName: BinlogChangeSequence.columnName),
                 to: store)
             summary.files += 1
@@ -195,19 +190,6 @@ public struct BinlogFileStager: Sendable {
         summary.checkpoint = commit.description
         progress(summary.changesWritten.values.reduce(0, +))
         pending = Pending()
-    }
-
-    private func waitToReconnect(
-        _ backoff: inout ReconnectBackoff, error: MySQLError, elapsed: Duration, summary: inout ChangeStagingSummary
-    ) async throws {
-        switch backoff.failed(at: elapsed) {
-        case .retry(let delay):
-            summary.reconnects += 1
-            await stopSignal.sleep(for: delay)
-        case .giveUp:
-            throw BinlogStreamError(
-                .sourceUnreachable, "the source stayed unreachable for more than \(configuration.reconnect.tolerance): \(error)")
-        }
     }
 
     /// Whether an update moves its row to another item (PK or SK changes: a
@@ -225,9 +207,11 @@ public struct BinlogFileStager: Sendable {
     /// that moves the row to another item as D (old row) then I (new row), which is
     /// how a reader of the files learns that the old item must go.
     static func changeRows(_ change: SourceChange, itemKeyChanged: Bool) -> [DMSChangeRow] {
+        // The binlog reader gives every change its coordinates (an invariant, not
+        // input): a change without them could not be ordered, so none is skipped.
         guard let sequence = BinlogChangeSequence.sequence(of: change.position),
             let beforeSequence = BinlogChangeSequence.sequence(of: change.position, step: .before)
-        else { return [] }
+        else { preconditionFailure("\(change.origin): a binlog change without binlog coordinates (\(change.position))") }
         switch change.operation {
         case .insert, .snapshot:
             return [DMSChangeRow(operation: .insert, row: change.row, changeSequence: sequence)]
@@ -261,21 +245,6 @@ public struct BinlogFileStager: Sendable {
         return (name, date)
     }
 
-    private func sourceBinlogEnd() async throws -> BinlogCoordinates? {
-        let session = try await MySQLConnection.connect(configuration.connection, retry: .none)
-        let row = try? await session.query("SHOW MASTER STATUS").rows.first
-        await session.close()
-        guard let row, row.count >= 2, let file = row[0].text, let position = row[1].text.flatMap({ UInt64($0) }) else { return nil }
-        return BinlogCoordinates(file: file, position: position)
-    }
-
-    private func readCheckpoint() async throws -> BinlogCheckpoint? {
-        let key = state.prefix + Self.checkpointKey
-        guard try await state.store.exists(key: key) else { return nil }
-        let bytes = try await state.store.get(key: key)
-        return try JSONDecoder().decode(BinlogCheckpoint.self, from: Data(bytes.readableBytesView))
-    }
-
     private func saveCheckpoint(_ commit: BinlogCoordinates, gtid: String?, counts: [String: Int]) async throws {
         var changeCounts: [String: ChangeCounts] = [:]
         for (table, count) in counts {
@@ -284,9 +253,7 @@ public struct BinlogFileStager: Sendable {
         let checkpoint = BinlogCheckpoint(
             file: commit.file, position: commit.position, gtid: gtid, source: configuration.connection.sourceName,
             counts: changeCounts, updatedAt: Timestamp.now())
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try await state.store.put(key: state.prefix + Self.checkpointKey, bytes: .init(bytes: try encoder.encode(checkpoint)))
+        try await state.store.writeJSON(checkpoint, key: checkpointKey)
     }
 }
 

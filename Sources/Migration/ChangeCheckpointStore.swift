@@ -13,31 +13,27 @@ public struct ChangeCheckpointStore: Sendable {
 
     public init(store: any ObjectStore, prefix: String) {
         self.store = store
-        self.prefix = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
+        self.prefix = StagingLocation.folder(prefix)
     }
 
     func key(for stream: String) -> String { prefix + stream + ".json" }
 
     public func load(stream: String) async throws -> ChangeCheckpoint? {
-        guard try await store.head(key: key(for: stream)) != nil else { return nil }
-        let buffer = try await store.get(key: key(for: stream))
-        return try JSONDecoder().decode(ChangeCheckpoint.self, from: Data(buffer.readableBytesView))
+        try await store.readJSON(ChangeCheckpoint.self, key: key(for: stream))
     }
 
     public func save(_ checkpoint: ChangeCheckpoint) async throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try await store.put(key: key(for: checkpoint.stream), bytes: ByteBuffer(bytes: try encoder.encode(checkpoint)))
+        try await store.writeJSON(checkpoint, key: key(for: checkpoint.stream))
     }
 
     /// Every checkpoint saved under the prefix (for `status`).
     public func all() async throws -> [ChangeCheckpoint] {
         var result: [ChangeCheckpoint] = []
         for object in try await store.list(prefix: prefix) where object.key.hasSuffix(".json") {
-            let buffer = try await store.get(key: object.key)
-            if let checkpoint = try? JSONDecoder().decode(ChangeCheckpoint.self, from: Data(buffer.readableBytesView)) {
-                result.append(checkpoint)
-            }
+            // One unreadable checkpoint does not hide the others.
+            do {
+                if let checkpoint = try await store.readJSON(ChangeCheckpoint.self, key: object.key) { result.append(checkpoint) }
+            } catch is DecodingError {}
         }
         return result
     }

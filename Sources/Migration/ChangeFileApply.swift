@@ -41,7 +41,7 @@ public struct ChangeFileApply: Sendable {
     ) {
         self.configuration = configuration
         self.source = source
-        let statePrefix = state.prefix.isEmpty || state.prefix.hasSuffix("/") ? state.prefix : state.prefix + "/"
+        let statePrefix = StagingLocation.folder(state.prefix)
         checkpoints = ChangeCheckpointStore(store: state.store, prefix: statePrefix + "change-checkpoints/")
         deadLetters = DeadLetterStore(store: state.store, prefix: statePrefix + "dead-letters/")
         progress = LoadProgress()

@@ -12,31 +12,27 @@ public struct CheckpointStore: Sendable {
 
     public init(store: any ObjectStore, prefix: String) {
         self.store = store
-        self.prefix = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
+        self.prefix = StagingLocation.folder(prefix)
     }
 
     func key(for file: String) -> String { prefix + file + ".json" }
 
     public func load(file: String) async throws -> FileCheckpoint? {
-        guard try await store.head(key: key(for: file)) != nil else { return nil }
-        let buffer = try await store.get(key: key(for: file))
-        return try JSONDecoder().decode(FileCheckpoint.self, from: Data(buffer.readableBytesView))
+        try await store.readJSON(FileCheckpoint.self, key: key(for: file))
     }
 
     public func save(_ checkpoint: FileCheckpoint) async throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try await store.put(key: key(for: checkpoint.file), bytes: ByteBuffer(bytes: try encoder.encode(checkpoint)))
+        try await store.writeJSON(checkpoint, key: key(for: checkpoint.file))
     }
 
     /// Every checkpoint saved under the prefix (for `status`).
     public func all() async throws -> [FileCheckpoint] {
         var result: [FileCheckpoint] = []
         for object in try await store.list(prefix: prefix) where object.key.hasSuffix(".json") {
-            let buffer = try await store.get(key: object.key)
-            if let checkpoint = try? JSONDecoder().decode(FileCheckpoint.self, from: Data(buffer.readableBytesView)) {
-                result.append(checkpoint)
-            }
+            // One unreadable checkpoint does not hide the others.
+            do {
+                if let checkpoint = try await store.readJSON(FileCheckpoint.self, key: object.key) { result.append(checkpoint) }
+            } catch is DecodingError {}
         }
         return result
     }

@@ -16,7 +16,7 @@ public struct DeadLetterStore: Sendable {
 
     public init(store: any ObjectStore, prefix: String) {
         self.store = store
-        self.prefix = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
+        self.prefix = StagingLocation.folder(prefix)
     }
 
     func folder(for file: String) -> String { prefix + file + "/" }

@@ -30,7 +30,7 @@ public struct FullLoad: Sendable {
         self.configuration = configuration
         self.source = source
         self.target = configuration.dryRun ? DiscardingWriteTarget() : target
-        let statePrefix = state.prefix.isEmpty || state.prefix.hasSuffix("/") ? state.prefix : state.prefix + "/"
+        let statePrefix = StagingLocation.folder(state.prefix)
         self.checkpoints = configuration.dryRun ? nil : CheckpointStore(store: state.store, prefix: statePrefix + "checkpoints/")
         self.deadLetters = configuration.dryRun ? nil : DeadLetterStore(store: state.store, prefix: statePrefix + "dead-letters/")
         self.progress = LoadProgress()

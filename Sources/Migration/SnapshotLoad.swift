@@ -131,7 +131,7 @@ public struct SnapshotLoad: Sendable {
     public init(configuration: SnapshotLoadConfiguration, target: any ItemWriteTarget, state: (store: any ObjectStore, prefix: String)) {
         self.configuration = configuration
         self.target = configuration.dryRun ? DiscardingWriteTarget() : target
-        let statePrefix = state.prefix.isEmpty || state.prefix.hasSuffix("/") ? state.prefix : state.prefix + "/"
+        let statePrefix = StagingLocation.folder(state.prefix)
         self.state = SnapshotStateStore(store: state.store, prefix: statePrefix)
         self.checkpoints = configuration.dryRun ? nil : CheckpointStore(store: state.store, prefix: statePrefix + "checkpoints/")
         self.deadLetters = configuration.dryRun ? nil : DeadLetterStore(store: state.store, prefix: statePrefix + "dead-letters/")

@@ -18,7 +18,7 @@ public struct SnapshotStateStore: Sendable {
 
     public init(store: any ObjectStore, prefix: String) {
         self.store = store
-        self.prefix = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
+        self.prefix = StagingLocation.folder(prefix)
     }
 
     var positionKey: String { prefix + SnapshotPosition.stateKey }
@@ -67,14 +67,10 @@ public struct SnapshotStateStore: Sendable {
     }
 
     private func read<T: Decodable>(_ type: T.Type, key: String) async throws -> T? {
-        guard try await store.head(key: key) != nil else { return nil }
-        let buffer = try await store.get(key: key)
-        return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        try await store.readJSON(type, key: key)
     }
 
-    private func write<T: Encodable>(_ value: T, key: String) async throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try await store.put(key: key, bytes: ByteBuffer(bytes: try encoder.encode(value)))
+    private func write(_ value: some Encodable, key: String) async throws {
+        try await store.writeJSON(value, key: key)
     }
 }

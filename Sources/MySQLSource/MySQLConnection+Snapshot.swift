@@ -172,3 +172,13 @@ extension MySQLConnection {
         return PrimaryKeyChunk(rows: rows, lastKey: rows.last.map(chunk.key(of:)), isLast: rows.count < chunk.limit)
     }
 }
+
+extension MySQLConnection {
+    /// Where the source's binlog ends now (`SHOW MASTER STATUS`); nil when the binlog is off.
+    public func binlogEnd() throws(MySQLError) -> BinlogCoordinates? {
+        guard let row = try query("SHOW MASTER STATUS").rows.first, row.count >= 2,
+            let file = row[0].text, let position = row[1].text.flatMap({ UInt64($0) })
+        else { return nil }
+        return BinlogCoordinates(file: file, position: position)
+    }
+}

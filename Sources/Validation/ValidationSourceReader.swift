@@ -111,10 +111,7 @@ public struct ValidationSourceReader: Sendable {
 
     /// The source's binlog position now (`SHOW MASTER STATUS`); nil when the binlog is off.
     public func currentPosition() async throws -> BinlogCoordinates? {
-        guard let row = try await connection.query("SHOW MASTER STATUS").rows.first, row.count >= 2,
-            let file = row[0].text, let position = row[1].text.flatMap({ UInt64($0) })
-        else { return nil }
-        return BinlogCoordinates(file: file, position: position)
+        try await connection.binlogEnd()
     }
 
     func identifier(_ name: String) -> String {

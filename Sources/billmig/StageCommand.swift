@@ -33,11 +33,7 @@ struct StageCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Where to write the files: s3://BUCKET/PREFIX or a local folder.")
     var to: String
 
-    @Flag(name: .long, help: "Stop once every change up to the source's binlog end (when the stream was idle) is written.")
-    var untilCaughtUp = false
-
-    @Option(name: .long, help: "Stop once the binlog is written up to FILE:POS.")
-    var stopAt: String?
+    @OptionGroup var stopping: BinlogStopOptions
 
     @Flag(name: .long, help: "Take the snapshot only (no change files).")
     var snapshotOnly = false
@@ -54,8 +50,6 @@ struct StageCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if untilCaughtUp && stopAt != nil { throw ValidationError("--until-caught-up and --stop-at exclude each other") }
-        if let stopAt { _ = try StreamCommand.coordinates(stopAt, option: "--stop-at") }
         guard flushChanges > 0, flushSeconds > 0, chunkSize > 0 else {
             throw ValidationError("--flush-changes, --flush-seconds and --chunk-size must be positive")
         }
@@ -77,12 +71,7 @@ struct StageCommand: AsyncParsableCommand {
         let destination = try StagingLocation(parsing: to)
         let stop = StopSignal()
         let signals = SignalWatch(stop: stop, announce: !output.quiet)
-        var stopMode = BinlogStopRule.Mode.never
-        if untilCaughtUp { stopMode = .untilCaughtUp }
-        if let stopAt {
-            let (file, position) = try StreamCommand.coordinates(stopAt, option: "--stop-at")
-            stopMode = .stopAt(file: file, position: position)
-        }
+        let stopMode = try stopping.mode()
         let layout = DMSStagingLayout(bucketFolder: destination.keyPrefix, schema: mapping.sourceSchema)
         let quiet = output.quiet
         let printer = ProgressLines()
@@ -130,19 +119,18 @@ struct StageCommand: AsyncParsableCommand {
         print: @escaping @Sendable (String) -> Void,
         snapshot: SnapshotStager.Configuration, changes: BinlogFileStager.Configuration?
     ) async throws -> (position: SnapshotPosition, taken: Bool, tables: [StagedTableFiles], changes: ChangeStagingSummary?) {
-        let positionKey = statePrefix + "stage/" + SnapshotPosition.stateKey
-        var position: SnapshotPosition
+        // The snapshot half keeps its position as `load --from mysql://` does, under `stage/`.
+        let snapshotState = SnapshotStateStore(store: state, prefix: StagingLocation.folder(statePrefix) + "stage/")
         var taken = false
         var tables: [StagedTableFiles] = []
-        if try await state.exists(key: positionKey) {
-            position = try JSONDecoder().decode(SnapshotPosition.self, from: Data(try await state.get(key: positionKey).readableBytesView))
+        let position: SnapshotPosition
+        if let saved = try await snapshotState.position() {
+            position = saved
         } else {
             let stager = SnapshotStager(configuration: snapshot, store: files)
             (position, tables) = try await stager.run { table, rows in print("stage: snapshot: \(table): \(rows) rows") }
             taken = true
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try await state.put(key: positionKey, bytes: .init(bytes: try encoder.encode(position)))
+            try await snapshotState.save(position)
         }
         guard let changes, !stop.isStopped else { return (position, taken, tables, nil) }
         let stager = BinlogFileStager(configuration: changes, store: files, state: (state, statePrefix), stop: stop)

@@ -111,12 +111,14 @@ struct StatusCommand: AsyncParsableCommand {
     /// The change stream's checkpoint (`{state}/changes/binlog.json`), if there is one.
     static func binlogCheckpoint(_ store: any ObjectStore, prefix: String) async throws -> BinlogCheckpoint? {
         let key = join(prefix, BinlogCheckpoint.stateKey)
-        guard try await store.head(key: key) != nil else { return nil }
-        let buffer = try await store.get(key: key)
-        return try? JSONDecoder().decode(BinlogCheckpoint.self, from: Data(buffer.readableBytesView))
+        do {
+            return try await store.readJSON(BinlogCheckpoint.self, key: key)
+        } catch is DecodingError {
+            return nil
+        }
     }
 
     static func join(_ prefix: String, _ path: String) -> String {
-        prefix.isEmpty ? path : (prefix.hasSuffix("/") ? prefix + path : prefix + "/" + path)
+        StagingLocation.folder(prefix) + path
     }
 }

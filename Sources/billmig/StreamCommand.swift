@@ -42,11 +42,7 @@ struct StreamCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Start after this GTID position (MariaDB, e.g. 0-1-46), ignoring the checkpoint.")
     var startGtid: String?
 
-    @Flag(name: .long, help: "Stop once every change up to the source's binlog end (as at the start) is applied.")
-    var untilCaughtUp = false
-
-    @Option(name: .long, help: "Stop once every transaction ending at or before FILE:POS is applied.")
-    var stopAt: String?
+    @OptionGroup var stopping: BinlogStopOptions
 
     @Flag(name: .long, help: "Measure lag to the millisecond with a heartbeat row on the source (creates billmig_heartbeat).")
     var heartbeat = false
@@ -66,21 +62,9 @@ struct StreamCommand: AsyncParsableCommand {
 
     func validate() throws {
         if startPosition != nil && startGtid != nil { throw ValidationError("--start-position and --start-gtid exclude each other") }
-        if untilCaughtUp && stopAt != nil { throw ValidationError("--until-caught-up and --stop-at exclude each other") }
-        if let startPosition { _ = try Self.coordinates(startPosition, option: "--start-position") }
-        if let stopAt { _ = try Self.coordinates(stopAt, option: "--stop-at") }
+        if let startPosition { _ = try BinlogStopOptions.coordinates(startPosition, option: "--start-position") }
         guard heartbeatIntervalMs >= 10 else { throw ValidationError("--heartbeat-interval-ms must be at least 10") }
         guard checkpointSeconds > 0 else { throw ValidationError("--checkpoint-seconds must be positive") }
-    }
-
-    /// `FILE:POS` as a binlog position.
-    static func coordinates(_ text: String, option: String) throws -> (file: String, position: UInt64) {
-        guard let colon = text.lastIndex(of: ":"), let position = UInt64(text[text.index(after: colon)...]),
-            colon > text.startIndex
-        else {
-            throw ValidationError("\(option) must be FILE:POS, e.g. mariadb-bin.000003:1234")
-        }
-        return (String(text[..<colon]), position)
     }
 
     func run() async throws {
@@ -94,17 +78,12 @@ struct StreamCommand: AsyncParsableCommand {
             applier: writes.applier,
             checkpointInterval: .milliseconds(Int64(checkpointSeconds * 1000)))
         if let startPosition {
-            let (file, position) = try Self.coordinates(startPosition, option: "--start-position")
+            let (file, position) = try BinlogStopOptions.coordinates(startPosition, option: "--start-position")
             configuration.start = .coordinates(file: file, position: position)
         } else if let startGtid {
             configuration.start = .gtid(startGtid)
         }
-        if untilCaughtUp {
-            configuration.stop = .untilCaughtUp
-        } else if let stopAt {
-            let (file, position) = try Self.coordinates(stopAt, option: "--stop-at")
-            configuration.stop = .stopAt(file: file, position: position)
-        }
+        configuration.stop = try stopping.mode()
         if heartbeat {
             configuration.heartbeat = SourceHeartbeat.Configuration(interval: .milliseconds(heartbeatIntervalMs))
         }

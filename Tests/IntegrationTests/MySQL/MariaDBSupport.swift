@@ -17,6 +17,18 @@ enum MariaDBSupport {
         try await ScratchBillingDatabase.create("\(label)_\(UInt32.random(in: 0...UInt32.max))").database
     }
 
+    /// Runs `body` with a fresh database and drops it afterwards, whether `body` threw or not.
+    static func withFreshDatabase(_ label: String, _ body: (String) async throws -> Void) async throws {
+        let database = try await freshDatabase(label)
+        do {
+            try await body(database)
+        } catch {
+            await dropDatabase(database)
+            throw error
+        }
+        await dropDatabase(database)
+    }
+
     static func url(database: String, user: String = "billmig") async throws -> String {
         let server = try await MariaDBTestServer.configuration()
         return "mysql://\(user)@\(server.host):\(server.port)/\(database)"

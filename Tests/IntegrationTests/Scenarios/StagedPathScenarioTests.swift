@@ -23,14 +23,7 @@ struct StagedPathScenarioTests {
 
     @Test func stagedFilesInOrderShuffledAndTwiceEqualTheSource() async throws {
         try BillmigCLI.requireBuilt()
-        let database = try await MariaDBSupport.freshDatabase("stg")
-        do {
-            try await run(database: database)
-            await MariaDBSupport.dropDatabase(database)
-        } catch {
-            await MariaDBSupport.dropDatabase(database)
-            throw error
-        }
+        try await MariaDBSupport.withFreshDatabase("stg") { database in try await run(database: database) }
     }
 
     func run(database: String) async throws {

@@ -53,14 +53,7 @@ struct ZeroDowntimeScenarioTests {
 
     static func run(_ scenario: Scenario) async throws {
         try BillmigCLI.requireBuilt()
-        let database = try await MariaDBSupport.freshDatabase("scn")
-        do {
-            try await run(scenario, database: database)
-            await MariaDBSupport.dropDatabase(database)
-        } catch {
-            await MariaDBSupport.dropDatabase(database)
-            throw error
-        }
+        try await MariaDBSupport.withFreshDatabase("scn") { database in try await run(scenario, database: database) }
     }
 
     static func run(_ scenario: Scenario, database: String) async throws {

@@ -1,0 +1,47 @@
+import MigrationCore
+import MySQLSource
+
+// What `stream` and `stage` share around their binlog read loops; the reader's
+// place itself is the pure `BinlogReadCursor`.
+
+extension MySQLConnectionConfiguration {
+    /// The source as summaries and checkpoints name it: its URL without options or secrets.
+    var sourceName: String { "mysql://\(user)@\(host):\(port)/\(database)" }
+
+    /// The source's binlog end now, on a connection of its own; nil when it cannot be read.
+    func binlogEnd() async -> BinlogCoordinates? {
+        guard let session = try? await MySQLConnection.connect(self, retry: .none) else { return nil }
+        let end = try? await session.binlogEnd()
+        await session.close()
+        return end.flatMap { $0 }
+    }
+}
+
+extension BinlogStopRule {
+    /// The rule for `mode`, with the source's binlog end when `untilCaughtUp` needs it.
+    static func starting(_ mode: Mode, source: MySQLConnectionConfiguration) async -> BinlogStopRule {
+        var rule = BinlogStopRule(mode: mode)
+        if mode == .untilCaughtUp, let end = await source.binlogEnd() {
+            rule.sourceEnd(file: end.file, position: end.position)
+        }
+        return rule
+    }
+}
+
+extension ReconnectBackoff {
+    /// After a lost connection: tells `retrying` the delay, sleeps it (cut short by a
+    /// stop request); or, once the source has been unreachable longer than the
+    /// policy tolerates, throws the error that ends the run.
+    mutating func waitToReconnect(
+        after error: any Error, elapsed: Duration, stop: StopSignal, retrying: (Duration) -> Void = { _ in }
+    ) async throws {
+        switch failed(at: elapsed) {
+        case .retry(let delay):
+            retrying(delay)
+            await stop.sleep(for: delay)
+        case .giveUp:
+            throw BinlogStreamError(
+                .sourceUnreachable, "the source stayed unreachable for more than \(policy.tolerance): \(error)")
+        }
+    }
+}
