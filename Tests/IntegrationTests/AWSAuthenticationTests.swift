@@ -7,7 +7,7 @@ import Testing
 import AWSTestSupport
 
 /// moto with signature checking on, as set up by `LocalAWS.withMotoServer(authenticated: true)`.
-@Suite("AWS signatures against moto", .enabled(if: LocalAWS.isMotoInstalled, "moto_server is not installed"))
+@Suite("AWS signatures against moto")
 struct AWSAuthenticationTests {
     @Test func correctlySignedRequestsPassAndWrongSecretsFailTyped() async throws {
         try await LocalAWS.withMotoServer(authenticated: true) { env in

@@ -6,7 +6,7 @@ import Testing
 import AWSTestSupport
 
 /// DynamoDBClient against moto with signature checking on.
-@Suite("DynamoDB against moto", .enabled(if: LocalAWS.isMotoInstalled, "moto_server is not installed"))
+@Suite("DynamoDB against moto")
 struct AWSDynamoDBTests {
     static let table = "BillingSystem"
 

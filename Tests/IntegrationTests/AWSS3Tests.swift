@@ -6,7 +6,7 @@ import S3
 import Testing
 
 /// S3Client against moto with signature checking on.
-@Suite("S3 against moto", .enabled(if: LocalAWS.isMotoInstalled, "moto_server is not installed"))
+@Suite("S3 against moto")
 struct AWSS3Tests {
     static let bucket = "billmig-staging"
 

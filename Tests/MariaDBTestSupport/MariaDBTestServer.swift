@@ -8,7 +8,7 @@ import Testing
 /// the `billing` database and a user with the grants `scripts/mariadb` gives).
 /// Otherwise `scripts/mariadb start` starts the project's private instance,
 /// installing MariaDB first where it can (root with apt). When neither works
-/// the tests are cancelled (skipped) with the reason.
+/// the tests fail with the reason (`RequiredServer`).
 public enum MariaDBTestServer {
     /// The repository (this file is Tests/MariaDBTestSupport/MariaDBTestServer.swift).
     public static let packageRoot = URL(fileURLWithPath: #filePath)
@@ -16,13 +16,13 @@ public enum MariaDBTestServer {
 
     private static let startup = StartupGate()
 
-    /// A configuration for the `billing` database, or the test is cancelled.
+    /// A configuration for the `billing` database, or the test fails with why there is none.
     public static func configuration() async throws -> MySQLConnectionConfiguration {
         switch await startup.result() {
         case .success(let configuration):
             return configuration
         case .failure(let reason):
-            try Test.cancel("MariaDB is not available, skipping: \(reason.message)")
+            try RequiredServer.unavailable("MariaDB", reason: reason.message)
         }
     }
 
@@ -37,7 +37,7 @@ public enum MariaDBTestServer {
             if let outcome { return outcome }
             var outcome = await MariaDBTestServer.start()
             if case .success(let configuration) = outcome {
-                // Reachable and the credentials work, or the tests are skipped with why.
+                // Reachable and the credentials work, or the tests fail with why.
                 do {
                     let connection = try await MySQLConnection.connect(configuration, retry: .none)
                     await connection.close()

@@ -13,7 +13,7 @@ import Testing
 
 /// The full load through the fault proxy: under every injected fault nothing is
 /// lost or duplicated, and under an enforced capacity the load uses it.
-@Suite(.serialized, .enabled(if: LocalAWS.isMotoInstalled, "moto_server is not installed (scripts/setup installs it)"))
+@Suite(.serialized)
 struct FaultInjectionLoadTests {
     struct Scenario: Sendable, CustomTestStringConvertible {
         var name: String

@@ -16,7 +16,7 @@ import Testing
 /// prefix holding `/` even from boto3 (it canonicalises the query differently), and a
 /// load lists `{prefix}/billing/{TABLE}/`. Signed S3 and DynamoDB calls are covered by
 /// the AWS layer's authenticated tests and by RealDMSFixtureLoadTests.
-@Suite(.serialized, .enabled(if: LocalAWS.isMotoInstalled, "moto_server is not installed (scripts/setup installs it)"))
+@Suite(.serialized)
 struct LoadCommandIntegrationTests {
     @Test func generatesLoadsAndAccountsForEveryRow() async throws {
         try await LocalAWS.withMotoServer(authenticated: false) { aws in

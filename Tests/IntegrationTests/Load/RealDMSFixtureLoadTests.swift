@@ -10,7 +10,7 @@ import Testing
 
 /// Real AWS DMS output (../shared/fixtures/real-dms, read in place) loaded through
 /// a mapping file written for its table; every item checked against the CSV.
-@Suite(.enabled(if: LocalAWS.isMotoInstalled, "moto_server is not installed (scripts/setup installs it)"))
+@Suite
 struct RealDMSFixtureLoadTests {
     static let repository = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -51,6 +51,38 @@ enum MariaDBSupport {
         }
     }
 
+    /// Where the binlog ends now, read on a connection to `database`.
+    static func binlogEnd(database: String) async throws -> BinlogCoordinates {
+        try await withConnection(database: database) { connection in
+            try #require(try await connection.binlogEnd(), "the binlog is off: scripts/mariadb turns it on")
+        }
+    }
+
+    /// Waits (30 s at most) until something is committed after `start`: a background writer has begun.
+    static func waitForWrites(after start: BinlogCoordinates, database: String) async throws -> Bool {
+        try await withConnection(database: database) { connection in
+            try await waitUntil(timeout: .seconds(30)) {
+                guard let end = try await connection.binlogEnd() else { return false }
+                return end > start
+            }
+        }
+    }
+
+    /// Runs `body` on a connection to `database`, closed afterwards whether `body` threw or not.
+    static func withConnection<Result>(
+        database: String, isolation: isolated (any Actor)? = #isolation, _ body: (MySQLConnection) async throws -> Result
+    ) async throws -> Result {
+        let connection = try await MySQLConnection.connect(try await configuration(database: database))
+        do {
+            let result = try await body(connection)
+            await connection.close()
+            return result
+        } catch {
+            await connection.close()
+            throw error
+        }
+    }
+
     @discardableResult
     static func rootSQL(_ sql: String, database: String? = nil) async -> (Int32, String) {
         await MariaDBTestServer.rootSQL(sql, database: database)

@@ -57,14 +57,8 @@ extension BinlogToDynamoDBTests {
             }
         }
 
-        static func waitForFile(_ path: String, timeout: Duration) async -> Bool {
-            let clock = ContinuousClock()
-            let end = clock.now + timeout
-            while clock.now < end {
-                if FileManager.default.fileExists(atPath: path) { return true }
-                try? await Task.sleep(for: .milliseconds(100))
-            }
-            return false
+        static func waitForFile(_ path: String, timeout: Duration) async throws -> Bool {
+            try await waitUntil(timeout: timeout) { FileManager.default.fileExists(atPath: path) }
         }
 
         @Test("killed with SIGKILL mid-way and started again, the stream ends with the same table as the source")
@@ -85,14 +79,15 @@ extension BinlogToDynamoDBTests {
                 #expect(try await BillmigCLI.run(["table", "create", "--table", table], environment: env).status == 0)
                 let arguments = ["stream", "--from", url, "--table", table, "--state", state, "--quiet", "--checkpoint-seconds", "0.2", "--concurrency", "4"]
 
-                // Killed twice: once soon, once after its first checkpoint.
-                for wait in [Duration.milliseconds(700), .seconds(0)] {
+                // Killed twice: once soon (maybe before any checkpoint), once a little after its first checkpoint.
+                var kills = KillSchedule("stream kill")
+                for round in 0..<2 {
                     let (process, _, _) = try BillmigCLI.start(arguments, environment: env)
-                    if wait > .zero {
-                        try await Task.sleep(for: wait)
+                    if round == 0 {
+                        try await Task.sleep(for: kills.delay(in: 200...1200))
                     } else {
-                        _ = await Self.waitForFile(state + "/changes/binlog.json", timeout: .seconds(30))
-                        try await Task.sleep(for: .milliseconds(300))
+                        #expect(try await Self.waitForFile(state + "/changes/binlog.json", timeout: .seconds(30)))
+                        try await Task.sleep(for: kills.delay(in: 0...500))
                     }
                     kill(process.processIdentifier, SIGKILL)
                     process.waitUntilExit()
@@ -142,7 +137,7 @@ extension BinlogToDynamoDBTests {
                     environment: env)
                 async let stdout = Self.readToEnd(out)
                 async let stderr = Self.readToEnd(err)
-                #expect(await Self.waitForFile(state + "/changes/binlog.json", timeout: .seconds(30)))
+                #expect(try await Self.waitForFile(state + "/changes/binlog.json", timeout: .seconds(30)))
 
                 // Kill the stream's replication connection from another session.
                 let dumps = try await writer.query(
@@ -155,17 +150,20 @@ extension BinlogToDynamoDBTests {
                 // Wait until the table shows the last change, then stop.
                 let expected = try await StreamMariaDB.expectedItems(writer, mapping: .billing, bans: bans)
                 let after = try await AWSClient.withClient(aws.configuration) { client in
-                    let clock = ContinuousClock()
-                    let deadline = clock.now + .seconds(60)
                     var after = try await StreamMariaDB.tableState(client, table: table, bans: bans)
-                    while after.live != expected, clock.now < deadline {
-                        try await Task.sleep(for: .milliseconds(500))
+                    _ = try await waitUntil(timeout: .seconds(60), every: .milliseconds(500)) {
                         after = try await StreamMariaDB.tableState(client, table: table, bans: bans)
+                        return after.live == expected
                     }
                     return after
                 }
                 #expect(after.live == expected)
-                try await Task.sleep(for: .seconds(1))  // a few heartbeats
+                // Lag measured from heartbeats, and saved with a checkpoint.
+                let checkpointFile = URL(fileURLWithPath: state + "/changes/binlog.json")
+                #expect(try await waitUntil(timeout: .seconds(30)) {
+                    let saved = try? JSONDecoder().decode(BinlogCheckpoint.self, from: Data(contentsOf: checkpointFile))
+                    return saved?.health?.lagSource == .heartbeat
+                }, "no checkpoint with heartbeat lag")
                 kill(process.processIdentifier, SIGTERM)
                 let (outData, errData) = await (stdout, stderr)
                 process.waitUntilExit()

@@ -1,5 +1,6 @@
 import AWSCore
 import Foundation
+import MariaDBTestSupport
 import NIOCore
 import Testing
 
@@ -43,16 +44,13 @@ enum LocalAWS {
     /// IAM calls `withMotoServer(authenticated: true)` makes before moto starts checking.
     static let iamSetupActions = 4
 
-    /// True when some moto_server can be found; tests use it as `.enabled(if:)`.
-    static var isMotoInstalled: Bool { MotoServer.command != nil }
-
     /// Runs `body` against a moto_server of its own on a free 127.0.0.1 port and always
     /// stops the server afterwards.
     ///
     /// With `authenticated`, moto is started with `INITIAL_NO_AUTH_ACTION_COUNT` so that,
     /// once an IAM user with an allow-everything policy and its access key exist, every
-    /// request must carry a correct SigV4 signature of that key. The test is cancelled
-    /// (skipped) with the reason only when no moto_server can be started at all.
+    /// request must carry a correct SigV4 signature of that key. When no moto_server can
+    /// be started the test fails with the reason (`RequiredServer`).
     static func withMotoServer<Result>(
         authenticated: Bool = true,
         isolation: isolated (any Actor)? = #isolation,
@@ -64,7 +62,7 @@ enum LocalAWS {
         do {
             server = try await MotoServer.start(environment: serverEnvironment)
         } catch {
-            try Test.cancel("moto_server could not be started, so this AWS test is skipped: \(error)")
+            try RequiredServer.unavailable("moto_server", reason: "\(error)")
         }
         do {
             let environment = try await prepare(server: server, authenticated: authenticated)

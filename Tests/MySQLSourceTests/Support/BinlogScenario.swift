@@ -112,11 +112,10 @@ struct BinlogScenario {
 
     /// The server's current binlog end (`SHOW MASTER STATUS`).
     static func binlogEnd(_ connection: MySQLConnection) async throws -> BinlogCoordinates {
-        let row = try await connection.query("SHOW MASTER STATUS").rows.first
-        guard let row, let file = row[0].text, let position = row[1].text.flatMap({ UInt64($0) }) else {
+        guard let end = try await connection.binlogEnd() else {
             throw FixtureError(message: "SHOW MASTER STATUS returned nothing; is log_bin on?")
         }
-        return BinlogCoordinates(file: file, position: position)
+        return end
     }
 
     /// Streams from `start` until the stream has passed `end`; changes grouped by transaction.
