@@ -24,7 +24,9 @@ let package = Package(
         // Day numbers of the Gregorian calendar, shared by every date format in the tool.
         .target(name: "CivilCalendar"),
         .target(name: "BillingModel", dependencies: ["DynamoDBModel", "CivilCalendar"]),
-        .target(name: "MigrationCore", dependencies: ["BillingModel", "DynamoDBModel"]),
+        .target(name: "MigrationCore", dependencies: ["BillingModel", "DynamoDBModel", "Backoff"]),
+        // The one exponential backoff (full jitter or none) every retry loop uses.
+        .target(name: "Backoff"),
 
         // MARK: AWS layer
         .target(name: "AWSSigV4", dependencies: ["CivilCalendar", .product(name: "Crypto", package: "swift-crypto")]),
@@ -32,6 +34,7 @@ let package = Package(
             name: "AWSCore",
             dependencies: [
                 "AWSSigV4",
+                "Backoff",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -39,7 +42,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "DynamoDB", dependencies: ["AWSCore", "DynamoDBModel"]),
+        .target(name: "DynamoDB", dependencies: ["AWSCore", "DynamoDBModel", "Backoff"]),
         .target(name: "S3", dependencies: ["AWSCore"]),
 
         // MARK: Sources
@@ -63,7 +66,7 @@ let package = Package(
         ),
         // Fixed-signature wrappers for libmariadb's variadic functions and macros.
         .target(name: "CMariaDBShim", dependencies: ["CMariaDB"]),
-        .target(name: "MySQLSource", dependencies: ["CMariaDB", "CMariaDBShim", "BillingModel", "CivilCalendar"]),
+        .target(name: "MySQLSource", dependencies: ["CMariaDB", "CMariaDBShim", "BillingModel", "CivilCalendar", "Backoff"]),
         // Filling MySQL: sample data (`generate --to mysql://`) and the change workload (`workload`).
         .target(name: "MySQLWorkload", dependencies: ["MySQLSource", "SampleData", "BillingModel", "MigrationCore"]),
 
@@ -71,7 +74,7 @@ let package = Package(
         .target(
             name: "Migration",
             dependencies: [
-                "BillingModel", "DynamoDBModel", "MigrationCore", "DynamoDB", "S3", "DMSStaging", "AWSCore", "MySQLSource",
+                "BillingModel", "DynamoDBModel", "MigrationCore", "DynamoDB", "S3", "DMSStaging", "AWSCore", "MySQLSource", "Backoff",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -128,7 +131,7 @@ let package = Package(
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "AWSTestSupport"]),
         .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging", "SampleData", "BillingModel"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "BillingModel"]),
-        .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore", "SampleData"]),
+        .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore", "SampleData", "Backoff"]),
         // Test helpers both the unit and the integration tests of change application use.
         .target(
             name: "MigrationTestSupport",

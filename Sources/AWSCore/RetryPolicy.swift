@@ -1,3 +1,5 @@
+import Backoff
+
 /// When and how long to wait before sending a failed request again: the AWS SDKs'
 /// "standard" retry mode, as a pure value. `AWSClient` runs the loop; this type only
 /// decides, so it is tested with chosen random numbers.
@@ -39,10 +41,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// - Parameter random: a number in `0..<1`.
     public func backoff(afterAttempt attempt: Int, kind: AWSError.Kind, random: Double) -> Duration {
         let base = kind == .throttling ? throttlingBaseDelay : baseDelay
-        let exponent = min(max(attempt - 1, 0), 62)
-        let ceilingSeconds = min(maxBackoff.seconds, base.seconds * Double(UInt64(1) << UInt64(exponent)))
-        let clamped = min(max(random, 0), 1)
-        return .nanoseconds(Int64(ceilingSeconds * clamped * 1e9))
+        return ExponentialBackoff(base: base, cap: maxBackoff).jittered(afterAttempt: attempt, random: random)
     }
 
     /// Decides what to do after `attempt` (1-based) failed with `error`, taking the

@@ -62,15 +62,11 @@ public struct ItemMapper: Sendable {
             switch change.operation {
             case .snapshot, .insert, .update:
                 let (key, item) = try plan.item(change.row, version: version)
-                let put = WriteOp(
-                    key: key, action: .put(item), entity: plan.entityType, version: version,
-                    isConditional: change.operation != .snapshot)
+                let put = WriteOp(key: key, action: .put(item), entity: plan.entityType, version: version)
                 if change.operation == .update, let before = change.before {
                     let oldKey = try plan.key(before)
                     if oldKey != key {
-                        let tombstone = WriteOp(
-                            key: oldKey, action: .tombstone, entity: plan.entityType, version: version,
-                            isConditional: true)
+                        let tombstone = WriteOp(key: oldKey, action: .tombstone, entity: plan.entityType, version: version)
                         return [tombstone, put]
                     }
                 }
@@ -78,7 +74,7 @@ public struct ItemMapper: Sendable {
             case .delete:
                 let key = try plan.key(change.row)
                 return [
-                    WriteOp(key: key, action: .tombstone, entity: plan.entityType, version: version, isConditional: true)
+                    WriteOp(key: key, action: .tombstone, entity: plan.entityType, version: version)
                 ]
             }
         } catch {

@@ -15,16 +15,15 @@ public struct WriteOp: Sendable {
     public var action: Action
     /// The source table (entity) this write belongs to, for counting.
     public var entity: String
-    /// `SourcePosition.orderingKey` of the change. Full-load writes are
-    /// unconditional; change writes are conditional on it.
+    /// `SourcePosition.orderingKey` of the change. Whether a write is conditional
+    /// on it is the applier's to decide: the full load's `BatchApplier` puts
+    /// unconditionally, the `ChangeApplier` writes only over older versions.
     public var version: String
-    public var isConditional: Bool
 
-    public init(key: ItemKey, action: Action, entity: String, version: String, isConditional: Bool) {
+    public init(key: ItemKey, action: Action, entity: String, version: String) {
         self.key = key
         self.action = action
         self.entity = entity
         self.version = version
-        self.isConditional = isConditional
     }
 }

@@ -1,4 +1,5 @@
 import AWSCore
+import Backoff
 import DynamoDBModel
 
 /// One element of a `BatchWriteItem` call.
@@ -258,9 +259,7 @@ public struct BatchResubmitPolicy: Sendable, Hashable {
     }
 
     public func delay(beforeResubmission attempt: Int, random: Double) -> Duration {
-        let exponent = min(max(attempt - 1, 0), 30)
-        let ceiling = min(maxDelay, baseDelay * (1 << exponent))
-        return ceiling * min(max(random, 0), 1)
+        ExponentialBackoff(base: baseDelay, cap: maxDelay).jittered(afterAttempt: attempt, random: random)
     }
 }
 

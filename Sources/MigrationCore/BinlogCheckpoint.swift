@@ -32,7 +32,4 @@ public struct BinlogCheckpoint: Sendable, Codable, Equatable {
         self.health = health
         self.updatedAt = updatedAt
     }
-
-    /// The object key, relative to a run's state location.
-    public static let stateKey = "changes/binlog.json"
 }

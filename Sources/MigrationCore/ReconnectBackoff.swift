@@ -1,3 +1,5 @@
+import Backoff
+
 /// When a change stream whose connection dropped tries again, and when it gives
 /// up: exponential backoff from `initialDelay` to `maxDelay`, for at most
 /// `tolerance` of consecutive failures. Pure: fed failures and successes with
@@ -40,13 +42,8 @@ public struct ReconnectBackoff: Sendable, Equatable {
         firstFailureAt = start
         consecutiveFailures += 1
         if now - start > policy.tolerance { return .giveUp }
-        var delay = policy.initialDelay
-        for _ in 1..<consecutiveFailures {
-            delay = delay * 2
-            if delay >= policy.maxDelay { break }
-        }
         reconnects += 1
-        return .retry(after: min(delay, policy.maxDelay))
+        return .retry(after: ExponentialBackoff(base: policy.initialDelay, cap: policy.maxDelay).ceiling(afterAttempt: consecutiveFailures))
     }
 
     /// The stream read something again: the next failure starts a new outage.

@@ -22,7 +22,4 @@ public struct SnapshotPosition: Sendable, Codable, Equatable {
         self.source = source
         self.takenAt = takenAt
     }
-
-    /// The object key, relative to a run's state location.
-    public static let stateKey = "snapshot.json"
 }

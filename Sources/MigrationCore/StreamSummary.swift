@@ -16,9 +16,19 @@ public struct StreamSummary: Sendable, Codable, Equatable {
     public var ending: Ending
     public var source: String
     public var table: String
-    /// Where the run started and what said so (`checkpoint`, `snapshot`, `explicit`).
+    /// What said where a run starts.
+    public enum StartOrigin: String, Sendable, Codable {
+        /// `--start-position` or `--start-gtid`.
+        case explicit
+        /// The stream's own checkpoint: a resumed run.
+        case checkpoint
+        /// The snapshot position `load --from mysql://` saved: a first run.
+        case snapshot
+    }
+
+    /// Where the run started and what said so.
     public var startedAt: String
-    public var startedFrom: String
+    public var startedFrom: StartOrigin
     /// The checkpoint at the end: where the next run resumes.
     public var checkpoint: String?
     public var elapsedSeconds: Double
@@ -33,7 +43,7 @@ public struct StreamSummary: Sendable, Codable, Equatable {
 
     public init(
         status: LoadSummary.Status, ending: Ending, source: String, table: String, startedAt: String,
-        startedFrom: String, checkpoint: String?, elapsedSeconds: Double, perEntity: [(String, ChangeCounts)],
+        startedFrom: StartOrigin, checkpoint: String?, elapsedSeconds: Double, perEntity: [(String, ChangeCounts)],
         transactions: Int, reconnects: Int, health: ReplicationHealth, deadLetterLocation: String?, error: String?
     ) {
         self.status = status

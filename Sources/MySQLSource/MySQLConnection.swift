@@ -1,3 +1,4 @@
+import Backoff
 import BillingModel
 import CMariaDB
 import CMariaDBShim
@@ -42,12 +43,7 @@ public struct MySQLRetryPolicy: Sendable, Hashable {
 
     /// The wait after failed attempt `attempt` (1-based): exponential, capped.
     public func delay(afterAttempt attempt: Int) -> Duration {
-        var delay = initialDelay
-        for _ in 1..<max(1, attempt) {
-            delay = delay * multiplier
-            if delay >= maxDelay { return maxDelay }
-        }
-        return min(delay, maxDelay)
+        ExponentialBackoff(base: initialDelay, cap: maxDelay, multiplier: multiplier).ceiling(afterAttempt: attempt)
     }
 }
 

@@ -1,6 +1,7 @@
 import BillingModel
 import DynamoDB
 import DynamoDBModel
+import Migration
 import MySQLSource
 import ValidationCore
 
@@ -11,35 +12,16 @@ public protocol AppliedStreamPosition: Sendable {
 }
 
 /// The stream's checkpoint as `billmig stream` saves it (`{state}/changes/binlog.json`),
-/// read through `load`, which returns the file's bytes or nil when there is none.
-///
-/// The reader accepts the field names a binlog checkpoint is written with
-/// (`binlogFile`/`file` and `binlogPosition`/`position`, at the top level or in a
-/// nested object), so it does not break on the checkpoint's exact layout.
+/// read with the type and key it is written with.
 public struct BinlogCheckpointProgress: AppliedStreamPosition {
-    public static let stateKey = "changes/binlog.json"
-    let load: @Sendable () async throws -> [UInt8]?
+    let state: StateLocation
 
-    public init(load: @escaping @Sendable () async throws -> [UInt8]?) {
-        self.load = load
+    public init(state: StateLocation) {
+        self.state = state
     }
 
     public func appliedPosition() async throws -> BinlogCoordinates? {
-        guard let bytes = try await load() else { return nil }
-        return Self.coordinates(in: try JSONValue.parse(bytes))
-    }
-
-    static func coordinates(in json: JSONValue) -> BinlogCoordinates? {
-        guard let object = json.objectValue else { return nil }
-        let file = (object["binlogFile"] ?? object["file"])?.stringValue
-        let position = (object["binlogPosition"] ?? object["position"]).flatMap { value in
-            value.intValue.map(UInt64.init) ?? value.stringValue.flatMap { UInt64($0) }
-        }
-        if let file, let position { return BinlogCoordinates(file: file, position: position) }
-        for key in object.keys.sorted() {
-            if let nested = object[key], let found = coordinates(in: nested) { return found }
-        }
-        return nil
+        try await state.read(.binlogCheckpoint).map { BinlogCoordinates(file: $0.file, position: $0.position) }
     }
 }
 

@@ -99,16 +99,16 @@ public struct Repairer: Sendable {
             if let row = try await reader.row(table: entity, key: sourceKey) {
                 do {
                     let (key, item) = try mapper.item(table: entity, row: row, version: version)
-                    writes.append((entity, [WriteOp(key: key, action: .put(item), entity: entity, version: version, isConditional: true)]))
+                    writes.append((entity, [WriteOp(key: key, action: .put(item), entity: entity, version: version)]))
                     if key != mismatch.key, mismatch.kind == .extra {
                         // The row moved to another key: the item at the old one is extra.
-                        writes.append((entity, [WriteOp(key: mismatch.key, action: .tombstone, entity: entity, version: version, isConditional: true)]))
+                        writes.append((entity, [WriteOp(key: mismatch.key, action: .tombstone, entity: entity, version: version)]))
                     }
                 } catch {
                     summary.failures.append("\(mismatch.key): the source row does not map: \(error)")
                 }
             } else {
-                writes.append((entity, [WriteOp(key: mismatch.key, action: .tombstone, entity: entity, version: version, isConditional: true)]))
+                writes.append((entity, [WriteOp(key: mismatch.key, action: .tombstone, entity: entity, version: version)]))
             }
         }
 

@@ -73,7 +73,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 configuration: configuration,
                 source: try runtime.objectStore(for: location),
                 target: try runtime.writeTarget(table: table),
-                state: (try runtime.objectStore(for: stateLocation), stateLocation.keyPrefix),
+                state: try runtime.stateLocation(stateLocation),
                 stop: stop)
             return try await ProgressReporter(
                 mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: apply.progress,

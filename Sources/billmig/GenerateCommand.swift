@@ -52,7 +52,7 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    var isMySQL: Bool { to.lowercased().hasPrefix("mysql://") }
+    var isMySQL: Bool { MySQLSourceOptions.isMySQL(to) }
 
     func validate() throws {
         guard accounts > 0 else { throw ValidationError("--accounts must be positive") }

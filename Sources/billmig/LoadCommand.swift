@@ -51,8 +51,7 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Staged files read at once.")
     var files = 4
 
-    @Option(name: .long, help: "Seconds between checkpoints of a file while it loads.")
-    var checkpointInterval = 5.0
+    @OptionGroup var checkpoints: CheckpointOptions
 
     @Option(name: .long, help: "mysql:// only: the environment variable holding the password (default BILLMIG_MYSQL_PASSWORD).")
     var passwordEnv: String?
@@ -71,12 +70,12 @@ struct LoadCommand: AsyncParsableCommand {
     func validate() throws {
         guard concurrency > 0, files > 0 else { throw ValidationError("--concurrency and --files must be positive") }
         guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
-        guard checkpointInterval > 0 else { throw ValidationError("--checkpoint-interval must be positive") }
+        _ = try checkpoints.interval()
         if let maxWcu, maxWcu <= 0 { throw ValidationError("--max-wcu must be positive") }
     }
 
     func run() async throws {
-        if staged.from.hasPrefix("mysql://") {
+        if MySQLSourceOptions.isMySQL(staged.from) {
             try await runSnapshot()
             return
         }
@@ -94,12 +93,12 @@ struct LoadCommand: AsyncParsableCommand {
                 filesInParallel: files,
                 writeConcurrency: concurrency)
             configuration.throttle.ceiling = maxWcu
-            configuration.checkpointInterval = .milliseconds(Int(checkpointInterval * 1000))
+            configuration.checkpointInterval = try checkpoints.interval()
             let load = FullLoad(
                 configuration: configuration,
                 source: try runtime.objectStore(for: location),
                 target: dryRun ? DiscardingWriteTarget() : try runtime.writeTarget(table: table),
-                state: (try runtime.objectStore(for: stateLocation), stateLocation.keyPrefix))
+                state: try runtime.stateLocation(stateLocation))
             return try await ProgressReporter(
                 mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: load.progress,
                 rate: { load.throttle.currentRate }
@@ -131,11 +130,11 @@ extension LoadCommand {
                     connection: connection, tableName: table, mapping: mapping, dryRun: dryRun, restart: restart,
                     force: force, chunkSize: chunkSize, writeConcurrency: concurrency)
                 configuration.throttle.ceiling = maxWcu
-                configuration.checkpointInterval = .milliseconds(Int(checkpointInterval * 1000))
+                configuration.checkpointInterval = try checkpoints.interval()
                 let load = SnapshotLoad(
                     configuration: configuration,
                     target: dryRun ? DiscardingWriteTarget() : try runtime.writeTarget(table: table),
-                    state: (try runtime.objectStore(for: stateLocation), stateLocation.keyPrefix))
+                    state: try runtime.stateLocation(stateLocation))
                 return try await ProgressReporter(
                     mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: load.progress,
                     rate: { load.throttle.currentRate }
@@ -185,7 +184,7 @@ enum SummaryText {
             "",
             table.render(),
             "",
-            !summary.source.hasPrefix("mysql://")
+            !MySQLSourceOptions.isMySQL(summary.source)
                 ? "files: \(summary.files.found) found, \(summary.files.skipped) already done, \(summary.files.completed) loaded now"
                 : "tables: \(summary.files.found) mapped, \(summary.files.skipped) already done, \(summary.files.completed) loaded now",
         ]

@@ -28,7 +28,11 @@ struct MySQLSourceOptions: ParsableArguments {
     @Option(name: .long, help: "Where checkpoints, the snapshot position and dead letters are kept (s3://… or a folder). Default: .billmig/{table}/.")
     var state: String?
 
-    var isMySQL: Bool { from.hasPrefix("mysql://") }
+    var isMySQL: Bool { Self.isMySQL(from) }
+
+    /// True when `location` names a MySQL source (`mysql://…`, any case) rather than
+    /// staged files: the one place every command tells the two apart.
+    static func isMySQL(_ location: String) -> Bool { location.lowercased().hasPrefix("mysql://") }
 
     /// The connection settings, the state location and the mapping.
     func resolve() throws -> (connection: MySQLConnectionConfiguration, state: StagingLocation, mapping: Mapping) {

@@ -48,6 +48,11 @@ struct Runtime {
         }
     }
 
+    /// Where a command keeps its state, as the pipeline takes it.
+    func stateLocation(_ location: StagingLocation) throws -> StateLocation {
+        StateLocation(store: try objectStore(for: location), prefix: location.keyPrefix)
+    }
+
     func writeTarget(table: String) throws -> any ItemWriteTarget {
         DynamoDBWriteTarget(aws: try awsClient(), tableName: table)
     }

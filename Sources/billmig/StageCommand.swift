@@ -77,22 +77,21 @@ struct StageCommand: AsyncParsableCommand {
         let printer = ProgressLines()
         let needsAWS = [destination, stateLocation].contains { if case .s3 = $0 { true } else { false } }
 
-        let summary = try await Runtime.with(needsAWS: needsAWS) { runtime in
-            let files = try runtime.objectStore(for: destination)
-            let state = try runtime.objectStore(for: stateLocation)
-            return try await Self.stage(
-                files: files, state: state, statePrefix: stateLocation.keyPrefix, stop: stop, print: { line in
-                    if !quiet { printer.print(line) }
-                },
+        let staged = try await Runtime.with(needsAWS: needsAWS) { runtime in
+            let stager = MySQLStager(
                 snapshot: .init(connection: connection, mapping: mapping, layout: layout, chunkSize: chunkSize),
                 changes: snapshotOnly ? nil : .init(
                     connection: connection, mapping: mapping, layout: layout, stop: stopMode, flushChanges: flushChanges,
-                    flushInterval: .milliseconds(Int64(flushSeconds * 1000))))
+                    flushInterval: .milliseconds(Int64(flushSeconds * 1000))),
+                files: try runtime.objectStore(for: destination), state: try runtime.stateLocation(stateLocation), stop: stop)
+            return try await stager.run { line in
+                if !quiet { printer.print(line) }
+            }
         }
         withExtendedLifetime(signals) {}
         let result = Summary(
-            source: connection.description, to: destination.description, snapshot: summary.position,
-            snapshotTaken: summary.taken, tables: summary.tables, changes: summary.changes)
+            source: connection.description, to: destination.description, snapshot: staged.position,
+            snapshotTaken: staged.snapshotTaken, tables: staged.tables, changes: staged.changes)
         if output.json {
             try output.printJSON(result)
         } else {
@@ -111,31 +110,5 @@ struct StageCommand: AsyncParsableCommand {
             }
             print(lines.joined(separator: "\n"))
         }
-    }
-
-    /// The snapshot unless it was taken before, then the change half.
-    static func stage(
-        files: any ObjectStore, state: any ObjectStore, statePrefix: String, stop: StopSignal,
-        print: @escaping @Sendable (String) -> Void,
-        snapshot: SnapshotStager.Configuration, changes: BinlogFileStager.Configuration?
-    ) async throws -> (position: SnapshotPosition, taken: Bool, tables: [StagedTableFiles], changes: ChangeStagingSummary?) {
-        // The snapshot half keeps its position as `load --from mysql://` does, under `stage/`.
-        let snapshotState = SnapshotStateStore(store: state, prefix: StagingLocation.folder(statePrefix) + "stage/")
-        var taken = false
-        var tables: [StagedTableFiles] = []
-        let position: SnapshotPosition
-        if let saved = try await snapshotState.position() {
-            position = saved
-        } else {
-            let stager = SnapshotStager(configuration: snapshot, store: files)
-            (position, tables) = try await stager.run { table, rows in print("stage: snapshot: \(table): \(rows) rows") }
-            taken = true
-            try await snapshotState.save(position)
-        }
-        guard let changes, !stop.isStopped else { return (position, taken, tables, nil) }
-        let stager = BinlogFileStager(configuration: changes, store: files, state: (state, statePrefix), stop: stop)
-        let start = BinlogCoordinates(file: position.binlogFile, position: position.binlogPosition)
-        let summary = try await stager.run(from: start) { written in print("stage: changes: \(written) written") }
-        return (position, taken, tables, summary)
     }
 }

@@ -39,7 +39,7 @@ struct StatusCommand: AsyncParsableCommand {
         let stateLocation = try state.map(StagingLocation.init(parsing:))
             ?? from.map { from in
                 // A direct MySQL load keeps its state in .billmig/{table} unless told otherwise.
-                from.hasPrefix("mysql://")
+                MySQLSourceOptions.isMySQL(from)
                     ? try StagingLocation(parsing: MySQLSourceOptions.defaultState(table: table))
                     : try StagingLocation(parsing: from).appending("_billmig/\(table)")
             }
@@ -52,21 +52,22 @@ struct StatusCommand: AsyncParsableCommand {
             let tracking = items.compactMap { try? TrackingItem(item: $0) }
             var checkpoints: [FileCheckpoint] = []
             var snapshot: SnapshotPosition?
+            var replication: BinlogCheckpoint?
             if let stateLocation {
-                checkpoints = try await CheckpointStore(
-                    store: runtime.objectStore(for: stateLocation),
-                    prefix: Self.join(stateLocation.keyPrefix, "checkpoints/")
-                ).all()
+                let state = try runtime.stateLocation(stateLocation)
+                checkpoints = try await state.readAll(.fileCheckpoints)
                 // A direct snapshot load's per-table checkpoints and position.
-                let snapshotState = SnapshotStateStore(store: try runtime.objectStore(for: stateLocation), prefix: stateLocation.keyPrefix)
+                let snapshotState = SnapshotStateStore(state)
                 checkpoints += try await snapshotState.allCheckpoints().map(\.fileCheckpoint)
                 snapshot = try await snapshotState.position()
+                // An unreadable stream checkpoint does not hide the load's status.
+                do {
+                    replication = try await state.read(.binlogCheckpoint)
+                } catch is DecodingError {}
             }
             var status = LoadStatus(tracking: tracking, checkpoints: checkpoints, entityOrder: mapping.tables.map(\.table))
             status.snapshot = snapshot
-            if let stateLocation {
-                status.replication = try await Self.binlogCheckpoint(runtime.objectStore(for: stateLocation), prefix: stateLocation.keyPrefix)
-            }
+            status.replication = replication
             return status
         }
         if output.json {
@@ -106,19 +107,5 @@ struct StatusCommand: AsyncParsableCommand {
             let total = replication.counts.values.reduce(ChangeCounts(), +)
             print("changes: \(total.changesRead) read, \(total.applied) applied, \(total.skippedStale) skipped (stale), \(total.deadLettered) dead-lettered")
         }
-    }
-
-    /// The change stream's checkpoint (`{state}/changes/binlog.json`), if there is one.
-    static func binlogCheckpoint(_ store: any ObjectStore, prefix: String) async throws -> BinlogCheckpoint? {
-        let key = join(prefix, BinlogCheckpoint.stateKey)
-        do {
-            return try await store.readJSON(BinlogCheckpoint.self, key: key)
-        } catch is DecodingError {
-            return nil
-        }
-    }
-
-    static func join(_ prefix: String, _ path: String) -> String {
-        StagingLocation.folder(prefix) + path
     }
 }

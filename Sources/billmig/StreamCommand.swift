@@ -50,8 +50,7 @@ struct StreamCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Milliseconds between heartbeat writes.")
     var heartbeatIntervalMs = 250
 
-    @Option(name: .long, help: "Seconds between checkpoint saves.")
-    var checkpointSeconds: Double = 5
+    @OptionGroup var checkpoints: CheckpointOptions
 
     @OptionGroup var writes: ChangeWriteOptions
 
@@ -64,7 +63,7 @@ struct StreamCommand: AsyncParsableCommand {
         if startPosition != nil && startGtid != nil { throw ValidationError("--start-position and --start-gtid exclude each other") }
         if let startPosition { _ = try BinlogStopOptions.coordinates(startPosition, option: "--start-position") }
         guard heartbeatIntervalMs >= 10 else { throw ValidationError("--heartbeat-interval-ms must be at least 10") }
-        guard checkpointSeconds > 0 else { throw ValidationError("--checkpoint-seconds must be positive") }
+        _ = try checkpoints.interval()
     }
 
     func run() async throws {
@@ -76,7 +75,7 @@ struct StreamCommand: AsyncParsableCommand {
         var configuration = BinlogStreamConfiguration(
             connection: connection, tableName: source.table, mapping: mapping,
             applier: writes.applier,
-            checkpointInterval: .milliseconds(Int64(checkpointSeconds * 1000)))
+            checkpointInterval: try checkpoints.interval())
         if let startPosition {
             let (file, position) = try BinlogStopOptions.coordinates(startPosition, option: "--start-position")
             configuration.start = .coordinates(file: file, position: position)
@@ -95,9 +94,9 @@ struct StreamCommand: AsyncParsableCommand {
             let stream = BinlogChangeStream(
                 configuration: streamConfiguration,
                 target: try runtime.writeTarget(table: source.table),
-                state: (try runtime.objectStore(for: stateLocation), stateLocation.keyPrefix),
+                state: try runtime.stateLocation(stateLocation),
                 stop: stop)
-            return try await StreamProgressReporter(
+            return try await ProgressReporter(
                 mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress
             ).showing {
                 do {
@@ -141,7 +140,7 @@ enum StreamSummaryText {
             "",
             table.render(),
             "",
-            "started at \(summary.startedAt) (from the \(summary.startedFrom)); \(summary.transactions) transactions; "
+            "started at \(summary.startedAt) (from the \(summary.startedFrom.rawValue)); \(summary.transactions) transactions; "
                 + "checkpoint \(summary.checkpoint ?? "none")"
                 + (summary.reconnects > 0 ? "; \(summary.reconnects) reconnects" : ""),
             summary.health.summaryLine

@@ -106,12 +106,7 @@ struct ValidateCommand: AsyncParsableCommand {
                 }
             }
             guard live else { return try await validator.run(progress: report) }
-            let store = try runtime.objectStore(for: state)
-            let key = StatusCommand.join(state.keyPrefix, BinlogCheckpointProgress.stateKey)
-            let stream = BinlogCheckpointProgress {
-                guard try await store.exists(key: key) else { return nil }
-                return Array(try await store.get(key: key).readableBytesView)
-            }
+            let stream = BinlogCheckpointProgress(state: try runtime.stateLocation(state))
             return try await validator.runLive(
                 stream: stream,
                 options: LiveValidationOptions(rounds: rounds, streamWait: .milliseconds(Int(streamWait * 1000))),

@@ -14,7 +14,6 @@ import Testing
         let writes = try billingMapper.map(change("SUBSCRIBER", .snapshot, subscriberRow))
         #expect(writes.count == 1)
         #expect(writes[0].key == key)
-        #expect(writes[0].isConditional == false)
         #expect(writes[0].version == "0")
         #expect(writes[0].entity == "SUBSCRIBER")
         guard case .put(let item) = writes[0].action else {
@@ -29,7 +28,6 @@ import Testing
             let writes = try billingMapper.map(change("SUBSCRIBER", operation, subscriberRow, position: cdcPosition))
             #expect(writes.count == 1)
             #expect(writes[0].key == key)
-            #expect(writes[0].isConditional)
             #expect(writes[0].version == cdcVersion)
             guard case .put(let item) = writes[0].action else {
                 Issue.record("not a put")
@@ -49,7 +47,6 @@ import Testing
         let writes = try billingMapper.map(change("SUBSCRIBER", .delete, subscriberRow, position: cdcPosition))
         #expect(writes.count == 1)
         #expect(writes[0].key == key)
-        #expect(writes[0].isConditional)
         #expect(writes[0].version == cdcVersion)
         guard case .tombstone = writes[0].action else {
             Issue.record("not a tombstone")
@@ -71,11 +68,9 @@ import Testing
             change("SUBSCRIBER", .update, subscriberRow, before: before, position: cdcPosition))
         #expect(writes.count == 2)
         #expect(writes[0].key == ItemKey(pk: "BAN#1000000002", sk: "SUB#4165550101"))
-        #expect(writes[0].isConditional)
         #expect(writes[0].version == cdcVersion)
         if case .tombstone = writes[0].action {} else { Issue.record("first write is not a tombstone") }
         #expect(writes[1].key == key)
-        #expect(writes[1].isConditional)
         if case .put = writes[1].action {} else { Issue.record("second write is not a put") }
     }
 

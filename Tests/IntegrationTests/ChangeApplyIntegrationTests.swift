@@ -69,7 +69,7 @@ struct ChangeApplyIntegrationTests {
             let load = try await FullLoad(
                 configuration: FullLoadConfiguration(
                     sourcePrefix: "", sourceDescription: RealDMSFixture.root, tableName: table, mapping: mapping),
-                source: fixtures, target: target, state: (state, "state")
+                source: fixtures, target: target, state: StateLocation(store: state, prefix: "state")
             ).run()
             #expect(load.status == .completed)
             #expect(load.total.itemsWritten == 30)
@@ -80,7 +80,7 @@ struct ChangeApplyIntegrationTests {
                 configuration: ChangeApplyConfiguration(
                     sourcePrefix: "", sourceDescription: RealDMSFixture.root, tableName: table, mapping: mapping,
                     applier: Self.applier),
-                source: fixtures, target: target, state: (state, "state"))
+                source: fixtures, target: target, state: StateLocation(store: state, prefix: "state"))
             let summary = try await apply.run()
             #expect(summary.status == .completed)
             #expect(summary.files == .init(found: 1, skipped: 0, applied: 1))
@@ -111,7 +111,7 @@ struct ChangeApplyIntegrationTests {
                 configuration: ChangeApplyConfiguration(
                     sourcePrefix: "", sourceDescription: RealDMSFixture.root, tableName: table, mapping: mapping,
                     applier: Self.applier),
-                source: fixtures, target: target, state: (InMemoryObjectStore(), "state")
+                source: fixtures, target: target, state: StateLocation(store: InMemoryObjectStore(), prefix: "state")
             ).run()
             #expect(again.total.skippedStale == 4)
             #expect(try await rowItems(client, table: table) == after)
@@ -147,7 +147,7 @@ struct ChangeApplyIntegrationTests {
                 readOptions: DMSReadOptions(changeSequenceColumnName: "change_seq"), applier: Self.applier)
             let target = DynamoDBWriteTarget(aws: client, tableName: table)
             let summary = try await ChangeFileApply(
-                configuration: configuration, source: store, target: target, state: (store, "dms/_billmig/\(table)")
+                configuration: configuration, source: store, target: target, state: StateLocation(store: store, prefix: "dms/_billmig/\(table)")
             ).run()
             #expect(summary.status == .completed)
             #expect(summary.total.changesRead == 2 * workload.changes.count)
@@ -162,7 +162,7 @@ struct ChangeApplyIntegrationTests {
 
             // The checkpoints in S3 say every file is applied: a rerun reads nothing.
             let rerun = try await ChangeFileApply(
-                configuration: configuration, source: store, target: target, state: (store, "dms/_billmig/\(table)")
+                configuration: configuration, source: store, target: target, state: StateLocation(store: store, prefix: "dms/_billmig/\(table)")
             ).run()
             #expect(rerun.files == .init(found: 4, skipped: 4, applied: 0))
             #expect(rerun.total.changesRead == 0)

@@ -71,7 +71,7 @@ import Testing
     @Test func aLongOutageStopsTheLoadInsteadOfDroppingRows() async throws {
         let target = ScriptedWriteTarget(
             answers: Array(repeating: .fail(.init(.transient, "connection refused")), count: 1_000))
-        await #expect(throws: BatchApplier.TargetUnavailable.self) {
+        await #expect(throws: WriteTargetUnavailable.self) {
             _ = try await applier(target).apply(Self.puts(2))
         }
     }

@@ -221,7 +221,7 @@ import Testing
             answers: [.acceptAll] + Array(repeating: .fail(WriteTargetError(.transient, "connection refused")), count: 10_000))
         let tracker = ChangeTracker<Int, Int>()
         let applier = Self.applier(target, lanes: 1, outage: .milliseconds(30))
-        await #expect(throws: BatchApplier.TargetUnavailable.self) {
+        await #expect(throws: WriteTargetUnavailable.self) {
             try await applier.run(tracker: tracker) { submitter in
                 for sequence in 1...5 {
                     let change = Self.subscriber(.insert, "555000\(sequence)", sequence: sequence)

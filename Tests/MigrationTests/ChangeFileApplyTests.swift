@@ -72,7 +72,7 @@ import Testing
         state: InMemoryObjectStore, stop: StopSignal = StopSignal()
     ) async throws -> ApplySummary {
         try await ChangeFileApply(
-            configuration: configuration, source: source, target: target, state: (state, "state"), stop: stop
+            configuration: configuration, source: source, target: target, state: StateLocation(store: state, prefix: "state"), stop: stop
         ).run()
     }
 
@@ -106,7 +106,7 @@ import Testing
         #expect(Self.withoutTTL(target.stored) == Self.withoutTTL(reference))
 
         let checkpoint = try #require(
-            try await ChangeCheckpointStore(store: state, prefix: "state/change-checkpoints/").load(stream: "SUBSCRIBER"))
+            try await StateLocation(store: state, prefix: "state").read(StateFolder.changeCheckpoints.file("SUBSCRIBER")))
         #expect(checkpoint.lastFile?.key == keys[2])
         #expect(checkpoint.inProgress == nil)
         #expect(checkpoint.counts["SUBSCRIBER"]?.changesRead == changes.count)
@@ -125,8 +125,9 @@ import Testing
         let keys = try await Self.stage([Array(changes[..<30]), Array(changes[30...])], in: source)
         let state = InMemoryObjectStore()
         let file = ChangeCheckpoint.FilePosition(order: "20240301-100000000", key: keys[0])
-        try await ChangeCheckpointStore(store: state, prefix: "state/change-checkpoints/").save(
-            ChangeCheckpoint(stream: "SUBSCRIBER", inProgress: .init(file: file, recordsDone: 20)))
+        try await StateLocation(store: state, prefix: "state").write(
+            ChangeCheckpoint(stream: "SUBSCRIBER", inProgress: .init(file: file, recordsDone: 20)),
+            to: StateFolder.changeCheckpoints.file("SUBSCRIBER"))
 
         let target = ScriptedWriteTarget()
         let summary = try await Self.run(Self.configuration(), source: source, target: target, state: state)
@@ -224,8 +225,7 @@ import Testing
         #expect(failed.status == .failed)
         #expect(failed.error?.contains("unreachable") == true)
         #expect(ExitStatus(failed.status) == .failure)
-        let checkpoint = try await ChangeCheckpointStore(store: state, prefix: "state/change-checkpoints/").load(
-            stream: "SUBSCRIBER")
+        let checkpoint = try await StateLocation(store: state, prefix: "state").read(StateFolder.changeCheckpoints.file("SUBSCRIBER"))
         #expect(checkpoint?.inProgress != nil)
         #expect((checkpoint?.counts["SUBSCRIBER"]?.changesRead ?? 0) < changes.count + 2)
 
@@ -237,7 +237,7 @@ import Testing
         #expect(resumed.status == (resumed.total.deadLettered > 0 ? .completedWithDeadLetters : .completed))
         #expect(Self.withoutTTL(target.stored) == Self.withoutTTL(reference))
         let total = try #require(
-            try await ChangeCheckpointStore(store: state, prefix: "state/change-checkpoints/").load(stream: "SUBSCRIBER"))
+            try await StateLocation(store: state, prefix: "state").read(StateFolder.changeCheckpoints.file("SUBSCRIBER")))
         #expect(total.lastFile?.key == keys[1])
         // Over both runs every change is counted once: the checkpoint counts only what it covers.
         #expect(total.counts["SUBSCRIBER"]?.changesRead == changes.count + 2)
@@ -268,8 +268,7 @@ import Testing
         #expect(summary.total.changesRead == 4)
         #expect(target.stored[ItemKey(pk: "BAN#1", sk: "SUB#5550001")]?["sub_status"] == .s("S"))
         #expect(target.stored[ItemKey(pk: "BAN#1", sk: "SUB#5550002")].map(TombstoneBuilder.isTombstone) == true)
-        let checkpoint = try await ChangeCheckpointStore(store: state, prefix: "state/change-checkpoints/").load(
-            stream: ChangeFileApply.transactionStream)
+        let checkpoint = try await StateLocation(store: state, prefix: "state").read(StateFolder.changeCheckpoints.file(ChangeFileApply.transactionStream))
         #expect(checkpoint?.lastFile?.key == "dms/cdc/CDC_TXN-20240301-100000001.csv")
     }
 
@@ -281,7 +280,7 @@ import Testing
         let stop = StopSignal()
         let apply = ChangeFileApply(
             configuration: Self.configuration(polling: .every(.milliseconds(20))), source: source, target: target,
-            state: (InMemoryObjectStore(), "state"), stop: stop)
+            state: StateLocation(store: InMemoryObjectStore(), prefix: "state"), stop: stop)
 
         let summary = try await withThrowingTaskGroup(of: ApplySummary?.self) { group in
             group.addTask { try await apply.run() }

@@ -39,7 +39,7 @@ import Testing
         let source = try await Self.stagedStore()
         let state = InMemoryObjectStore()
         let target = ScriptedWriteTarget()
-        let load = FullLoad(configuration: Self.configuration(), source: source, target: target, state: (state, "state"))
+        let load = FullLoad(configuration: Self.configuration(), source: source, target: target, state: StateLocation(store: state, prefix: "state"))
         let summary = try await load.run()
 
         #expect(summary.status == .completedWithDeadLetters)
@@ -83,10 +83,10 @@ import Testing
         let source = try await Self.stagedStore()
         let state = InMemoryObjectStore()
         let first = ScriptedWriteTarget()
-        _ = try await FullLoad(configuration: Self.configuration(), source: source, target: first, state: (state, "s")).run()
+        _ = try await FullLoad(configuration: Self.configuration(), source: source, target: first, state: StateLocation(store: state, prefix: "s")).run()
 
         let second = ScriptedWriteTarget()
-        let again = try await FullLoad(configuration: Self.configuration(), source: source, target: second, state: (state, "s")).run()
+        let again = try await FullLoad(configuration: Self.configuration(), source: source, target: second, state: StateLocation(store: state, prefix: "s")).run()
         #expect(again.files == .init(found: 2, skipped: 2, completed: 0))
         #expect(second.calls == 0)
         // The summary still reports the whole load, from the checkpoints.
@@ -95,7 +95,7 @@ import Testing
 
         let third = ScriptedWriteTarget()
         let restarted = try await FullLoad(
-            configuration: Self.configuration(restart: true), source: source, target: third, state: (state, "s")
+            configuration: Self.configuration(restart: true), source: source, target: third, state: StateLocation(store: state, prefix: "s")
         ).run()
         #expect(restarted.files.completed == 2)
         #expect(third.stored.filter { $0.key.pk != "MIGRATION#STATUS" } == first.stored.filter { $0.key.pk != "MIGRATION#STATUS" })
@@ -107,14 +107,15 @@ import Testing
         let source = try await Self.stagedStore()
         let state = InMemoryObjectStore()
         // A previous run got through the first two records of the charge file.
-        let checkpoints = CheckpointStore(store: state, prefix: "s/checkpoints/")
         let size = try #require(try await source.head(key: "dms/billing/CHARGE/LOAD00000001.csv")).size
-        try await checkpoints.save(FileCheckpoint(
-            file: "dms/billing/CHARGE/LOAD00000001.csv", table: "CHARGE", size: size, etag: nil,
-            state: .inProgress, recordsDone: 2, counts: .init(rowsRead: 2, itemsWritten: 1, deadLettered: 1),
-            updatedAt: "earlier"))
+        try await StateLocation(store: state, prefix: "s").write(
+            FileCheckpoint(
+                file: "dms/billing/CHARGE/LOAD00000001.csv", table: "CHARGE", size: size, etag: nil,
+                state: .inProgress, recordsDone: 2, counts: .init(rowsRead: 2, itemsWritten: 1, deadLettered: 1),
+                updatedAt: "earlier"),
+            to: StateFolder.fileCheckpoints.file("dms/billing/CHARGE/LOAD00000001.csv"))
         let target = ScriptedWriteTarget()
-        let summary = try await FullLoad(configuration: Self.configuration(), source: source, target: target, state: (state, "s")).run()
+        let summary = try await FullLoad(configuration: Self.configuration(), source: source, target: target, state: StateLocation(store: state, prefix: "s")).run()
 
         let charge = try #require(summary.entities.first { $0.entity == "CHARGE" })
         #expect(charge.rowsRead == 3)
@@ -130,7 +131,7 @@ import Testing
         let target = ScriptedWriteTarget()
         var configuration = Self.configuration()
         configuration.dryRun = true
-        let summary = try await FullLoad(configuration: configuration, source: source, target: target, state: (state, "s")).run()
+        let summary = try await FullLoad(configuration: configuration, source: source, target: target, state: StateLocation(store: state, prefix: "s")).run()
         #expect(summary.dryRun)
         #expect(summary.total.rowsRead == 7)
         #expect(summary.total.deadLettered == 2)

@@ -22,7 +22,7 @@ import Testing
         let target = ScriptedWriteTarget()
         let summary = try await FullLoad(
             configuration: FullLoadConfiguration(sourcePrefix: "gen", sourceDescription: "memory://gen", writeConcurrency: 8),
-            source: source, target: target, state: (state, "state")
+            source: source, target: target, state: StateLocation(store: state, prefix: "state")
         ).run()
 
         let generated = SampleTable.allCases.reduce(0) { $0 + (report.rows[$1] ?? 0) }

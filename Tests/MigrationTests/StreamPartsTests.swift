@@ -24,7 +24,7 @@ import Testing
         snapshot.changesRead = 120
         snapshot.changesSettled = 100
         snapshot.readPosition = "mariadb-bin.000002:4711"
-        #expect(StreamProgressReporter.render(snapshot) == "100/120 changes applied | lag - | at mariadb-bin.000002:4711")
+        #expect(snapshot.statusLine == "100/120 changes applied | lag - | at mariadb-bin.000002:4711")
         var lag = LagHistogram()
         lag.record(milliseconds: 250)
         snapshot.health = ReplicationHealth(
@@ -32,7 +32,7 @@ import Testing
             lastCommitTime: nil, updatedAt: "")
         snapshot.deadLettered = 2
         snapshot.reconnects = 1
-        let line = StreamProgressReporter.render(snapshot)
+        let line = snapshot.statusLine
         #expect(line.contains("lag 250 ms (p50 250 ms, p99 250 ms, heartbeat) | 12 changes/s now, 10 on average"))
         #expect(line.contains("2 dead-lettered"))
         #expect(line.contains("1 reconnects"))

@@ -9,13 +9,10 @@ import Testing
 /// resumes by, and where units end.
 @Suite struct UnitWriterTests {
     static func services(target: ScriptedWriteTarget, dryRun: Bool = false) -> LoadServices {
-        let configuration = FullLoadConfiguration(
-            sourcePrefix: "", sourceDescription: "test", dryRun: dryRun, writeConcurrency: 3, checkpointInterval: .zero)
-        return LoadServices(
-            configuration: configuration,
+        LoadServices(
             applier: BatchApplier(target: target, throttle: WriteThrottle(configuration: .init())),
-            limiter: ConcurrencyLimiter(limit: 3), progress: LoadProgress(), readOptions: DMSReadOptions(),
-            checkpoints: nil, deadLetters: nil)
+            limiter: ConcurrencyLimiter(limit: 3), progress: LoadProgress(),
+            dryRun: dryRun, writeConcurrency: 3, checkpointInterval: .zero, checkpointer: nil)
     }
 
     /// A BILLING_ACCOUNT row for account `ban`.

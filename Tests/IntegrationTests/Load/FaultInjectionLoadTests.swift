@@ -61,7 +61,7 @@ struct FaultInjectionLoadTests {
                             applier: .init(maxAttempts: 30, backoffBase: .milliseconds(10), backoffCap: .milliseconds(500))),
                         source: store,
                         target: DynamoDBWriteTarget(aws: client, tableName: table),
-                        state: (store, "\(table)/_billmig/"))
+                        state: StateLocation(store: store, prefix: "\(table)/_billmig/"))
                     let summary = try await load.run()
                     try await check(summary, proxy.stats, DynamoDBClient(client: direct))
                 }

@@ -91,12 +91,12 @@ struct LoadCommandIntegrationTests {
                 ["generate", "--accounts", "40", "--seed", "5", "--to", "s3://stage/run2", "--create-bucket", "--quiet"],
                 environment: env)
             let data = SampleDataSet(.init(seed: 5, accounts: 40))
+            // --checkpoint-interval: the old name of --checkpoint-seconds, still accepted.
             let arguments = ["load", "--from", "s3://stage/run2", "--table", "Billing2", "--json", "--quiet", "--concurrency", "2", "--checkpoint-interval", "0.5"]
 
             try await AWSClient.withClient(aws.configuration) { client in
-                let checkpoints = CheckpointStore(
-                    store: S3ObjectStore(client: S3Client(client: client), bucket: "stage"),
-                    prefix: "run2/_billmig/Billing2/checkpoints/")
+                let state = StateLocation(
+                    store: S3ObjectStore(client: S3Client(client: client), bucket: "stage"), prefix: "run2/_billmig/Billing2")
                 // Kill twice: once when the big CHARGE file has its first checkpoint, once a little later.
                 var killedAt = 0
                 for round in 0..<2 {
@@ -104,7 +104,7 @@ struct LoadCommandIntegrationTests {
                     let deadline = ContinuousClock.now + .seconds(120)
                     var sawProgress = false
                     while ContinuousClock.now < deadline, process.isRunning {
-                        let charge = try await checkpoints.all().first { $0.table == "CHARGE" }
+                        let charge = try await state.readAll(.fileCheckpoints).first { $0.table == "CHARGE" }
                         if let charge, charge.state == .inProgress, charge.recordsDone > killedAt + (round == 0 ? 0 : 200) {
                             killedAt = charge.recordsDone
                             sawProgress = true

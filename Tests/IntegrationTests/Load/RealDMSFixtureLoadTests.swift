@@ -38,7 +38,7 @@ struct RealDMSFixtureLoadTests {
                         sourcePrefix: "", sourceDescription: Self.fixtures.path, tableName: "Customers", mapping: mapping),
                     source: LocalDirectoryStore(root: Self.fixtures.path),
                     target: DynamoDBWriteTarget(aws: client, tableName: "Customers"),
-                    state: (InMemoryObjectStore(), "state/")
+                    state: StateLocation(store: InMemoryObjectStore(), prefix: "state/")
                 ).run()
                 #expect(summary.status == .completed)
                 #expect(summary.total.itemsWritten == 30)

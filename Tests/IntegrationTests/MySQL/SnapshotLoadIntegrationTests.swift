@@ -134,7 +134,7 @@ struct SnapshotLoadIntegrationTests {
         defer { try? FileManager.default.removeItem(atPath: state) }
         let arguments = [
             "load", "--from", try await MariaDBSupport.url(database: database), "--table", "Snap2", "--state", state, "--json", "--quiet",
-            "--concurrency", "2", "--chunk-size", "300", "--checkpoint-interval", "0.3",
+            "--concurrency", "2", "--chunk-size", "300", "--checkpoint-seconds", "0.3",
         ]
 
         try await LocalAWS.withMotoServer(authenticated: false) { aws in
@@ -219,7 +219,7 @@ struct SnapshotLoadIntegrationTests {
         var loadConfiguration = SnapshotLoadConfiguration(connection: configuration, tableName: "Snap3")
         loadConfiguration.chunkSize = 50
         loadConfiguration.writeConcurrency = 1
-        let summary = try await SnapshotLoad(configuration: loadConfiguration, target: target, state: (stateStore, "")).run()
+        let summary = try await SnapshotLoad(configuration: loadConfiguration, target: target, state: StateLocation(store: stateStore, prefix: "")).run()
         #expect(summary.status == .completedWithDeadLetters, "\(summary.error ?? "")")
         #expect(summary.total.deadLettered == 1)
         #expect(summary.total.rowsRead == data.rowCounts.values.reduce(0, +) + 1)
@@ -282,7 +282,7 @@ struct SnapshotLoadIntegrationTests {
         loadConfiguration.chunkSize = 40
         loadConfiguration.writeConcurrency = 1
         loadConfiguration.connectRetry = MySQLRetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(50))
-        let summary = try await SnapshotLoad(configuration: loadConfiguration, target: target, state: (stateStore, "")).run()
+        let summary = try await SnapshotLoad(configuration: loadConfiguration, target: target, state: StateLocation(store: stateStore, prefix: "")).run()
         #expect(summary.status == .completed, "\(summary.error ?? "")")
         #expect(!killed.claim(), "the reader's connection was killed")
         #expect(batches.withLock { $0 } > 20)

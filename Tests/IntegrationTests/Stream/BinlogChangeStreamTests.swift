@@ -61,11 +61,11 @@ extension BinlogToDynamoDBTests {
                         connection: configuration, tableName: table,
                         start: .coordinates(file: start.file, position: start.position), stop: .untilCaughtUp,
                         applier: Self.applier),
-                    target: DynamoDBWriteTarget(aws: client, tableName: table), state: (state, "run"))
+                    target: DynamoDBWriteTarget(aws: client, tableName: table), state: StateLocation(store: state, prefix: "run"))
                 let summary = try await stream.run()
                 #expect(summary.status == .completed, "\(summary)")
                 #expect(summary.ending == .caughtUp)
-                #expect(summary.startedFrom == "explicit")
+                #expect(summary.startedFrom == .explicit)
                 #expect(summary.total.changesRead == 14)
                 #expect(summary.total.deadLettered == 0)
                 #expect(summary.transactions == 6)
@@ -91,7 +91,7 @@ extension BinlogToDynamoDBTests {
                         connection: configuration, tableName: table,
                         start: .coordinates(file: start.file, position: start.position), stop: .stopAt(file: end.file, position: end.position),
                         applier: Self.applier),
-                    target: DynamoDBWriteTarget(aws: client, tableName: table), state: (InMemoryObjectStore(), "run")
+                    target: DynamoDBWriteTarget(aws: client, tableName: table), state: StateLocation(store: InMemoryObjectStore(), prefix: "run")
                 ).run()
                 #expect(again.ending == .stopPositionReached)
                 #expect(again.total.changesRead == 14)
@@ -104,9 +104,9 @@ extension BinlogToDynamoDBTests {
                 let resumed = try await BinlogChangeStream(
                     configuration: BinlogStreamConfiguration(
                         connection: configuration, tableName: table, stop: .untilCaughtUp, applier: Self.applier),
-                    target: DynamoDBWriteTarget(aws: client, tableName: table), state: (state, "run")
+                    target: DynamoDBWriteTarget(aws: client, tableName: table), state: StateLocation(store: state, prefix: "run")
                 ).run()
-                #expect(resumed.startedFrom == "checkpoint")
+                #expect(resumed.startedFrom == .checkpoint)
                 #expect(resumed.total.changesRead == 0)
             }
             try await StreamMariaDB.deleteAccounts(writer, bans)
@@ -118,7 +118,7 @@ extension BinlogToDynamoDBTests {
             let configuration = try await StreamMariaDB.configuration()
             let stream = BinlogChangeStream(
                 configuration: BinlogStreamConfiguration(connection: configuration, stop: .untilCaughtUp),
-                target: DiscardingWriteTarget(), state: (InMemoryObjectStore(), "empty"))
+                target: DiscardingWriteTarget(), state: StateLocation(store: InMemoryObjectStore(), prefix: "empty"))
             await #expect {
                 _ = try await stream.run()
             } throws: { error in
@@ -153,9 +153,9 @@ extension BinlogToDynamoDBTests {
                     configuration: BinlogStreamConfiguration(
                         connection: configuration, tableName: table, stop: .untilCaughtUp,
                         heartbeat: .init(interval: .milliseconds(50)), applier: Self.applier),
-                    target: DynamoDBWriteTarget(aws: client, tableName: table), state: (state, "run")
+                    target: DynamoDBWriteTarget(aws: client, tableName: table), state: StateLocation(store: state, prefix: "run")
                 ).run()
-                #expect(summary.startedFrom == "snapshot")
+                #expect(summary.startedFrom == .snapshot)
                 #expect(summary.total.changesRead == 40, "39 inserts and one update after the snapshot")
                 #expect(summary.health.lagSource == .heartbeat)
                 let live = try await StreamMariaDB.tableState(client, table: table, bans: bans).live

@@ -2,6 +2,7 @@ import AWSCore
 import BillingModel
 import DynamoDBModel
 import Foundation
+import Migration
 import MigrationCore
 import MySQLSource
 import Testing
@@ -17,7 +18,7 @@ extension BinlogToDynamoDBTests {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let snapshot = SnapshotPosition(
                 binlogFile: position.file, binlogPosition: position.position, gtid: nil, source: "test", takenAt: "")
-            try JSONEncoder().encode(snapshot).write(to: folder.appendingPathComponent(SnapshotPosition.stateKey))
+            try JSONEncoder().encode(snapshot).write(to: folder.appendingPathComponent(StateFile.snapshotPosition.path))
             return folder.path
         }
 
@@ -98,7 +99,7 @@ extension BinlogToDynamoDBTests {
                 let finish = try await BillmigCLI.run(arguments + ["--until-caught-up", "--json"], environment: env)
                 #expect(finish.status == 0, "\(finish.stderr)")
                 let summary = try JSONDecoder().decode(StreamSummary.self, from: Data(finish.stdout.utf8))
-                #expect(summary.startedFrom == "checkpoint")
+                #expect(summary.startedFrom == .checkpoint)
                 #expect(summary.ending == .caughtUp)
 
                 let after = try await AWSClient.withClient(aws.configuration) { client in

@@ -1,9 +1,11 @@
 import AWSCore
 import BillingModel
 import DynamoDB
+import DMSStaging
 import DynamoDBModel
 import Foundation
 import Migration
+import MigrationCore
 import MySQLSource
 import Testing
 import Validation
@@ -74,12 +76,12 @@ struct LiveValidationTests {
         }
     }
 
-    @Test func theCheckpointReaderFindsTheCoordinates() async throws {
-        let flat = BinlogCheckpointProgress { Array(#"{"binlogFile":"mariadb-bin.000004","binlogPosition":1234}"#.utf8) }
-        #expect(try await flat.appliedPosition() == BinlogCoordinates(file: "mariadb-bin.000004", position: 1234))
-        let nested = BinlogCheckpointProgress { Array(#"{"applied":{"file":"b.000002","position":"77"},"table":"X"}"#.utf8) }
-        #expect(try await nested.appliedPosition() == BinlogCoordinates(file: "b.000002", position: 77))
-        let none = BinlogCheckpointProgress { nil }
-        #expect(try await none.appliedPosition() == nil)
+    @Test func theCheckpointReaderReadsWhatTheStreamWrites() async throws {
+        let state = StateLocation(store: InMemoryObjectStore(), prefix: "run")
+        let progress = BinlogCheckpointProgress(state: state)
+        #expect(try await progress.appliedPosition() == nil)
+        try await state.write(BinlogCheckpoint(file: "mariadb-bin.000004", position: 1234, source: "test"), to: .binlogCheckpoint)
+        #expect(try await progress.appliedPosition() == BinlogCoordinates(file: "mariadb-bin.000004", position: 1234))
+        #expect(try await state.store.exists(key: "run/changes/binlog.json"), "the key the stream's checkpoint is documented at")
     }
 }

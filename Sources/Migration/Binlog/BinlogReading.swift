@@ -1,8 +1,7 @@
 import MigrationCore
 import MySQLSource
 
-// What `stream` and `stage` share around their binlog read loops; the reader's
-// place itself is the pure `BinlogReadCursor`.
+// What `stream` and `stage` share around their one read loop (`BinlogReader`).
 
 extension MySQLConnectionConfiguration {
     /// The source as summaries and checkpoints name it: its URL without options or secrets.
@@ -25,23 +24,5 @@ extension BinlogStopRule {
             rule.sourceEnd(file: end.file, position: end.position)
         }
         return rule
-    }
-}
-
-extension ReconnectBackoff {
-    /// After a lost connection: tells `retrying` the delay, sleeps it (cut short by a
-    /// stop request); or, once the source has been unreachable longer than the
-    /// policy tolerates, throws the error that ends the run.
-    mutating func waitToReconnect(
-        after error: any Error, elapsed: Duration, stop: StopSignal, retrying: (Duration) -> Void = { _ in }
-    ) async throws {
-        switch failed(at: elapsed) {
-        case .retry(let delay):
-            retrying(delay)
-            await stop.sleep(for: delay)
-        case .giveUp:
-            throw BinlogStreamError(
-                .sourceUnreachable, "the source stayed unreachable for more than \(policy.tolerance): \(error)")
-        }
     }
 }

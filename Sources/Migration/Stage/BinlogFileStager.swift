@@ -45,18 +45,22 @@ public struct BinlogFileStager: Sendable {
         }
     }
 
-    public static var checkpointKey: String { "stage/binlog.json" }
-    var checkpointKey: String { state.prefix + Self.checkpointKey }
-
     public let configuration: Configuration
     public let store: any ObjectStore
-    public let state: (store: any ObjectStore, prefix: String)
+    /// The stager's own state location (`{state}/stage/`), where its checkpoint is.
+    public let state: StateLocation
     public let stopSignal: StopSignal
+    /// Where the binlog comes from; nil: the configured MySQL connection.
+    let eventSource: (any BinlogEventSource)?
 
-    public init(configuration: Configuration, store: any ObjectStore, state: (store: any ObjectStore, prefix: String), stop: StopSignal) {
+    public init(
+        configuration: Configuration, store: any ObjectStore, state: StateLocation, stop: StopSignal,
+        events: (any BinlogEventSource)? = nil
+    ) {
         self.configuration = configuration
         self.store = store
-        self.state = (state.store, StagingLocation.folder(state.prefix))
+        self.state = state
+        eventSource = events
         self.stopSignal = stop
     }
 
@@ -71,95 +75,55 @@ public struct BinlogFileStager: Sendable {
     /// Stages from `start` (the checkpoint when there is one) until the stop rule or a
     /// stop request; `progress` gets the changes written so far.
     public func run(from start: BinlogCoordinates, progress: @Sendable (Int) -> Void = { _ in }) async throws -> ChangeStagingSummary {
-        let initial = try await state.store.readJSON(BinlogCheckpoint.self, key: checkpointKey)
+        let initial = try await state.read(.stagedBinlogCheckpoint)
             .map { BinlogCoordinates(file: $0.file, position: $0.position) } ?? start
         var summary = ChangeStagingSummary(
             startedAt: initial.description, checkpoint: nil, changesWritten: [:], files: 0, reconnects: 0, ending: .failed)
         let stopRule = await BinlogStopRule.starting(configuration.stop, source: configuration.connection)
-        var backoff = ReconnectBackoff(policy: configuration.reconnect)
         let clock = ContinuousClock()
-        let origin = clock.now
-        let tables = Set(configuration.mapping.tables.map(\.table))
         let mapper = try ItemMapper(mapping: configuration.mapping)
         var written = Written(columns: Dictionary(
             uniqueKeysWithValues: configuration.mapping.tables.map { ($0.table, $0.columns.map(\.name)) }))
-
-        while true {
-            if stopSignal.isStopped {
-                summary.ending = .signal
-                return summary
-            }
-            let checkpoint = written.checkpoint ?? initial
-            var options = BinlogStreamOptions(
-                start: .coordinates(checkpoint),
-                assembler: .init(database: configuration.connection.database, tables: tables),
-                heartbeatPeriod: .seconds(1), readTimeout: configuration.readTimeout)
-            options.replicaServerID = UInt32.random(in: 100_000...UInt32.max)
-            var pending = Pending()
-            var lastFlush = clock.now
-            // A new connection starts at the checkpoint, so the reader stands there.
-            var cursor = BinlogReadCursor(stopRule: stopRule, position: (checkpoint.file, checkpoint.position))
-            let stream: MySQLBinlogStream
-            do {
-                stream = try await MySQLBinlogStream.open(configuration.connection, options: options, retry: .none)
-            } catch {
-                guard error.isConnectionLost else { throw error }
-                try await backoff.waitToReconnect(after: error, elapsed: clock.now - origin, stop: stopSignal) { _ in
-                    summary.reconnects += 1
-                }
-                continue
-            }
-            do {
-                while true {
-                    if stopSignal.isStopped || cursor.readingDone {
-                        try await flush(&pending, into: &written, summary: &summary, progress: progress)
-                        await stream.close()
-                        summary.ending = stopSignal.isStopped ? .signal : cursor.doneEnding
-                        return summary
-                    }
-                    guard let items = try await stream.next() else {
-                        throw MySQLError(code: .connection, message: "the server ended the binlog stream")
-                    }
-                    backoff.succeeded()
-                    for item in items {
-                        switch item {
-                        case .changes(let changes):
-                            cursor.readChanges()
-                            for change in changes {
-                                for row in Self.changeRows(change, itemKeyChanged: Self.itemKeyChanged(change, mapper: mapper)) {
-                                    pending.rows[change.table, default: []].append(row)
-                                    pending.count += 1
-                                }
-                            }
-                        case .commit(let resumeAt, let gtid):
-                            cursor.committed(file: resumeAt.file, position: resumeAt.position)
-                            pending.lastCommit = resumeAt
-                            pending.gtid = gtid?.description
-                            if pending.count >= configuration.flushChanges || clock.now - lastFlush >= configuration.flushInterval {
-                                try await flush(&pending, into: &written, summary: &summary, progress: progress)
-                                lastFlush = clock.now
-                            }
-                        case .heartbeat(let at):
-                            // Idle between transactions: a quiet binlog still gets its files on time.
-                            if cursor.idle(file: at.file, position: at.position), clock.now - lastFlush >= configuration.flushInterval {
-                                try await flush(&pending, into: &written, summary: &summary, progress: progress)
-                                lastFlush = clock.now
-                            }
-                        case .rotate(let to):
-                            cursor.rotated(file: to.file, position: to.position)
-                        case .statement:
-                            break
-                        }
+        let reader = BinlogReader(
+            source: eventSource ?? MySQLBinlogEventSource(
+                connection: configuration.connection, tables: Set(configuration.mapping.tables.map(\.table)),
+                readTimeout: configuration.readTimeout),
+            reconnect: configuration.reconnect, stop: stopSignal)
+        // Changes of whole transactions since the last flush; a lost connection
+        // keeps them (the reader does not deliver a change twice).
+        var pending = Pending()
+        var lastFlush = clock.now
+        let ending = try await reader.read(from: .coordinates(initial), stopRule: stopRule) { event in
+            switch event {
+            case .changes(let changes):
+                for change in changes {
+                    for row in Self.changeRows(change, itemKeyChanged: Self.itemKeyChanged(change, mapper: mapper)) {
+                        pending.rows[change.table, default: []].append(row)
+                        pending.count += 1
                     }
                 }
-            } catch {
-                await stream.close()
-                guard let lost = error as? MySQLError, lost.isConnectionLost else { throw error }
-                try await backoff.waitToReconnect(after: lost, elapsed: clock.now - origin, stop: stopSignal) { _ in
-                    summary.reconnects += 1
+            case .commit(let resumeAt, let gtid, _):
+                pending.lastCommit = resumeAt
+                pending.gtid = gtid
+                if pending.count >= configuration.flushChanges || clock.now - lastFlush >= configuration.flushInterval {
+                    try await flush(&pending, into: &written, summary: &summary, progress: progress)
+                    lastFlush = clock.now
                 }
+            case .idle:
+                // Idle between transactions: a quiet binlog still gets its files on time.
+                if clock.now - lastFlush >= configuration.flushInterval {
+                    try await flush(&pending, into: &written, summary: &summary, progress: progress)
+                    lastFlush = clock.now
+                }
+            case .reconnecting:
+                summary.reconnects += 1
+            case .batchRead, .reopened:
+                break
             }
         }
+        try await flush(&pending, into: &written, summary: &summary, progress: progress)
+        summary.ending = ending
+        return summary
     }
 
     /// What has been written: the last file's time (names must rise) and the
@@ -253,7 +217,7 @@ public struct BinlogFileStager: Sendable {
         let checkpoint = BinlogCheckpoint(
             file: commit.file, position: commit.position, gtid: gtid, source: configuration.connection.sourceName,
             counts: changeCounts, updatedAt: Timestamp.now())
-        try await state.store.writeJSON(checkpoint, key: checkpointKey)
+        try await state.write(checkpoint, to: .stagedBinlogCheckpoint)
     }
 }
 

@@ -24,34 +24,36 @@ import Synchronization
 public struct BinlogChangeStream: Sendable {
     public let configuration: BinlogStreamConfiguration
     let target: any ItemWriteTarget
-    let stateStore: any ObjectStore
-    let statePrefix: String
-    let deadLetters: DeadLetterStore
+    let checkpointer: Checkpointer
     let applier: ChangeApplier
     public let throttle: WriteThrottle
     public let progress: StreamProgress
     /// Set it (from a signal handler) to stop reading, finish the writes in flight and checkpoint.
     public let stop: StopSignal
+    /// Where the binlog comes from; nil: the configured MySQL connection.
+    let eventSource: (any BinlogEventSource)?
 
-    /// - Parameter state: where the checkpoint, the snapshot position and dead letters
-    ///   are kept (`{prefix}changes/binlog.json`, `{prefix}snapshot.json`, `{prefix}dead-letters/binlog/…`).
+    /// - Parameters:
+    ///   - state: where the checkpoint, the snapshot position and dead letters
+    ///     are kept (`{prefix}changes/binlog.json`, `{prefix}snapshot.json`, `{prefix}dead-letters/binlog/…`).
+    ///   - events: the binlog; by default the configured connection's (tests pass a scripted one).
     public init(
         configuration: BinlogStreamConfiguration, target: any ItemWriteTarget,
-        state: (store: any ObjectStore, prefix: String), stop: StopSignal = StopSignal()
+        state: StateLocation, stop: StopSignal = StopSignal(), events: (any BinlogEventSource)? = nil
     ) {
         self.configuration = configuration
         self.target = target
-        stateStore = state.store
-        statePrefix = StagingLocation.folder(state.prefix)
-        deadLetters = DeadLetterStore(store: state.store, prefix: statePrefix + "dead-letters/")
+        eventSource = events
+        checkpointer = Checkpointer(state: state)
         throttle = WriteThrottle(configuration: configuration.throttle)
         applier = ChangeApplier(target: target, throttle: throttle, configuration: configuration.applier)
         progress = StreamProgress()
         self.stop = stop
     }
 
-    public var checkpointKey: String { statePrefix + BinlogCheckpoint.stateKey }
-    public var snapshotKey: String { statePrefix + SnapshotPosition.stateKey }
+    public var checkpointKey: String { checkpointer.state.key(StateFile.binlogCheckpoint.path) }
+    public var snapshotKey: String { checkpointer.state.key(StateFile.snapshotPosition.path) }
+    var deadLetters: DeadLetterStore { checkpointer.deadLetters }
     public var deadLetterPrefix: String { deadLetters.prefix }
 
     /// The source as summaries and checkpoints name it, without secrets.
@@ -65,30 +67,30 @@ public struct BinlogChangeStream: Sendable {
     /// Where a run starts and what said so.
     struct Start: Sendable {
         var position: BinlogStart
-        var origin: String
+        var origin: StreamSummary.StartOrigin
         var checkpoint: BinlogCheckpoint?
     }
 
     /// The explicit start, else the checkpoint, else the snapshot position, else an error.
     func resolveStart() async throws -> Start {
-        let checkpoint: BinlogCheckpoint? = try await readJSON(checkpointKey)
+        let checkpoint = try await read(.binlogCheckpoint)
         if let explicit = configuration.start {
             switch explicit {
             case .coordinates(let file, let position):
-                return Start(position: .coordinates(.init(file: file, position: position)), origin: "explicit", checkpoint: checkpoint)
+                return Start(position: .coordinates(.init(file: file, position: position)), origin: .explicit, checkpoint: checkpoint)
             case .gtid(let gtid):
-                return Start(position: .gtid(gtid), origin: "explicit", checkpoint: checkpoint)
+                return Start(position: .gtid(gtid), origin: .explicit, checkpoint: checkpoint)
             }
         }
         if let checkpoint {
             return Start(
-                position: .coordinates(.init(file: checkpoint.file, position: checkpoint.position)), origin: "checkpoint",
+                position: .coordinates(.init(file: checkpoint.file, position: checkpoint.position)), origin: .checkpoint,
                 checkpoint: checkpoint)
         }
-        if let snapshot: SnapshotPosition = try await readJSON(snapshotKey) {
+        if let snapshot = try await read(.snapshotPosition) {
             return Start(
                 position: .coordinates(.init(file: snapshot.binlogFile, position: snapshot.binlogPosition)),
-                origin: "snapshot", checkpoint: nil)
+                origin: .snapshot, checkpoint: nil)
         }
         throw BinlogStreamError(
             .noStartPosition,
@@ -97,11 +99,11 @@ public struct BinlogChangeStream: Sendable {
                 + "or give --start-position FILE:POS or --start-gtid GTID.")
     }
 
-    private func readJSON<Value: Decodable>(_ key: String) async throws -> Value? {
+    private func read<Value>(_ file: StateFile<Value>) async throws -> Value? {
         do {
-            return try await stateStore.readJSON(Value.self, key: key)
+            return try await checkpointer.state.read(file)
         } catch let error as DecodingError {
-            throw BinlogStreamError(.unreadableState, "\(key) cannot be read: \(error)")
+            throw BinlogStreamError(.unreadableState, "\(checkpointer.state.key(file.path)) cannot be read: \(error)")
         }
     }
 
@@ -134,7 +136,7 @@ public struct BinlogChangeStream: Sendable {
                             defer { state.readerDone.store(true, ordering: .releasing) }
                             return try await read(
                                 from: start.position, stopRule: rule, mapper: mapper, heartbeat: heartbeat,
-                                submitter: submitter, state: state)
+                                submitter: submitter)
                         }
                         inner.addTask {
                             try await collect(tracker: tracker, state: state)
@@ -183,141 +185,59 @@ public struct BinlogChangeStream: Sendable {
     // MARK: Reader
 
     /// Follows the binlog and submits its changes until the stop rule or a stop
-    /// request ends it; reconnects after a dropped connection.
+    /// request ends it (the reader reconnects after a dropped connection).
     private func read(
-        from initialStart: BinlogStart, stopRule initialRule: BinlogStopRule, mapper: ItemMapper,
-        heartbeat: SourceHeartbeat?, submitter: Submitter, state: BinlogStreamState
+        from start: BinlogStart, stopRule: BinlogStopRule, mapper: ItemMapper,
+        heartbeat: SourceHeartbeat?, submitter: Submitter
     ) async throws -> StreamSummary.Ending {
-        var backoff = ReconnectBackoff(policy: configuration.reconnect)
-        let clock = ContinuousClock()
-        let origin = clock.now
         var tables = Set(configuration.mapping.tables.map(\.table))
         let heartbeatTable = heartbeat?.configuration.table
         if let heartbeatTable { tables.insert(heartbeatTable) }
-        let options = { (start: BinlogStart) in
-            var options = BinlogStreamOptions(
-                start: start, assembler: .init(database: configuration.connection.database, tables: tables),
-                heartbeatPeriod: configuration.serverHeartbeatPeriod, readTimeout: configuration.readTimeout)
-            if let id = configuration.replicaServerID { options.replicaServerID = id }
-            return options
-        }
-
-        var lastCommitRead: BinlogCoordinates?
-        var cursor = BinlogReadCursor(stopRule: initialRule, position: nil)
-        if case .coordinates(let coordinates) = initialStart {
-            cursor = BinlogReadCursor(stopRule: initialRule, position: (coordinates.file, coordinates.position))
-        }
-        var lastSubmitted: String?
+        let reader = BinlogReader(
+            source: eventSource ?? MySQLBinlogEventSource(
+                connection: configuration.connection, tables: tables, heartbeatPeriod: configuration.serverHeartbeatPeriod,
+                readTimeout: configuration.readTimeout, replicaServerID: configuration.replicaServerID),
+            reconnect: configuration.reconnect, stop: stop)
         var changesInTransaction = 0
+        var read = 0
         var beat: Double?
-
-        /// Waits before reconnecting, or gives up.
-        func recover(_ error: any Error) async throws {
-            try await backoff.waitToReconnect(after: error, elapsed: clock.now - origin, stop: stop) { delay in
+        return try await reader.read(from: start, stopRule: stopRule) { event in
+            switch event {
+            case .changes(let changes):
+                for change in changes {
+                    if let heartbeatTable, change.table == heartbeatTable {
+                        if change.operation != .delete, let value = heartbeat?.beat(in: change.row) { beat = value }
+                        continue
+                    }
+                    read += 1
+                    changesInTransaction += 1
+                    try await submitter.submit(change, mapper: mapper, mark: .change)
+                }
+            case .commit(let resumeAt, let gtid, let commitTime):
+                submitter.mark(.commit(resumeAt, gtid: gtid, commitTime: commitTime, changes: changesInTransaction, heartbeat: beat))
+                if changesInTransaction > 0 { progress.update { $0.transactions += 1 } }
+                changesInTransaction = 0
+                beat = nil
+            case .batchRead(let position):
+                let changesRead = read
+                read = 0
+                progress.update {
+                    $0.changesRead += changesRead
+                    $0.readPosition = position?.description
+                    $0.note = nil
+                }
+            case .reopened:
+                changesInTransaction = 0
+                beat = nil
+            case .reconnecting(let delay, let error):
                 progress.update {
                     $0.reconnects += 1
                     $0.note = "reconnecting in \(String(format: "%.1f", delay.seconds)) s: \(error)"
                 }
+            case .idle:
+                break
             }
         }
-
-        while true {
-            if stop.isStopped { return .signal }
-            let resume = lastCommitRead.map(BinlogStart.coordinates) ?? initialStart
-            let opened = await Self.open(configuration.connection, options: options(resume))
-            let stream: MySQLBinlogStream
-            switch opened {
-            case .success(let open):
-                stream = open
-            case .failure(let error):
-                guard error.isConnectionLost else { throw error }
-                try await recover(error)
-                continue
-            }
-            // A change of the transaction being read when the connection dropped
-            // is read again from the transaction's start: skip what was submitted.
-            cursor.reopened()
-            changesInTransaction = 0
-            beat = nil
-            do {
-                while true {
-                    if stop.isStopped {
-                        await stream.close()
-                        return .signal
-                    }
-                    if cursor.readingDone {
-                        await stream.close()
-                        return cursor.doneEnding
-                    }
-                    guard let next = try await stream.nextWithTimestamp() else {
-                        throw MySQLError(code: .connection, message: "the server ended the binlog stream")
-                    }
-                    let (items, timestamp) = next
-                    backoff.succeeded()
-                    var read = 0
-                    for item in items {
-                        switch item {
-                        case .changes(let changes):
-                            cursor.readChanges()
-                            for change in changes {
-                                let key = change.position.orderingKey
-                                if let lastSubmitted, key <= lastSubmitted { continue }
-                                lastSubmitted = key
-                                if let heartbeatTable, change.table == heartbeatTable {
-                                    if change.operation != .delete, let value = heartbeat?.beat(in: change.row) { beat = value }
-                                    continue
-                                }
-                                read += 1
-                                changesInTransaction += 1
-                                try await submitter.submit(change, mapper: mapper, mark: .change)
-                            }
-                        case .commit(let resumeAt, let gtid):
-                            submitter.mark(.commit(
-                                resumeAt, gtid: gtid?.description, commitTime: timestamp, changes: changesInTransaction,
-                                heartbeat: beat))
-                            lastCommitRead = resumeAt
-                            cursor.committed(file: resumeAt.file, position: resumeAt.position)
-                            if changesInTransaction > 0 { progress.update { $0.transactions += 1 } }
-                            changesInTransaction = 0
-                            beat = nil
-                        case .heartbeat(let at):
-                            // The server has sent everything: the stream is idle at `at`.
-                            cursor.idle(file: at.file, position: at.position)
-                        case .rotate(let to):
-                            cursor.rotated(file: to.file, position: to.position)
-                        case .statement:
-                            break
-                        }
-                    }
-                    let position = await stream.position
-                    progress.update {
-                        $0.changesRead += read
-                        $0.readPosition = position?.description
-                        $0.note = nil
-                    }
-                }
-            } catch {
-                await stream.close()
-                guard Self.isConnectionLost(error) else { throw error }
-                try await recover(error)
-            }
-        }
-    }
-
-    /// Opens the stream; a result rather than a typed throw, which keeps the
-    /// reader's error handling plain.
-    private static func open(_ connection: MySQLConnectionConfiguration, options: BinlogStreamOptions) async
-        -> Result<MySQLBinlogStream, MySQLError>
-    {
-        do {
-            return .success(try await MySQLBinlogStream.open(connection, options: options, retry: .none))
-        } catch {
-            return .failure(error)
-        }
-    }
-
-    static func isConnectionLost(_ error: any Error) -> Bool {
-        (error as? MySQLError)?.isConnectionLost ?? false
     }
 
     // MARK: Collector
@@ -344,13 +264,10 @@ public struct BinlogChangeStream: Sendable {
     /// Dead letters of the interval first, then the checkpoint.
     func save(_ state: BinlogStreamState) async throws {
         let (letters, interval, checkpoint) = state.takeForSave(source: sourceName)
-        if !letters.isEmpty {
-            try await deadLetters.write(
-                letters, file: Self.deadLetterFolder(interval?.file ?? "start"), fromRecord: Int(interval?.position ?? 0))
-        }
-        guard let checkpoint else { return }
-        try await stateStore.writeJSON(checkpoint, key: checkpointKey)
-        state.saved(checkpoint)
+        let deadLetters = DeadLetterInterval(
+            letters, folder: Self.deadLetterFolder(interval?.file ?? "start"), fromRecord: Int(interval?.position ?? 0))
+        try await checkpointer.save(checkpoint, to: .binlogCheckpoint, after: deadLetters)
+        if let checkpoint { state.saved(checkpoint) }
     }
 }
 
@@ -395,7 +312,7 @@ final class BinlogStreamState: Sendable {
             values.applied = coordinates
             values.intervalStart = coordinates
         }
-        if start.origin == "checkpoint", let checkpoint = start.checkpoint {
+        if start.origin == .checkpoint, let checkpoint = start.checkpoint {
             values.appliedGTID = checkpoint.gtid
             values.earlierCounts = checkpoint.counts
         }

@@ -19,8 +19,7 @@ public struct ChangeFileApply: Sendable {
 
     public let configuration: ChangeApplyConfiguration
     let source: any ObjectStore
-    let checkpoints: ChangeCheckpointStore
-    let deadLetters: DeadLetterStore
+    let checkpointer: Checkpointer
     let applier: ChangeApplier
     public let progress: LoadProgress
     public let throttle: WriteThrottle
@@ -36,14 +35,12 @@ public struct ChangeFileApply: Sendable {
         configuration: ChangeApplyConfiguration,
         source: any ObjectStore,
         target: any ItemWriteTarget,
-        state: (store: any ObjectStore, prefix: String),
+        state: StateLocation,
         stop: StopSignal = StopSignal()
     ) {
         self.configuration = configuration
         self.source = source
-        let statePrefix = StagingLocation.folder(state.prefix)
-        checkpoints = ChangeCheckpointStore(store: state.store, prefix: statePrefix + "change-checkpoints/")
-        deadLetters = DeadLetterStore(store: state.store, prefix: statePrefix + "dead-letters/")
+        checkpointer = Checkpointer(state: state)
         progress = LoadProgress()
         throttle = WriteThrottle(configuration: configuration.throttle)
         applier = ChangeApplier(target: target, throttle: throttle, configuration: configuration.applier)
@@ -51,7 +48,7 @@ public struct ChangeFileApply: Sendable {
     }
 
     /// Where dead letters go, for summaries.
-    public var deadLetterPrefix: String { deadLetters.prefix }
+    public var deadLetterPrefix: String { checkpointer.deadLetters.prefix }
 
     typealias Tracker = ChangeTracker<ChangeMark, ChangeContext>
     typealias Submitter = ChangeSubmitter<ChangeMark, ChangeContext>
@@ -87,7 +84,7 @@ public struct ChangeFileApply: Sendable {
         do {
             var loaded: [ChangeCheckpoint] = []
             for stream in streams {
-                if let checkpoint = try await checkpoints.load(stream: stream) { loaded.append(checkpoint) }
+                if let checkpoint = try await checkpointer.state.read(StateFolder.changeCheckpoints.file(stream)) { loaded.append(checkpoint) }
             }
             state.values.withLock { $0.book = ChangeCheckpointBook(checkpoints: loaded) }
 
@@ -138,7 +135,7 @@ public struct ChangeFileApply: Sendable {
             stopped: stop.isStopped,
             perEntity: rows,
             files: .init(found: seen.count, skipped: skipped, applied: filesApplied),
-            deadLetterLocation: total.deadLettered > 0 ? deadLetters.prefix : nil,
+            deadLetterLocation: total.deadLettered > 0 ? deadLetterPrefix : nil,
             error: failure.map { String(describing: $0) } ?? (stoppedEarly ? "stopped before every file was applied" : nil))
     }
 
@@ -187,7 +184,7 @@ public struct ChangeFileApply: Sendable {
         -> Bool
     {
         let file = planned.file
-        try await deadLetters.discard(file: file.key, fromRecord: planned.startRecord)
+        try await checkpointer.deadLetters.discard(file: file.key, fromRecord: planned.startRecord)
         let reader = DMSFileReader(options: configuration.readOptions)
         var record = 0
 
@@ -275,48 +272,10 @@ public struct ChangeFileApply: Sendable {
         }
         for (entity, counts) in shown { progress.add(counts, to: entity) }
         for _ in 0..<filesDone { progress.fileDone() }
-        for interval in intervals {
-            try await deadLetters.write(letters[interval]!, file: interval.file, fromRecord: interval.fromRecord)
-        }
         let changed = state.values.withLock { $0.book.takeChanged(updatedAt: now) }
-        for checkpoint in changed {
-            try await checkpoints.save(checkpoint)
-        }
-    }
-}
-
-/// What a settled change needs to become a dead letter.
-struct ChangeContext: Sendable {
-    /// `.write` for submitted changes; `.map` or `.parse` for rejected ones.
-    var stage: DeadLetterRecord.Stage
-    var origin: RowOrigin
-    var row: SourceRow?
-    var raw: String?
-
-    func deadLetter(table: String, columns: [String]?, reason: String, at: String) -> DeadLetterRecord {
-        DeadLetterRecord(
-            stage: stage, table: table, source: origin.source, line: origin.line, reason: reason,
-            columns: row == nil ? nil : columns, values: row?.map(UnitAssembler.text), raw: raw, at: at)
-    }
-}
-
-extension ChangeSubmitter where Context == ChangeContext {
-    /// Maps one change and submits its writes; a change the mapping rejects
-    /// settles at once as a dead letter with the mapping's reason.
-    func submit(_ change: SourceChange, mapper: ItemMapper, mark: Mark) async throws {
-        let writes: [WriteOp]
-        do throws(MappingError) {
-            writes = try mapper.map(change)
-        } catch {
-            reject(
-                entity: change.table, mark: mark,
-                context: ChangeContext(stage: .map, origin: change.origin, row: change.row),
-                reason: error.description)
-            return
-        }
-        try await submit(
-            writes, entity: change.table, mark: mark,
-            context: ChangeContext(stage: .write, origin: change.origin, row: change.row))
+        try await checkpointer.save(
+            changed.map { ($0, StateFolder.changeCheckpoints.file($0.stream)) },
+            after: intervals.map { DeadLetterInterval(letters[$0]!, folder: $0.file, fromRecord: $0.fromRecord) })
     }
 }
 

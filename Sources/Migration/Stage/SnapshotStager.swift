@@ -10,7 +10,8 @@ import MySQLSource
 /// connection, and the snapshot's binlog position, where the change half starts.
 ///
 /// A snapshot is all or nothing: a run killed half-way leaves no position, and the
-/// next run starts a new snapshot and replaces the table's full-load files.
+/// next run starts a new snapshot and replaces the table's full-load files. The
+/// read itself is `MySQLSnapshotSource`'s, the same as `load --from mysql://`'s.
 public struct SnapshotStager: Sendable {
     public struct Configuration: Sendable {
         public var connection: MySQLConnectionConfiguration
@@ -43,43 +44,28 @@ public struct SnapshotStager: Sendable {
     public func run(progress: @Sendable (String, Int) -> Void = { _, _ in }) async throws
         -> (position: SnapshotPosition, tables: [StagedTableFiles])
     {
-        let connection = try await MySQLConnection.connect(configuration.connection)
-        do {
-            let snapshot = try await connection.beginConsistentSnapshot()
+        let source = MySQLSnapshotSource(connection: configuration.connection, chunkSize: configuration.chunkSize)
+        return try await source.withSnapshot { snapshot in
             var tables: [StagedTableFiles] = []
             for table in configuration.mapping.tables {
-                tables.append(try await stage(table, connection: connection, progress: progress))
+                tables.append(try await stage(table, snapshot: snapshot, progress: progress))
             }
-            try await connection.rollback()
-            await connection.close()
-            let position = SnapshotPosition(
-                binlogFile: snapshot.coordinates.file, binlogPosition: snapshot.coordinates.position,
-                gtid: snapshot.gtidPosition, source: configuration.connection.sourceName,
-                takenAt: Timestamp.now())
-            return (position, tables)
-        } catch {
-            await connection.close()
-            throw error
+            return (snapshot.position, tables)
         }
     }
 
-    private func stage(_ table: TableMapping, connection: MySQLConnection, progress: @Sendable (String, Int) -> Void)
+    private func stage(_ table: TableMapping, snapshot: MySQLSnapshotSource.OpenSnapshot, progress: @Sendable (String, Int) -> Void)
         async throws -> StagedTableFiles
     {
-        let database = configuration.connection.database
-        let keyColumns = try await connection.primaryKeyColumns(database: database, table: table.table)
-        guard !keyColumns.isEmpty else { throw SnapshotLoadError.noPrimaryKey(table.table) }
+        let query = try await snapshot.chunkQuery(for: table)
         // Files of an earlier, unfinished snapshot would be read with this one.
         let prefix = configuration.layout.tablePrefix(table.table)
         for object in try await store.list(prefix: prefix) where DMSFile.classify(key: object.key, under: prefix)?.isFullLoad == true {
             try await store.delete(key: object.key)
         }
-        let columns = table.columns.map(\.name)
-        let query = try PrimaryKeyChunkQuery(
-            database: database, table: table.table, columns: columns, keyColumns: keyColumns,
-            limit: max(1, configuration.chunkSize))
         let (rows, files) = try await Self.write(
-            query, columns: columns, prefix: prefix, options: configuration.options, to: store, from: connection
+            query, columns: table.columns.map(\.name), prefix: prefix, options: configuration.options, to: store,
+            from: snapshot.reader
         ) { rows in progress(table.table, rows) }
         return StagedTableFiles(table: table.table, rows: rows, files: files)
     }
@@ -87,13 +73,13 @@ public struct SnapshotStager: Sendable {
     /// Reads the table chunk by chunk into full-load files (generic, to hold the writer).
     private static func write<Store: ObjectStore>(
         _ query: PrimaryKeyChunkQuery, columns: [String], prefix: String, options: DMSWriteOptions, to store: Store,
-        from connection: MySQLConnection, progress: (Int) -> Void
+        from reader: SnapshotReader, progress: (Int) -> Void
     ) async throws -> (rows: Int, files: [String]) {
         var writer = DMSFullLoadWriter(store: store, tablePrefix: prefix, columns: columns, options: options)
         var rows = 0
         var after: [SourceValue]?
         while true {
-            let chunk = try await connection.readChunk(query, after: after)
+            let chunk = try await reader.readChunk(query, after: after)
             for row in chunk.rows { _ = try await writer.append(row) }
             rows += chunk.rows.count
             progress(rows)

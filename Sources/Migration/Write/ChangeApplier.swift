@@ -1,3 +1,4 @@
+import Backoff
 import BillingModel
 import DynamoDBModel
 import MigrationCore
@@ -141,7 +142,7 @@ public struct ChangeApplier: Sendable {
                     let start = outageStart ?? now
                     outageStart = start
                     if now - start > configuration.outageTolerance {
-                        throw BatchApplier.TargetUnavailable(lastError: error.message)
+                        throw WriteTargetUnavailable(lastError: error.message)
                     }
                     transientAttempts += 1
                 case .rejected:
@@ -154,8 +155,7 @@ public struct ChangeApplier: Sendable {
 
     /// Full jitter: uniformly random up to min(cap, base * 2^attempt).
     func backoff(attempt: Int) -> Duration {
-        let ceiling = min(configuration.backoffCap, configuration.backoffBase * (1 << min(attempt, 20)))
-        return ceiling * Double.random(in: 0...1)
+        ExponentialBackoff(base: configuration.backoffBase, cap: configuration.backoffCap).jittered(afterAttempt: attempt + 1)
     }
 
     /// Write capacity units of a write: 1 per started KB of the item; a tombstone is small.

@@ -1,3 +1,4 @@
+import Backoff
 import BillingModel
 import DynamoDBModel
 import MigrationCore
@@ -32,12 +33,6 @@ public struct BatchApplier: Sendable {
     public struct Outcome: Sendable {
         public var written: [PendingPut] = []
         public var failed: [(put: PendingPut, reason: String)] = []
-    }
-
-    /// The target stayed unreachable longer than the outage tolerance.
-    public struct TargetUnavailable: Error, CustomStringConvertible {
-        public var lastError: String
-        public var description: String { "the table stayed unreachable: \(lastError)" }
     }
 
     let target: any ItemWriteTarget
@@ -92,7 +87,7 @@ public struct BatchApplier: Sendable {
                     let start = outageStart ?? now
                     outageStart = start
                     if now - start > configuration.outageTolerance {
-                        throw TargetUnavailable(lastError: error.message)
+                        throw WriteTargetUnavailable(lastError: error.message)
                     }
                 case .rejected:
                     guard remaining.count > 1 else {
@@ -119,8 +114,7 @@ public struct BatchApplier: Sendable {
 
     /// Full jitter: uniformly random up to min(cap, base * 2^attempt).
     func backoff(attempt: Int) -> Duration {
-        let ceiling = min(configuration.backoffCap, configuration.backoffBase * (1 << min(attempt, 20)))
-        return ceiling * Double.random(in: 0...1)
+        ExponentialBackoff(base: configuration.backoffBase, cap: configuration.backoffCap).jittered(afterAttempt: attempt + 1)
     }
 
     /// The pending puts whose items came back unprocessed, matched by key.

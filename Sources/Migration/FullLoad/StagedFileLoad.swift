@@ -13,6 +13,7 @@ struct StagedFileLoad: Sendable {
     let schema: String
     let mapper: ItemMapper
     let source: any ObjectStore
+    let readOptions: DMSReadOptions
     let services: LoadServices
     /// Where a previous run left this file, if anywhere.
     let resume: FileCheckpoint?
@@ -20,14 +21,14 @@ struct StagedFileLoad: Sendable {
     /// The final checkpoint of the file.
     func run() async throws -> FileCheckpoint {
         let startRecord = resume?.recordsDone ?? 0
-        try await services.deadLetters?.discard(file: file.key, fromRecord: startRecord)
+        try await services.checkpointer?.deadLetters.discard(file: file.key, fromRecord: startRecord)
         var writer = UnitWriter(
             table: table, mapper: mapper, services: services, resumeFrom: startRecord, counts: resume?.counts ?? EntityCounts())
         let checkpoint: UnitWriter.Checkpoint = { ledger, _ in try await saveCheckpoint(&ledger, state: .inProgress) }
 
         try await withThrowingTaskGroup(of: (Int, BatchApplier.Outcome).self) { group in
             var recordIndex = 0
-            let reader = DMSFileReader(options: services.readOptions)
+            let reader = DMSFileReader(options: readOptions)
             let layout = DMSTableLayout(schema: schema, table: table.table, columns: table.columns.map(\.name))
             _ = try await reader.read(file, table: layout, from: source) { records in
                 for record in records {
@@ -55,11 +56,12 @@ struct StagedFileLoad: Sendable {
     @discardableResult
     private func saveCheckpoint(_ ledger: inout FileLoadLedger, state: FileCheckpoint.State) async throws -> FileCheckpoint {
         let taken = ledger.takeCheckpoint()
-        try await services.deadLetters?.write(taken.deadLetters, file: file.key, fromRecord: taken.fromRecord)
         let checkpoint = FileCheckpoint(
             file: file.key, table: table.table, size: file.size, etag: nil, state: state,
             recordsDone: taken.recordsDone, counts: taken.counts, updatedAt: Timestamp.now())
-        try await services.checkpoints?.save(checkpoint)
+        try await services.checkpointer?.save(
+            checkpoint, to: StateFolder.fileCheckpoints.file(file.key),
+            after: DeadLetterInterval(taken.deadLetters, folder: file.key, fromRecord: taken.fromRecord))
         return checkpoint
     }
 }

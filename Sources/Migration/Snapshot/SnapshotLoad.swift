@@ -60,32 +60,23 @@ public struct SnapshotLoadConfiguration: Sendable {
     }
 
     /// The source without secrets: `mysql://billmig@127.0.0.1:3307/billing`.
-    public var sourceDescription: String {
-        "mysql://\(connection.user)@\(connection.host):\(connection.port)/\(connection.database)"
-    }
+    public var sourceDescription: String { connection.sourceName }
 }
 
 /// Why a snapshot load refused to start or stopped.
 public struct SnapshotLoadError: Error, CustomStringConvertible {
     private enum Code {
         case changesApplied(keys: [String])
-        case noPrimaryKey(table: String)
         case otherSource(saved: String, now: String)
     }
 
     private let code: Code
 
     static func changesApplied(_ keys: [String]) -> Self { Self(code: .changesApplied(keys: keys)) }
-    static func noPrimaryKey(_ table: String) -> Self { Self(code: .noPrimaryKey(table: table)) }
     static func otherSource(saved: String, now: String) -> Self { Self(code: .otherSource(saved: saved, now: now)) }
 
     /// The load refused to start (nothing was read or written).
-    public var isRefusal: Bool {
-        switch code {
-        case .changesApplied, .otherSource: return true
-        case .noPrimaryKey: return false
-        }
-    }
+    public var isRefusal: Bool { true }
 
     public var isChangesApplied: Bool {
         if case .changesApplied = code { return true }
@@ -100,8 +91,6 @@ public struct SnapshotLoadError: Error, CustomStringConvertible {
                 + "Use --force only if you know the table holds nothing newer, or load into a fresh table with a fresh --state"
         case .otherSource(let saved, let now):
             return "the state location holds the snapshot of \(saved), not of \(now): use another --state, or --restart to start over"
-        case .noPrimaryKey(let table):
-            return "\(table) has no primary key: the snapshot reads in primary-key chunks (billmig check explains the fix)"
         }
     }
 }
@@ -120,21 +109,19 @@ public struct SnapshotLoad: Sendable {
     public let configuration: SnapshotLoadConfiguration
     let target: any ItemWriteTarget
     let state: SnapshotStateStore
-    let checkpoints: CheckpointStore?
-    let deadLetters: DeadLetterStore?
+    /// Nil on a dry run.
+    let checkpointer: Checkpointer?
     public let progress: LoadProgress
     public let throttle: WriteThrottle
 
     /// - Parameters:
     ///   - target: the table; ignored on a dry run.
     ///   - state: where the snapshot position, checkpoints and dead letters are kept.
-    public init(configuration: SnapshotLoadConfiguration, target: any ItemWriteTarget, state: (store: any ObjectStore, prefix: String)) {
+    public init(configuration: SnapshotLoadConfiguration, target: any ItemWriteTarget, state: StateLocation) {
         self.configuration = configuration
         self.target = configuration.dryRun ? DiscardingWriteTarget() : target
-        let statePrefix = StagingLocation.folder(state.prefix)
-        self.state = SnapshotStateStore(store: state.store, prefix: statePrefix)
-        self.checkpoints = configuration.dryRun ? nil : CheckpointStore(store: state.store, prefix: statePrefix + "checkpoints/")
-        self.deadLetters = configuration.dryRun ? nil : DeadLetterStore(store: state.store, prefix: statePrefix + "dead-letters/")
+        self.state = SnapshotStateStore(state)
+        self.checkpointer = configuration.dryRun ? nil : Checkpointer(state: state)
         self.progress = LoadProgress()
         self.throttle = WriteThrottle(configuration: configuration.throttle)
     }
@@ -179,36 +166,25 @@ public struct SnapshotLoad: Sendable {
         var failure: (any Error)?
         if !plan.isEmpty {
             do {
-                let connection = try await MySQLConnection.connect(configuration.connection, retry: configuration.connectRetry)
-                do {
-                    let snapshot = try await connection.beginConsistentSnapshot()
+                let source = MySQLSnapshotSource(
+                    connection: configuration.connection, retry: configuration.connectRetry, chunkSize: configuration.chunkSize)
+                try await source.withSnapshot { snapshot in
                     // The first snapshot's position stays: a resumed run's newer
                     // snapshot is covered by the stream replaying from the older one.
                     if position == nil && !dryRun {
-                        // An empty GTID position would mean "from the very start" to a stream.
-                        let gtid = snapshot.gtidPosition.flatMap { $0.isEmpty ? nil : $0 }
-                        let taken = SnapshotPosition(
-                            binlogFile: snapshot.coordinates.file, binlogPosition: snapshot.coordinates.position,
-                            gtid: gtid, source: configuration.sourceDescription, takenAt: Timestamp.now())
-                        try await state.save(taken)
-                        position = taken
+                        try await state.save(snapshot.position)
+                        position = snapshot.position
                     }
                     let services = LoadServices(
-                        configuration: fullLoadConfiguration,
                         applier: BatchApplier(target: target, throttle: throttle, configuration: configuration.applier),
                         limiter: ConcurrencyLimiter(limit: max(1, configuration.writeConcurrency)),
-                        progress: progress, readOptions: DMSReadOptions(), checkpoints: checkpoints, deadLetters: deadLetters)
+                        progress: progress, dryRun: dryRun, writeConcurrency: configuration.writeConcurrency,
+                        checkpointInterval: configuration.checkpointInterval, checkpointer: checkpointer)
                     for (table, resume) in plan {
-                        let reader = SnapshotReader(connection: connection, retry: configuration.connectRetry)
-                        results.append(try await loadTable(table, resume: resume, reader: reader, mapper: mapper, services: services))
+                        results.append(try await loadTable(table, resume: resume, snapshot: snapshot, mapper: mapper, services: services))
                         progress.fileDone()
                     }
-                    try? await connection.rollback()
-                } catch {
-                    await connection.close()
-                    throw error
                 }
-                await connection.close()
             } catch {
                 failure = error
             }
@@ -218,34 +194,18 @@ public struct SnapshotLoad: Sendable {
         return summary
     }
 
-    /// What `LoadServices` (shared with the staged-file load) needs of this configuration.
-    private var fullLoadConfiguration: FullLoadConfiguration {
-        FullLoadConfiguration(
-            sourcePrefix: "", sourceDescription: configuration.sourceDescription, tableName: configuration.tableName,
-            mapping: configuration.mapping, dryRun: configuration.dryRun, restart: configuration.restart,
-            filesInParallel: 1, writeConcurrency: configuration.writeConcurrency, throttle: configuration.throttle,
-            applier: configuration.applier, checkpointInterval: configuration.checkpointInterval,
-            trackingRetentionDays: configuration.trackingRetentionDays)
-    }
-
     private func loadTable(
-        _ table: TableMapping, resume: SnapshotTableCheckpoint?, reader: SnapshotReader, mapper: ItemMapper,
+        _ table: TableMapping, resume: SnapshotTableCheckpoint?, snapshot: MySQLSnapshotSource.OpenSnapshot, mapper: ItemMapper,
         services: LoadServices
     ) async throws -> TableResult {
         let clock = ContinuousClock()
         let started = clock.now
-        let database = configuration.connection.database
         let tracking = FileTracking(batchId: "SNAPSHOT-" + table.table, table: table.table, retentionDays: configuration.trackingRetentionDays)
         try await target.put(tracking.item(.inProgress, counts: resume?.counts ?? EntityCounts(), error: nil))
         do {
-            let keyColumns = try await reader.run { connection in
-                try await connection.primaryKeyColumns(database: database, table: table.table)
-            }
-            guard !keyColumns.isEmpty else { throw SnapshotLoadError.noPrimaryKey(table.table) }
-            let query = try PrimaryKeyChunkQuery(
-                database: database, table: table.table, columns: table.columns.map(\.name), keyColumns: keyColumns,
-                limit: max(1, configuration.chunkSize))
-            let counts = try await readAndWrite(table, query: query, resume: resume, reader: reader, mapper: mapper, services: services)
+            let query = try await snapshot.chunkQuery(for: table)
+            let counts = try await readAndWrite(
+                table, query: query, resume: resume, reader: snapshot.reader, mapper: mapper, services: services)
             try await target.put(tracking.item(.completed, counts: counts, error: nil))
             return TableResult(table: table.table, counts: counts, span: started..<clock.now)
         } catch {
@@ -265,18 +225,20 @@ public struct SnapshotLoad: Sendable {
         let deadLetterFile = "snapshot/" + table.table
         let startRecords = resume?.rowsDone ?? 0
         let resumeKey = resume?.resumeKey
-        try await services.deadLetters?.discard(file: deadLetterFile, fromRecord: startRecords)
+        try await services.checkpointer?.deadLetters.discard(file: deadLetterFile, fromRecord: startRecords)
         var writer = UnitWriter(table: table, mapper: mapper, services: services, resumeFrom: startRecords, counts: resume?.counts ?? EntityCounts())
         let origin = configuration.sourceDescription + " " + table.table
 
         func save(_ ledger: inout FileLoadLedger, markers: [Int: [SourceValue]], state: FileCheckpoint.State) async throws -> EntityCounts {
             let taken = ledger.takeCheckpoint()
-            try await services.deadLetters?.write(taken.deadLetters, file: deadLetterFile, fromRecord: taken.fromRecord)
             let key = taken.recordsDone == startRecords ? resumeKey : markers[taken.recordsDone]
             precondition(key != nil || taken.recordsDone == startRecords, "a unit boundary always has its key")
-            try await self.state.save(SnapshotTableCheckpoint(
-                table: table.table, state: state, lastKey: key, rowsDone: taken.recordsDone, counts: taken.counts,
-                updatedAt: Timestamp.now()))
+            try await services.checkpointer?.save(
+                SnapshotTableCheckpoint(
+                    table: table.table, state: state, lastKey: key, rowsDone: taken.recordsDone, counts: taken.counts,
+                    updatedAt: Timestamp.now()),
+                to: StateFolder.snapshotCheckpoints.file(table.table),
+                after: DeadLetterInterval(taken.deadLetters, folder: deadLetterFile, fromRecord: taken.fromRecord))
             return taken.counts
         }
         let dryRun = configuration.dryRun
@@ -328,33 +290,7 @@ public struct SnapshotLoad: Sendable {
                 found: configuration.mapping.tables.count,
                 skipped: results.filter(\.skipped).count,
                 completed: results.filter { !$0.skipped }.count),
-            deadLetterLocation: total.deadLettered > 0 ? deadLetters?.prefix : nil,
+            deadLetterLocation: total.deadLettered > 0 ? checkpointer?.deadLetters.prefix : nil,
             error: failure.map { String(describing: $0) })
-    }
-}
-
-/// The snapshot's connection, for reads that survive losing it: a lost
-/// connection is reopened with a new consistent snapshot and the read is
-/// repeated. Rows read after that are newer than the saved position, which is
-/// safe for the same reason a resumed run is (see docs/architecture.md).
-struct SnapshotReader: Sendable {
-    let connection: MySQLConnection
-    let retry: MySQLRetryPolicy
-
-    func readChunk(_ query: PrimaryKeyChunkQuery, after key: [SourceValue]?) async throws -> PrimaryKeyChunk {
-        try await run { connection in try await connection.readChunk(query, after: key) }
-    }
-
-    func run<Result: Sendable>(_ body: @Sendable (MySQLConnection) async throws -> Result) async throws -> Result {
-        var losses = 0
-        while true {
-            do {
-                return try await body(connection)
-            } catch let error as MySQLError where error.isConnectionLost && losses < max(1, retry.maxAttempts) {
-                losses += 1
-                try await connection.reconnect(retry: retry)
-                _ = try await connection.beginConsistentSnapshot()
-            }
-        }
     }
 }

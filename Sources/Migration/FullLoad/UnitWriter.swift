@@ -49,7 +49,7 @@ struct UnitWriter {
         self.marker = marker
         let ops: [WriteOp]
         do throws(MappingError) {
-            if services.configuration.dryRun {
+            if services.dryRun {
                 // Checked is as far as a dry run goes: count, build and keep nothing.
                 assembler.countMapped(try mapper.check(change))
                 ops = []
@@ -96,7 +96,7 @@ struct UnitWriter {
         let failures = outcome.failed.map { assembler.deadLetter(for: $0.put, reason: $0.reason) }
         ledger.close(sequence, written: outcome.written.count, writeFailures: failures)
         services.progress.add(EntityCounts(itemsWritten: outcome.written.count, deadLettered: failures.count), to: table)
-        if clock.now - lastCheckpoint >= services.configuration.checkpointInterval {
+        if clock.now - lastCheckpoint >= services.checkpointInterval {
             try await checkpoint(&ledger, markers)
             // Markers below the watermark just saved are not needed again.
             let saved = ledger.checkpointedRecords
@@ -112,12 +112,12 @@ struct UnitWriter {
         let sequence = ledger.open(upTo: boundary, counts: unit.counts, deadLetters: unit.deadLetters)
         // Nothing to write, or a dry run (which writes nothing): the unit
         // settles at once, without a task, a permit or the applier.
-        guard !unit.puts.isEmpty, !services.configuration.dryRun else {
+        guard !unit.puts.isEmpty, !services.dryRun else {
             ledger.close(sequence, written: unit.mappedOnly, writeFailures: [])
             services.progress.add(EntityCounts(itemsWritten: unit.mappedOnly), to: table)
             return
         }
-        let maxInFlight = max(1, services.configuration.writeConcurrency)
+        let maxInFlight = max(1, services.writeConcurrency)
         while inFlight >= maxInFlight, let done = try await group.next() {
             inFlight -= 1
             try await settle(done, checkpoint: checkpoint)

@@ -10,13 +10,18 @@ import NIOCore
 /// resumed run rewrites, never duplicates, what a killed run left beyond its
 /// last checkpoint.
 public struct DeadLetterStore: Sendable {
-    let store: any ObjectStore
+    let location: StateLocation
+    var store: any ObjectStore { location.store }
     /// Ends with `/`.
-    public let prefix: String
+    public var prefix: String { location.prefix }
+
+    /// - Parameter location: the dead letters' own folder (`{state}/dead-letters/`).
+    public init(_ location: StateLocation) {
+        self.location = location
+    }
 
     public init(store: any ObjectStore, prefix: String) {
-        self.store = store
-        self.prefix = StagingLocation.folder(prefix)
+        self.init(StateLocation(store: store, prefix: prefix))
     }
 
     func folder(for file: String) -> String { prefix + file + "/" }

@@ -11,8 +11,8 @@ public struct FullLoad: Sendable {
     public let configuration: FullLoadConfiguration
     let source: any ObjectStore
     let target: any ItemWriteTarget
-    let checkpoints: CheckpointStore?
-    let deadLetters: DeadLetterStore?
+    /// Nil on a dry run.
+    let checkpointer: Checkpointer?
     public let progress: LoadProgress
     public let throttle: WriteThrottle
 
@@ -25,20 +25,18 @@ public struct FullLoad: Sendable {
         configuration: FullLoadConfiguration,
         source: any ObjectStore,
         target: any ItemWriteTarget,
-        state: (store: any ObjectStore, prefix: String)
+        state: StateLocation
     ) {
         self.configuration = configuration
         self.source = source
         self.target = configuration.dryRun ? DiscardingWriteTarget() : target
-        let statePrefix = StagingLocation.folder(state.prefix)
-        self.checkpoints = configuration.dryRun ? nil : CheckpointStore(store: state.store, prefix: statePrefix + "checkpoints/")
-        self.deadLetters = configuration.dryRun ? nil : DeadLetterStore(store: state.store, prefix: statePrefix + "dead-letters/")
+        self.checkpointer = configuration.dryRun ? nil : Checkpointer(state: state)
         self.progress = LoadProgress()
         self.throttle = WriteThrottle(configuration: configuration.throttle)
     }
 
     /// Where dead letters go, for summaries.
-    public var deadLetterPrefix: String? { deadLetters?.prefix }
+    public var deadLetterPrefix: String? { checkpointer?.deadLetters.prefix }
 
     private struct PlannedFile: Sendable {
         var file: DMSFile
@@ -64,7 +62,7 @@ public struct FullLoad: Sendable {
         var results: [FileResult] = []
         for table in configuration.mapping.tables {
             for file in try await layout.listTable(table.table, in: source).fullLoad {
-                let previous = configuration.restart ? nil : try await checkpoints?.load(file: file.key)
+                let previous = configuration.restart ? nil : try await checkpointer?.state.read(StateFolder.fileCheckpoints.file(file.key))
                 let resume = previous.flatMap { $0.matches(size: file.size, etag: nil) ? $0 : nil }
                 if let resume, resume.state == .completed {
                     results.append(FileResult(table: table.table, checkpoint: resume, span: nil))
@@ -80,13 +78,10 @@ public struct FullLoad: Sendable {
             bytes: plan.reduce(0) { $0 + $1.file.size })
 
         let services = LoadServices(
-            configuration: configuration,
             applier: BatchApplier(target: target, throttle: throttle, configuration: configuration.applier),
             limiter: ConcurrencyLimiter(limit: max(1, configuration.writeConcurrency)),
-            progress: progress,
-            readOptions: configuration.readOptions,
-            checkpoints: checkpoints,
-            deadLetters: deadLetters)
+            progress: progress, dryRun: configuration.dryRun, writeConcurrency: configuration.writeConcurrency,
+            checkpointInterval: configuration.checkpointInterval, checkpointer: checkpointer)
 
         var failure: (any Error)?
         do {
@@ -121,8 +116,8 @@ public struct FullLoad: Sendable {
         do {
             let checkpoint = try await StagedFileLoad(
                 file: planned.file, table: planned.table, schema: configuration.mapping.sourceSchema,
-                mapper: mapper, source: CountingObjectStore(base: source, progress: progress), services: services,
-                resume: planned.resume
+                mapper: mapper, source: CountingObjectStore(base: source, progress: progress), readOptions: configuration.readOptions,
+                services: services, resume: planned.resume
             ).run()
             try await target.put(tracking.item(.completed, counts: checkpoint.counts, error: nil))
             return FileResult(table: planned.table.table, checkpoint: checkpoint, span: started..<clock.now)
@@ -163,7 +158,7 @@ public struct FullLoad: Sendable {
                 found: progress.snapshot().filesTotal,
                 skipped: results.filter(\.skipped).count,
                 completed: results.filter { !$0.skipped }.count),
-            deadLetterLocation: total.deadLettered > 0 ? deadLetters?.prefix : nil,
+            deadLetterLocation: total.deadLettered > 0 ? deadLetterPrefix : nil,
             error: failure.map { String(describing: $0) })
     }
 }

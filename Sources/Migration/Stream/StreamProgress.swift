@@ -29,34 +29,10 @@ public final class StreamProgress: Sendable {
     }
 }
 
-/// Shows a running stream on standard error: changes, changes/s, lag, position.
-public struct StreamProgressReporter: ProgressDisplay {
-    let mode: ProgressReporter.Mode
-    let progress: StreamProgress
-
-    public init(mode: ProgressReporter.Mode, progress: StreamProgress) {
-        self.mode = mode
-        self.progress = progress
-    }
-
-    /// Reports until cancelled, then clears the status line.
-    public func run() async {
-        let interval: Duration
-        switch mode {
-        case .silent: return
-        case .terminal: interval = .milliseconds(500)
-        case .lines(let every): interval = every
-        }
-        while !Task.isCancelled {
-            do { try await Task.sleep(for: interval) } catch { break }
-            let line = Self.render(progress.snapshot())
-            mode.show(line)
-        }
-        mode.clear()
-    }
-
-    /// One status line. Pure, so its format is tested.
-    public static func render(_ snapshot: StreamProgress.Snapshot) -> String {
+extension StreamProgress.Snapshot {
+    /// One status line (the executable shows it). Pure, so its format is tested.
+    public var statusLine: String {
+        let snapshot = self
         var parts = ["\(snapshot.changesSettled)/\(snapshot.changesRead) changes applied"]
         if let health = snapshot.health {
             parts.append(health.summaryLine)

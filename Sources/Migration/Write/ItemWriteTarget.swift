@@ -30,6 +30,21 @@ public enum VersionedWriteOutcome: Sendable, Hashable {
     case skippedNewer
 }
 
+/// The target stayed unreachable longer than the outage tolerance: both appliers
+/// stop the run with it (exit status 1); the checkpoints make the stop resumable.
+public struct WriteTargetUnavailable: Error, Sendable, CustomStringConvertible {
+    public var lastError: String
+
+    public init(lastError: String) {
+        self.lastError = lastError
+    }
+
+    public var description: String {
+        "the table stayed unreachable longer than the outage tolerance (last error: \(lastError)); "
+            + "check the network and the endpoint, then run the same command again: it resumes from its checkpoints"
+    }
+}
+
 /// Why a write call failed, in the terms the applier acts on.
 public struct WriteTargetError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {

@@ -1,0 +1,122 @@
+import BillingModel
+import MigrationCore
+import MySQLSource
+
+/// The one binlog read loop, for `stream` and `stage`: opens a session, reads
+/// until the stop rule or a stop request ends it, and after a lost connection
+/// reopens at the end of the last transaction read, with backoff, until the
+/// source has been unreachable longer than the policy tolerates.
+///
+/// What it hands its consumer is already clean: a transaction read again after a
+/// reconnect does not deliver its changes twice, and idle points are reported
+/// only between transactions. Where it stands is the pure `BinlogReadCursor`.
+struct BinlogReader: Sendable {
+    enum Event {
+        /// Row changes not delivered before.
+        case changes([SourceChange])
+        /// A transaction's end; the next one starts at `resumeAt`.
+        case commit(resumeAt: BinlogCoordinates, gtid: String?, commitTime: UInt32)
+        /// Between transactions with nothing new: the source has sent everything up to here.
+        case idle(BinlogCoordinates)
+        /// A batch was read; where the session stands.
+        case batchRead(position: BinlogCoordinates?)
+        /// A new session: a transaction that was open is read again from its start.
+        case reopened
+        /// The connection was lost; the next session opens after `delay`.
+        case reconnecting(after: Duration, error: any Error)
+    }
+
+    let source: any BinlogEventSource
+    let reconnect: ReconnectBackoff.Policy
+    let stop: StopSignal
+
+    /// Reads from `start` and hands every event to `handle`; returns how the reading ended.
+    func read(
+        from start: BinlogStart, stopRule: BinlogStopRule, handle: (Event) async throws -> Void
+    ) async throws -> StreamSummary.Ending {
+        var backoff = ReconnectBackoff(policy: reconnect)
+        let clock = ContinuousClock()
+        let origin = clock.now
+        var cursor = BinlogReadCursor(stopRule: stopRule, position: nil)
+        if case .coordinates(let coordinates) = start {
+            cursor = BinlogReadCursor(stopRule: stopRule, position: (coordinates.file, coordinates.position))
+        }
+        var lastCommitRead: BinlogCoordinates?
+        var lastDelivered: String?
+
+        func recover(_ error: any Error) async throws {
+            guard Self.isConnectionLost(error) else { throw error }
+            switch backoff.failed(at: clock.now - origin) {
+            case .retry(let delay):
+                try await handle(.reconnecting(after: delay, error: error))
+                await stop.sleep(for: delay)
+            case .giveUp:
+                throw BinlogStreamError(
+                    .sourceUnreachable, "the source stayed unreachable for more than \(reconnect.tolerance): \(error)")
+            }
+        }
+
+        while true {
+            if stop.isStopped { return .signal }
+            let session: any BinlogEventSession
+            do {
+                session = try await source.open(from: lastCommitRead.map(BinlogStart.coordinates) ?? start)
+            } catch {
+                try await recover(error)
+                continue
+            }
+            cursor.reopened()
+            do {
+                try await handle(.reopened)
+                while true {
+                    if stop.isStopped {
+                        await session.close()
+                        return .signal
+                    }
+                    if cursor.readingDone {
+                        await session.close()
+                        return cursor.doneEnding
+                    }
+                    guard let next = try await session.nextEvents() else {
+                        throw MySQLError(code: .connection, message: "the server ended the binlog stream")
+                    }
+                    let (items, timestamp) = next
+                    backoff.succeeded()
+                    for item in items {
+                        switch item {
+                        case .changes(let changes):
+                            cursor.readChanges()
+                            // Positions rise through the binlog: what is at or before the last
+                            // delivered change was delivered by an earlier session.
+                            let fresh = changes.filter { change in
+                                let key = change.position.orderingKey
+                                if let lastDelivered, key <= lastDelivered { return false }
+                                lastDelivered = key
+                                return true
+                            }
+                            if !fresh.isEmpty { try await handle(.changes(fresh)) }
+                        case .commit(let resumeAt, let gtid):
+                            cursor.committed(file: resumeAt.file, position: resumeAt.position)
+                            lastCommitRead = resumeAt
+                            try await handle(.commit(resumeAt: resumeAt, gtid: gtid?.description, commitTime: timestamp))
+                        case .heartbeat(let at):
+                            if cursor.idle(file: at.file, position: at.position) { try await handle(.idle(at)) }
+                        case .rotate(let to):
+                            cursor.rotated(file: to.file, position: to.position)
+                        case .statement:
+                            break
+                        }
+                    }
+                    try await handle(.batchRead(position: await session.position))
+                }
+            } catch {
+                await session.close()
+                try await recover(error)
+            }
+        }
+    }
+
+    static func isConnectionLost(_ error: any Error) -> Bool {
+        (error as? MySQLError)?.isConnectionLost ?? false
+    }
+}

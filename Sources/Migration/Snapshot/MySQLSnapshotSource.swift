@@ -1,0 +1,105 @@
+import BillingModel
+import MigrationCore
+import MySQLSource
+
+/// The one way MySQL's snapshot is read, by `load --from mysql://` and by `stage`:
+/// one connection, `START TRANSACTION WITH CONSISTENT SNAPSHOT` (no global lock),
+/// its binlog position, and every table in primary-key chunks on that connection.
+///
+/// A connection lost mid-table is reopened with a new snapshot and the read goes
+/// on after the last key read (`SnapshotReader`): those rows are newer than the
+/// saved position, which the change stream's replay from that position covers
+/// (docs/architecture.md, "Resuming the snapshot reads newer rows").
+public struct MySQLSnapshotSource: Sendable {
+    public let connection: MySQLConnectionConfiguration
+    public let retry: MySQLRetryPolicy
+    public let chunkSize: Int
+
+    public init(connection: MySQLConnectionConfiguration, retry: MySQLRetryPolicy = MySQLRetryPolicy(), chunkSize: Int) {
+        self.connection = connection
+        self.retry = retry
+        self.chunkSize = max(1, chunkSize)
+    }
+
+    /// Opens the snapshot, runs `body` with it, and ends it (read-only: rolled back) and closes the connection.
+    func withSnapshot<Result>(_ body: (OpenSnapshot) async throws -> Result) async throws -> Result {
+        let session = try await MySQLConnection.connect(connection, retry: retry)
+        do {
+            let snapshot = try await session.beginConsistentSnapshot()
+            // An empty GTID position would mean "from the very start" to a stream.
+            let position = SnapshotPosition(
+                binlogFile: snapshot.coordinates.file, binlogPosition: snapshot.coordinates.position,
+                gtid: snapshot.gtidPosition.flatMap { $0.isEmpty ? nil : $0 }, source: connection.sourceName,
+                takenAt: Timestamp.now())
+            let result = try await body(OpenSnapshot(
+                position: position, reader: SnapshotReader(connection: session, retry: retry), source: self))
+            try? await session.rollback()
+            await session.close()
+            return result
+        } catch {
+            await session.close()
+            throw error
+        }
+    }
+
+    /// An open snapshot: where it is in the binlog, and its reader.
+    struct OpenSnapshot: Sendable {
+        let position: SnapshotPosition
+        let reader: SnapshotReader
+        let source: MySQLSnapshotSource
+
+        /// The chunked read of `table` (its primary key looked up on the snapshot's connection).
+        func chunkQuery(for table: TableMapping) async throws -> PrimaryKeyChunkQuery {
+            let database = source.connection.database
+            let keyColumns = try await reader.run { connection in
+                try await connection.primaryKeyColumns(database: database, table: table.table)
+            }
+            guard !keyColumns.isEmpty else { throw SnapshotSourceError(noPrimaryKey: table.table) }
+            return try PrimaryKeyChunkQuery(
+                database: database, table: table.table, columns: table.columns.map(\.name), keyColumns: keyColumns,
+                limit: source.chunkSize)
+        }
+    }
+}
+
+/// Reads on the snapshot's connection; a lost connection is reopened with a new
+/// snapshot (a few times) and the read tried again.
+struct SnapshotReader: Sendable {
+    let connection: MySQLConnection
+    let retry: MySQLRetryPolicy
+
+    func readChunk(_ query: PrimaryKeyChunkQuery, after key: [SourceValue]?) async throws -> PrimaryKeyChunk {
+        try await run { connection in try await connection.readChunk(query, after: key) }
+    }
+
+    func run<Result: Sendable>(_ body: @Sendable (MySQLConnection) async throws -> Result) async throws -> Result {
+        var losses = 0
+        while true {
+            do {
+                return try await body(connection)
+            } catch let error as MySQLError where error.isConnectionLost && losses < max(1, retry.maxAttempts) {
+                losses += 1
+                try await connection.reconnect(retry: retry)
+                _ = try await connection.beginConsistentSnapshot()
+            }
+        }
+    }
+}
+
+/// A table the snapshot cannot read.
+public struct SnapshotSourceError: Error, Sendable, CustomStringConvertible {
+    private enum Code: Sendable {
+        case noPrimaryKey(table: String)
+    }
+
+    private let code: Code
+
+    init(noPrimaryKey table: String) { code = .noPrimaryKey(table: table) }
+
+    public var description: String {
+        switch code {
+        case .noPrimaryKey(let table):
+            return "\(table) has no primary key: the snapshot reads in primary-key chunks (billmig check explains the fix)"
+        }
+    }
+}

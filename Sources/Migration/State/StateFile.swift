@@ -1,0 +1,54 @@
+import MigrationCore
+
+/// A state object's name relative to a `StateLocation`, and the type stored there.
+public struct StateFile<Value: Codable & Sendable>: Sendable, Hashable {
+    public let path: String
+
+    public init(_ path: String) { self.path = path }
+}
+
+/// A folder of state objects of one type, one per name (file, stream, table).
+public struct StateFolder<Value: Codable & Sendable>: Sendable, Hashable {
+    /// Ends with `/`.
+    public let path: String
+
+    public init(_ path: String) { self.path = path }
+
+    public func file(_ name: String) -> StateFile<Value> { StateFile(path + name + ".json") }
+}
+
+extension StateFile<SnapshotPosition> {
+    /// Where the change stream starts (`load --from mysql://`; `stage/` for the stager).
+    public static var snapshotPosition: Self { Self("snapshot.json") }
+}
+
+extension StateFile<BinlogCheckpoint> {
+    /// The change stream's checkpoint (`stream`; read by `status` and `validate --live`).
+    public static var binlogCheckpoint: Self { Self("changes/binlog.json") }
+    /// The stager's checkpoint, under its `stage/` location.
+    public static var stagedBinlogCheckpoint: Self { Self("binlog.json") }
+}
+
+extension StateFolder<FileCheckpoint> {
+    /// Per-file checkpoints of a full load (and per-table ones of a snapshot, as files).
+    public static var fileCheckpoints: Self { Self("checkpoints/") }
+}
+
+extension StateFolder<ChangeCheckpoint> {
+    /// Per-stream checkpoints of `apply`.
+    public static var changeCheckpoints: Self { Self("change-checkpoints/") }
+}
+
+extension StateFolder<SnapshotTableCheckpoint> {
+    /// Per-table checkpoints of a direct snapshot load.
+    public static var snapshotCheckpoints: Self { Self("snapshot-checkpoints/") }
+}
+
+/// Folders where change streams keep their checkpoints: any object there means
+/// changes were applied under this state (a snapshot load must not overwrite them).
+public enum ChangeStateFolders {
+    public static var all: [String] {
+        let binlog = StateFile<BinlogCheckpoint>.binlogCheckpoint.path
+        return [StateFolder<ChangeCheckpoint>.changeCheckpoints.path, String(binlog[...binlog.lastIndex(of: "/")!])]
+    }
+}
