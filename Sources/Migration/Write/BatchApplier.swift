@@ -57,15 +57,14 @@ public struct BatchApplier: Sendable {
         var attempt = 0
         // Consecutive failed calls of any kind: the backoff grows with them.
         var failures = 0
-        var outageStart: ContinuousClock.Instant?
-        let clock = ContinuousClock()
+        var outage = OutageWatch(tolerance: configuration.outageTolerance)
 
         while !remaining.isEmpty {
             let units = Double(remaining.reduce(0) { $0 + $1.writeUnits })
             try await throttle.admit(units: units)
             do {
                 let unprocessed = try await target.batchPut(remaining.map(\.item))
-                outageStart = nil
+                outage.succeeded()
                 let left = Self.pending(remaining, matching: unprocessed)
                 let leftUnits = Double(left.reduce(0) { $0 + $1.writeUnits })
                 throttle.observe(accepted: units - leftUnits, throttled: leftUnits)
@@ -83,12 +82,7 @@ public struct BatchApplier: Sendable {
                     throttle.observe(accepted: 0, throttled: units)
                     attempt += 1
                 case .transient:
-                    let now = clock.now
-                    let start = outageStart ?? now
-                    outageStart = start
-                    if now - start > configuration.outageTolerance {
-                        throw WriteTargetUnavailable(lastError: error.message)
-                    }
+                    try outage.failed(error)
                 case .rejected:
                     guard remaining.count > 1 else {
                         outcome.failed.append((remaining[0], "rejected by DynamoDB: \(error.message)"))

@@ -111,8 +111,7 @@ public struct ChangeApplier: Sendable {
         let units = Double(Self.writeUnits(write))
         var throttledAttempts = 0
         var transientAttempts = 0
-        var outageStart: ContinuousClock.Instant?
-        let clock = ContinuousClock()
+        var outage = OutageWatch(tolerance: configuration.outageTolerance)
         while true {
             try Task.checkCancellation()
             try await throttle.admit(units: units)
@@ -138,12 +137,7 @@ public struct ChangeApplier: Sendable {
                         return .failed(reason: "\(write.key): still throttled after \(throttledAttempts) attempts")
                     }
                 case .transient:
-                    let now = clock.now
-                    let start = outageStart ?? now
-                    outageStart = start
-                    if now - start > configuration.outageTolerance {
-                        throw WriteTargetUnavailable(lastError: error.message)
-                    }
+                    try outage.failed(error)
                     transientAttempts += 1
                 case .rejected:
                     return .failed(reason: "\(write.key): rejected by DynamoDB: \(error.message)")

@@ -45,6 +45,31 @@ public struct WriteTargetUnavailable: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// How long the target has failed with transient errors without a success in
+/// between; past the tolerance both appliers stop with `WriteTargetUnavailable`
+/// instead of dead-lettering everything during a network cut.
+struct OutageWatch {
+    let tolerance: Duration
+    private let clock = ContinuousClock()
+    private var start: ContinuousClock.Instant?
+
+    init(tolerance: Duration) {
+        self.tolerance = tolerance
+    }
+
+    mutating func succeeded() {
+        start = nil
+    }
+
+    /// A transient failure: fine within the tolerance, the end of the run past it.
+    mutating func failed(_ error: WriteTargetError) throws(WriteTargetUnavailable) {
+        let now = clock.now
+        let first = start ?? now
+        start = first
+        if now - first > tolerance { throw WriteTargetUnavailable(lastError: error.message) }
+    }
+}
+
 /// Why a write call failed, in the terms the applier acts on.
 public struct WriteTargetError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
