@@ -191,12 +191,13 @@ public struct BinlogChangeStream: Sendable {
         var backoff = ReconnectBackoff(policy: configuration.reconnect)
         let clock = ContinuousClock()
         let origin = clock.now
-        var tables = Set(configuration.mapping.tables.map(\.table))
         let heartbeatTable = heartbeat?.configuration.table
-        if let heartbeatTable { tables.insert(heartbeatTable) }
+        let assembler = BinlogChangeAssembler.Configuration(
+            database: configuration.connection.database, mapping: configuration.mapping,
+            alsoReading: heartbeatTable.map { [$0] } ?? [])
         let options = { (start: BinlogStart) in
             var options = BinlogStreamOptions(
-                start: start, assembler: .init(database: configuration.connection.database, tables: tables),
+                start: start, assembler: assembler,
                 heartbeatPeriod: configuration.serverHeartbeatPeriod, readTimeout: configuration.readTimeout)
             if let id = configuration.replicaServerID { options.replicaServerID = id }
             return options

@@ -79,7 +79,6 @@ public struct BinlogFileStager: Sendable {
         var backoff = ReconnectBackoff(policy: configuration.reconnect)
         let clock = ContinuousClock()
         let origin = clock.now
-        let tables = Set(configuration.mapping.tables.map(\.table))
         let mapper = try ItemMapper(mapping: configuration.mapping)
         var written = Written(columns: Dictionary(
             uniqueKeysWithValues: configuration.mapping.tables.map { ($0.table, $0.columns.map(\.name)) }))
@@ -92,7 +91,7 @@ public struct BinlogFileStager: Sendable {
             let checkpoint = written.checkpoint ?? initial
             var options = BinlogStreamOptions(
                 start: .coordinates(checkpoint),
-                assembler: .init(database: configuration.connection.database, tables: tables),
+                assembler: .init(database: configuration.connection.database, mapping: configuration.mapping),
                 heartbeatPeriod: .seconds(1), readTimeout: configuration.readTimeout)
             options.replicaServerID = UInt32.random(in: 100_000...UInt32.max)
             var pending = Pending()
