@@ -134,6 +134,14 @@ struct CheckCommandIntegrationTests {
         await MariaDBSupport.dropDatabase(database)
     }
 
+    @Test func statusRefusesAPasswordInTheURLAsOtherCommandsDo() async throws {
+        let result = try await BillmigCLI.run(
+            ["status", "--from", "mysql://billmig:secret-pw@127.0.0.1:1/billing"], environment: [:])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("not in the URL"), "\(result.stderr)")
+        #expect(!result.stderr.contains("secret-pw") && !result.stdout.contains("secret-pw"))
+    }
+
     @Test func aMinimalRowImageIsFound() async throws {
         let database = try await MariaDBSupport.freshDatabase("checkimage")
         // A global setting: restored at once (other tests only read rows).
