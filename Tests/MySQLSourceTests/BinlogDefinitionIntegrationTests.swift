@@ -28,6 +28,14 @@ struct BinlogDefinitionIntegrationTests {
             ) ENGINE=InnoDB
             """)
         let start = try await BinlogScenario.binlogEnd(writer)
+
+        // The mapping lists last_name before first_name: values must follow the names.
+        // The stream reads the definitions when it opens, before the writes below.
+        let order = ["id", "delta", "state", "last_name", "first_name", "code"]
+        let assembler = BinlogChangeAssembler.Configuration(
+            database: database, tables: [table], schemaGuardedTables: [table], columnOrder: [table: order])
+        let stream = try await MySQLBinlogStream.open(
+            configuration, options: BinlogStreamOptions(start: .coordinates(start), assembler: assembler), retry: .none)
         try await writer.execute("""
             INSERT INTO \(database).\(table) VALUES (4294967295, -9223372036854775808, 'it''s shut', 'Ada', 'Lovelace', X'00FF')
             """)
@@ -36,13 +44,6 @@ struct BinlogDefinitionIntegrationTests {
         try await writer.execute("DROP TABLE \(database).\(table)")
         await writer.close()
 
-        // The mapping lists last_name before first_name: values must follow the names.
-        let order = ["id", "delta", "state", "last_name", "first_name", "code"]
-        var assembler = BinlogChangeAssembler.Configuration(
-            database: database, tables: [table], schemaGuardedTables: [table], columnOrder: [table: order])
-        assembler.decoding = .init()
-        let stream = try await MySQLBinlogStream.open(
-            configuration, options: BinlogStreamOptions(start: .coordinates(start), assembler: assembler), retry: .none)
         var changes: [SourceChange] = []
         var stopped: (any Error)?
         let deadline = ContinuousClock.now + .seconds(30)

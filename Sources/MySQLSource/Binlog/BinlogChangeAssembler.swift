@@ -133,6 +133,11 @@ public struct BinlogChangeAssembler: Sendable {
 
     /// The table-order indexes of `names`, found by name in the map's column names.
     private static func order(_ names: [String], in map: BinlogTableMap) throws(BinlogDecodingError) -> [Int] {
+        guard map.columns.contains(where: { $0.name != nil }) else {
+            throw .definitionMismatch(
+                table: map.qualifiedName,
+                reason: "no definition of it was read from the source when the stream opened (created or dropped since?)")
+        }
         var indexes: [Int] = []
         for name in names {
             guard let index = map.columns.firstIndex(where: { $0.name?.lowercased() == name.lowercased() }) else {
