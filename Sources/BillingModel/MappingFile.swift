@@ -19,6 +19,11 @@ extension Mapping {
         do {
             file = try JSONDecoder().decode(MappingFile.self, from: json)
         } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+                let (line, column) = JSONSyntaxLocation.firstError(in: Array(json))
+            {
+                throw MappingFileError(kind: .malformed, messages: ["not valid JSON at line \(line), column \(column)"])
+            }
             throw MappingFileError(kind: .malformed, messages: [MappingFileError.describe(error)])
         } catch {
             throw MappingFileError(kind: .malformed, messages: ["\(error)"])

@@ -181,6 +181,14 @@ public struct SourceCheck: Sendable {
                     message: "\(name) has no primary key: the snapshot reads in primary-key chunks, and changes are matched to items by key",
                     fix: "ALTER TABLE \(name) ADD PRIMARY KEY (<the columns that identify a row>);"))
             }
+            if !table.mappingDifferences.isEmpty {
+                ok = false
+                findings.append(.init(
+                    check: "mapping", status: .failed, table: table.name,
+                    message: "the mapping does not describe \(name) as the source has it: rows would be misread\n"
+                        + table.mappingDifferences.map { "  " + $0 }.joined(separator: "\n"),
+                    fix: "correct the mapping's columns of \(table.name) to the source's (names, order, types, nullability), or pass the mapping that matches (--mapping)"))
+            }
             if ok { good.append(table.name) }
         }
         if !good.isEmpty {

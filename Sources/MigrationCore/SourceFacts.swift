@@ -32,6 +32,9 @@ public struct SourceFacts: Sendable, Codable, Equatable {
         public var engine: String?
         /// The primary key's columns in key order; empty when there is none.
         public var primaryKey: [String]
+        /// How the mapping's columns differ from the table's (names, order, types,
+        /// nullability), one line each; empty when they agree.
+        public var mappingDifferences: [String] = []
 
         public init(name: String, exists: Bool, engine: String?, primaryKey: [String]) {
             self.name = name

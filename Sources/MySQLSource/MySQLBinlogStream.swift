@@ -165,6 +165,14 @@ extension MySQLConnection {
         let nanoseconds = options.heartbeatPeriod.components.seconds * 1_000_000_000
             + options.heartbeatPeriod.components.attoseconds / 1_000_000_000
         try execute("SET @master_heartbeat_period = \(max(1_000_000, nanoseconds))")
+        // Rows are decoded with the tables' definitions; those the caller did not
+        // pin are read now, before the first event.
+        var assembler = options.assembler
+        let missing = assembler.tables.map { $0.subtracting(assembler.definitions.keys) }
+        if missing.map({ !$0.isEmpty }) ?? true {
+            let read = try tableDefinitions(database: assembler.database, tables: missing)
+            assembler.definitions.merge(read) { pinned, _ in pinned }
+        }
         let checksumName = try query("SELECT @@global.binlog_checksum").rows.first?.first?.text ?? "NONE"
         let checksum: BinlogChecksumAlgorithm = checksumName.uppercased() == "CRC32" ? .crc32 : .none
 
@@ -209,7 +217,7 @@ extension MySQLConnection {
         binlog = BinlogState(
             rpl: rpl,
             decoder: BinlogEventDecoder(checksum: checksum),
-            assembler: BinlogChangeAssembler(configuration: options.assembler, startFile: startFile))
+            assembler: BinlogChangeAssembler(configuration: assembler, startFile: startFile))
         if !startFile.isEmpty {
             binlog?.position = BinlogCoordinates(file: startFile, position: startPosition)
         }

@@ -121,6 +121,7 @@ extension LoadCommand {
         let connection = try MySQLSourceOptions.connection(url: staged.from, passwordEnv: passwordEnv, passwordFile: passwordFile)
         let stateLocation = try StagingLocation(parsing: staged.state ?? MySQLSourceOptions.defaultState(table: table))
         let mapping = try loadMapping(path: staged.mapping)
+        try await MySQLSourceOptions.verify(mapping, against: connection)
 
         let needsAWS = !dryRun || stateLocation.isS3
         let summary: LoadSummary

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BillingModel
 import DMSStaging
+import Migration
 import MySQLSource
 
 /// Which MySQL database a command reads, which table it writes, with which
@@ -39,6 +40,26 @@ struct MySQLSourceOptions: ParsableArguments {
         let connection = try Self.connection(url: from, passwordEnv: passwordEnv, passwordFile: passwordFile)
         let stateLocation = try StagingLocation(parsing: state ?? Self.defaultState(table: table))
         return (connection, stateLocation, try loadMapping(path: mapping))
+    }
+
+    /// `resolve()`, refusing a mapping that does not describe the source's tables.
+    func resolveVerified() async throws -> (connection: MySQLConnectionConfiguration, state: StagingLocation, mapping: Mapping) {
+        let resolved = try resolve()
+        try await Self.verify(resolved.mapping, against: resolved.connection)
+        return resolved
+    }
+
+    /// Refuses a mapping that differs from the source's tables (each difference
+    /// named). An unreachable source is left to the command's own connection
+    /// handling, which retries and names it.
+    static func verify(_ mapping: Mapping, against connection: MySQLConnectionConfiguration) async throws {
+        do {
+            try await connection.verify(mapping)
+        } catch let error as SourceMappingError {
+            throw CommandError(error.description)
+        } catch {
+            return
+        }
     }
 
     /// The default state location of a direct MySQL run.

@@ -39,7 +39,7 @@ struct RepairCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (connection, _, mapping) = try source.resolve()
+        let (connection, _, mapping) = try await source.resolveVerified()
         let validation: ValidationReport
         do {
             validation = try JSONDecoder().decode(ValidationReport.self, from: Data(contentsOf: URL(fileURLWithPath: report)))

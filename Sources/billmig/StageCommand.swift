@@ -67,7 +67,7 @@ struct StageCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard source.isMySQL else { throw ValidationError("--from must be a mysql:// URL") }
-        let (connection, stateLocation, mapping) = try source.resolve()
+        let (connection, stateLocation, mapping) = try await source.resolveVerified()
         let destination = try StagingLocation(parsing: to)
         let stop = StopSignal()
         let signals = SignalWatch(stop: stop, announce: !output.quiet)

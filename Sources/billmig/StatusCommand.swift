@@ -36,6 +36,11 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let mapping = try loadMapping(path: mapping)
+        if let from, from.hasPrefix("mysql://") {
+            // status never connects to MySQL, but a password in the URL is refused
+            // as everywhere else: URLs end up in shell histories and process lists.
+            _ = try MySQLSourceOptions.connection(url: from, passwordEnv: nil, passwordFile: nil)
+        }
         let stateLocation = try state.map(StagingLocation.init(parsing:))
             ?? from.map { from in
                 // A direct MySQL load keeps its state in .billmig/{table} unless told otherwise.

@@ -68,7 +68,7 @@ struct StreamCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard source.isMySQL else { throw ValidationError("--from must be a mysql:// URL") }
-        let (connection, stateLocation, mapping) = try source.resolve()
+        let (connection, stateLocation, mapping) = try await source.resolveVerified()
         let stop = StopSignal()
         let signals = SignalWatch(stop: stop, announce: !output.quiet)
 

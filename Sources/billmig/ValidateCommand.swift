@@ -83,7 +83,7 @@ struct ValidateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (connection, state, mapping) = try source.resolve()
+        let (connection, state, mapping) = try await source.resolveVerified()
         for name in entity where mapping.table(name) == nil {
             throw CommandError("--entity \(name): the mapping has no such table (\(mapping.tables.map(\.table).joined(separator: ", ")))")
         }

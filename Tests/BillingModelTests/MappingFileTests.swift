@@ -123,7 +123,11 @@ import Testing
     }
 
     @Test func malformedFilesSayWhere() {
-        #expect(fileError("{ not json")?.kind == .malformed)
+        #expect(fileError("{ not json") == MappingFileError(kind: .malformed, messages: ["not valid JSON at line 1, column 3"]))
+        // A missing comma on line 3; columns count characters, not bytes.
+        let broken = "{\n  \"formatVersion\": 1,\n  \"sourceSchema\": \"bïlling\" \"target\": {}\n}"
+        #expect(fileError(broken)?.messages == ["not valid JSON at line 3, column 29"])
+        #expect(fileError("{ \"a\": [1, 2 }")?.messages == ["not valid JSON at line 1, column 14"])
         let missing = fileError(#"{ "tables": [] }"#)
         #expect(missing == MappingFileError(kind: .malformed, messages: ["the top level is missing required field `target`"]))
         let unknown = fileError(file(table: goodTable.replacingOccurrences(of: "\"primaryKey\"", with: "\"createdAt\": \"x\", \"primaryKey\"")))

@@ -93,6 +93,17 @@ import Testing
 
     static func failed(_ report: SourceCheckReport) -> [String] { report.failures.map(\.check) }
 
+    @Test func aMappingThatDiffersFromATableFailsWithEachDifference() {
+        var facts = Self.good()
+        facts.tables[1].mappingDifferences = ["CHARGE.a: x", "CHARGE.b: y"]
+        let report = SourceCheck().evaluate(facts)
+        #expect(!report.passed)
+        #expect(Self.failed(report) == ["mapping"])
+        #expect(report.failures.first?.table == "CHARGE")
+        #expect(report.failures.first?.message.contains("\n  CHARGE.a: x\n  CHARGE.b: y") == true)
+        #expect(report.failures.first?.fix?.contains("--mapping") == true)
+    }
+
     @Test func aWellConfiguredSourcePasses() {
         let report = SourceCheck().evaluate(Self.good())
         #expect(report.passed)

@@ -26,19 +26,19 @@ extension MySQLBinlogStream: BinlogEventSession {
 /// The binlog of a MySQL or MariaDB server, read as a replica.
 public struct MySQLBinlogEventSource: BinlogEventSource {
     public let connection: MySQLConnectionConfiguration
-    /// The tables whose row changes are decoded (the others are skipped).
-    public let tables: Set<String>
+    /// What to decode and how: the mapped tables, their source definitions and column order.
+    public let assembler: BinlogChangeAssembler.Configuration
     public let heartbeatPeriod: Duration
     public let readTimeout: Duration
     /// nil: a random id per session.
     public let replicaServerID: UInt32?
 
     public init(
-        connection: MySQLConnectionConfiguration, tables: Set<String>, heartbeatPeriod: Duration = .seconds(1),
+        connection: MySQLConnectionConfiguration, assembler: BinlogChangeAssembler.Configuration, heartbeatPeriod: Duration = .seconds(1),
         readTimeout: Duration = .seconds(10), replicaServerID: UInt32? = nil
     ) {
         self.connection = connection
-        self.tables = tables
+        self.assembler = assembler
         self.heartbeatPeriod = heartbeatPeriod
         self.readTimeout = readTimeout
         self.replicaServerID = replicaServerID
@@ -46,7 +46,7 @@ public struct MySQLBinlogEventSource: BinlogEventSource {
 
     public func open(from start: BinlogStart) async throws -> any BinlogEventSession {
         var options = BinlogStreamOptions(
-            start: start, assembler: .init(database: connection.database, tables: tables),
+            start: start, assembler: assembler,
             heartbeatPeriod: heartbeatPeriod, readTimeout: readTimeout)
         if let replicaServerID { options.replicaServerID = replicaServerID }
         // One attempt: the reader's own backoff decides when to try again.

@@ -11,13 +11,27 @@ public enum SourceFactsReader {
     ) async throws -> SourceFacts {
         let connection = try await MySQLConnection.connect(configuration, retry: retry)
         do {
-            let facts = try await read(connection, database: configuration.database, tables: mapping.tables.map(\.table))
+            let facts = try await read(connection, database: configuration.database, mapping: mapping)
             await connection.close()
             return facts
         } catch {
             await connection.close()
             throw error
         }
+    }
+
+    /// The facts about `mapping`'s tables, each with how the mapping differs from it.
+    public static func read(_ connection: MySQLConnection, database: String, mapping: Mapping) async throws -> SourceFacts {
+        var facts = try await read(connection, database: database, tables: mapping.tables.map(\.table))
+        let definitions = try await connection.tableDefinitions(database: database)
+        for index in facts.tables.indices where facts.tables[index].exists {
+            guard let table = mapping.tables.first(where: { $0.table == facts.tables[index].name }) else { continue }
+            let definition = definitions[table.table]
+                ?? definitions.first { $0.key.lowercased() == table.table.lowercased() }?.value
+            guard let definition else { continue }
+            facts.tables[index].mappingDifferences = table.differences(from: definition)
+        }
+        return facts
     }
 
     public static func read(_ connection: MySQLConnection, database: String, tables: [String]) async throws -> SourceFacts {

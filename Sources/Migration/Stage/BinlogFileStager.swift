@@ -86,7 +86,8 @@ public struct BinlogFileStager: Sendable {
             uniqueKeysWithValues: configuration.mapping.tables.map { ($0.table, $0.columns.map(\.name)) }))
         let reader = BinlogReader(
             source: eventSource ?? MySQLBinlogEventSource(
-                connection: configuration.connection, tables: Set(configuration.mapping.tables.map(\.table)),
+                connection: configuration.connection,
+                assembler: .init(database: configuration.connection.database, mapping: configuration.mapping),
                 readTimeout: configuration.readTimeout),
             reconnect: configuration.reconnect, stop: stopSignal)
         // Changes of whole transactions since the last flush; a lost connection

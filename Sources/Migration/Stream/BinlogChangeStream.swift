@@ -190,12 +190,13 @@ public struct BinlogChangeStream: Sendable {
         from start: BinlogStart, stopRule: BinlogStopRule, mapper: ItemMapper,
         heartbeat: SourceHeartbeat?, submitter: Submitter
     ) async throws -> StreamSummary.Ending {
-        var tables = Set(configuration.mapping.tables.map(\.table))
         let heartbeatTable = heartbeat?.configuration.table
-        if let heartbeatTable { tables.insert(heartbeatTable) }
+        let assembler = BinlogChangeAssembler.Configuration(
+            database: configuration.connection.database, mapping: configuration.mapping,
+            alsoReading: heartbeatTable.map { [$0] } ?? [])
         let reader = BinlogReader(
             source: eventSource ?? MySQLBinlogEventSource(
-                connection: configuration.connection, tables: tables, heartbeatPeriod: configuration.serverHeartbeatPeriod,
+                connection: configuration.connection, assembler: assembler, heartbeatPeriod: configuration.serverHeartbeatPeriod,
                 readTimeout: configuration.readTimeout, replicaServerID: configuration.replicaServerID),
             reconnect: configuration.reconnect, stop: stop)
         var changesInTransaction = 0

@@ -25,11 +25,26 @@ public struct BinlogChangeAssembler: Sendable {
         /// Tables to read; nil reads every table of the database.
         public var tables: Set<String>?
         public var decoding: BinlogValueDecoder.Options
+        /// The selected tables' definitions, by table name, that rows are decoded
+        /// with. `MySQLBinlogStream` reads those missing from the source when it opens.
+        public var definitions: [String: SourceTableDefinition]
+        /// Tables whose DDL stops the stream (the mapped ones); nil: every selected table.
+        public var schemaGuardedTables: Set<String>?
+        /// For a table listed here, rows come with these columns in this order, found
+        /// by name (the mapping's columns), whatever the table's own order is.
+        public var columnOrder: [String: [String]]
 
-        public init(database: String, tables: Set<String>? = nil, decoding: BinlogValueDecoder.Options = .init()) {
+        public init(
+            database: String, tables: Set<String>? = nil, decoding: BinlogValueDecoder.Options = .init(),
+            definitions: [String: SourceTableDefinition] = [:], schemaGuardedTables: Set<String>? = nil,
+            columnOrder: [String: [String]] = [:]
+        ) {
+            self.columnOrder = columnOrder
             self.database = database
             self.tables = tables
             self.decoding = decoding
+            self.definitions = definitions
+            self.schemaGuardedTables = schemaGuardedTables
         }
     }
 
@@ -40,6 +55,8 @@ public struct BinlogChangeAssembler: Sendable {
     public private(set) var currentGTID: MariaDBGTID?
     private var standaloneGroup = false
     private var tableMaps: [UInt64: BinlogTableMap] = [:]
+    /// For tables with a `columnOrder`: the table-order index of each wanted column.
+    private var rowOrders: [UInt64: [Int]] = [:]
     private var ignoredTableIDs: Set<UInt64> = []
 
     public init(configuration: Configuration, startFile: String = "") {
@@ -61,7 +78,11 @@ public struct BinlogChangeAssembler: Sendable {
             return [.rotate(to: BinlogCoordinates(file: rotate.fileName, position: rotate.position))]
         case .tableMap(let map):
             if isSelected(map) {
-                tableMaps[map.tableID] = map
+                var described = map
+                if let definition = configuration.definitions[map.table] { described = try map.described(by: definition) }
+                tableMaps[map.tableID] = described
+                rowOrders[map.tableID] = nil
+                if let names = configuration.columnOrder[map.table] { rowOrders[map.tableID] = try Self.order(names, in: described) }
                 ignoredTableIDs.remove(map.tableID)
             } else {
                 tableMaps[map.tableID] = nil
@@ -92,6 +113,7 @@ public struct BinlogChangeAssembler: Sendable {
                 // Only non-transactional changes are logged with a ROLLBACK; nothing to apply.
                 return [commit(end)]
             default:
+                try guardSchema(statement: String(statement), defaultDatabase: query.database, at: end)
                 var items: [BinlogStreamItem] = []
                 if query.database == configuration.database || statement.contains(configuration.database) {
                     items.append(.statement(database: query.database, sql: String(statement), at: end))
@@ -109,6 +131,37 @@ public struct BinlogChangeAssembler: Sendable {
         }
     }
 
+    /// The table-order indexes of `names`, found by name in the map's column names.
+    private static func order(_ names: [String], in map: BinlogTableMap) throws(BinlogDecodingError) -> [Int] {
+        guard map.columns.contains(where: { $0.name != nil }) else {
+            throw .definitionMismatch(
+                table: map.qualifiedName,
+                reason: "no definition of it was read from the source when the stream opened (created or dropped since?)")
+        }
+        var indexes: [Int] = []
+        for name in names {
+            guard let index = map.columns.firstIndex(where: { $0.name?.lowercased() == name.lowercased() }) else {
+                throw .definitionMismatch(
+                    table: map.qualifiedName, reason: "it has no column \(name) (columns: "
+                        + map.columns.map { $0.name ?? "?" }.joined(separator: ", ") + ")")
+            }
+            indexes.append(index)
+        }
+        return indexes
+    }
+
+    /// Throws `schemaChange` when `statement` alters a guarded table: rows after
+    /// it would no longer match the definitions they are decoded with.
+    private func guardSchema(statement: String, defaultDatabase: String, at: BinlogCoordinates) throws(BinlogDecodingError) {
+        for changed in BinlogSchemaStatement.changedTables(statement) {
+            guard (changed.database ?? defaultDatabase) == configuration.database else { continue }
+            let guarded = configuration.schemaGuardedTables ?? configuration.tables
+            if guarded?.contains(changed.table) ?? true {
+                throw .schemaChange(table: "\(configuration.database).\(changed.table)", statement: statement, at: at)
+            }
+        }
+    }
+
     private mutating func commit(_ end: BinlogCoordinates) -> BinlogStreamItem {
         defer {
             currentGTID = nil
@@ -122,6 +175,7 @@ public struct BinlogChangeAssembler: Sendable {
         var changes: [SourceChange] = []
         changes.reserveCapacity(decoded.count)
         for (index, row) in decoded.enumerated() {
+            let order = rowOrders[rows.tableID]
             let origin = RowOrigin(source: "binlog \(end) \(table.table)", line: index + 1)
             let position = end.sourcePosition(rowIndex: index)
             func complete(_ image: BinlogRowImage?, _ which: String) throws(BinlogDecodingError) -> SourceRow {
@@ -130,7 +184,7 @@ public struct BinlogChangeAssembler: Sendable {
                         what: "\(table.table) \(which) image",
                         reason: "columns are missing; the source needs binlog_row_image=FULL")
                 }
-                return row
+                return order.map { $0.map { row[$0] } } ?? row
             }
             switch rows.kind {
             case .write:
@@ -148,5 +202,17 @@ public struct BinlogChangeAssembler: Sendable {
             }
         }
         return changes
+    }
+}
+
+extension BinlogChangeAssembler.Configuration {
+    /// Reads the mapping's tables (plus `alsoReading`, e.g. a heartbeat table) of
+    /// `database`; rows of mapped tables come in the mapping's column order, by
+    /// name; a DDL on a mapped table stops the stream.
+    public init(database: String, mapping: Mapping, alsoReading extra: Set<String> = []) {
+        let mapped = Set(mapping.tables.map(\.table))
+        self.init(
+            database: database, tables: mapped.union(extra), schemaGuardedTables: mapped,
+            columnOrder: Dictionary(uniqueKeysWithValues: mapping.tables.map { ($0.table, $0.columns.map(\.name)) }))
     }
 }

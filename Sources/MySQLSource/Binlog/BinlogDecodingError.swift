@@ -16,6 +16,10 @@ public enum BinlogDecodingError: Error, Hashable, Sendable, CustomStringConverti
     case missingMetadata(table: String, column: Int, what: String)
     /// The event type carries compressed rows, which are not read.
     case unsupportedEvent(typeCode: UInt8, reason: String)
+    /// The TABLE_MAP does not match the table's definition read from the source.
+    case definitionMismatch(table: String, reason: String)
+    /// A statement that changes a selected table's definition (DDL).
+    case schemaChange(table: String, statement: String, at: BinlogCoordinates)
 
     public var description: String {
         switch self {
@@ -32,9 +36,15 @@ public enum BinlogDecodingError: Error, Hashable, Sendable, CustomStringConverti
         case .columnCountMismatch(let table, let tableMap, let rowsEvent):
             return "\(table): TABLE_MAP has \(tableMap) columns but the rows event has \(rowsEvent)"
         case .missingMetadata(let table, let column, let what):
-            return "\(table) column \(column + 1): TABLE_MAP lacks \(what); set binlog_row_metadata=FULL on the source"
+            return "\(table) column \(column + 1): TABLE_MAP lacks \(what) and no definition of the table was read from the source"
         case .unsupportedEvent(let typeCode, let reason):
             return "binlog event type \(typeCode) is not supported: \(reason)"
+        case .definitionMismatch(let table, let reason):
+            return "\(table) is not the table whose definition the stream decodes with: \(reason). "
+                + "Its definition changed during the migration; a schema change needs a new mapping and a new snapshot (billmig load --restart)"
+        case .schemaChange(let table, let statement, let at):
+            return "\(table) changes its definition at \(at) (\(statement.prefix(120))): the stream stops before it. "
+                + "A schema change during a migration needs a new mapping and a new snapshot (billmig load --restart)"
         }
     }
 }

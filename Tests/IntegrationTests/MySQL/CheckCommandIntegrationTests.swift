@@ -1,4 +1,5 @@
 import Foundation
+import MariaDBTestSupport
 import MigrationCore
 import Testing
 
@@ -51,8 +52,8 @@ struct CheckCommandIntegrationTests {
         #expect(status == 0, "\(output)")
         let result = try await Self.check(database)
         #expect(result.status == 1)
-        #expect(Self.failures(result.report) == ["table:SERVICE_AGREEMENT", "table_engine:BILL", "primary_key:CHARGE"])
-        #expect(result.report?.failures.last?.fix?.contains("ALTER TABLE `\(database)`.`CHARGE` ADD PRIMARY KEY") == true)
+        #expect(Self.failures(result.report) == ["table:SERVICE_AGREEMENT", "table_engine:BILL", "primary_key:CHARGE", "mapping:CHARGE"])
+        #expect(result.report?.failures.first { $0.check == "primary_key" }?.fix?.contains("ALTER TABLE `\(database)`.`CHARGE` ADD PRIMARY KEY") == true)
         await MariaDBSupport.dropDatabase(database)
     }
 
@@ -85,6 +86,60 @@ struct CheckCommandIntegrationTests {
         #expect(fixed.status == 0, "\(Self.failures(fixed.report))")
         await MariaDBSupport.rootSQL("DROP USER '\(user)'@'127.0.0.1';")
         await MariaDBSupport.dropDatabase(database)
+    }
+
+    /// The billing mapping with CUSTOMER's first_name and last_name swapped and
+    /// BILL's total_due declared `int`, written to a temporary file.
+    static func misorderedMapping() throws -> URL {
+        let url = MariaDBTestServer.packageRoot.appendingPathComponent("mappings/billing.json")
+        var mapping = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        var tables = mapping["tables"] as! [[String: Any]]
+        for index in tables.indices {
+            var columns = tables[index]["columns"] as! [[String: Any]]
+            if tables[index]["table"] as? String == "CUSTOMER" {
+                let first = columns.firstIndex { $0["name"] as? String == "first_name" }!
+                let last = columns.firstIndex { $0["name"] as? String == "last_name" }!
+                columns.swapAt(first, last)
+            }
+            if tables[index]["table"] as? String == "BILL" {
+                let due = columns.firstIndex { ($0["type"] as? String)?.hasPrefix("decimal") == true }!
+                columns[due]["type"] = "int"
+            }
+            tables[index]["columns"] = columns
+        }
+        mapping["tables"] = tables
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("misordered-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: mapping).write(to: file)
+        return file
+    }
+
+    @Test func aMappingThatDiffersFromTheSourceIsRefusedByCheckAndStream() async throws {
+        let database = try await MariaDBSupport.freshDatabase("checkmapping")
+        let mapping = try Self.misorderedMapping()
+        defer { try? FileManager.default.removeItem(at: mapping) }
+        let result = try await Self.check(database, extra: ["--mapping", mapping.path])
+        #expect(result.status == 1)
+        #expect(Self.failures(result.report) == ["mapping:CUSTOMER", "mapping:BILL"])
+        let messages = (result.report?.failures ?? []).map(\.message).joined(separator: "\n")
+        #expect(messages.contains("CUSTOMER.first_name: listed after last_name"))
+        #expect(messages.contains("the mapping declares int, the source has decimal("))
+
+        let stream = try await BillmigCLI.run(
+            ["stream", "--from", try await MariaDBSupport.url(database: database), "--mapping", mapping.path,
+             "--until-caught-up", "--state", FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString).path],
+            environment: ["BILLMIG_MYSQL_PASSWORD": MariaDBSupport.password])
+        #expect(stream.status != 0)
+        #expect(stream.stderr.contains("the mapping does not match"), "\(stream.stderr)")
+        #expect(stream.stderr.contains("BILL.previous_balance: the mapping declares int"), "\(stream.stderr)")
+        await MariaDBSupport.dropDatabase(database)
+    }
+
+    @Test func statusRefusesAPasswordInTheURLAsOtherCommandsDo() async throws {
+        let result = try await BillmigCLI.run(
+            ["status", "--from", "mysql://billmig:secret-pw@127.0.0.1:1/billing"], environment: [:])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("not in the URL"), "\(result.stderr)")
+        #expect(!result.stderr.contains("secret-pw") && !result.stdout.contains("secret-pw"))
     }
 
     @Test func aMinimalRowImageIsFound() async throws {
