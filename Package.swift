@@ -25,6 +25,9 @@ let package = Package(
         .target(name: "CivilCalendar"),
         .target(name: "BillingModel", dependencies: ["DynamoDBModel", "CivilCalendar"]),
         .target(name: "MigrationCore", dependencies: ["BillingModel", "DynamoDBModel"]),
+        // The plan's figures (issue 16): sketches (distinct counts, heavy hitters,
+        // sizes), the report, its costs, warnings and advice.
+        .target(name: "PlanCore", dependencies: ["BillingModel", "DynamoDBModel"]),
 
         // MARK: AWS layer
         .target(name: "AWSSigV4", dependencies: ["CivilCalendar", .product(name: "Crypto", package: "swift-crypto")]),
@@ -76,6 +79,13 @@ let package = Package(
             ]
         ),
 
+        // MARK: Planning (issue 16): the plan's reading pass, and the per-entity pacing `load --plan` applies
+        .target(
+            name: "Planning",
+            dependencies: ["PlanCore", "BillingModel", "DynamoDBModel", "DMSStaging", "MySQLSource", "Migration", "MigrationCore"],
+            resources: [.copy("Resources/dynamodb-prices.json")]
+        ),
+
         // MARK: Validation (issue 4): the pure comparison, and its MySQL and DynamoDB driver
         .target(name: "ValidationCore", dependencies: ["BillingModel", "DynamoDBModel"]),
         .target(
@@ -92,7 +102,7 @@ let package = Package(
             dependencies: [
                 "Migration", "MigrationCore", "BillingModel", "DynamoDBModel", "DMSStaging", "SampleData",
                 "AWSCore", "DynamoDB", "S3", "MySQLSource", "MySQLWorkload",
-                "Validation", "ValidationCore",
+                "Validation", "ValidationCore", "PlanCore", "Planning",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -129,6 +139,8 @@ let package = Package(
         .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging", "SampleData", "BillingModel"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "BillingModel"]),
         .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore", "SampleData"]),
+        .testTarget(name: "PlanCoreTests", dependencies: ["PlanCore", "BillingModel", "SampleData"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "PlanCore", "Migration", "DMSStaging", "SampleData", "BillingModel", "DynamoDBModel"]),
         // Test helpers both the unit and the integration tests of change application use.
         .target(
             name: "MigrationTestSupport",
@@ -161,7 +173,7 @@ let package = Package(
             dependencies: [
                 "Migration", "MigrationCore", "FaultProxy", "AWSCore", "DynamoDB", "S3", "DMSStaging", "BillingModel",
                 "DynamoDBModel", "SampleData", "MigrationTestSupport", "AWSTestSupport", "MariaDBTestSupport", "MySQLSource", "MySQLWorkload",
-                "Validation", "ValidationCore",
+                "Validation", "ValidationCore", "PlanCore",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

@@ -1,0 +1,51 @@
+/// The heaviest keys of a weighted stream in bounded memory: Misra-Gries
+/// with batched decrements. It keeps at most `2k` counters; when they
+/// overflow it subtracts the (k+1)-th largest count `c` from every counter and
+/// drops those that reach zero. Each such step removes at least `(k+1)·c`
+/// weight (the k+1 largest lose `c` each), so the total subtracted,
+/// `maxUndercount`, never exceeds `W/(k+1)` for a stream of weight `W`.
+///
+/// Every key's estimate `e` satisfies `e <= true weight <= e + maxUndercount`,
+/// and every key heavier than `maxUndercount` is kept. While the stream has at
+/// most `2k` distinct keys nothing is subtracted and every count is exact.
+public struct HeavyHitters: Sendable {
+    public struct Entry: Sendable, Hashable, Codable {
+        public var key: String
+        /// A lower bound of the key's weight; the true weight is at most `estimate + maxUndercount`.
+        public var estimate: Int
+    }
+
+    /// k: the guarantee above holds with this many counters kept after each step.
+    public let capacity: Int
+    private var counts: [String: Int] = [:]
+    public private(set) var totalWeight = 0
+    /// The most any estimate lies below the key's true weight.
+    public private(set) var maxUndercount = 0
+
+    public init(capacity: Int = 1_000) {
+        precondition(capacity > 0, "a heavy-hitter sketch needs counters")
+        self.capacity = capacity
+    }
+
+    public mutating func add(_ key: String, weight: Int = 1) {
+        guard weight > 0 else { return }
+        totalWeight += weight
+        counts[key, default: 0] += weight
+        if counts.count > 2 * capacity { shrink() }
+    }
+
+    private mutating func shrink() {
+        let threshold = counts.values.sorted(by: >)[capacity]
+        maxUndercount += threshold
+        counts = counts.filter { $0.value > threshold }.mapValues { $0 - threshold }
+    }
+
+    /// Whether every count is exact.
+    public var isExact: Bool { maxUndercount == 0 }
+
+    /// The `n` heaviest keys by estimate, heaviest first (ties by key, so output is stable).
+    public func top(_ n: Int) -> [Entry] {
+        counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .prefix(n).map { Entry(key: $0.key, estimate: $0.value) }
+    }
+}
