@@ -11,7 +11,7 @@ import Synchronization
 /// the load's adaptive throttle still sees every write's outcome.
 public struct EntityPacedWriteTarget: ItemWriteTarget {
     let base: any ItemWriteTarget
-    let buckets: [String: Mutex<TokenBucket>]
+    let buckets: SharedBuckets
     let clock: any Clock<Duration>
     let now: @Sendable () -> ContinuousClock.Instant
 
@@ -25,17 +25,17 @@ public struct EntityPacedWriteTarget: ItemWriteTarget {
         self.now = now
         let start = now()
         // One second of burst: a batch of 25 large items still fits a low rate's bucket over time.
-        self.buckets = limits.filter { $0.value > 0 }.mapValues { Mutex(TokenBucket(ratePerSecond: $0, burstSeconds: 1, now: start)) }
+        self.buckets = SharedBuckets(limits.filter { $0.value > 0 }.mapValues { TokenBucket(ratePerSecond: $0, burstSeconds: 1, now: start) })
     }
 
     /// How long a batch of this entity's items waits before it may be sent.
     func delay(for items: [Item]) -> Duration {
-        guard let entity = items.first?[MigrationAttribute.entityType]?.stringValue, let bucket = buckets[entity] else {
+        guard let entity = items.first?[MigrationAttribute.entityType]?.stringValue, buckets.limited.contains(entity) else {
             return .zero
         }
         let units = items.reduce(0) { $0 + ItemSize.writeUnits(bytes: ItemSize.of($1)) }
         let instant = now()
-        return bucket.withLock { $0.reserve(Double(units), now: instant) }
+        return buckets.state.withLock { $0[entity]!.reserve(Double(units), now: instant) }
     }
 
     public func batchPut(_ items: [Item]) async throws(WriteTargetError) -> [Item] {
@@ -56,5 +56,16 @@ public struct EntityPacedWriteTarget: ItemWriteTarget {
 
     public func tombstoneIfNewer(key: ItemKey, version: String, ttl: Int64) async throws(WriteTargetError) -> VersionedWriteOutcome {
         try await base.tombstoneIfNewer(key: key, version: version, ttl: ttl)
+    }
+}
+
+/// The entities' buckets, shared by every copy of the target.
+final class SharedBuckets: Sendable {
+    let limited: Set<String>
+    let state: Mutex<[String: TokenBucket]>
+
+    init(_ buckets: [String: TokenBucket]) {
+        limited = Set(buckets.keys)
+        state = Mutex(buckets)
     }
 }

@@ -44,7 +44,7 @@ public struct PlanPass: Sendable {
             for file in try await layout.listTable(table.table, in: store).fullLoad { files.append((file, table)) }
         }
         progress.setTotals(files: files.count, bytes: 0)
-        let accumulator = Mutex(PlanAccumulator(mapping: mapping, configuration: configuration))
+        let accumulator = SharedPlan(PlanAccumulator(mapping: mapping, configuration: configuration))
         let reader = DMSFileReader(options: readOptions)
         let schema = mapping.sourceSchema
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -69,7 +69,7 @@ public struct PlanPass: Sendable {
             for _ in 0..<max(1, filesInParallel) where !startNext() { break }
             while try await group.next() != nil { _ = startNext() }
         }
-        return accumulator.withLock {
+        return accumulator.state.withLock {
             $0.report(source: description, prices: prices, elapsedSeconds: (ContinuousClock.now - started).seconds)
         }
     }
@@ -81,7 +81,7 @@ public struct PlanPass: Sendable {
     ) async throws -> PlanReport {
         let started = ContinuousClock.now
         let mapper = try ItemMapper(mapping: mapping)
-        let accumulator = Mutex(PlanAccumulator(mapping: mapping, configuration: self.configuration))
+        let accumulator = SharedPlan(PlanAccumulator(mapping: mapping, configuration: self.configuration))
         progress.setTotals(files: mapping.tables.count, bytes: 0)
         let connection = try await MySQLConnection.connect(configuration)
         do {
@@ -113,7 +113,7 @@ public struct PlanPass: Sendable {
             throw error
         }
         await connection.close()
-        return accumulator.withLock {
+        return accumulator.state.withLock {
             $0.report(source: description, prices: prices, elapsedSeconds: (ContinuousClock.now - started).seconds)
         }
     }
@@ -134,8 +134,8 @@ public struct PlanPass: Sendable {
         }
     }
 
-    func record(_ outcomes: [Outcome], entity: String, into accumulator: Mutex<PlanAccumulator>) {
-        accumulator.withLock { plan in
+    func record(_ outcomes: [Outcome], entity: String, into accumulator: SharedPlan) {
+        accumulator.state.withLock { plan in
             for outcome in outcomes {
                 switch outcome {
                 case .outsideSample: plan.addOutsideSample(entity: entity)
@@ -153,4 +153,13 @@ public struct PlanPass: Sendable {
 public struct PlanPassError: Error, Sendable, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// The accumulator the file tasks share.
+final class SharedPlan: Sendable {
+    let state: Mutex<PlanAccumulator>
+
+    init(_ plan: PlanAccumulator) {
+        state = Mutex(plan)
+    }
 }

@@ -82,6 +82,6 @@ enum PlanText {
             amount /= 1024
             unit += 1
         }
-        return unit == 0 ? "\(value) B" : String(format: "%.1f %@", amount, units[unit])
+        return unit == 0 ? "\(value) B" : String(format: "%.1f", amount) + " " + units[unit]
     }
 }
