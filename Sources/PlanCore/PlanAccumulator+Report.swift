@@ -9,7 +9,7 @@ extension PlanAccumulator {
         let scale = 1 / max(c.sampleFraction, 1e-9)
         func scaled(_ value: Int) -> Int { Int((Double(value) * scale).rounded()) }
         let limit = c.partitionWriteUnitsPerSecond
-        let duration = max(c.durationSeconds, 1)
+        let duration = c.durationSeconds > 0 ? c.durationSeconds : 1
 
         func topKeys(_ sketch: HeavyHitters, indexWriteUnits: Int, unitsOf: (HeavyHitters.Entry) -> Int) -> [PlanReport.TopKey] {
             sketch.top(c.topKeys).map { entry in
