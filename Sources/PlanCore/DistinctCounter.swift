@@ -22,6 +22,16 @@ public struct DistinctCounter: Sendable {
         }
     }
 
+    public mutating func merge(_ other: DistinctCounter) {
+        sketch.merge(other.sketch)
+        if let theirs = other.exact, exact != nil {
+            exact!.formUnion(theirs)
+            if exact!.count > exactLimit { exact = nil }
+        } else {
+            exact = nil
+        }
+    }
+
     /// Whether `count` is exact (the limit was never passed).
     public var isExact: Bool { exact != nil }
 

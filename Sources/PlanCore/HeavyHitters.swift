@@ -40,6 +40,15 @@ public struct HeavyHitters: Sendable {
         counts = counts.filter { $0.value > threshold }.mapValues { $0 - threshold }
     }
 
+    /// Adds another sketch of the same capacity (mergeable summaries: the
+    /// bound `W/(k+1)` holds for the merged stream).
+    public mutating func merge(_ other: HeavyHitters) {
+        totalWeight += other.totalWeight
+        maxUndercount += other.maxUndercount
+        counts.merge(other.counts, uniquingKeysWith: +)
+        if counts.count > 2 * capacity { shrink() }
+    }
+
     /// Whether every count is exact.
     public var isExact: Bool { maxUndercount == 0 }
 

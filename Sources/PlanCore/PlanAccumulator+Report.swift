@@ -141,7 +141,7 @@ extension PlanAccumulator {
                 warnings.append(.init(
                     kind: .skewedKey, entity: owner?.entity, key: top.key,
                     message: "\(where_) \(top.key) takes \(PlanFormat.percent(top.shareOfWrites)) of \(key.name)'s writes (\(key.distinctPartitionKeys.count) values): it reaches one partition's \(PlanFormat.number(limit)) WCU/s when \(key.name) is written at \(PlanFormat.number(top.indexRateAtPartitionLimit ?? .infinity)) WCU/s; at \(PlanFormat.duration(c.durationSeconds)) it needs \(PlanFormat.number(top.writeUnitsPerSecond))",
-                    action: "fine at this duration; for a faster load \(rateAdvice), or shard the key with a suffix"))
+                    action: "fine at this duration; to load faster, \(rateAdvice), or shard the key with a suffix"))
             }
         }
         return warnings

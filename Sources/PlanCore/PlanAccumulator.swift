@@ -53,7 +53,7 @@ public struct PlanAccumulator: Sendable {
     var entities: [String: EntityState] = [:]
     var keys: [String: KeyState] = [:]
     /// Hashes of the item keys seen, to find two rows mapped to one key.
-    private var itemKeys: Set<UInt64> = []
+    var itemKeys: Set<UInt64> = []
     var collisionCheckComplete = true
 
     /// Storage DynamoDB adds to every item and index entry.
@@ -152,14 +152,16 @@ public struct PlanAccumulator: Sendable {
     private static func addEntityKey(
         _ state: inout EntityState, _ configuration: PlanConfiguration, _ name: String, _ value: String, hash: UInt64, units: Int
     ) {
-        var key = state.keys[name] ?? EntityKeyState(
-            distinct: DistinctCounter(exactLimit: configuration.exactDistinctLimit),
-            byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))
-        key.items += 1
-        key.writeUnits += units
-        key.distinct.add(hash: hash)
-        key.byWriteUnits.add(value, weight: units)
-        state.keys[name] = key
+        // Mutated in place: a copy taken out and stored back would copy its sketch's dictionary on every item.
+        if state.keys[name] == nil {
+            state.keys[name] = EntityKeyState(
+                distinct: DistinctCounter(exactLimit: configuration.exactDistinctLimit),
+                byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))
+        }
+        state.keys[name]!.items += 1
+        state.keys[name]!.writeUnits += units
+        state.keys[name]!.distinct.add(hash: hash)
+        state.keys[name]!.byWriteUnits.add(value, weight: units)
     }
 
     private mutating func addKey(_ name: String, _ value: String, hash: UInt64, size: Int, units: Int) {

@@ -21,6 +21,13 @@ public struct SizeDistribution: Sendable, Hashable {
         counts[bucket, default: 0] += 1
     }
 
+    public mutating func merge(_ other: SizeDistribution) {
+        count += other.count
+        totalBytes += other.totalBytes
+        max = Swift.max(max, other.max)
+        counts.merge(other.counts, uniquingKeysWith: +)
+    }
+
     /// The nearest-rank quantile: the smallest size `s` with at least
     /// `ceil(q·count)` items at or below `s`. Exact for items up to `exactUpTo`.
     public func quantile(_ q: Double) -> Int {

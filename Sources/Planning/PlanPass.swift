@@ -9,8 +9,8 @@ import Synchronization
 
 /// The plan's one pass over the source: reads every row as the load would
 /// (the same readers, the same mapper), measures each row's item, and feeds
-/// the pure `PlanAccumulator`. Files are read several at a time and mapped in
-/// parallel; only the accumulator's updates are serialized.
+/// the pure `PlanAccumulator`. Files are read several at a time, each measured
+/// on its own and merged into the whole at its end.
 public struct PlanPass: Sendable {
     public let mapping: Mapping
     public let configuration: PlanConfiguration
@@ -53,6 +53,9 @@ public struct PlanPass: Sendable {
                 guard let (file, table) = next.next() else { return false }
                 group.addTask {
                     let tableLayout = DMSTableLayout(schema: schema, table: table.table, columns: table.columns.map(\.name))
+                    // Each file is measured on its own and merged at its end, so
+                    // files in parallel do not queue for the shared accumulator.
+                    var plan = PlanAccumulator(mapping: mapping, configuration: configuration)
                     _ = try await reader.read(file, table: tableLayout, from: store) { records in
                         let outcomes = records.map { record -> Outcome in
                             switch record {
@@ -60,8 +63,9 @@ public struct PlanPass: Sendable {
                             case .error(let problem): return .unreadable(problem.reason)
                             }
                         }
-                        record(outcomes, entity: table.table, into: accumulator)
+                        record(outcomes, entity: table.table, into: &plan)
                     }
+                    accumulator.state.withLock { $0.merge(plan) }
                     progress.fileDone()
                 }
                 return true
@@ -81,7 +85,7 @@ public struct PlanPass: Sendable {
     ) async throws -> PlanReport {
         let started = ContinuousClock.now
         let mapper = try ItemMapper(mapping: mapping)
-        let accumulator = SharedPlan(PlanAccumulator(mapping: mapping, configuration: self.configuration))
+        var plan = PlanAccumulator(mapping: mapping, configuration: self.configuration)
         progress.setTotals(files: mapping.tables.count, bytes: 0)
         let connection = try await MySQLConnection.connect(configuration)
         do {
@@ -101,7 +105,7 @@ public struct PlanPass: Sendable {
                     // A snapshot row is a full-load row: version "0", as the load writes it.
                     let version = SourcePosition.fullLoad(file: table.table, line: 0).orderingKey
                     let outcomes = chunk.rows.map { measure($0, table: table.table, version: version, mapper: mapper) }
-                    record(outcomes, entity: table.table, into: accumulator)
+                    record(outcomes, entity: table.table, into: &plan)
                     guard let next = try await following else { break }
                     chunk = next
                 }
@@ -113,9 +117,7 @@ public struct PlanPass: Sendable {
             throw error
         }
         await connection.close()
-        return accumulator.state.withLock {
-            $0.report(source: description, prices: prices, elapsedSeconds: (ContinuousClock.now - started).seconds)
-        }
+        return plan.report(source: description, prices: prices, elapsedSeconds: (ContinuousClock.now - started).seconds)
     }
 
     /// Maps one row as the load would, as far as the plan needs: only its key
@@ -134,15 +136,13 @@ public struct PlanPass: Sendable {
         }
     }
 
-    func record(_ outcomes: [Outcome], entity: String, into accumulator: SharedPlan) {
-        accumulator.state.withLock { plan in
-            for outcome in outcomes {
-                switch outcome {
-                case .outsideSample: plan.addOutsideSample(entity: entity)
-                case .unreadable(let reason): plan.addUnreadable(entity: entity, reason: reason)
-                case .rejected(let error): plan.addRejected(entity: entity, error: error)
-                case .item(let footprint): plan.add(entity: entity, footprint: footprint)
-                }
+    func record(_ outcomes: [Outcome], entity: String, into plan: inout PlanAccumulator) {
+        for outcome in outcomes {
+            switch outcome {
+            case .outsideSample: plan.addOutsideSample(entity: entity)
+            case .unreadable(let reason): plan.addUnreadable(entity: entity, reason: reason)
+            case .rejected(let error): plan.addRejected(entity: entity, error: error)
+            case .item(let footprint): plan.add(entity: entity, footprint: footprint)
             }
         }
         progress.add(EntityCounts(rowsRead: outcomes.count), to: entity)

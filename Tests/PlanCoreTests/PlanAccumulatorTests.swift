@@ -65,6 +65,34 @@ struct PlanAccumulatorTests {
         #expect(report.keys.first { $0.name == "table" }?.distinctPartitionKeys.count == 10)
     }
 
+    /// Files are measured apart and merged: the merge equals one pass over
+    /// everything, including a key two parts share (a collision).
+    @Test func mergedPartsReportWhatOnePassReports() throws {
+        func footprint(_ i: Int) -> ItemFootprint {
+            ItemFootprint(
+                key: ItemKey(pk: "BAN#\(i % 500 % 7)", sk: "CHARGE#\(i % 500)"), size: 300 + i % 1_500,
+                indexKeys: [.init(index: "GSI2", partitionKey: "CHARGE#F\(i % 3)")])
+        }
+        let configuration = PlanConfiguration(heavyHitterCapacity: 2)
+        var whole = PlanAccumulator(mapping: .billing, configuration: configuration)
+        var first = PlanAccumulator(mapping: .billing, configuration: configuration)
+        var second = PlanAccumulator(mapping: .billing, configuration: configuration)
+        for i in 0..<501 {
+            whole.add(entity: "CHARGE", footprint: footprint(i))
+            if i < 250 { first.add(entity: "CHARGE", footprint: footprint(i)) } else { second.add(entity: "CHARGE", footprint: footprint(i)) }
+        }
+        first.merge(second)
+        let merged = first.report(source: "t", prices: testPrices, elapsedSeconds: 0)
+        let single = whole.report(source: "t", prices: testPrices, elapsedSeconds: 0)
+        #expect(merged.entities.first?.collidingKeys == 1 && single.entities.first?.collidingKeys == 1)
+        #expect(merged.totals == single.totals)
+        #expect(merged.entities.map(\.sizes) == single.entities.map(\.sizes))
+        #expect(merged.keys.map(\.distinctPartitionKeys) == single.keys.map(\.distinctPartitionKeys))
+        // Three GSI2 values fit 2k = 4 counters: exact, and equal.
+        #expect(merged.keys.last?.topByItems == single.keys.last?.topByItems)
+        #expect(merged.advice == single.advice)
+    }
+
     @Test func oversizedAndNearLimitItemsAreListedWithTheirKeys() throws {
         var plan = PlanAccumulator(mapping: .billing, configuration: PlanConfiguration())
         plan.add(entity: "CUSTOMER", footprint: .init(key: ItemKey(pk: "BAN#1", sk: "CUSTOMER"), size: 500_000, indexKeys: []))
