@@ -19,32 +19,34 @@ struct PlanCommandIntegrationTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("billmig-plan-\(label)-\(UUID().uuidString)").path
     }
 
-    static func plan(_ arguments: [String], environment: [String: String] = [:]) async throws -> (PlanReport, String) {
+    static func plan(_ arguments: [String], environment: [String: String] = [:]) async throws -> PlanReport {
         let run = try await BillmigCLI.run(["plan"] + arguments + ["--json", "--quiet"], environment: environment)
         #expect(run.status == 0, "\(run.stderr)")
-        return (try JSONDecoder().decode(PlanReport.self, from: Data(run.stdout.utf8)), run.stdout)
+        return try JSONDecoder().decode(PlanReport.self, from: Data(run.stdout.utf8))
     }
 
     @Test func aStagedFolderAndTheSameRowsInMariaDBGiveTheSamePlan() async throws {
         let folder = Self.folder("staged")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         _ = try await Self.data.writeDMSFullLoad(to: LocalDirectoryStore(root: folder), layout: DMSStagingLayout(bucketFolder: "dms"))
-        let (staged, json) = try await Self.plan(["--from", folder + "/dms", "--duration", "1s"])
+        let staged = try await Self.plan(["--from", folder + "/dms", "--duration", "1s"])
         #expect(staged.totals.rowsRead == Self.data.totalRowCount)
         #expect(staged.totals.items == Self.data.totalRowCount)
         let hot = try #require(staged.warnings.first { $0.key == "CHARGE#VOICE" })
         #expect(hot.kind == .hotKey && hot.entity == "CHARGE")
         let ceiling = try #require(staged.advice.entityMaxWriteUnitsPerSecond["CHARGE"])
 
-        // The readable report names the same figures.
-        let text = try await BillmigCLI.run(["plan", "--from", folder + "/dms", "--duration", "1s", "--quiet"], environment: [:])
+        // The readable report names the same figures, and --save keeps the JSON for `load --plan`.
+        let planFile = folder + "/plan.json"
+        let text = try await BillmigCLI.run(
+            ["plan", "--from", folder + "/dms", "--duration", "1s", "--quiet", "--save", planFile], environment: [:])
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("CHARGE#VOICE") && text.stdout.contains("warnings:") && text.stdout.contains("CHARGE \(PlanFormat.number(ceiling)) WCU/s"))
 
         let database = try await MariaDBSupport.freshDatabase("plan")
         defer { Task { await MariaDBSupport.dropDatabase(database) } }
         try await MariaDBSupport.insert(Self.data, into: database)
-        let (mysql, _) = try await Self.plan(
+        let mysql = try await Self.plan(
             ["--from", try await MariaDBSupport.url(database: database), "--duration", "1s"],
             environment: ["BILLMIG_MYSQL_PASSWORD": MariaDBSupport.password])
         #expect(mysql.totals == staged.totals)
@@ -53,8 +55,8 @@ struct PlanCommandIntegrationTests {
         #expect(mysql.advice == staged.advice)
 
         // `load --plan` takes the advice: CHARGE paced, every row written.
-        let planFile = folder + "/plan.json"
-        try Data(json.utf8).write(to: URL(fileURLWithPath: planFile))
+        let saved = try JSONDecoder().decode(PlanReport.self, from: Data(contentsOf: URL(fileURLWithPath: planFile)))
+        #expect(saved.totals == staged.totals && saved.advice == staged.advice)
         try await LocalAWS.withMotoServer(authenticated: false) { aws in
             let create = try await BillmigCLI.run(["table", "create", "--table", "Planned"], environment: aws.environment)
             #expect(create.status == 0, "\(create.stderr)")
