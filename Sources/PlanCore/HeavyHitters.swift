@@ -17,7 +17,10 @@ public struct HeavyHitters: Sendable {
 
     /// k: the guarantee above holds with this many counters kept after each step.
     public let capacity: Int
-    private var counts: [String: Int] = [:]
+    /// Counts by the key's `StableHash` (an integer hashes far faster than a
+    /// string), and each counted key's text; 64-bit collisions are negligible.
+    private var counts: [UInt64: Int] = [:]
+    private var names: [UInt64: String] = [:]
     public private(set) var totalWeight = 0
     /// The most any estimate lies below the key's true weight.
     public private(set) var maxUndercount = 0
@@ -27,10 +30,17 @@ public struct HeavyHitters: Sendable {
         self.capacity = capacity
     }
 
-    public mutating func add(_ key: String, weight: Int = 1) {
+    /// Adds `weight` to `key`; `hash` is its `StableHash` when the caller has it.
+    public mutating func add(_ key: String, hash: UInt64? = nil, weight: Int = 1) {
         guard weight > 0 else { return }
+        let hash = hash ?? StableHash.of(key)
         totalWeight += weight
-        counts[key, default: 0] += weight
+        if let index = counts.index(forKey: hash) {
+            counts.values[index] += weight
+            return
+        }
+        counts[hash] = weight
+        names[hash] = key
         if counts.count > 2 * capacity { shrink() }
     }
 
@@ -38,6 +48,7 @@ public struct HeavyHitters: Sendable {
         let threshold = counts.values.sorted(by: >)[capacity]
         maxUndercount += threshold
         counts = counts.filter { $0.value > threshold }.mapValues { $0 - threshold }
+        names = names.filter { counts[$0.key] != nil }
     }
 
     /// Adds another sketch of the same capacity (mergeable summaries: the
@@ -46,6 +57,7 @@ public struct HeavyHitters: Sendable {
         totalWeight += other.totalWeight
         maxUndercount += other.maxUndercount
         counts.merge(other.counts, uniquingKeysWith: +)
+        names.merge(other.names) { mine, _ in mine }
         if counts.count > 2 * capacity { shrink() }
     }
 
@@ -54,7 +66,8 @@ public struct HeavyHitters: Sendable {
 
     /// The `n` heaviest keys by estimate, heaviest first (ties by key, so output is stable).
     public func top(_ n: Int) -> [Entry] {
-        counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-            .prefix(n).map { Entry(key: $0.key, estimate: $0.value) }
+        counts.map { Entry(key: names[$0.key]!, estimate: $0.value) }
+            .sorted { $0.estimate != $1.estimate ? $0.estimate > $1.estimate : $0.key < $1.key }
+            .prefix(n).map { $0 }
     }
 }

@@ -113,9 +113,9 @@ public struct PlanAccumulator: Sendable {
         }
         let size = footprint.size
         let units = ItemSize.writeUnits(bytes: size)
-        let collides = checkCollision(footprint.key)
-        let configuration = configuration
         let tableHash = StableHash.of(footprint.key.pk)
+        let collides = checkCollision(footprint.key, partitionHash: tableHash)
+        let configuration = configuration
         update(entity) { state in
             state.rowsRead += 1
             state.items += 1
@@ -161,7 +161,7 @@ public struct PlanAccumulator: Sendable {
         state.keys[name]!.items += 1
         state.keys[name]!.writeUnits += units
         state.keys[name]!.distinct.add(hash: hash)
-        state.keys[name]!.byWriteUnits.add(value, weight: units)
+        state.keys[name]!.byWriteUnits.add(value, hash: hash, weight: units)
     }
 
     private mutating func addKey(_ name: String, _ value: String, hash: UInt64, size: Int, units: Int) {
@@ -177,15 +177,15 @@ public struct PlanAccumulator: Sendable {
         keys[name]!.bytes += size
         keys[name]!.writeUnits += units
         keys[name]!.distinct.add(hash: hash)
-        keys[name]!.byItems.add(value)
-        keys[name]!.byBytes.add(value, weight: size)
-        keys[name]!.byWriteUnits.add(value, weight: units)
+        keys[name]!.byItems.add(value, hash: hash)
+        keys[name]!.byBytes.add(value, hash: hash, weight: size)
+        keys[name]!.byWriteUnits.add(value, hash: hash, weight: units)
     }
 
     /// Whether another row already mapped to this item key (while the check's memory lasts).
-    private mutating func checkCollision(_ key: ItemKey) -> Bool {
+    private mutating func checkCollision(_ key: ItemKey, partitionHash: UInt64) -> Bool {
         guard collisionCheckComplete else { return false }
-        let hash = StableHash.mix(StableHash.of(key.pk) &+ StableHash.of(key.sk) &* 0x9e37_79b9_7f4a_7c15)
+        let hash = StableHash.mix(partitionHash &+ StableHash.of(key.sk) &* 0x9e37_79b9_7f4a_7c15)
         guard itemKeys.count < configuration.collisionCheckLimit else {
             collisionCheckComplete = false
             itemKeys = []
