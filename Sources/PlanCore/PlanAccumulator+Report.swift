@@ -90,7 +90,8 @@ extension PlanAccumulator {
             tableStorageBytes: tableStorage, storageBytes: entityPlans.reduce(0) { $0 + $1.storageBytes })
         let writeCapacity = Int((Double(totals.writeUnits) / duration).rounded(.up))
         let readCapacity = Int((Double(validationReads) / duration).rounded(.up))
-        let hours = duration / 3600
+        // Provisioned capacity is billed by the started hour.
+        let hours = max(1, (duration / 3600).rounded(.up))
         let costs = PlanReport.Costs(
             currency: prices.currency, pricesDate: prices.date, pricesRegion: prices.region,
             onDemandLoad: Double(totals.writeUnits) / 1e6 * prices.onDemand.writeRequestUnitsPerMillion,

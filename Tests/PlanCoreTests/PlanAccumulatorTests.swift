@@ -39,6 +39,7 @@ struct PlanAccumulatorTests {
         #expect(report.totals.validationReadUnits == 65)
         #expect(abs(report.costs.onDemandLoad - 3_060 / 1e6 * 0.625) < 1e-12)
         #expect(report.costs.provisionedWriteCapacity == 1)
+        #expect(abs(report.costs.provisionedLoad - 0.00065) < 1e-12, "one WCU for one hour")
         #expect(report.warnings.allSatisfy { $0.kind != .hotKey })
     }
 
