@@ -46,7 +46,7 @@ extension PlanAccumulator {
         var entityPlans: [PlanReport.EntityPlan] = []
         var advice: [String: Double] = [:]
         var warnings: [PlanReport.Warning] = []
-        let order = mapping.tables.map(\.table) + entities.keys.filter { name in !mapping.tables.contains { $0.table == name } }.sorted()
+        let order = mapping.tables.map(\.entityType) + entities.keys.filter { name in !mapping.tables.contains { $0.entityType == name } }.sorted()
         for name in order {
             guard let e = entities[name], e.rowsRead > 0 else { continue }
             var entityKeys: [PlanReport.EntityKey] = []
@@ -188,7 +188,7 @@ extension PlanAccumulator {
             let unique = [table.primaryKey] + table.uniqueKeys
             guard !unique.contains(where: { !$0.isEmpty && Set($0).isSubset(of: used) }) else { return nil }
             return .init(
-                kind: .keysMayCollide, entity: table.table, key: nil,
+                kind: .keysMayCollide, entity: table.entityType, key: nil,
                 message: "\(table.table)'s item key (\(table.partitionKey) | \(table.sortKey)) does not include a whole unique key of the table (\(table.primaryKey.joined(separator: ", ")))",
                 action: "add the missing primary-key columns to the SK template, or rows that differ only there overwrite each other")
         }

@@ -1,7 +1,8 @@
 import BillingModel
 import DynamoDBModel
 
-/// Everything a plan learns from the rows, in memory bounded by its
+/// Everything a plan learns from the rows, by entity (the mapping's
+/// `EntityType`, which the load writes and `load --plan` paces by), in memory bounded by its
 /// configuration whatever the input size: per entity the size distribution,
 /// units, oversized and near-limit items, errors and colliding keys; per key
 /// (the table's partition key and each index's) distinct values and the
@@ -70,7 +71,7 @@ public struct PlanAccumulator: Sendable {
                 byBytes: HeavyHitters(capacity: configuration.heavyHitterCapacity),
                 byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))
         }
-        for table in mapping.tables { entities[table.table] = EntityState() }
+        for table in mapping.tables { entities[table.entityType] = EntityState() }
     }
 
     /// A row whose partition is not in the sample: counted as read, nothing else.

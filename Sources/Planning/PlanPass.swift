@@ -63,7 +63,7 @@ public struct PlanPass: Sendable {
                             case .error(let problem): return .unreadable(problem.reason)
                             }
                         }
-                        record(outcomes, entity: table.table, into: &plan)
+                        record(outcomes, entity: table.entityType, into: &plan)
                     }
                     accumulator.state.withLock { $0.merge(plan) }
                     progress.fileDone()
@@ -105,7 +105,7 @@ public struct PlanPass: Sendable {
                     // A snapshot row is a full-load row: version "0", as the load writes it.
                     let version = SourcePosition.fullLoad(file: table.table, line: 0).orderingKey
                     let outcomes = chunk.rows.map { measure($0, table: table.table, version: version, mapper: mapper) }
-                    record(outcomes, entity: table.table, into: &plan)
+                    record(outcomes, entity: table.entityType, into: &plan)
                     guard let next = try await following else { break }
                     chunk = next
                 }

@@ -47,6 +47,19 @@ struct PlanPassTests {
         #expect(report.sampleFraction == 0.5)
     }
 
+    /// Figures and advice are by entity type: what items carry and `load --plan` paces by.
+    @Test func entitiesAreNamedByTheirEntityType() async throws {
+        var mapping = Mapping.billing
+        let charge = try #require(mapping.tables.firstIndex { $0.table == "CHARGE" })
+        mapping.tables[charge].entityType = "Charge"
+        let store = InMemoryObjectStore()
+        _ = try await SampleDataSet(.init(seed: 13, accounts: 3)).writeDMSFullLoad(to: store, layout: DMSStagingLayout(bucketFolder: "dms"))
+        let report = try await PlanPass(mapping: mapping, configuration: PlanConfiguration())
+            .staged(store: store, prefix: "dms", description: "memory", prices: PriceTable.load(path: nil))
+        #expect(report.entities.map(\.entity).contains("Charge") && !report.entities.map(\.entity).contains("CHARGE"))
+        #expect(report.advice.entityMaxWriteUnitsPerSecond["Charge"] != nil)
+    }
+
     @Test func theDefaultPriceTableIsDatedAndComplete() throws {
         let prices = try PriceTable.load(path: nil)
         #expect(prices.date.count == 10 && prices.currency == "USD" && prices.onDemand.writeRequestUnitsPerMillion > 0)
