@@ -27,6 +27,9 @@ let package = Package(
         .target(name: "MigrationCore", dependencies: ["BillingModel", "DynamoDBModel", "Backoff"]),
         // The one exponential backoff (full jitter or none) every retry loop uses.
         .target(name: "Backoff"),
+        // The plan's figures (issue 16): sketches (distinct counts, heavy hitters,
+        // sizes), the report, its costs, warnings and advice.
+        .target(name: "PlanCore", dependencies: ["BillingModel", "DynamoDBModel"]),
 
         // MARK: AWS layer
         .target(name: "AWSSigV4", dependencies: ["CivilCalendar", .product(name: "Crypto", package: "swift-crypto")]),
@@ -79,6 +82,13 @@ let package = Package(
             ]
         ),
 
+        // MARK: Planning (issue 16): the plan's reading pass, and the per-entity pacing `load --plan` applies
+        .target(
+            name: "Planning",
+            dependencies: ["PlanCore", "BillingModel", "DynamoDBModel", "DMSStaging", "MySQLSource", "Migration", "MigrationCore"],
+            resources: [.copy("Resources/dynamodb-prices.json")]
+        ),
+
         // MARK: Validation (issue 4): the pure comparison, and its MySQL and DynamoDB driver
         .target(name: "ValidationCore", dependencies: ["BillingModel", "DynamoDBModel"]),
         .target(
@@ -95,7 +105,7 @@ let package = Package(
             dependencies: [
                 "Migration", "MigrationCore", "BillingModel", "DynamoDBModel", "DMSStaging", "SampleData",
                 "AWSCore", "DynamoDB", "S3", "MySQLSource", "MySQLWorkload",
-                "Validation", "ValidationCore",
+                "Validation", "ValidationCore", "PlanCore", "Planning",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -132,6 +142,8 @@ let package = Package(
         .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging", "SampleData", "BillingModel"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "BillingModel"]),
         .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore", "SampleData", "Backoff"]),
+        .testTarget(name: "PlanCoreTests", dependencies: ["PlanCore", "BillingModel", "SampleData"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "PlanCore", "Migration", "DMSStaging", "SampleData", "BillingModel", "DynamoDBModel"]),
         // Test helpers both the unit and the integration tests of change application use.
         .target(
             name: "MigrationTestSupport",
@@ -164,7 +176,7 @@ let package = Package(
             dependencies: [
                 "Migration", "MigrationCore", "FaultProxy", "AWSCore", "DynamoDB", "S3", "DMSStaging", "BillingModel",
                 "DynamoDBModel", "SampleData", "MigrationTestSupport", "AWSTestSupport", "MariaDBTestSupport", "MySQLSource", "MySQLWorkload",
-                "Validation", "ValidationCore",
+                "Validation", "ValidationCore", "PlanCore",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

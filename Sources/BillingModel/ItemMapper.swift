@@ -116,7 +116,7 @@ public struct ItemMapper: Sendable {
         return nil
     }
 
-    private func plan(_ table: String) throws(MappingError) -> TablePlan {
+    func plan(_ table: String) throws(MappingError) -> TablePlan {
         guard let plan = plan(named: table) else {
             throw MappingError(kind: .unknownTable, table: table, reason: "the mapping has no table `\(table)`")
         }

@@ -36,3 +36,10 @@ public enum ItemSize {
         (text.utf8.count + 1) / 2 + 1
     }
 }
+
+extension ItemSize {
+    /// Write capacity units one write of an item of `bytes` consumes: 1 per started KB.
+    public static func writeUnits(bytes: Int) -> Int {
+        max(1, (bytes + 1023) / 1024)
+    }
+}

@@ -66,6 +66,7 @@ final class TablePlan: Sendable {
     }
 
     struct IndexPlan: Sendable {
+        let name: String
         let partitionKey: TemplatePlan
         let sortKey: TemplatePlan
     }
@@ -118,6 +119,7 @@ final class TablePlan: Sendable {
             columns: mapping.columns)
         indexes = mapping.indexKeys.map {
             IndexPlan(
+                name: $0.indexName,
                 partitionKey: TemplatePlan(
                     $0.partitionKey, attributeName: $0.partitionKeyAttribute, lengthLimit: KeyLimit.partition,
                     columns: mapping.columns),
@@ -181,6 +183,34 @@ final class TablePlan: Sendable {
     /// Converts a row and checks everything its item must satisfy (values, keys,
     /// size), building neither the keys nor the item.
     func check(_ row: SourceRow, version: String) throws(MappingError) -> CheckedRow {
+        let (checked, size) = try measureItem(row, version: version)
+        guard size <= ItemSize.limit else {
+            let key = "\(build(partitionKey, checked.values.texts, length: checked.keyLengths.partition)) | \(build(sortKey, checked.values.texts, length: checked.keyLengths.sort))"
+            throw MappingError(
+                kind: .itemTooLarge, table: table,
+                reason: "the item would be \(size) bytes, over DynamoDB's limit of \(ItemSize.limit) bytes (key \(key))")
+        }
+        return checked
+    }
+
+    /// The key, size and index partition keys of a row's item, with every check
+    /// `check` makes except the size limit: a plan reports oversized items.
+    func footprint(_ row: SourceRow, version: String) throws(MappingError) -> ItemFootprint {
+        let (checked, size) = try measureItem(row, version: version)
+        let texts = checked.values.texts
+        var indexKeys: [ItemFootprint.IndexKey] = []
+        for position in indexes.indices where checked.presentIndexes & (1 << UInt64(position)) != 0 {
+            indexKeys.append(.init(index: indexes[position].name, partitionKey: build(indexes[position].partitionKey, texts)))
+        }
+        return ItemFootprint(
+            key: ItemKey(
+                pk: build(partitionKey, texts, length: checked.keyLengths.partition),
+                sk: build(sortKey, texts, length: checked.keyLengths.sort)),
+            size: size, indexKeys: indexKeys)
+    }
+
+    /// Converts a row and checks its values and keys; returns it with its item's size.
+    private func measureItem(_ row: SourceRow, version: String) throws(MappingError) -> (CheckedRow, size: Int) {
         try checkCount(row)
         var values = emptyRow()
         for index in columns.indices {
@@ -221,13 +251,10 @@ final class TablePlan: Sendable {
                 size += slot.nameSize + bytes.count
             }
         }
-        guard size <= ItemSize.limit else {
-            let key = "\(build(partitionKey, values.texts, length: pkLength)) | \(build(sortKey, values.texts, length: skLength))"
-            throw MappingError(
-                kind: .itemTooLarge, table: table,
-                reason: "the item would be \(size) bytes, over DynamoDB's limit of \(ItemSize.limit) bytes (key \(key))")
-        }
-        return CheckedRow(values: values, layout: layout, keyLengths: (pkLength, skLength), presentIndexes: presentIndexes)
+        return (
+            CheckedRow(values: values, layout: layout, keyLengths: (pkLength, skLength), presentIndexes: presentIndexes),
+            size
+        )
     }
 
     /// The key and item of a checked row: a copy of its layout's template filled

@@ -5,6 +5,8 @@ import Foundation
 import Migration
 import MigrationCore
 import MySQLSource
+import PlanCore
+import Planning
 
 struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -45,6 +47,12 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Never write more than this many write capacity units per second.")
     var maxWcu: Double?
 
+    @Option(name: .long, parsing: .singleValue, help: "ENTITY=WCU: never write this entity faster than WCU table write units per second (repeatable), e.g. to keep a hot index key under its partition's limit.")
+    var entityMaxWcu: [String] = []
+
+    @Option(name: .long, help: "A plan saved by `billmig plan --json`: apply its per-entity write ceilings (the tighter one wins over --entity-max-wcu).")
+    var plan: String?
+
     @Option(name: .long, help: "BatchWriteItem calls in flight at once.")
     var concurrency = 32
 
@@ -72,6 +80,31 @@ struct LoadCommand: AsyncParsableCommand {
         guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
         _ = try checkpoints.interval()
         if let maxWcu, maxWcu <= 0 { throw ValidationError("--max-wcu must be positive") }
+        do {
+            _ = try EntityWriteLimits.parse(entityMaxWcu)
+        } catch {
+            throw ValidationError("--entity-max-wcu \(error)")
+        }
+    }
+
+    /// The per-entity ceilings of --entity-max-wcu and --plan.
+    func entityLimits() throws -> EntityWriteLimits {
+        var limits = try EntityWriteLimits.parse(entityMaxWcu)
+        if let plan {
+            do {
+                let report = try JSONDecoder().decode(PlanReport.self, from: Data(contentsOf: URL(fileURLWithPath: plan)))
+                limits = limits.merging(EntityWriteLimits(advice: report.advice))
+            } catch {
+                throw ValidationError("--plan \(plan): not a plan saved by `billmig plan --json` (\(error))")
+            }
+        }
+        return limits
+    }
+
+    /// The table, paced per entity when ceilings are set.
+    func target(_ runtime: Runtime, limits: EntityWriteLimits) throws -> any ItemWriteTarget {
+        let base = try runtime.writeTarget(table: table)
+        return limits.isEmpty ? base : EntityPacedWriteTarget(base: base, limits: limits.unitsPerSecond)
     }
 
     func run() async throws {
@@ -80,6 +113,7 @@ struct LoadCommand: AsyncParsableCommand {
             return
         }
         let (location, stateLocation, mapping) = try staged.resolve()
+        let limits = try entityLimits()
 
         let needsAWS = !dryRun || location.isS3 || stateLocation.isS3
         let summary = try await Runtime.with(needsAWS: needsAWS, maxConnections: concurrency) { runtime in
@@ -97,7 +131,7 @@ struct LoadCommand: AsyncParsableCommand {
             let load = FullLoad(
                 configuration: configuration,
                 source: try runtime.objectStore(for: location),
-                target: dryRun ? DiscardingWriteTarget() : try runtime.writeTarget(table: table),
+                target: dryRun ? DiscardingWriteTarget() : try target(runtime, limits: limits),
                 state: try runtime.stateLocation(stateLocation))
             return try await ProgressReporter(
                 mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: load.progress,
@@ -122,6 +156,7 @@ extension LoadCommand {
         let stateLocation = try StagingLocation(parsing: staged.state ?? MySQLSourceOptions.defaultState(table: table))
         let mapping = try loadMapping(path: staged.mapping)
         try await MySQLSourceOptions.verify(mapping, against: connection)
+        let limits = try entityLimits()
 
         let needsAWS = !dryRun || stateLocation.isS3
         let summary: LoadSummary
@@ -134,7 +169,7 @@ extension LoadCommand {
                 configuration.checkpointInterval = try checkpoints.interval()
                 let load = SnapshotLoad(
                     configuration: configuration,
-                    target: dryRun ? DiscardingWriteTarget() : try runtime.writeTarget(table: table),
+                    target: dryRun ? DiscardingWriteTarget() : try target(runtime, limits: limits),
                     state: try runtime.stateLocation(stateLocation))
                 return try await ProgressReporter(
                     mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: load.progress,

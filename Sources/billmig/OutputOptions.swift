@@ -10,11 +10,17 @@ struct OutputOptions: ParsableArguments {
 
     /// Prints a value as pretty, key-sorted JSON.
     func printJSON<T: Encodable>(_ value: T) throws {
+        FileHandle.standardOutput.write(try Self.jsonData(value))
+        FileHandle.standardOutput.write(Data("\n".utf8))
+    }
+}
+
+extension OutputOptions {
+    /// A value as pretty, key-sorted JSON: what --json prints.
+    static func jsonData<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        FileHandle.standardOutput.write(data)
-        FileHandle.standardOutput.write(Data("\n".utf8))
+        return try encoder.encode(value)
     }
 }
 

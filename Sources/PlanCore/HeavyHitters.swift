@@ -1,0 +1,73 @@
+/// The heaviest keys of a weighted stream in bounded memory: Misra-Gries
+/// with batched decrements. It keeps at most `2k` counters; when they
+/// overflow it subtracts the (k+1)-th largest count `c` from every counter and
+/// drops those that reach zero. Each such step removes at least `(k+1)·c`
+/// weight (the k+1 largest lose `c` each), so the total subtracted,
+/// `maxUndercount`, never exceeds `W/(k+1)` for a stream of weight `W`.
+///
+/// Every key's estimate `e` satisfies `e <= true weight <= e + maxUndercount`,
+/// and every key heavier than `maxUndercount` is kept. While the stream has at
+/// most `2k` distinct keys nothing is subtracted and every count is exact.
+public struct HeavyHitters: Sendable {
+    public struct Entry: Sendable, Hashable, Codable {
+        public var key: String
+        /// A lower bound of the key's weight; the true weight is at most `estimate + maxUndercount`.
+        public var estimate: Int
+    }
+
+    /// k: the guarantee above holds with this many counters kept after each step.
+    public let capacity: Int
+    /// Counts by the key's `StableHash` (an integer hashes far faster than a
+    /// string), and each counted key's text; 64-bit collisions are negligible.
+    private var counts: [UInt64: Int] = [:]
+    private var names: [UInt64: String] = [:]
+    public private(set) var totalWeight = 0
+    /// The most any estimate lies below the key's true weight.
+    public private(set) var maxUndercount = 0
+
+    public init(capacity: Int = 1_000) {
+        precondition(capacity > 0, "a heavy-hitter sketch needs counters")
+        self.capacity = capacity
+    }
+
+    /// Adds `weight` to `key`; `hash` is its `StableHash` when the caller has it.
+    public mutating func add(_ key: String, hash: UInt64? = nil, weight: Int = 1) {
+        guard weight > 0 else { return }
+        let hash = hash ?? StableHash.of(key)
+        totalWeight += weight
+        if let index = counts.index(forKey: hash) {
+            counts.values[index] += weight
+            return
+        }
+        counts[hash] = weight
+        names[hash] = key
+        if counts.count > 2 * capacity { shrink() }
+    }
+
+    private mutating func shrink() {
+        let threshold = counts.values.sorted(by: >)[capacity]
+        maxUndercount += threshold
+        counts = counts.filter { $0.value > threshold }.mapValues { $0 - threshold }
+        names = names.filter { counts[$0.key] != nil }
+    }
+
+    /// Adds another sketch of the same capacity (mergeable summaries: the
+    /// bound `W/(k+1)` holds for the merged stream).
+    public mutating func merge(_ other: HeavyHitters) {
+        totalWeight += other.totalWeight
+        maxUndercount += other.maxUndercount
+        counts.merge(other.counts, uniquingKeysWith: +)
+        names.merge(other.names) { mine, _ in mine }
+        if counts.count > 2 * capacity { shrink() }
+    }
+
+    /// Whether every count is exact.
+    public var isExact: Bool { maxUndercount == 0 }
+
+    /// The `n` heaviest keys by estimate, heaviest first (ties by key, so output is stable).
+    public func top(_ n: Int) -> [Entry] {
+        counts.map { Entry(key: names[$0.key]!, estimate: $0.value) }
+            .sorted { $0.estimate != $1.estimate ? $0.estimate > $1.estimate : $0.key < $1.key }
+            .prefix(n).map { $0 }
+    }
+}

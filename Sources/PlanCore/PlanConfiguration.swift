@@ -1,0 +1,67 @@
+/// How a plan is computed, mapped from flags at the edge.
+public struct PlanConfiguration: Sendable, Hashable {
+    /// The load's target duration: the write rate each key needs is its write
+    /// units spread evenly over it.
+    public var durationSeconds: Double
+    /// The fraction of partitions (whole accounts in the billing mapping) read;
+    /// 1 reads everything and makes every count and size exact.
+    public var sampleFraction: Double
+    /// DynamoDB's documented throughput limit of one partition key value
+    /// (write units per second), whatever the table's capacity.
+    public var partitionWriteUnitsPerSecond: Double
+    /// The same for reads (read units per second).
+    public var partitionReadUnitsPerSecond: Double
+    /// The share of a partition's limit the advised rates aim for.
+    public var headroom: Double
+    /// Distinct values counted exactly per counter before HyperLogLog takes over.
+    public var exactDistinctLimit: Int
+    /// Counters of each heavy-hitter sketch (k; the error bound is W/(k+1)).
+    public var heavyHitterCapacity: Int
+    /// Keys listed per ranking.
+    public var topKeys: Int
+    /// Oversized and near-limit items listed with their keys, per entity.
+    public var listedItems: Int
+    /// Item keys remembered (as hashes) to find two rows mapped to one key.
+    public var collisionCheckLimit: Int
+
+    public init(
+        durationSeconds: Double = 2 * 3600,
+        sampleFraction: Double = 1,
+        partitionWriteUnitsPerSecond: Double = 1_000,
+        partitionReadUnitsPerSecond: Double = 3_000,
+        headroom: Double = 0.8,
+        exactDistinctLimit: Int = 200_000,
+        heavyHitterCapacity: Int = 1_000,
+        topKeys: Int = 5,
+        listedItems: Int = 20,
+        collisionCheckLimit: Int = 5_000_000
+    ) {
+        self.durationSeconds = durationSeconds
+        self.sampleFraction = sampleFraction
+        self.partitionWriteUnitsPerSecond = partitionWriteUnitsPerSecond
+        self.partitionReadUnitsPerSecond = partitionReadUnitsPerSecond
+        self.headroom = headroom
+        self.exactDistinctLimit = exactDistinctLimit
+        self.heavyHitterCapacity = heavyHitterCapacity
+        self.topKeys = topKeys
+        self.listedItems = listedItems
+        self.collisionCheckLimit = collisionCheckLimit
+    }
+
+    public var isSample: Bool { sampleFraction < 1 }
+}
+
+/// Which partitions a sampled plan reads: a partition key is in the sample
+/// when its stable hash falls under the fraction, so every row of an account
+/// is in or out together, and two runs pick the same accounts.
+public struct PartitionSample: Sendable, Hashable {
+    public var fraction: Double
+
+    public init(fraction: Double) {
+        self.fraction = fraction
+    }
+
+    public func includes(partitionKey: String) -> Bool {
+        fraction >= 1 || StableHash.unitInterval(StableHash.of(partitionKey)) < fraction
+    }
+}

@@ -1,0 +1,165 @@
+import BillingModel
+import DMSStaging
+import Foundation
+import Migration
+import MigrationCore
+import MySQLSource
+import PlanCore
+import Synchronization
+
+/// The plan's one pass over the source: reads every row as the load would
+/// (the same readers, the same mapper), measures each row's item, and feeds
+/// the pure `PlanAccumulator`. Files are read several at a time, each measured
+/// on its own and merged into the whole at its end.
+public struct PlanPass: Sendable {
+    public let mapping: Mapping
+    public let configuration: PlanConfiguration
+    public let readOptions: DMSReadOptions
+    public let filesInParallel: Int
+    /// Rows read per entity, for the progress display.
+    public let progress = LoadProgress()
+
+    public init(mapping: Mapping, configuration: PlanConfiguration, readOptions: DMSReadOptions = DMSReadOptions(), filesInParallel: Int = 4) {
+        self.mapping = mapping
+        self.configuration = configuration
+        self.readOptions = readOptions
+        self.filesInParallel = filesInParallel
+    }
+
+    /// What one row became.
+    enum Outcome: Sendable {
+        case outsideSample
+        case unreadable(String)
+        case rejected(MappingError)
+        case item(ItemFootprint)
+    }
+
+    /// Plans the full-load files DMS staged under `prefix` in `store`.
+    public func staged(store: any ObjectStore, prefix: String, description: String, prices: PriceTable) async throws -> PlanReport {
+        let started = ContinuousClock.now
+        let mapper = try ItemMapper(mapping: mapping)
+        let layout = DMSStagingLayout(bucketFolder: prefix, schema: mapping.sourceSchema)
+        var files: [(DMSFile, TableMapping)] = []
+        for table in mapping.tables {
+            for file in try await layout.listTable(table.table, in: store).fullLoad { files.append((file, table)) }
+        }
+        progress.setTotals(files: files.count, bytes: 0)
+        let accumulator = SharedPlan(PlanAccumulator(mapping: mapping, configuration: configuration))
+        let reader = DMSFileReader(options: readOptions)
+        let schema = mapping.sourceSchema
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = files.makeIterator()
+            func startNext() -> Bool {
+                guard let (file, table) = next.next() else { return false }
+                group.addTask {
+                    let tableLayout = DMSTableLayout(schema: schema, table: table.table, columns: table.columns.map(\.name))
+                    // Each file is measured on its own and merged at its end, so
+                    // files in parallel do not queue for the shared accumulator.
+                    var plan = PlanAccumulator(mapping: mapping, configuration: configuration)
+                    _ = try await reader.read(file, table: tableLayout, from: store) { records in
+                        let outcomes = records.map { record -> Outcome in
+                            switch record {
+                            case .change(let change): return measure(change.row, table: table.table, version: change.position.orderingKey, mapper: mapper)
+                            case .error(let problem): return .unreadable(problem.reason)
+                            }
+                        }
+                        record(outcomes, entity: table.entityType, into: &plan)
+                    }
+                    accumulator.state.withLock { $0.merge(plan) }
+                    progress.fileDone()
+                }
+                return true
+            }
+            for _ in 0..<max(1, filesInParallel) where !startNext() { break }
+            while try await group.next() != nil { _ = startNext() }
+        }
+        return accumulator.state.withLock {
+            $0.report(source: description, prices: prices, elapsedSeconds: (ContinuousClock.now - started).seconds)
+        }
+    }
+
+    /// Plans a MySQL/MariaDB source from one consistent snapshot, each mapped
+    /// table in primary-key chunks (the next read while the current one is mapped).
+    public func snapshot(
+        connection configuration: MySQLConnectionConfiguration, chunkSize: Int = 5_000, description: String, prices: PriceTable
+    ) async throws -> PlanReport {
+        let started = ContinuousClock.now
+        let mapper = try ItemMapper(mapping: mapping)
+        var plan = PlanAccumulator(mapping: mapping, configuration: self.configuration)
+        progress.setTotals(files: mapping.tables.count, bytes: 0)
+        let connection = try await MySQLConnection.connect(configuration)
+        do {
+            _ = try await connection.beginConsistentSnapshot()
+            for table in mapping.tables {
+                let keyColumns = try await connection.primaryKeyColumns(database: configuration.database, table: table.table)
+                guard !keyColumns.isEmpty else {
+                    throw PlanPassError("\(table.table) has no primary key: the load reads tables in primary-key order (add one)")
+                }
+                let query = try PrimaryKeyChunkQuery(
+                    database: configuration.database, table: table.table, columns: table.columns.map(\.name),
+                    keyColumns: keyColumns, limit: max(1, chunkSize))
+                var chunk = try await connection.readChunk(query, after: nil)
+                while true {
+                    let after = chunk.isLast ? nil : chunk.lastKey
+                    async let following: PrimaryKeyChunk? = after == nil ? nil : connection.readChunk(query, after: after)
+                    // A snapshot row is a full-load row: version "0", as the load writes it.
+                    let version = SourcePosition.fullLoad(file: table.table, line: 0).orderingKey
+                    let outcomes = chunk.rows.map { measure($0, table: table.table, version: version, mapper: mapper) }
+                    record(outcomes, entity: table.entityType, into: &plan)
+                    guard let next = try await following else { break }
+                    chunk = next
+                }
+                progress.fileDone()
+            }
+            try? await connection.rollback()
+        } catch {
+            await connection.close()
+            throw error
+        }
+        await connection.close()
+        return plan.report(source: description, prices: prices, elapsedSeconds: (ContinuousClock.now - started).seconds)
+    }
+
+    /// Maps one row as the load would, as far as the plan needs: only its key
+    /// when its partition is outside the sample.
+    func measure(_ row: SourceRow, table: String, version: String, mapper: ItemMapper) -> Outcome {
+        do throws(MappingError) {
+            if configuration.isSample {
+                let key = try mapper.key(table: table, row: row)
+                guard PartitionSample(fraction: configuration.sampleFraction).includes(partitionKey: key.pk) else {
+                    return .outsideSample
+                }
+            }
+            return .item(try mapper.footprint(table: table, row: row, version: version))
+        } catch {
+            return .rejected(error)
+        }
+    }
+
+    func record(_ outcomes: [Outcome], entity: String, into plan: inout PlanAccumulator) {
+        for outcome in outcomes {
+            switch outcome {
+            case .outsideSample: plan.addOutsideSample(entity: entity)
+            case .unreadable(let reason): plan.addUnreadable(entity: entity, reason: reason)
+            case .rejected(let error): plan.addRejected(entity: entity, error: error)
+            case .item(let footprint): plan.add(entity: entity, footprint: footprint)
+            }
+        }
+        progress.add(EntityCounts(rowsRead: outcomes.count), to: entity)
+    }
+}
+
+/// A plan that cannot be made, with what to do.
+public struct PlanPassError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The accumulator the file tasks share.
+final class SharedPlan: Sendable {
+    let state: Mutex<PlanAccumulator>
+
+    init(_ plan: PlanAccumulator) {
+        state = Mutex(plan)
+    }
+}

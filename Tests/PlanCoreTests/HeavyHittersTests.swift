@@ -1,0 +1,107 @@
+import Testing
+
+@testable import PlanCore
+
+struct HeavyHittersTests {
+    @Test func countsAreExactWhileTheKeysFitTwiceTheCapacity() {
+        var sketch = HeavyHitters(capacity: 10)
+        for key in 0..<20 {
+            for _ in 0...key { sketch.add("k\(key)") }
+        }
+        #expect(sketch.isExact)
+        #expect(sketch.top(3).map(\.key) == ["k19", "k18", "k17"])
+        #expect(sketch.top(3).map(\.estimate) == [20, 19, 18])
+        #expect(sketch.totalWeight == (1...20).reduce(0, +))
+    }
+
+    /// A skewed stream (weight 1/rank over 5,000 keys, heavy keys spread
+    /// through it): every estimate lies within the stated bound below the
+    /// truth, the bound is at most W/(k+1), and the heaviest keys are found in order.
+    @Test func estimatesOfASkewedStreamStayWithinTheBound() {
+        let keys = 5_000
+        var truth: [String: Int] = [:]
+        var sketch = HeavyHitters(capacity: 50)
+        for _ in 0..<20 {
+            for rank in 1...keys {
+                let key = "key\(rank)"
+                let weight = max(1, 2_000 / rank)
+                truth[key, default: 0] += weight
+                sketch.add(key, weight: weight)
+            }
+        }
+        let total = truth.values.reduce(0, +)
+        #expect(sketch.totalWeight == total)
+        #expect(!sketch.isExact, "the stream has far more keys than counters")
+        #expect(sketch.maxUndercount <= total / 51)
+        for entry in sketch.top(20) {
+            let real = truth[entry.key]!
+            #expect(entry.estimate <= real && real <= entry.estimate + sketch.maxUndercount, "\(entry.key)")
+        }
+        let realTop = truth.sorted { $0.value > $1.value }.prefix(3).map(\.key)
+        #expect(sketch.top(3).map(\.key) == realTop)
+    }
+}
+
+struct DistinctCounterTests {
+    @Test func countsExactlyUpToTheLimit() {
+        var counter = DistinctCounter(exactLimit: 1_000)
+        for value in 0..<900 {
+            counter.add(hash: StableHash.of("BAN#\(value)"))
+            counter.add(hash: StableHash.of("BAN#\(value)"))
+        }
+        #expect(counter.isExact && counter.count == 900 && counter.relativeStandardError == 0)
+    }
+
+    /// Past the limit HyperLogLog (p = 14, σ = 0.81%) estimates; 4σ bounds a
+    /// fixed input's error with room (the hash is deterministic, so this is not flaky).
+    @Test func estimatesWithinFourStandardErrorsPastTheLimit() {
+        for n in [5_000, 60_000, 250_000] {
+            var counter = DistinctCounter(exactLimit: 1_000)
+            for value in 0..<n { counter.add(hash: StableHash.of("SUB#\(value)")) }
+            #expect(!counter.isExact)
+            let error = abs(Double(counter.count - n)) / Double(n)
+            #expect(error <= 4 * counter.relativeStandardError, "n \(n): estimate \(counter.count)")
+        }
+    }
+
+    @Test func theSampleKeepsAboutItsFractionAndIsStable() {
+        let sample = PartitionSample(fraction: 0.25)
+        let kept = (0..<20_000).filter { sample.includes(partitionKey: "BAN#\($0)") }.count
+        // Binomial(20000, 0.25): σ ≈ 61; 5σ.
+        #expect(abs(kept - 5_000) < 310)
+        #expect((0..<100).allSatisfy { sample.includes(partitionKey: "BAN#\($0)") == sample.includes(partitionKey: "BAN#\($0)") })
+        #expect(PartitionSample(fraction: 1).includes(partitionKey: "anything"))
+    }
+}
+
+struct SizeDistributionTests {
+    @Test func quantilesAreNearestRankAndExact() {
+        var sizes = SizeDistribution(exactUpTo: 409_600)
+        for size in (1...100).reversed() { sizes.add(size * 10) }
+        #expect(sizes.quantile(0.5) == 500)
+        #expect(sizes.quantile(0.99) == 990)
+        #expect(sizes.quantile(1) == 1_000)
+        #expect(sizes.max == 1_000 && sizes.count == 100 && sizes.totalBytes == 50_500)
+    }
+
+    @Test func oversizedSizesKeepTheirMaximumAndBucketByKiB() {
+        var sizes = SizeDistribution(exactUpTo: 409_600)
+        sizes.add(100)
+        sizes.add(500_001)
+        #expect(sizes.max == 500_001)
+        #expect(sizes.quantile(1) == 500_001)
+        #expect(sizes.quantile(0.5) == 100)
+    }
+}
+
+struct EntityWriteLimitsTests {
+    @Test func parsesEntityRatesAndRejectsOthersWithAnExample() throws {
+        let limits = try EntityWriteLimits.parse(["CHARGE=3200", "BILL=50.5"])
+        #expect(limits.unitsPerSecond == ["CHARGE": 3200, "BILL": 50.5])
+        #expect(limits.merging(EntityWriteLimits(["CHARGE": 1000])).unitsPerSecond["CHARGE"] == 1000)
+        for bad in ["CHARGE", "=5", "CHARGE=0", "CHARGE=-1", "CHARGE=x"] {
+            #expect(throws: EntityWriteLimitError.self) { try EntityWriteLimits.parse([bad]) }
+        }
+        #expect("\(EntityWriteLimitError(text: "X"))".contains("CHARGE=3200"))
+    }
+}

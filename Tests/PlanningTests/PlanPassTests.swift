@@ -1,0 +1,111 @@
+import BillingModel
+import DMSStaging
+import DynamoDBModel
+import Migration
+import PlanCore
+import SampleData
+import Synchronization
+import Testing
+
+@testable import Planning
+
+/// The plan's pass over staged files in memory: the same readers and mapper as the load.
+struct PlanPassTests {
+    @Test func aStagedPassCountsEveryRowAndItsDeadLettersAsTheLoadWould() async throws {
+        let data = SampleDataSet(.init(seed: 11, accounts: 8, badRows: 6))
+        let store = InMemoryObjectStore()
+        let layout = DMSStagingLayout(bucketFolder: "dms")
+        let staged = try await data.writeDMSFullLoad(to: store, layout: layout)
+        let pass = PlanPass(mapping: .billing, configuration: PlanConfiguration(durationSeconds: 3600))
+        let report = try await pass.staged(store: store, prefix: "dms", description: "memory", prices: PriceTable.load(path: nil))
+
+        #expect(report.totals.rowsRead == staged.rows.values.reduce(0, +))
+        #expect(report.totals.deadLetters == data.badRows.count)
+        #expect(report.totals.items == data.totalRowCount - data.badRows.count)
+        for table in SampleTable.allCases {
+            let entity = try #require(report.entities.first { $0.entity == table.name })
+            #expect(entity.items == data.goodRowCount(table), "\(table)")
+        }
+        #expect(report.keys.map(\.name) == ["table", "GSI1", "GSI2"])
+        #expect(report.keys.first { $0.name == "GSI2" }?.topByItems.first?.key == "CHARGE#VOICE")
+        #expect(report.costs.pricesDate == (try PriceTable.load(path: nil)).date)
+        #expect(pass.progress.snapshot().perEntity.values.reduce(0) { $0 + $1.rowsRead } == report.totals.rowsRead)
+    }
+
+    @Test func aSampledPassReadsEveryRowButMeasuresOnlyItsAccounts() async throws {
+        let data = SampleDataSet(.init(seed: 12, accounts: 40))
+        let store = InMemoryObjectStore()
+        _ = try await data.writeDMSFullLoad(to: store, layout: DMSStagingLayout(bucketFolder: "dms"))
+        let pass = PlanPass(mapping: .billing, configuration: PlanConfiguration(sampleFraction: 0.5))
+        let report = try await pass.staged(store: store, prefix: "dms", description: "memory", prices: PriceTable.load(path: nil))
+        let account = try #require(report.entities.first { $0.entity == "BILLING_ACCOUNT" })
+        #expect(account.rowsRead == 40)
+        let sampled = 40 - account.rowsOutsideSample
+        #expect(sampled > 5 && sampled < 35)
+        // Whole accounts: each sampled account's one BILLING_ACCOUNT row, scaled by 2.
+        #expect(account.items == sampled * 2)
+        #expect(report.sampleFraction == 0.5)
+    }
+
+    /// Figures and advice are by entity type: what items carry and `load --plan` paces by.
+    @Test func entitiesAreNamedByTheirEntityType() async throws {
+        var mapping = Mapping.billing
+        let charge = try #require(mapping.tables.firstIndex { $0.table == "CHARGE" })
+        mapping.tables[charge].entityType = "Charge"
+        let store = InMemoryObjectStore()
+        _ = try await SampleDataSet(.init(seed: 13, accounts: 3)).writeDMSFullLoad(to: store, layout: DMSStagingLayout(bucketFolder: "dms"))
+        let report = try await PlanPass(mapping: mapping, configuration: PlanConfiguration())
+            .staged(store: store, prefix: "dms", description: "memory", prices: PriceTable.load(path: nil))
+        #expect(report.entities.map(\.entity).contains("Charge") && !report.entities.map(\.entity).contains("CHARGE"))
+        #expect(report.advice.entityMaxWriteUnitsPerSecond["Charge"] != nil)
+    }
+
+    @Test func theDefaultPriceTableIsDatedAndComplete() throws {
+        let prices = try PriceTable.load(path: nil)
+        #expect(prices.date.count == 10 && prices.currency == "USD" && prices.onDemand.writeRequestUnitsPerMillion > 0)
+        #expect(throws: PlanPassError.self) { try PriceTable.load(path: "/nonexistent/prices.json") }
+    }
+}
+
+/// The per-entity pacing `load --plan` puts in front of the table.
+struct EntityPacedWriteTargetTests {
+    final class Recorder: ItemWriteTarget, @unchecked Sendable {
+        let batches = Mutex<[[Item]]>([])
+        func batchPut(_ items: [Item]) async throws(WriteTargetError) -> [Item] {
+            batches.withLock { $0.append(items) }
+            return []
+        }
+        func put(_ item: Item) async throws(WriteTargetError) {}
+        func putIfNewer(_ item: Item, version: String) async throws(WriteTargetError) -> VersionedWriteOutcome { .applied }
+        func tombstoneIfNewer(key: ItemKey, version: String, ttl: Int64) async throws(WriteTargetError) -> VersionedWriteOutcome { .applied }
+    }
+
+    static func items(_ entity: String, count: Int, bytes: Int) -> [Item] {
+        (0..<count).map { index in
+            ["PK": .s("BAN#\(index)"), "SK": .s("X"), "EntityType": .s(entity), "pad": .s(String(repeating: "x", count: bytes))]
+        }
+    }
+
+    @Test func batchesOfALimitedEntityWaitForTheirUnitsAndOthersDoNot() {
+        let start = ContinuousClock.now
+        let now = Mutex(start)
+        let target = EntityPacedWriteTarget(
+            base: Recorder(), limits: ["CHARGE": 100], clock: ContinuousClock(), now: { now.withLock { $0 } })
+        // One second of burst (100 units): four batches of 25 one-unit items pass at once.
+        for _ in 0..<4 { #expect(target.delay(for: Self.items("CHARGE", count: 25, bytes: 10)) == .zero) }
+        #expect(target.delay(for: Self.items("CHARGE", count: 25, bytes: 10)) == .milliseconds(250))
+        // Two-unit items cost twice.
+        #expect(target.delay(for: Self.items("CHARGE", count: 25, bytes: 1_500)) == .milliseconds(750))
+        #expect(target.delay(for: Self.items("BILL", count: 25, bytes: 10)) == .zero)
+        now.withLock { $0 = start + .seconds(10) }
+        #expect(target.delay(for: Self.items("CHARGE", count: 25, bytes: 10)) == .zero)
+    }
+
+    @Test func everyWriteReachesTheTable() async throws {
+        let recorder = Recorder()
+        let target = EntityPacedWriteTarget(base: recorder, limits: ["CHARGE": 1_000_000])
+        let left = try await target.batchPut(Self.items("CHARGE", count: 3, bytes: 10))
+        #expect(left.isEmpty)
+        #expect(recorder.batches.withLock { $0.map(\.count) } == [3])
+    }
+}
