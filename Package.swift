@@ -76,6 +76,10 @@ let package = Package(
             ]
         ),
 
+        // MARK: Infrastructure (issue 17): the metric catalogue, and what the CloudFormation stacks take from the code
+        .target(name: "Telemetry"),
+        .target(name: "Infrastructure", dependencies: ["BillingModel", "DynamoDB", "S3", "DMSStaging", "Telemetry"]),
+
         // MARK: Validation (issue 4): the pure comparison, and its MySQL and DynamoDB driver
         .target(name: "ValidationCore", dependencies: ["BillingModel", "DynamoDBModel"]),
         .target(
@@ -92,7 +96,7 @@ let package = Package(
             dependencies: [
                 "Migration", "MigrationCore", "BillingModel", "DynamoDBModel", "DMSStaging", "SampleData",
                 "AWSCore", "DynamoDB", "S3", "MySQLSource", "MySQLWorkload",
-                "Validation", "ValidationCore",
+                "Validation", "ValidationCore", "Infrastructure", "Telemetry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -126,6 +130,8 @@ let package = Package(
             path: "Tests/AWSTestSupport"
         ),
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "AWSTestSupport"]),
+        .testTarget(
+            name: "InfrastructureTests", dependencies: ["Infrastructure", "DynamoDB", "BillingModel", "Telemetry", "AWSTestSupport"]),
         .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging", "SampleData", "BillingModel"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "BillingModel"]),
         .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore", "SampleData"]),

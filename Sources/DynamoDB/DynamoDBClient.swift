@@ -19,11 +19,11 @@ public struct DynamoDBClient: Sendable {
     // MARK: Transport
 
     /// Sends one operation and parses the JSON answer.
-    public func call(_ operation: String, body: [UInt8]) async throws -> (JSONValue, AWSCallStats) {
+    public func call(_ operation: Operation, body: [UInt8]) async throws -> (JSONValue, AWSCallStats) {
         let request = AWSRequest(
-            service: .dynamoDB, operation: operation, method: .POST, path: "/",
+            service: .dynamoDB, operation: operation.rawValue, method: .POST, path: "/",
             headers: [
-                "X-Amz-Target": "DynamoDB_20120810.\(operation)",
+                "X-Amz-Target": "DynamoDB_20120810.\(operation.rawValue)",
                 "Content-Type": "application/x-amz-json-1.0",
             ],
             body: ByteBuffer(bytes: body))
@@ -33,11 +33,11 @@ public struct DynamoDBClient: Sendable {
         do {
             return (try JSONValue.parse(bytes), response.stats)
         } catch {
-            throw DynamoDBClientError("\(operation) answered with unreadable JSON: \(error)")
+            throw DynamoDBClientError("\(operation.rawValue) answered with unreadable JSON: \(error)")
         }
     }
 
-    private func call(_ operation: String, _ build: (inout JSONWriter) -> Void) async throws -> (JSONValue, AWSCallStats) {
+    private func call(_ operation: Operation, _ build: (inout JSONWriter) -> Void) async throws -> (JSONValue, AWSCallStats) {
         var writer = JSONWriter()
         writer.beginObject()
         build(&writer)
@@ -49,67 +49,75 @@ public struct DynamoDBClient: Sendable {
 
     @discardableResult
     public func createTable(_ definition: TableDefinition) async throws -> TableDescription {
-        let (json, _) = try await call("CreateTable") { writer in
-            writer.field("TableName", definition.name)
-            var attributes = [definition.partitionKey]
-            if let sortKey = definition.sortKey { attributes.append(sortKey) }
-            for index in definition.globalSecondaryIndexes {
-                attributes.append(index.partitionKey)
-                if let sortKey = index.sortKey { attributes.append(sortKey) }
-            }
-            var seen = Set<String>()
-            writer.key("AttributeDefinitions")
-            writer.beginArray()
-            for name in attributes where seen.insert(name).inserted {
-                writer.beginObject()
-                writer.field("AttributeName", name)
-                writer.field("AttributeType", "S")
-                writer.endObject()
-            }
-            writer.endArray()
-            writer.key("KeySchema")
-            Self.writeKeySchema(&writer, partitionKey: definition.partitionKey, sortKey: definition.sortKey)
-            var tableThroughput: ProvisionedThroughput?
-            switch definition.billingMode {
-            case .onDemand:
-                writer.field("BillingMode", "PAY_PER_REQUEST")
-            case .provisioned(let throughput):
-                tableThroughput = throughput
-                writer.field("BillingMode", "PROVISIONED")
-                writer.key("ProvisionedThroughput")
-                Self.writeThroughput(&writer, throughput)
-            }
-            if !definition.globalSecondaryIndexes.isEmpty {
-                writer.key("GlobalSecondaryIndexes")
-                writer.beginArray()
-                for index in definition.globalSecondaryIndexes {
-                    writer.beginObject()
-                    writer.field("IndexName", index.name)
-                    writer.key("KeySchema")
-                    Self.writeKeySchema(&writer, partitionKey: index.partitionKey, sortKey: index.sortKey)
-                    writer.key("Projection")
-                    writer.beginObject()
-                    writer.field("ProjectionType", "ALL")
-                    writer.endObject()
-                    if let throughput = index.provisionedThroughput ?? tableThroughput {
-                        writer.key("ProvisionedThroughput")
-                        Self.writeThroughput(&writer, throughput)
-                    }
-                    writer.endObject()
-                }
-                writer.endArray()
-            }
-        }
+        let (json, _) = try await call(.createTable, body: Self.createTableBody(definition))
         return try Self.tableDescription(json["TableDescription"])
     }
 
+    /// The `CreateTable` request body for `definition`. `billmig infra render` embeds the
+    /// same JSON in the CloudFormation table, so the stack and `table create` cannot differ.
+    public static func createTableBody(_ definition: TableDefinition) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.field("TableName", definition.name)
+        var attributes = [definition.partitionKey]
+        if let sortKey = definition.sortKey { attributes.append(sortKey) }
+        for index in definition.globalSecondaryIndexes {
+            attributes.append(index.partitionKey)
+            if let sortKey = index.sortKey { attributes.append(sortKey) }
+        }
+        var seen = Set<String>()
+        writer.key("AttributeDefinitions")
+        writer.beginArray()
+        for name in attributes where seen.insert(name).inserted {
+            writer.beginObject()
+            writer.field("AttributeName", name)
+            writer.field("AttributeType", "S")
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.key("KeySchema")
+        Self.writeKeySchema(&writer, partitionKey: definition.partitionKey, sortKey: definition.sortKey)
+        var tableThroughput: ProvisionedThroughput?
+        switch definition.billingMode {
+        case .onDemand:
+            writer.field("BillingMode", "PAY_PER_REQUEST")
+        case .provisioned(let throughput):
+            tableThroughput = throughput
+            writer.field("BillingMode", "PROVISIONED")
+            writer.key("ProvisionedThroughput")
+            Self.writeThroughput(&writer, throughput)
+        }
+        if !definition.globalSecondaryIndexes.isEmpty {
+            writer.key("GlobalSecondaryIndexes")
+            writer.beginArray()
+            for index in definition.globalSecondaryIndexes {
+                writer.beginObject()
+                writer.field("IndexName", index.name)
+                writer.key("KeySchema")
+                Self.writeKeySchema(&writer, partitionKey: index.partitionKey, sortKey: index.sortKey)
+                writer.key("Projection")
+                writer.beginObject()
+                writer.field("ProjectionType", "ALL")
+                writer.endObject()
+                if let throughput = index.provisionedThroughput ?? tableThroughput {
+                    writer.key("ProvisionedThroughput")
+                    Self.writeThroughput(&writer, throughput)
+                }
+                writer.endObject()
+            }
+            writer.endArray()
+        }
+        writer.endObject()
+        return writer.bytes
+    }
+
     public func describeTable(_ tableName: String) async throws -> TableDescription {
-        let (json, _) = try await call("DescribeTable") { $0.field("TableName", tableName) }
+        let (json, _) = try await call(.describeTable) { $0.field("TableName", tableName) }
         return try Self.tableDescription(json["Table"])
     }
 
     public func deleteTable(_ tableName: String) async throws {
-        _ = try await call("DeleteTable") { $0.field("TableName", tableName) }
+        _ = try await call(.deleteTable) { $0.field("TableName", tableName) }
     }
 
     /// Table names, all pages.
@@ -117,7 +125,7 @@ public struct DynamoDBClient: Sendable {
         var names: [String] = []
         var start: String?
         repeat {
-            let (json, _) = try await call("ListTables") { writer in
+            let (json, _) = try await call(.listTables) { writer in
                 if let start { writer.field("ExclusiveStartTableName", start) }
             }
             names += json["TableNames"]?.arrayValue?.compactMap(\.stringValue) ?? []
@@ -147,7 +155,7 @@ public struct DynamoDBClient: Sendable {
     }
 
     public func updateTimeToLive(_ tableName: String, attributeName: String, enabled: Bool = true) async throws {
-        _ = try await call("UpdateTimeToLive") { writer in
+        _ = try await call(.updateTimeToLive) { writer in
             writer.field("TableName", tableName)
             writer.key("TimeToLiveSpecification")
             writer.beginObject()
@@ -159,7 +167,7 @@ public struct DynamoDBClient: Sendable {
     }
 
     public func describeTimeToLive(_ tableName: String) async throws -> TimeToLiveDescription {
-        let (json, _) = try await call("DescribeTimeToLive") { $0.field("TableName", tableName) }
+        let (json, _) = try await call(.describeTimeToLive) { $0.field("TableName", tableName) }
         let description = json["TimeToLiveDescription"]
         return TimeToLiveDescription(
             status: description?["TimeToLiveStatus"]?.stringValue ?? "DISABLED",
@@ -174,7 +182,7 @@ public struct DynamoDBClient: Sendable {
     public func putItem(
         _ tableName: String, item: Item, condition: Expression? = nil, returnExistingOnConditionFailure: Bool = false
     ) async throws -> ConditionalWriteOutcome {
-        try await conditionalWrite("PutItem") { writer in
+        try await conditionalWrite(.putItem) { writer in
             writer.field("TableName", tableName)
             writer.key("Item")
             writer.item(item)
@@ -187,7 +195,7 @@ public struct DynamoDBClient: Sendable {
     public func deleteItem(
         _ tableName: String, key: Item, condition: Expression? = nil, returnExistingOnConditionFailure: Bool = false
     ) async throws -> ConditionalWriteOutcome {
-        try await conditionalWrite("DeleteItem") { writer in
+        try await conditionalWrite(.deleteItem) { writer in
             writer.field("TableName", tableName)
             writer.key("Key")
             writer.item(key)
@@ -195,7 +203,7 @@ public struct DynamoDBClient: Sendable {
         }
     }
 
-    private func conditionalWrite(_ operation: String, _ build: (inout JSONWriter) -> Void) async throws -> ConditionalWriteOutcome {
+    private func conditionalWrite(_ operation: Operation, _ build: (inout JSONWriter) -> Void) async throws -> ConditionalWriteOutcome {
         do {
             _ = try await call(operation, build)
             return .applied
@@ -214,7 +222,7 @@ public struct DynamoDBClient: Sendable {
     public func getItem(
         _ tableName: String, key: Item, consistentRead: Bool = false, projection: Expression? = nil
     ) async throws -> Item? {
-        let (json, _) = try await call("GetItem") { writer in
+        let (json, _) = try await call(.getItem) { writer in
             writer.field("TableName", tableName)
             writer.key("Key")
             writer.item(key)
@@ -240,7 +248,7 @@ public struct DynamoDBClient: Sendable {
         guard requests.count <= Self.maxBatchWriteItems else {
             throw DynamoDBClientError("BatchWriteItem takes at most \(Self.maxBatchWriteItems) requests, got \(requests.count)")
         }
-        let (json, stats) = try await call("BatchWriteItem", body: Self.batchWriteBody(tableName, requests: requests))
+        let (json, stats) = try await call(.batchWriteItem, body: Self.batchWriteBody(tableName, requests: requests))
         return BatchWriteResult(
             unprocessed: try Self.unprocessedRequests(json, tableName: tableName),
             consumedCapacity: Self.consumedCapacity(json), stats: stats)
@@ -335,7 +343,7 @@ public struct DynamoDBClient: Sendable {
     // MARK: Query and Scan
 
     public func query(_ input: QueryInput) async throws -> ItemPage {
-        let (json, _) = try await call("Query") { writer in
+        let (json, _) = try await call(.query) { writer in
             writer.field("TableName", input.tableName)
             if let indexName = input.indexName { writer.field("IndexName", indexName) }
             writer.field("KeyConditionExpression", input.keyCondition)
@@ -365,7 +373,7 @@ public struct DynamoDBClient: Sendable {
     }
 
     public func scan(_ input: ScanInput) async throws -> ItemPage {
-        let (json, _) = try await call("Scan") { writer in
+        let (json, _) = try await call(.scan) { writer in
             writer.field("TableName", input.tableName)
             if let indexName = input.indexName { writer.field("IndexName", indexName) }
             if let filter = input.filter { writer.field("FilterExpression", filter) }
