@@ -77,7 +77,7 @@ let package = Package(
         ),
 
         // MARK: Infrastructure (issue 17): the metric catalogue, and what the CloudFormation stacks take from the code
-        .target(name: "Telemetry"),
+        .target(name: "Telemetry", dependencies: ["AWSCore", "MigrationCore", .product(name: "NIOCore", package: "swift-nio")]),
         .target(name: "Infrastructure", dependencies: ["BillingModel", "DynamoDB", "S3", "DMSStaging", "Telemetry"]),
 
         // MARK: Validation (issue 4): the pure comparison, and its MySQL and DynamoDB driver
@@ -131,7 +131,7 @@ let package = Package(
         ),
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "AWSTestSupport"]),
         .testTarget(
-            name: "InfrastructureTests", dependencies: ["Infrastructure", "DynamoDB", "BillingModel", "Telemetry", "AWSTestSupport"]),
+            name: "InfrastructureTests", dependencies: ["Infrastructure", "DynamoDB", "BillingModel", "Telemetry", "MigrationCore", "AWSTestSupport"]),
         .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging", "SampleData", "BillingModel"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "BillingModel"]),
         .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore", "SampleData"]),

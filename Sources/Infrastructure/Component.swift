@@ -45,12 +45,10 @@ public enum Component: String, Sendable, CaseIterable {
     }
 
     /// CloudWatch: every component publishes its metrics (to `MetricCatalogue.namespace` only).
-    public var publishesMetrics: Bool { true }
+    public var cloudWatchOperations: [CloudWatchClient.Operation] { [.putMetricData] }
 
     /// The IAM actions its role must allow, sorted and without repeats.
     public var iamActions: [String] {
-        var actions = Set(dynamoDBOperations.map(\.iamAction)).union(s3Operations.map(\.iamAction))
-        if publishesMetrics { actions.insert("cloudwatch:PutMetricData") }
-        return actions.sorted()
+        Set(dynamoDBOperations.map(\.iamAction) + s3Operations.map(\.iamAction) + cloudWatchOperations.map(\.iamAction)).sorted()
     }
 }

@@ -4,6 +4,7 @@ import DMSStaging
 import Dispatch
 import Foundation
 import Migration
+import Telemetry
 import MigrationCore
 
 struct ApplyCommand: AsyncParsableCommand {
@@ -48,6 +49,8 @@ struct ApplyCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var metrics: MetricsOptions
+
     func validate() throws {
         if once && poll != nil { throw ValidationError("--once and --poll exclude each other") }
         if let poll, poll <= 0 { throw ValidationError("--poll must be a positive number of seconds") }
@@ -82,6 +85,7 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         withExtendedLifetime(signals) {}
 
+        await metrics.publish(.apply(summary))
         if output.json {
             try output.printJSON(summary)
         } else {

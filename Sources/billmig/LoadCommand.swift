@@ -3,6 +3,7 @@ import BillingModel
 import DMSStaging
 import Foundation
 import Migration
+import Telemetry
 import MigrationCore
 import MySQLSource
 
@@ -68,6 +69,8 @@ struct LoadCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var metrics: MetricsOptions
+
     func validate() throws {
         guard concurrency > 0, files > 0 else { throw ValidationError("--concurrency and --files must be positive") }
         guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
@@ -106,6 +109,7 @@ struct LoadCommand: AsyncParsableCommand {
             ).showing { try await load.run() }
         }
 
+        await metrics.publish(.load(summary))
         if output.json {
             try output.printJSON(summary)
         } else {
@@ -146,6 +150,7 @@ extension LoadCommand {
             throw ExitCode(ExitStatus.failure.rawValue)
         }
 
+        await metrics.publish(.load(summary))
         if output.json {
             try output.printJSON(summary)
         } else {
