@@ -1,34 +1,35 @@
-/// Every metric billmig publishes: one catalogue, so the CloudWatch alarms in
+/// Every metric billmig publishes, and only those: one catalogue, so the CloudWatch alarms in
 /// infra/monitoring.yaml, the Prometheus names and the code cannot disagree
 /// (infra/tests checks each alarm's metric and dimensions against
 /// `billmig infra metrics`, which prints this).
 public enum MetricName: String, Sendable, CaseIterable, Codable {
-    /// Rows (full load) and changes (apply, stream) read from the source.
+    /// Rows (`load`) and changes (`apply`) read from the source.
     case rowsRead = "RowsRead"
-    /// Items written to the table.
+    /// Items written to the table (`load`, `apply`).
     case itemsWritten = "ItemsWritten"
-    /// Rows and changes that went to the dead-letter store.
+    /// Rows and changes that went to the dead-letter store (`load`, `apply`).
     case rowsDeadLettered = "RowsDeadLettered"
-    /// Changes not written because a newer version was already there.
+    /// Changes not written because a newer version was already there (`apply`).
     case changesSkippedStale = "ChangesSkippedStale"
-    /// Write requests (or items of a batch) DynamoDB throttled.
-    case throttledRequests = "ThrottledRequests"
-    /// Write capacity units DynamoDB reported as consumed.
-    case consumedWriteCapacity = "ConsumedWriteCapacity"
-    /// Requests sent again after a retryable failure.
-    case retries = "Retries"
-    /// How far the change stream is behind the source, in seconds.
-    case replicationLagSeconds = "ReplicationLagSeconds"
     /// Rows and items `validate` found different, missing or extra.
     case validationMismatches = "ValidationMismatches"
 
-    public var unit: MetricUnit {
-        switch self {
-        case .replicationLagSeconds: .seconds
-        case .consumedWriteCapacity: .none
-        default: .count
+    /// The Prometheus name: snake case, `billmig_` first, `_total` on counters.
+    public var prometheusName: String {
+        var snake = ""
+        for character in rawValue {
+            if character.isUppercase, !snake.isEmpty { snake.append("_") }
+            snake.append(contentsOf: character.lowercased())
         }
+        return "billmig_\(snake)" + (isCounter ? "_total" : "")
     }
+
+    /// Counts that only grow (Prometheus counters); the others are gauges.
+    public var isCounter: Bool {
+        true
+    }
+
+    public var unit: MetricUnit { .count }
 
     /// The dimension sets each data point is published with: per table (what the
     /// alarms watch) and, for per-entity counts, per table and entity as well
@@ -37,7 +38,7 @@ public enum MetricName: String, Sendable, CaseIterable, Codable {
         switch self {
         case .rowsRead, .itemsWritten, .rowsDeadLettered, .changesSkippedStale:
             [[.table], [.table, .entity]]
-        case .throttledRequests, .consumedWriteCapacity, .retries, .replicationLagSeconds, .validationMismatches:
+        case .validationMismatches:
             [[.table]]
         }
     }

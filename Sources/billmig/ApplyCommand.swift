@@ -49,7 +49,9 @@ struct ApplyCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    @OptionGroup var metrics: MetricsOptions
+    @OptionGroup var metrics: CloudWatchMetricsOptions
+
+    @OptionGroup var prometheus: PrometheusOptions
 
     func validate() throws {
         if once && poll != nil { throw ValidationError("--once and --poll exclude each other") }
@@ -78,14 +80,16 @@ struct ApplyCommand: AsyncParsableCommand {
                 target: try runtime.writeTarget(table: table),
                 state: (try runtime.objectStore(for: stateLocation), stateLocation.keyPrefix),
                 stop: stop)
-            return try await ProgressReporter(
-                mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: apply.progress,
-                rate: { apply.throttle.currentRate }
-            ).showing { try await apply.run() }
+            return try await prometheus.exposing(apply.progress, table: table) {
+                try await ProgressReporter(
+                    mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: apply.progress,
+                    rate: { apply.throttle.currentRate }
+                ).showing { try await apply.run() }
+            }
         }
         withExtendedLifetime(signals) {}
 
-        await metrics.publish(.apply(summary))
+        await metrics.publish(MetricDatum.apply(summary))
         if output.json {
             try output.printJSON(summary)
         } else {

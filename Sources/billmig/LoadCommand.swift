@@ -69,7 +69,9 @@ struct LoadCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    @OptionGroup var metrics: MetricsOptions
+    @OptionGroup var metrics: CloudWatchMetricsOptions
+
+    @OptionGroup var prometheus: PrometheusOptions
 
     func validate() throws {
         guard concurrency > 0, files > 0 else { throw ValidationError("--concurrency and --files must be positive") }
@@ -103,13 +105,15 @@ struct LoadCommand: AsyncParsableCommand {
                 source: try runtime.objectStore(for: location),
                 target: dryRun ? DiscardingWriteTarget() : try runtime.writeTarget(table: table),
                 state: (try runtime.objectStore(for: stateLocation), stateLocation.keyPrefix))
-            return try await ProgressReporter(
-                mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: load.progress,
-                rate: { load.throttle.currentRate }
-            ).showing { try await load.run() }
+            return try await prometheus.exposing(load.progress, table: table) {
+                try await ProgressReporter(
+                    mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: load.progress,
+                    rate: { load.throttle.currentRate }
+                ).showing { try await load.run() }
+            }
         }
 
-        await metrics.publish(.load(summary))
+        await metrics.publish(MetricDatum.load(summary))
         if output.json {
             try output.printJSON(summary)
         } else {
@@ -150,7 +154,7 @@ extension LoadCommand {
             throw ExitCode(ExitStatus.failure.rawValue)
         }
 
-        await metrics.publish(.load(summary))
+        await metrics.publish(MetricDatum.load(summary))
         if output.json {
             try output.printJSON(summary)
         } else {

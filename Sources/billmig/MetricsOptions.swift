@@ -1,10 +1,45 @@
 import ArgumentParser
+import Migration
+import MigrationCore
 import Telemetry
 
-/// `--cloudwatch-metrics`: publish the run's counts to CloudWatch (namespace
+/// `--metrics-port`: Prometheus `/metrics` with the running counts while a
+/// long command runs.
+struct PrometheusOptions: ParsableArguments {
+    @Option(name: .long, help: "Serve Prometheus metrics (GET /metrics) on this port while the command runs (0: any free port).")
+    var metricsPort: Int?
+
+    func validate() throws {
+        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port takes a port, 0 to 65535") }
+    }
+
+    /// Runs `body` with `/metrics` served (when asked), sampling `progress` every second.
+    func exposing<Result: Sendable>(_ progress: LoadProgress, table: String, _ body: () async throws -> Result) async throws -> Result {
+        guard let metricsPort else { return try await body() }
+        let recorder = ProgressMetrics(table: table)
+        return try await PrometheusEndpoint.withEndpoint(port: metricsPort) { port in
+            note("billmig: Prometheus metrics on port \(port), GET /metrics")
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        recorder.record(progress.snapshot().perEntity)
+                        try await Task.sleep(for: .seconds(1))
+                    }
+                }
+                defer { group.cancelAll() }
+                let result = try await body()
+                recorder.record(progress.snapshot().perEntity)
+                return result
+            }
+        }
+    }
+
+}
+
+/// `--cloudwatch-metrics`: the summary's counts to CloudWatch (namespace
 /// `Billmig`, dimensions `Table` and `Entity`; see `billmig infra metrics`), as
 /// the alarms of infra/monitoring.yaml expect.
-struct MetricsOptions: ParsableArguments {
+struct CloudWatchMetricsOptions: ParsableArguments {
     @Flag(name: .long, help: "Publish the summary's counts to CloudWatch (PutMetricData, namespace Billmig).")
     var cloudwatchMetrics = false
 

@@ -39,7 +39,7 @@ struct DMSTaskSettingsTests {
     }
 
     @Test func alarmedMetricsArePublishedPerTable() {
-        for name in [MetricName.rowsRead, .rowsDeadLettered, .throttledRequests, .replicationLagSeconds, .validationMismatches] {
+        for name in MetricName.allCases {
             #expect(name.dimensionSets.contains([.table]), "\(name) has a Table-only series the alarms watch")
         }
     }
