@@ -50,6 +50,11 @@ def _conditions_false(template):
 @pytest.fixture(scope="module")
 def deployed(aws):
     cloudformation = aws("cloudformation")
+    # The listener's certificate must exist (moto checks, as AWS does).
+    certificate = aws("acm").request_certificate(DomainName="billing.example.internal")["CertificateArn"]
+    PARAMETERS["compute"] = lambda: {"CertificateArn": certificate}
+    # In AWS these are the network and DMS stacks' outputs; moto creates neither resource.
+    PARAMETERS["monitoring"] = lambda: {"VpnConnectionId": "vpn-0a1b2c3d", "DmsReplicationTaskResourceId": "TASKRESOURCEID"}
     stacks = {}
     for stack in cfn.STACKS:
         name = f"billmig-{stack}"
@@ -169,7 +174,9 @@ def test_compute_runs_workers_and_blue_green_services_behind_an_internal_alb(dep
     balancer = elb.describe_load_balancers(LoadBalancerArns=[created["LoadBalancer"]])["LoadBalancers"][0]
     assert balancer["Scheme"] == "internal"
     listener = elb.describe_listeners(LoadBalancerArn=created["LoadBalancer"])["Listeners"][0]
-    groups = listener["DefaultActions"][0]["ForwardConfig"]["TargetGroups"]
+    assert listener["Protocol"] == "HTTPS" and listener["DefaultActions"][0]["Type"] == "fixed-response"
+    rule = next(r for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if r["Priority"] == "1")
+    groups = rule["Actions"][0]["ForwardConfig"]["TargetGroups"]
     weights = {g["TargetGroupArn"]: g["Weight"] for g in groups}
     assert weights == {created["BlueTargetGroup"]: 100, created["GreenTargetGroup"]: 0}
     logs = aws("logs").describe_log_groups(logGroupNamePrefix="/billmig/")["logGroups"]
