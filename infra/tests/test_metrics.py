@@ -32,7 +32,7 @@ def loaded(billmig, moto_endpoint, tmp_path_factory):
         assert result.returncode in ok, f"billmig {' '.join(arguments)}: exit {result.returncode}: {result.stderr}"
         return result.stdout
 
-    run("generate", "--accounts", "20", "--seed", "7", "--bad-rows", "30", "--to", str(staged))
+    run("generate", "--accounts", "5", "--seed", "7", "--bad-rows", "60", "--to", str(staged))
     run("table", "create", "--table", TABLE, "--quiet")
     # Exit 3: finished with dead-lettered rows (the malformed ones).
     summary = json.loads(run("load", "--from", str(staged), "--table", TABLE, "--state", str(staged / "_state"),
