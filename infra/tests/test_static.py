@@ -108,3 +108,14 @@ def test_the_designs_alarms_are_all_there():
         assert alarms[name]["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     failure = alarms["MigrationFailureRateAlarm"]["Properties"]
     assert failure["Threshold"] == 1 and failure["ComparisonOperator"] == "GreaterThanThreshold"
+
+
+def test_every_checkov_waiver_gives_its_reason():
+    waivers = 0
+    for stack in cfn.STACKS:
+        for logical_id, resource in cfn.resources(stack).items():
+            for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", []):
+                assert skip.get("id", "").startswith("CKV") and len(skip.get("comment", "")) > 20, (
+                    f"{stack} {logical_id}: a checkov waiver needs an id and a reason (comment)")
+                waivers += 1
+    assert waivers > 0
