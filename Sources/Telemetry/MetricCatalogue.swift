@@ -13,6 +13,8 @@ public enum MetricName: String, Sendable, CaseIterable, Codable {
     case changesSkippedStale = "ChangesSkippedStale"
     /// Rows and items `validate` found different, missing or extra.
     case validationMismatches = "ValidationMismatches"
+    /// How far `stream` is behind the source, in seconds (Prometheus only).
+    case replicationLagSeconds = "ReplicationLagSeconds"
 
     /// The Prometheus name: snake case, `billmig_` first, `_total` on counters.
     public var prometheusName: String {
@@ -25,11 +27,9 @@ public enum MetricName: String, Sendable, CaseIterable, Codable {
     }
 
     /// Counts that only grow (Prometheus counters); the others are gauges.
-    public var isCounter: Bool {
-        true
-    }
+    public var isCounter: Bool { self != .replicationLagSeconds }
 
-    public var unit: MetricUnit { .count }
+    public var unit: MetricUnit { self == .replicationLagSeconds ? .seconds : .count }
 
     /// The dimension sets each data point is published with: per table (what the
     /// alarms watch) and, for per-entity counts, per table and entity as well
@@ -38,7 +38,7 @@ public enum MetricName: String, Sendable, CaseIterable, Codable {
         switch self {
         case .rowsRead, .itemsWritten, .rowsDeadLettered, .changesSkippedStale:
             [[.table], [.table, .entity]]
-        case .validationMismatches:
+        case .validationMismatches, .replicationLagSeconds:
             [[.table]]
         }
     }

@@ -30,3 +30,25 @@ public final class ProgressMetrics: Sendable {
         }
     }
 }
+
+/// The binlog stream's running counts and lag as swift-metrics: counters per
+/// table (the stream does not count per entity) and the lag as a gauge.
+public final class StreamMetrics: Sendable {
+    private let table: String
+    private let previous = Mutex((read: 0, deadLettered: 0))
+
+    public init(table: String) {
+        self.table = table
+    }
+
+    public func record(changesRead: Int, deadLettered: Int, lagSeconds: Double?) {
+        let (read, dead) = previous.withLock { previous in
+            defer { previous = (changesRead, deadLettered) }
+            return (changesRead - previous.read, deadLettered - previous.deadLettered)
+        }
+        let dimensions = [("table", table)]
+        if read > 0 { Counter(label: MetricName.rowsRead.prometheusName, dimensions: dimensions).increment(by: read) }
+        if dead > 0 { Counter(label: MetricName.rowsDeadLettered.prometheusName, dimensions: dimensions).increment(by: dead) }
+        if let lagSeconds { Gauge(label: MetricName.replicationLagSeconds.prometheusName, dimensions: dimensions).record(lagSeconds) }
+    }
+}

@@ -15,20 +15,36 @@ struct PrometheusOptions: ParsableArguments {
 
     /// Runs `body` with `/metrics` served (when asked), sampling `progress` every second.
     func exposing<Result: Sendable>(_ progress: LoadProgress, table: String, _ body: () async throws -> Result) async throws -> Result {
-        guard let metricsPort else { return try await body() }
         let recorder = ProgressMetrics(table: table)
+        return try await exposing(sample: { recorder.record(progress.snapshot().perEntity) }, body)
+    }
+
+    /// The same for `stream`: its counts and its lag.
+    func exposing<Result: Sendable>(_ progress: StreamProgress, table: String, _ body: () async throws -> Result) async throws -> Result {
+        let recorder = StreamMetrics(table: table)
+        return try await exposing(
+            sample: {
+                let snapshot = progress.snapshot()
+                recorder.record(
+                    changesRead: snapshot.changesRead, deadLettered: snapshot.deadLettered,
+                    lagSeconds: snapshot.health?.lagCurrentMilliseconds.map { $0 / 1000 })
+            }, body)
+    }
+
+    private func exposing<Result: Sendable>(sample: @escaping @Sendable () -> Void, _ body: () async throws -> Result) async throws -> Result {
+        guard let metricsPort else { return try await body() }
         return try await PrometheusEndpoint.withEndpoint(port: metricsPort) { port in
             note("billmig: Prometheus metrics on port \(port), GET /metrics")
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     while !Task.isCancelled {
-                        recorder.record(progress.snapshot().perEntity)
+                        sample()
                         try await Task.sleep(for: .seconds(1))
                     }
                 }
                 defer { group.cancelAll() }
                 let result = try await body()
-                recorder.record(progress.snapshot().perEntity)
+                sample()
                 return result
             }
         }

@@ -64,6 +64,8 @@ struct StreamCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var prometheus: PrometheusOptions
+
     func validate() throws {
         if startPosition != nil && startGtid != nil { throw ValidationError("--start-position and --start-gtid exclude each other") }
         if untilCaughtUp && stopAt != nil { throw ValidationError("--until-caught-up and --stop-at exclude each other") }
@@ -118,13 +120,15 @@ struct StreamCommand: AsyncParsableCommand {
                 target: try runtime.writeTarget(table: source.table),
                 state: (try runtime.objectStore(for: stateLocation), stateLocation.keyPrefix),
                 stop: stop)
-            return try await StreamProgressReporter(
-                mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress
-            ).showing {
-                do {
-                    return try await stream.run()
-                } catch let error as BinlogStreamError {
-                    throw CommandError(error.description)
+            return try await prometheus.exposing(stream.progress, table: source.table) {
+                try await StreamProgressReporter(
+                    mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress
+                ).showing {
+                    do {
+                        return try await stream.run()
+                    } catch let error as BinlogStreamError {
+                        throw CommandError(error.description)
+                    }
                 }
             }
         }
