@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: Pure core (no I/O)
@@ -89,6 +91,20 @@ let package = Package(
             resources: [.copy("Resources/dynamodb-prices.json")]
         ),
 
+        // MARK: Infrastructure (issue 17): the metric catalogue, and what the CloudFormation stacks take from the code
+        .target(
+            name: "Telemetry",
+            dependencies: [
+                "AWSCore", "MigrationCore",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .target(name: "Infrastructure", dependencies: ["BillingModel", "DynamoDB", "S3", "DMSStaging", "Telemetry"]),
+
         // MARK: Validation (issue 4): the pure comparison, and its MySQL and DynamoDB driver
         .target(name: "ValidationCore", dependencies: ["BillingModel", "DynamoDBModel"]),
         .target(
@@ -105,7 +121,7 @@ let package = Package(
             dependencies: [
                 "Migration", "MigrationCore", "BillingModel", "DynamoDBModel", "DMSStaging", "SampleData",
                 "AWSCore", "DynamoDB", "S3", "MySQLSource", "MySQLWorkload",
-                "Validation", "ValidationCore", "PlanCore", "Planning",
+                "Validation", "ValidationCore", "PlanCore", "Planning", "Infrastructure", "Telemetry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -139,6 +155,11 @@ let package = Package(
             path: "Tests/AWSTestSupport"
         ),
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "AWSTestSupport"]),
+        .testTarget(
+            name: "InfrastructureTests", dependencies: [
+                "Infrastructure", "DynamoDB", "BillingModel", "Telemetry", "MigrationCore", "AWSTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
         .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging", "SampleData", "BillingModel"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "BillingModel"]),
         .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore", "SampleData", "Backoff"]),

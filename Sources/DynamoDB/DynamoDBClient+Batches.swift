@@ -13,7 +13,7 @@ extension DynamoDBClient {
         guard requests.count <= Self.maxBatchWriteItems else {
             throw DynamoDBClientError("BatchWriteItem takes at most \(Self.maxBatchWriteItems) requests, got \(requests.count)")
         }
-        let (json, stats) = try await call("BatchWriteItem", body: Self.batchWriteBody(tableName, requests: requests))
+        let (json, stats) = try await call(.batchWriteItem, body: Self.batchWriteBody(tableName, requests: requests))
         return BatchWriteResult(
             unprocessed: try Self.unprocessedRequests(json, tableName: tableName),
             consumedCapacity: Self.consumedCapacity(json), stats: stats)

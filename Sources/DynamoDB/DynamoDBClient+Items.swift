@@ -12,7 +12,7 @@ extension DynamoDBClient {
     public func putItem(
         _ tableName: String, item: Item, condition: Expression? = nil, returnExistingOnConditionFailure: Bool = false
     ) async throws -> ConditionalWriteOutcome {
-        try await conditionalWrite("PutItem") { writer in
+        try await conditionalWrite(.putItem) { writer in
             writer.field("TableName", tableName)
             writer.key("Item")
             writer.item(item)
@@ -25,7 +25,7 @@ extension DynamoDBClient {
     public func deleteItem(
         _ tableName: String, key: Item, condition: Expression? = nil, returnExistingOnConditionFailure: Bool = false
     ) async throws -> ConditionalWriteOutcome {
-        try await conditionalWrite("DeleteItem") { writer in
+        try await conditionalWrite(.deleteItem) { writer in
             writer.field("TableName", tableName)
             writer.key("Key")
             writer.item(key)
@@ -33,7 +33,7 @@ extension DynamoDBClient {
         }
     }
 
-    private func conditionalWrite(_ operation: String, _ build: (inout JSONWriter) -> Void) async throws -> ConditionalWriteOutcome {
+    private func conditionalWrite(_ operation: Operation, _ build: (inout JSONWriter) -> Void) async throws -> ConditionalWriteOutcome {
         do {
             _ = try await call(operation, build)
             return .applied
@@ -52,7 +52,7 @@ extension DynamoDBClient {
     public func getItem(
         _ tableName: String, key: Item, consistentRead: Bool = false, projection: Expression? = nil
     ) async throws -> Item? {
-        let (json, _) = try await call("GetItem") { writer in
+        let (json, _) = try await call(.getItem) { writer in
             writer.field("TableName", tableName)
             writer.key("Key")
             writer.item(key)

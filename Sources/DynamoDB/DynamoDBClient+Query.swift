@@ -7,7 +7,7 @@ extension DynamoDBClient {
     // MARK: Query and Scan
 
     public func query(_ input: QueryInput) async throws -> ItemPage {
-        let (json, _) = try await call("Query") { writer in
+        let (json, _) = try await call(.query) { writer in
             writer.field("TableName", input.tableName)
             if let indexName = input.indexName { writer.field("IndexName", indexName) }
             writer.field("KeyConditionExpression", input.keyCondition)
@@ -37,7 +37,7 @@ extension DynamoDBClient {
     }
 
     public func scan(_ input: ScanInput) async throws -> ItemPage {
-        let (json, _) = try await call("Scan") { writer in
+        let (json, _) = try await call(.scan) { writer in
             writer.field("TableName", input.tableName)
             if let indexName = input.indexName { writer.field("IndexName", indexName) }
             if let filter = input.filter { writer.field("FilterExpression", filter) }

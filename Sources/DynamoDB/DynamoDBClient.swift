@@ -19,11 +19,11 @@ public struct DynamoDBClient: Sendable {
     // MARK: Transport
 
     /// Sends one operation and parses the JSON answer.
-    public func call(_ operation: String, body: [UInt8]) async throws -> (JSONValue, AWSCallStats) {
+    public func call(_ operation: Operation, body: [UInt8]) async throws -> (JSONValue, AWSCallStats) {
         let request = AWSRequest(
-            service: .dynamoDB, operation: operation, method: .POST, path: "/",
+            service: .dynamoDB, operation: operation.rawValue, method: .POST, path: "/",
             headers: [
-                "X-Amz-Target": "DynamoDB_20120810.\(operation)",
+                "X-Amz-Target": "DynamoDB_20120810.\(operation.rawValue)",
                 "Content-Type": "application/x-amz-json-1.0",
             ],
             body: ByteBuffer(bytes: body))
@@ -33,11 +33,11 @@ public struct DynamoDBClient: Sendable {
         do {
             return (try JSONValue.parse(bytes), response.stats)
         } catch {
-            throw DynamoDBClientError("\(operation) answered with unreadable JSON: \(error)")
+            throw DynamoDBClientError("\(operation.rawValue) answered with unreadable JSON: \(error)")
         }
     }
 
-    func call(_ operation: String, _ build: (inout JSONWriter) -> Void) async throws -> (JSONValue, AWSCallStats) {
+    func call(_ operation: Operation, _ build: (inout JSONWriter) -> Void) async throws -> (JSONValue, AWSCallStats) {
         var writer = JSONWriter()
         writer.beginObject()
         build(&writer)

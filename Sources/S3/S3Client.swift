@@ -38,12 +38,12 @@ public struct S3Client: Sendable {
     }
 
     private func request(
-        _ operation: String, _ method: HTTPMethod, bucket: String, key: String? = nil,
+        _ operation: Operation, _ method: HTTPMethod, bucket: String, key: String? = nil,
         query: [(name: String, value: String)] = [], headers: HTTPHeaders = [:], body: ByteBuffer = ByteBuffer()
     ) -> AWSRequest {
         let (endpoint, path) = address(bucket: bucket, key: key)
         return AWSRequest(
-            service: .s3, operation: operation, method: method, path: path, query: query, headers: headers,
+            service: .s3, operation: operation.rawValue, method: method, path: path, query: query, headers: headers,
             body: body, endpoint: endpoint)
     }
 
@@ -57,11 +57,11 @@ public struct S3Client: Sendable {
             body = ByteBuffer(string: "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
                 + "<LocationConstraint>\(xmlEscape(region))</LocationConstraint></CreateBucketConfiguration>")
         }
-        _ = try await client.execute(request("CreateBucket", .PUT, bucket: bucket, body: body))
+        _ = try await client.execute(request(.createBucket, .PUT, bucket: bucket, body: body))
     }
 
     public func deleteBucket(_ bucket: String) async throws {
-        _ = try await client.execute(request("DeleteBucket", .DELETE, bucket: bucket))
+        _ = try await client.execute(request(.deleteBucket, .DELETE, bucket: bucket))
     }
 
     // MARK: Listing
@@ -77,7 +77,7 @@ public struct S3Client: Sendable {
         if let continuationToken { query.append(("continuation-token", continuationToken)) }
         if let startAfter { query.append(("start-after", startAfter)) }
         if let maxKeys { query.append(("max-keys", String(maxKeys))) }
-        let response = try await client.execute(request("ListObjectsV2", .GET, bucket: bucket, query: query))
+        let response = try await client.execute(request(.listObjectsV2, .GET, bucket: bucket, query: query))
         let root: AWSXMLElement
         do {
             root = try AWSXMLElement.parse(Array(response.body.readableBytesView))
@@ -138,7 +138,7 @@ public struct S3Client: Sendable {
     ) async throws -> Result {
         var headers = HTTPHeaders()
         if let range { headers.add(name: "Range", value: range.headerValue) }
-        return try await client.executeStreaming(request("GetObject", .GET, bucket: bucket, key: key, headers: headers)) { response in
+        return try await client.executeStreaming(request(.getObject, .GET, bucket: bucket, key: key, headers: headers)) { response in
             try await body(Self.head(from: response.headers), response.body)
         }
     }
@@ -156,7 +156,7 @@ public struct S3Client: Sendable {
         var headers = HTTPHeaders()
         if let contentType { headers.add(name: "Content-Type", value: contentType) }
         for (name, value) in metadata { headers.add(name: "x-amz-meta-\(name)", value: value) }
-        let response = try await client.execute(request("PutObject", .PUT, bucket: bucket, key: key, headers: headers, body: body))
+        let response = try await client.execute(request(.putObject, .PUT, bucket: bucket, key: key, headers: headers, body: body))
         return response.headers.first(name: "ETag")
     }
 
@@ -170,7 +170,7 @@ public struct S3Client: Sendable {
     /// The object's metadata; nil when there is no such object.
     public func headObject(bucket: String, key: String) async throws -> S3ObjectHead? {
         do {
-            let response = try await client.execute(request("HeadObject", .HEAD, bucket: bucket, key: key))
+            let response = try await client.execute(request(.headObject, .HEAD, bucket: bucket, key: key))
             return Self.head(from: response.headers)
         } catch let error as AWSError where error.status == 404 {
             return nil
@@ -179,7 +179,7 @@ public struct S3Client: Sendable {
 
     /// Deletes an object; deleting a missing key succeeds, as in S3.
     public func deleteObject(bucket: String, key: String) async throws {
-        _ = try await client.execute(request("DeleteObject", .DELETE, bucket: bucket, key: key))
+        _ = try await client.execute(request(.deleteObject, .DELETE, bucket: bucket, key: key))
     }
 
     static func head(from headers: HTTPHeaders) -> S3ObjectHead {

@@ -4,6 +4,7 @@ import DMSStaging
 import Dispatch
 import Foundation
 import Migration
+import Telemetry
 import MigrationCore
 
 struct ApplyCommand: AsyncParsableCommand {
@@ -48,6 +49,10 @@ struct ApplyCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var metrics: CloudWatchMetricsOptions
+
+    @OptionGroup var prometheus: PrometheusOptions
+
     func validate() throws {
         if once && poll != nil { throw ValidationError("--once and --poll exclude each other") }
         if let poll, poll <= 0 { throw ValidationError("--poll must be a positive number of seconds") }
@@ -75,13 +80,16 @@ struct ApplyCommand: AsyncParsableCommand {
                 target: try runtime.writeTarget(table: table),
                 state: try runtime.stateLocation(stateLocation),
                 stop: stop)
-            return try await ProgressReporter(
-                mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: apply.progress,
-                rate: { apply.throttle.currentRate }
-            ).showing { try await apply.run() }
+            return try await prometheus.exposing(apply.progress, table: table) {
+                try await ProgressReporter(
+                    mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: apply.progress,
+                    rate: { apply.throttle.currentRate }
+                ).showing { try await apply.run() }
+            }
         }
         withExtendedLifetime(signals) {}
 
+        await metrics.publish(MetricDatum.apply(summary))
         if output.json {
             try output.printJSON(summary)
         } else {

@@ -3,6 +3,7 @@ import BillingModel
 import DMSStaging
 import Foundation
 import Migration
+import Telemetry
 import MigrationCore
 import MySQLSource
 import PlanCore
@@ -75,6 +76,10 @@ struct LoadCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var metrics: CloudWatchMetricsOptions
+
+    @OptionGroup var prometheus: PrometheusOptions
+
     func validate() throws {
         guard concurrency > 0, files > 0 else { throw ValidationError("--concurrency and --files must be positive") }
         guard chunkSize > 0 else { throw ValidationError("--chunk-size must be positive") }
@@ -133,12 +138,15 @@ struct LoadCommand: AsyncParsableCommand {
                 source: try runtime.objectStore(for: location),
                 target: dryRun ? DiscardingWriteTarget() : try target(runtime, limits: limits),
                 state: try runtime.stateLocation(stateLocation))
-            return try await ProgressReporter(
-                mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: load.progress,
-                rate: { load.throttle.currentRate }
-            ).showing { try await load.run() }
+            return try await prometheus.exposing(load.progress, table: table) {
+                try await ProgressReporter(
+                    mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: load.progress,
+                    rate: { load.throttle.currentRate }
+                ).showing { try await load.run() }
+            }
         }
 
+        await metrics.publish(MetricDatum.load(summary))
         if output.json {
             try output.printJSON(summary)
         } else {
@@ -181,6 +189,7 @@ extension LoadCommand {
             throw ExitCode(ExitStatus.failure.rawValue)
         }
 
+        await metrics.publish(MetricDatum.load(summary))
         if output.json {
             try output.printJSON(summary)
         } else {

@@ -59,6 +59,8 @@ struct StreamCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var prometheus: PrometheusOptions
+
     func validate() throws {
         if startPosition != nil && startGtid != nil { throw ValidationError("--start-position and --start-gtid exclude each other") }
         if let startPosition { _ = try BinlogStopOptions.coordinates(startPosition, option: "--start-position") }
@@ -96,13 +98,15 @@ struct StreamCommand: AsyncParsableCommand {
                 target: try runtime.writeTarget(table: source.table),
                 state: try runtime.stateLocation(stateLocation),
                 stop: stop)
-            return try await ProgressReporter(
-                mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress
-            ).showing {
-                do {
-                    return try await stream.run()
-                } catch let error as BinlogStreamError {
-                    throw CommandError(error.description)
+            return try await prometheus.exposing(stream.progress, table: source.table) {
+                try await StreamProgressReporter(
+                    mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress
+                ).showing {
+                    do {
+                        return try await stream.run()
+                    } catch let error as BinlogStreamError {
+                        throw CommandError(error.description)
+                    }
                 }
             }
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DynamoDB
 import Foundation
+import Infrastructure
 import Migration
 import Synchronization
 
@@ -23,6 +24,9 @@ struct TableCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Provisioned capacity as RCU,WCU (GSIs get the same); on-demand by default.")
         var provisioned: String?
 
+        @Option(name: .long, help: "A mapping file whose target keys and indexes the table gets; the billing mapping by default.")
+        var mapping: String?
+
         @OptionGroup var output: OutputOptions
 
         func billingMode() throws -> BillingMode {
@@ -37,7 +41,8 @@ struct TableCommand: AsyncParsableCommand {
         func validate() throws { _ = try billingMode() }
 
         func run() async throws {
-            let definition = TableDefinition.billingSystem(name: table, billingMode: try billingMode())
+            // The same definition `infra render` writes into the table stack.
+            let definition = TableDefinition(mapping: try loadMapping(path: mapping), name: table, billingMode: try billingMode())
             let outcome = try await Runtime.with { runtime in
                 try await TableSetup(client: try runtime.dynamoDB()).ensure(definition)
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Telemetry
 import BillingModel
 import DMSStaging
 import DynamoDBModel
@@ -72,6 +73,8 @@ struct ValidateCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var metrics: CloudWatchMetricsOptions
+
     func validate() throws {
         guard rounds > 0, streamWait > 0 else { throw ValidationError("--rounds and --stream-wait must be positive") }
         guard source.isMySQL else { throw ValidationError("--source must be a mysql:// URL") }
@@ -112,6 +115,7 @@ struct ValidateCommand: AsyncParsableCommand {
                 options: LiveValidationOptions(rounds: rounds, streamWait: .milliseconds(Int(streamWait * 1000))),
                 progress: report)
         }
+        await metrics.publish([MetricDatum(.validationMismatches, [.table: result.table], value: Double(result.mismatchCount))])
         if let report {
             try Self.write(result, to: report)
         }

@@ -1,0 +1,64 @@
+/// Every metric billmig publishes, and only those: one catalogue, so the CloudWatch alarms in
+/// infra/monitoring.yaml, the Prometheus names and the code cannot disagree
+/// (infra/tests checks each alarm's metric and dimensions against
+/// `billmig infra metrics`, which prints this).
+public enum MetricName: String, Sendable, CaseIterable, Codable {
+    /// Rows (`load`) and changes (`apply`) read from the source.
+    case rowsRead = "RowsRead"
+    /// Items written to the table (`load`, `apply`).
+    case itemsWritten = "ItemsWritten"
+    /// Rows and changes that went to the dead-letter store (`load`, `apply`).
+    case rowsDeadLettered = "RowsDeadLettered"
+    /// Changes not written because a newer version was already there (`apply`).
+    case changesSkippedStale = "ChangesSkippedStale"
+    /// Rows and items `validate` found different, missing or extra.
+    case validationMismatches = "ValidationMismatches"
+    /// How far `stream` is behind the source, in seconds (Prometheus only).
+    case replicationLagSeconds = "ReplicationLagSeconds"
+
+    /// The Prometheus name: snake case, `billmig_` first, `_total` on counters.
+    public var prometheusName: String {
+        var snake = ""
+        for character in rawValue {
+            if character.isUppercase, !snake.isEmpty { snake.append("_") }
+            snake.append(contentsOf: character.lowercased())
+        }
+        return "billmig_\(snake)" + (isCounter ? "_total" : "")
+    }
+
+    /// Counts that only grow (Prometheus counters); the others are gauges.
+    public var isCounter: Bool { self != .replicationLagSeconds }
+
+    public var unit: MetricUnit { self == .replicationLagSeconds ? .seconds : .count }
+
+    /// The dimension sets each data point is published with: per table (what the
+    /// alarms watch) and, for per-entity counts, per table and entity as well
+    /// (CloudWatch does not add up across dimensions, so both are sent).
+    public var dimensionSets: [[MetricDimension]] {
+        switch self {
+        case .rowsRead, .itemsWritten, .rowsDeadLettered, .changesSkippedStale:
+            [[.table], [.table, .entity]]
+        case .validationMismatches, .replicationLagSeconds:
+            [[.table]]
+        }
+    }
+}
+
+public enum MetricDimension: String, Sendable, CaseIterable, Codable {
+    /// The DynamoDB table written.
+    case table = "Table"
+    /// The source table (entity) of the rows.
+    case entity = "Entity"
+}
+
+/// CloudWatch's unit names.
+public enum MetricUnit: String, Sendable, Codable {
+    case count = "Count"
+    case seconds = "Seconds"
+    case none = "None"
+}
+
+public enum MetricCatalogue {
+    /// The CloudWatch namespace (IAM policies allow `PutMetricData` only to it).
+    public static let namespace = "Billmig"
+}

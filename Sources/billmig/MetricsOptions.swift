@@ -1,0 +1,75 @@
+import ArgumentParser
+import Migration
+import MigrationCore
+import Telemetry
+
+/// `--metrics-port`: Prometheus `/metrics` with the running counts while a
+/// long command runs.
+struct PrometheusOptions: ParsableArguments {
+    @Option(name: .long, help: "Serve Prometheus metrics (GET /metrics) on this port while the command runs (0: any free port).")
+    var metricsPort: Int?
+
+    func validate() throws {
+        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port takes a port, 0 to 65535") }
+    }
+
+    /// Runs `body` with `/metrics` served (when asked), sampling `progress` every second.
+    func exposing<Result: Sendable>(_ progress: LoadProgress, table: String, _ body: () async throws -> Result) async throws -> Result {
+        let recorder = ProgressMetrics(table: table)
+        return try await exposing(sample: { recorder.record(progress.snapshot().perEntity) }, body)
+    }
+
+    /// The same for `stream`: its counts and its lag.
+    func exposing<Result: Sendable>(_ progress: StreamProgress, table: String, _ body: () async throws -> Result) async throws -> Result {
+        let recorder = StreamMetrics(table: table)
+        return try await exposing(
+            sample: {
+                let snapshot = progress.snapshot()
+                recorder.record(
+                    changesRead: snapshot.changesRead, deadLettered: snapshot.deadLettered,
+                    lagSeconds: snapshot.health?.lagCurrentMilliseconds.map { $0 / 1000 })
+            }, body)
+    }
+
+    private func exposing<Result: Sendable>(sample: @escaping @Sendable () -> Void, _ body: () async throws -> Result) async throws -> Result {
+        guard let metricsPort else { return try await body() }
+        return try await PrometheusEndpoint.withEndpoint(port: metricsPort) { port in
+            note("billmig: Prometheus metrics on port \(port), GET /metrics")
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        sample()
+                        try await Task.sleep(for: .seconds(1))
+                    }
+                }
+                defer { group.cancelAll() }
+                let result = try await body()
+                sample()
+                return result
+            }
+        }
+    }
+
+}
+
+/// `--cloudwatch-metrics`: the summary's counts to CloudWatch (namespace
+/// `Billmig`, dimensions `Table` and `Entity`; see `billmig infra metrics`), as
+/// the alarms of infra/monitoring.yaml expect.
+struct CloudWatchMetricsOptions: ParsableArguments {
+    @Flag(name: .long, help: "Publish the summary's counts to CloudWatch (PutMetricData, namespace Billmig).")
+    var cloudwatchMetrics = false
+
+    /// Publishes `data` when asked. A failure is reported, not fatal: the rows are
+    /// written and counted in the summary whatever CloudWatch answers.
+    func publish(_ data: @autoclosure () -> [MetricDatum]) async {
+        guard cloudwatchMetrics else { return }
+        let data = data()
+        do {
+            try await Runtime.with { runtime in
+                try await CloudWatchClient(client: try runtime.awsClient()).putMetricData(data)
+            }
+        } catch {
+            note("billmig: could not publish \(data.count) metrics to CloudWatch: \(error) (the role needs cloudwatch:PutMetricData on namespace \(MetricCatalogue.namespace))")
+        }
+    }
+}
