@@ -17,6 +17,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.4.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: Pure core (no I/O)
@@ -83,6 +87,20 @@ let package = Package(
             dependencies: [
                 "ValidationCore", "Migration", "MigrationCore", "BillingModel", "DynamoDBModel", "DynamoDB", "AWSCore",
                 "MySQLSource",
+            ]
+        ),
+
+        // MARK: The billing service (issue 11): pure core, its two stores, and the HTTP server
+        .target(name: "BillingService", dependencies: ["BillingModel", "DynamoDBModel", "CivilCalendar", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "BillingServer",
+            dependencies: [
+                "BillingService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
