@@ -93,9 +93,13 @@ let package = Package(
         // MARK: The billing service (issue 11): pure core, its two stores, and the HTTP server
         .target(name: "BillingService", dependencies: ["BillingModel", "DynamoDBModel", "CivilCalendar", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
+            name: "BillingStores",
+            dependencies: ["BillingService", "BillingModel", "DynamoDBModel", "DynamoDB", "AWSCore", "MySQLSource"]
+        ),
+        .target(
             name: "BillingServer",
             dependencies: [
-                "BillingService",
+                "BillingService", "BillingStores",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -110,9 +114,12 @@ let package = Package(
             dependencies: [
                 "Migration", "MigrationCore", "BillingModel", "DynamoDBModel", "DMSStaging", "SampleData",
                 "AWSCore", "DynamoDB", "S3", "MySQLSource", "MySQLWorkload",
-                "Validation", "ValidationCore",
+                "Validation", "ValidationCore", "BillingService", "BillingStores", "BillingServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -173,14 +180,21 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "MySQLWorkloadTests", dependencies: ["MySQLWorkload", "SampleData", "BillingModel"]),
+        .testTarget(
+            name: "BillingServiceTests",
+            dependencies: ["BillingService", "BillingServer", "BillingModel", "SampleData", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "ValidationCoreTests", dependencies: ["ValidationCore", "BillingModel", "DynamoDBModel"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "Migration", "MigrationCore", "FaultProxy", "AWSCore", "DynamoDB", "S3", "DMSStaging", "BillingModel",
                 "DynamoDBModel", "SampleData", "MigrationTestSupport", "AWSTestSupport", "MariaDBTestSupport", "MySQLSource", "MySQLWorkload",
-                "Validation", "ValidationCore",
+                "Validation", "ValidationCore", "BillingService", "BillingStores", "BillingServer",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],

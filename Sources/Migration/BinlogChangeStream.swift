@@ -386,6 +386,9 @@ public struct BinlogChangeStream: Sendable {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         try await stateStore.put(key: checkpointKey, bytes: ByteBuffer(bytes: try encoder.encode(checkpoint)))
         state.saved(checkpoint)
+        // Published for the billing service's read-your-writes (ControlItems).
+        let applied = BinlogCoordinates(file: checkpoint.file, position: checkpoint.position).sourcePosition(rowIndex: 0)
+        try await target.put(ControlItems.streamPosition(applied, updatedAt: checkpoint.updatedAt))
     }
 }
 
