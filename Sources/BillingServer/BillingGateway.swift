@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import BillingModel
 import BillingService
 import Logging
@@ -99,7 +102,7 @@ public final class BillingGateway: Sendable {
             throw Failure(kind: .badRequest, message: error.message)
         }
         let now = ContinuousClock.now
-        let (decision, flags) = state.withLock { state in
+        let decision = state.withLock { state in
             let replicated = state.control.replicated
             let unreplicated =
                 state.recentWrites.isUnreplicated(query.partitionKeys, replicated: replicated)
@@ -112,9 +115,8 @@ public final class BillingGateway: Sendable {
                     if case .open(let until) = breaker.state { return max(until - now, .seconds(1)) }
                     return .seconds(1)
                 }, sampled: sampled)
-            return (decision, state.control.flags)
+            return decision
         }
-        _ = flags
         switch decision {
         case .unavailable(let retryAfter, let reason):
             throw Failure(kind: .unavailable, message: reason, retryAfter: retryAfter)
@@ -195,10 +197,12 @@ public final class BillingGateway: Sendable {
             flags = self.flags
         }
         let primary = ReadRouting.primary(flags)
+        let epoch = flags.epoch
         let context = state.withLock { state -> WriteContext in
-            let now = BillingTimestamp(epochMilliseconds: Int64(Self.epochMicroseconds() / 1000))
-            state.clock = max(state.clock + 1, Self.epochMicroseconds())
-            return WriteContext(now: now, version: ApplicationVersion(epoch: flags.epoch, clock: state.clock))
+            let micros = Self.epochMicroseconds()
+            state.clock = max(state.clock + 1, micros)
+            return WriteContext(
+                now: BillingTimestamp(epochMilliseconds: Int64(micros / 1000)), version: ApplicationVersion(epoch: epoch, clock: state.clock))
         }
         let receipt = try await call(primary, pattern: write.name) { store throws(StoreError) in
             try await store.execute(write, context: context)
@@ -217,8 +221,6 @@ public final class BillingGateway: Sendable {
     }
 
     static func epochMicroseconds() -> UInt64 {
-        let now = ContinuousClock.now
-        _ = now
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return UInt64(spec.tv_sec) * 1_000_000 + UInt64(spec.tv_nsec) / 1000
@@ -310,7 +312,3 @@ public final class BillingGateway: Sendable {
     /// Shadow compare totals, for tests and the summary.
     public var shadowCounts: (compared: Int, mismatched: Int) { metrics.shadowTotals }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -17,68 +17,68 @@ public enum BillingRoutes {
     public static let storeHeader = HTTPField.Name("Billing-Store")!
 
     public static func add(to router: Router<BasicRequestContext>, gateway: BillingGateway) {
-        router.get("health/live") { _, _ in json(.ok, ["status": "live"]) }
-        router.get("health/ready") { _, _ in
+        router.get("health/live") { _, _ -> Response in json(.ok, ["status": "live"]) }
+        router.get("health/ready") { _, _ -> Response in
             let (ready, reason) = await gateway.ready()
             return json(ready ? .ok : .serviceUnavailable, ["status": ready ? "ready" : "not ready", "reason": reason])
         }
 
         // Reads.
-        router.get("accounts/:ban") { request, context in
+        router.get("accounts/:ban") { request, context -> Response in
             try await page(gateway, request, .account(ban: try ban(context)))
         }
-        router.get("accounts/:ban/account") { request, context in
+        router.get("accounts/:ban/account") { request, context -> Response in
             try await single(gateway, request, ban: try ban(context), sortKey: "ACCOUNT")
         }
-        router.get("accounts/:ban/customer") { request, context in
+        router.get("accounts/:ban/customer") { request, context -> Response in
             try await single(gateway, request, ban: try ban(context), sortKey: "CUSTOMER")
         }
-        router.get("accounts/:ban/subscribers/:subscriber") { request, context in
+        router.get("accounts/:ban/subscribers/:subscriber") { request, context -> Response in
             try await single(gateway, request, ban: try ban(context), sortKey: "SUB#\(try text(context, "subscriber"))")
         }
-        router.get("accounts/:ban/bills/:seq") { request, context in
+        router.get("accounts/:ban/bills/:seq") { request, context -> Response in
             let seq = try number(context, "seq", as: UInt32.self)
             let padded = String(repeating: "0", count: 10 - String(seq).count) + String(seq)
             return try await single(gateway, request, ban: try ban(context), sortKey: "BILL#\(padded)")
         }
-        router.get("accounts/:ban/charges/:seq/:activity") { request, context in
+        router.get("accounts/:ban/charges/:seq/:activity") { request, context -> Response in
             let seq = String(try number(context, "seq", as: UInt64.self))
             let padded = String(repeating: "0", count: 20 - seq.count) + seq
             return try await single(
                 gateway, request, ban: try ban(context), sortKey: "CHARGE#\(padded)#\(try text(context, "activity"))")
         }
-        router.get("accounts/:ban/service-agreements/:subscriber/:soc") { request, context in
+        router.get("accounts/:ban/service-agreements/:subscriber/:soc") { request, context -> Response in
             try await single(
                 gateway, request, ban: try ban(context),
                 sortKey: "SA#\(try text(context, "subscriber"))#\(try text(context, "soc"))")
         }
-        router.get("subscribers/:subscriber") { request, context in
+        router.get("subscribers/:subscriber") { request, context -> Response in
             try await page(gateway, request, .subscriber(subscriberNo: try text(context, "subscriber")))
         }
-        router.get("subscribers/:subscriber/charges") { request, context in
+        router.get("subscribers/:subscriber/charges") { request, context -> Response in
             let (from, to) = try range(request)
             return try await page(gateway, request, .subscriberCharges(subscriberNo: try text(context, "subscriber"), from: from, to: to))
         }
-        router.get("cycles/:cycle/bills") { request, context in
+        router.get("cycles/:cycle/bills") { request, context -> Response in
             let (from, to) = try range(request)
             return try await page(gateway, request, .cycleBills(cycleCode: try text(context, "cycle"), from: from, to: to))
         }
-        router.get("features/:feature/charges") { request, context in
+        router.get("features/:feature/charges") { request, context -> Response in
             let (from, to) = try range(request)
             return try await page(gateway, request, .featureCharges(featureCode: try text(context, "feature"), from: from, to: to))
         }
 
         // Writes.
-        router.post("accounts") { request, context in
+        router.post("accounts") { request, context -> Response in
             let body = try await decode(OpenAccountBody.self, request, context)
             return try await write(gateway, .openAccount(body.account, body.customer), status: .created)
         }
-        router.post("accounts/:ban/subscribers") { request, context in
+        router.post("accounts/:ban/subscribers") { request, context -> Response in
             var subscriber = try await decode(Subscriber.self, request, context)
             subscriber.ban = try ban(context)
             return try await write(gateway, .addSubscriber(subscriber), status: .created)
         }
-        router.put("accounts/:ban/subscribers/:subscriber/status") { request, context in
+        router.put("accounts/:ban/subscribers/:subscriber/status") { request, context -> Response in
             let body = try await decode(StatusBody.self, request, context)
             return try await write(
                 gateway,
@@ -86,34 +86,34 @@ public enum BillingRoutes {
                     ban: try ban(context), subscriberNo: try text(context, "subscriber"), status: body.status,
                     statusDate: body.statusDate), status: .ok)
         }
-        router.post("accounts/:ban/subscribers/:subscriber/move") { request, context in
+        router.post("accounts/:ban/subscribers/:subscriber/move") { request, context -> Response in
             let body = try await decode(MoveBody.self, request, context)
             return try await write(
                 gateway, .moveSubscriber(ban: try ban(context), subscriberNo: try text(context, "subscriber"), toBAN: body.toBAN),
                 status: .ok)
         }
-        router.post("accounts/:ban/service-agreements") { request, context in
+        router.post("accounts/:ban/service-agreements") { request, context -> Response in
             var agreement = try await decode(ServiceAgreement.self, request, context)
             agreement.ban = try ban(context)
             return try await write(gateway, .addServiceAgreement(agreement), status: .created)
         }
-        router.delete("accounts/:ban/service-agreements/:subscriber/:soc") { _, context in
+        router.delete("accounts/:ban/service-agreements/:subscriber/:soc") { _, context -> Response in
             try await write(
                 gateway,
                 .removeServiceAgreement(ban: try ban(context), subscriberNo: try text(context, "subscriber"), soc: try text(context, "soc")),
                 status: .ok)
         }
-        router.post("accounts/:ban/bills") { request, context in
+        router.post("accounts/:ban/bills") { request, context -> Response in
             var bill = try await decode(Bill.self, request, context)
             bill.ban = try ban(context)
             return try await write(gateway, .postBill(bill), status: .created)
         }
-        router.post("accounts/:ban/charges") { request, context in
+        router.post("accounts/:ban/charges") { request, context -> Response in
             var charge = try await decode(Charge.self, request, context)
             charge.ban = try ban(context)
             return try await write(gateway, .postCharge(charge), status: .created)
         }
-        router.patch("accounts/:ban/charges/:seq/:activity") { request, context in
+        router.patch("accounts/:ban/charges/:seq/:activity") { request, context -> Response in
             let body = try await decode(AdjustBody.self, request, context)
             return try await write(
                 gateway,
@@ -122,7 +122,7 @@ public enum BillingRoutes {
                     activityNum: try text(context, "activity"), amount: body.amount, taxAmount: body.taxAmount,
                     description: body.description), status: .ok)
         }
-        router.delete("accounts/:ban/charges/:seq/:activity") { _, context in
+        router.delete("accounts/:ban/charges/:seq/:activity") { _, context -> Response in
             try await write(
                 gateway,
                 .deleteCharge(ban: try ban(context), chargeSeq: try number(context, "seq", as: UInt64.self), activityNum: try text(context, "activity")),
@@ -240,7 +240,8 @@ public enum BillingRoutes {
             limit = value
         }
         let minimum = request.headers[minimumPositionHeader].map(ReplicationPosition.init(orderingKey:))
-        return (limit, query.get("cursor").map(String.init), minimum)
+        let cursor: String? = query.get("cursor")
+        return (limit, cursor, minimum)
     }
 
     static func page(_ gateway: BillingGateway, _ request: Request, _ query: BillingQuery) async throws -> Response {
@@ -250,7 +251,7 @@ public enum BillingRoutes {
             var response = try encoded(.ok, PageBody(items: answer.records, nextCursor: answer.nextCursor))
             response.headers[storeHeader] = answer.store.rawValue
             return response
-        } catch {
+        } catch let error as BillingGateway.Failure {
             throw refusal(error)
         }
     }
@@ -276,7 +277,7 @@ public enum BillingRoutes {
             var response = try encoded(status, WriteBody(records: receipt.records))
             if let position = receipt.position { response.headers[writePositionHeader] = position.orderingKey }
             return response
-        } catch {
+        } catch let error as BillingGateway.Failure {
             throw refusal(error)
         }
     }

@@ -191,6 +191,13 @@ public struct DynamoDBBillingStore: BillingStore {
                     tableName: tableName, keyCondition: "#pk = :pk AND begins_with(#sk, :sk)",
                     names: ["#pk": ItemKey.partitionKeyName, "#sk": ItemKey.sortKeyName],
                     values: [":pk": .s("BAN#\(ban)"), ":sk": .s("SA#\(number)#")], consistentRead: true))
+        case .subscriberOnAnyAccount(let number):
+            // An index read is eventually consistent: a subscriber added on another
+            // account a moment ago may be missed (MySQL's unique key has no such gap).
+            return try await client.queryAll(
+                QueryInput(
+                    tableName: tableName, indexName: "GSI1", keyCondition: "#pk = :pk AND #sk = :sk",
+                    names: ["#pk": "GSI1PK", "#sk": "GSI1SK"], values: [":pk": .s("SUB#\(number)"), ":sk": .s("ACCOUNT")]))
         }
     }
 

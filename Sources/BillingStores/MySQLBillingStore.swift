@@ -1,5 +1,6 @@
 import BillingModel
 import BillingService
+import DynamoDBModel
 import MySQLSource
 
 /// The billing store over MySQL (blue): keyset-paged SELECTs ordered exactly
@@ -45,10 +46,15 @@ public struct MySQLBillingStore: BillingStore {
         case .account(let ban):
             return mapping.tables.map { Part(table: $0.table, filter: "ban = \(ban)", index: .base) }
         case .accountEntity(let ban, let sortKey):
-            return mapping.tables.map { table in
-                let sk = Self.keyExpressions[table.table]?.sk ?? "''"
-                return Part(table: table.table, filter: "ban = \(ban) AND \(Self.binary(sk)) = \(quote(sortKey))", index: .base)
+            // The sort key's prefix names the table (CONTRACT §2).
+            let prefixes = [
+                ("ACCOUNT", "BILLING_ACCOUNT"), ("CUSTOMER", "CUSTOMER"), ("SUB#", "SUBSCRIBER"), ("SA#", "SERVICE_AGREEMENT"),
+                ("BILL#", "BILL"), ("CHARGE#", "CHARGE"),
+            ]
+            guard let table = prefixes.first(where: { sortKey.hasPrefix($0.0) })?.1, let sk = Self.keyExpressions[table]?.sk else {
+                return []
             }
+            return [Part(table: table, filter: "ban = \(ban) AND \(Self.binary(sk)) = CAST(\(quote(sortKey)) AS BINARY)", index: .base)]
         case .subscriber(let number):
             return [
                 Part(table: "SUBSCRIBER", filter: "subscriber_no = \(quote(number))", index: .gsi1),
@@ -216,6 +222,9 @@ public struct MySQLBillingStore: BillingStore {
         case .serviceAgreements(let ban, let number):
             table = ServiceAgreement.table
             conditions = ["ban = \(ban)", "subscriber_no = \(try connection.quote(number))"]
+        case .subscriberOnAnyAccount(let number):
+            table = Subscriber.table
+            conditions = ["subscriber_no = \(try connection.quote(number))"]
         }
         guard let spec = mapping.table(table) else { return [] }
         let columns = spec.columns.map { "`\($0.name)`" }.joined(separator: ", ")

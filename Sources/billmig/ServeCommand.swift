@@ -69,9 +69,10 @@ struct ServeCommand: AsyncParsableCommand {
             note("BILLMIG_CURSOR_SECRET is not set: cursors are valid on this instance only until it restarts")
             gatewayConfiguration.cursorSecret = (0..<32).map { _ in UInt8.random(in: 0...255) }
         }
-        var server = BillingHTTPServer.Configuration()
-        server.host = host
-        server.port = port
+        var settings = BillingHTTPServer.Configuration()
+        settings.host = host
+        settings.port = port
+        let server = settings
         let pool = MySQLConnectionPool(configuration: connection, maxConnections: poolSize)
         try await Runtime.with(maxConnections: 64) { runtime in
             let dynamoDB = try runtime.dynamoDB()
@@ -95,7 +96,7 @@ struct FlagsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flags",
         abstract: "Show or set the billing service's shared flags (read mode, write primary, shadow sample).",
-        subcommands: [Show.self, Set.self])
+        subcommands: [Show.self, SetFlags.self])
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the flags and the change stream's applied position.")
@@ -113,8 +114,9 @@ struct FlagsCommand: AsyncParsableCommand {
         }
     }
 
-    struct Set: AsyncParsableCommand {
+    struct SetFlags: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Change the flags, conditional on their version (refused if someone changed them meanwhile).")
 
         @Option(name: .long, help: "The DynamoDB table.")

@@ -65,7 +65,7 @@ final class MemoryControlStore: ControlStore, Sendable {
         return BillingGateway(mysql: mysql, dynamodb: dynamodb, control: control, configuration: configuration, logger: Logger(label: "test"))
     }
 
-    func servedBy(_ gateway: BillingGateway) async throws -> StoreName {
+    func servedBy(_ gateway: BillingGateway) async throws(BillingGateway.Failure) -> StoreName {
         try await gateway.read(.account(ban: 1), cursor: nil, limit: 10, minimumPosition: nil).store
     }
 

@@ -39,7 +39,7 @@ import Testing
             for row in data.rows(of: table) {
                 let record = try BillingRecord(table: table.name, row: row)
                 #expect(record.table == table.name)
-                let fitted = try RowFitting().fitted(table: table.name, row: record.row)
+                let fitted = try RowFitting.billing.fitted(table: table.name, row: record.row)
                 #expect(ItemDecoder(mapping: .billing).differingColumns(table: table.name, expected: row, actual: fitted).isEmpty)
                 counted += 1
             }
@@ -63,7 +63,7 @@ import Testing
         let data = SampleDataSet(SampleDataConfiguration(seed: 7, accounts: 1))
         var row = try #require(data.rows(of: .subscriber).first { _ in true })
         row[5] = .text("PLAN-TOO-LONG")
-        #expect(throws: BillingModelError.self) { try RowFitting().fitted(table: "SUBSCRIBER", row: row) }
+        #expect(throws: BillingModelError.self) { try RowFitting.billing.fitted(table: "SUBSCRIBER", row: row) }
     }
 }
 

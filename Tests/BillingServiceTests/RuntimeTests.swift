@@ -72,9 +72,9 @@ import Testing
 
     @Test func boundedInBytes() {
         let big = page("A", text: String(repeating: "x", count: 1000))
-        var cache = ReadCache(configuration: .init(maxEntries: 100, maxBytes: 2500, ttl: .seconds(60)))
+        var cache = ReadCache(configuration: .init(maxEntries: 100, maxBytes: 3000, ttl: .seconds(60)))
         for ban in 1...5 { cache.put(key(UInt64(ban)), page: big, now: now) }
-        #expect(cache.bytes <= 2500)
+        #expect(cache.bytes <= 3000)
         #expect(cache.count == 2)
     }
 

@@ -5,8 +5,21 @@ import BillingModel
 /// service writes is exactly the item the migration writes for that row.
 public struct RowFitting: Sendable {
     public let mapping: Mapping
+    let mapper: ItemMapper
 
-    public init(mapping: Mapping = .billing) { self.mapping = mapping }
+    public init(mapping: Mapping) throws(MappingValidationError) {
+        self.mapping = mapping
+        self.mapper = try ItemMapper(mapping: mapping)
+    }
+
+    /// The contract's mapping, compiled once.
+    public static let billing: RowFitting = {
+        do {
+            return try RowFitting(mapping: .billing)
+        } catch {
+            preconditionFailure("the built-in mapping is invalid: \(error)")
+        }
+    }()
 
     public func fitted(table: String, row: SourceRow) throws(BillingModelError) -> SourceRow {
         guard let spec = mapping.table(table) else { throw BillingModelError("`\(table)` is not a mapped table") }
@@ -35,6 +48,12 @@ public struct RowFitting: Sendable {
             default:
                 break
             }
+        }
+        // Keys and size as the migration would map the row: `#` in a key value or an item over 400 KB is refused.
+        do {
+            _ = try mapper.item(table: table, row: out, version: "0")
+        } catch {
+            throw BillingModelError(error.reason)
         }
         return out
     }

@@ -69,7 +69,7 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
 
 /// The version an application write gives its items in DynamoDB: the switch
 /// epoch, then a hybrid logical clock in microseconds. Its ordering key starts
-/// with `E`, which sorts after every `SourcePosition.orderingKey` (`0`, `B`,
+/// with `X`, which sorts after every `SourcePosition.orderingKey` (`0`, `B`,
 /// `F`, `S`), so a late replicated change of the previous epoch never
 /// overwrites an application write; issue 12 raises the epoch at every write
 /// switch and prefixes replicated positions with it the same way.
@@ -85,11 +85,11 @@ public struct ApplicationVersion: Sendable, Hashable, Comparable {
     public var orderingKey: String {
         let e = String(epoch)
         let c = String(clock)
-        return "E" + String(repeating: "0", count: 10 - e.count) + e + String(repeating: "0", count: 20 - c.count) + c
+        return "X" + String(repeating: "0", count: 10 - e.count) + e + String(repeating: "0", count: 20 - c.count) + c
     }
 
     public init?(orderingKey: String) {
-        guard orderingKey.hasPrefix("E"), orderingKey.utf8.count == 31,
+        guard orderingKey.hasPrefix("X"), orderingKey.utf8.count == 31,
             let epoch = UInt32(orderingKey.dropFirst().prefix(10)), let clock = UInt64(orderingKey.suffix(20))
         else { return nil }
         self.init(epoch: epoch, clock: clock)

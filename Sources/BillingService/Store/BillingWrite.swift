@@ -35,7 +35,8 @@ public enum BillingWrite: Sendable, Hashable {
         case .openAccount(let account, _):
             [.account(account.ban), .row(Customer.table, ["ban": String(account.ban)])]
         case .addSubscriber(let subscriber):
-            [.account(subscriber.ban), .subscriber(ban: subscriber.ban, subscriber.subscriberNo)]
+            // A subscriber number is unique across accounts (MySQL's primary key).
+            [.account(subscriber.ban), .subscriberOnAnyAccount(subscriber.subscriberNo)]
         case .changeSubscriberStatus(let ban, let number, _, _):
             [.subscriber(ban: ban, number)]
         case .moveSubscriber(let ban, let number, let toBAN):
@@ -60,7 +61,7 @@ public enum BillingWrite: Sendable, Hashable {
         func one(_ index: Int) -> SourceRow? { found[index].first }
         func fitted(_ table: String, _ row: SourceRow) throws(StoreError) -> SourceRow {
             do {
-                return try RowFitting().fitted(table: table, row: row)
+                return try RowFitting.billing.fitted(table: table, row: row)
             } catch {
                 throw StoreError(.invalid, error.message)
             }
@@ -159,6 +160,8 @@ public enum BillingWrite: Sendable, Hashable {
 public enum RowRead: Sendable, Hashable {
     case row(String, [String: String])
     case serviceAgreements(ban: UInt64, subscriberNo: String)
+    /// The subscriber with this number, whatever its account (DynamoDB: GSI1).
+    case subscriberOnAnyAccount(String)
 
     static func account(_ ban: UInt64) -> RowRead { .row(BillingAccount.table, ["ban": String(ban)]) }
     static func subscriber(ban: UInt64, _ number: String) -> RowRead {

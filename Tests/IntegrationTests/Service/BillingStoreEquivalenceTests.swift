@@ -19,8 +19,8 @@ import Testing
                 let context = WriteContext(
                     now: BillingTimestamp(epochMilliseconds: 1_750_000_000_000 + Int64(step) * 1000),
                     version: ApplicationVersion(epoch: 1, clock: UInt64(step + 1)))
-                let blue = await outcome { try await fixture.mysql.execute(write, context: context) }
-                let green = await outcome { try await fixture.dynamodb.execute(write, context: context) }
+                let blue = await outcome { () async throws(StoreError) -> WriteReceipt in try await fixture.mysql.execute(write, context: context) }
+                let green = await outcome { () async throws(StoreError) -> WriteReceipt in try await fixture.dynamodb.execute(write, context: context) }
                 #expect(blue == green, "write \(step) \(write.name): MySQL \(blue), DynamoDB \(green)")
                 outcomes["\(write.name):\(blue)", default: 0] += 1
             }
