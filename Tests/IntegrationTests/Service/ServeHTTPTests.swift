@@ -161,6 +161,7 @@ import Glibc
             childEnvironment["SCHEMATHESIS_HOOKS"] = nil
             childEnvironment["NO_COLOR"] = "1"
             process.environment = childEnvironment
+            process.currentDirectoryURL = FileManager.default.temporaryDirectory
             let output = FileManager.default.temporaryDirectory.appendingPathComponent("schemathesis-\(UInt32.random(in: 0...UInt32.max)).log")
             FileManager.default.createFile(atPath: output.path, contents: nil)
             let handle = try FileHandle(forWritingTo: output)
