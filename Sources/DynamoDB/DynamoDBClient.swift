@@ -264,12 +264,16 @@ public struct DynamoDBClient: Sendable {
                 writer.endArray()
             }
             return .applied
-        } catch let error as AWSError
-            where error.code == "TransactionCanceledException" || error.code == "TransactionConflictException"
-            || error.isConditionalCheckFailed
-        {
+        } catch let error as AWSError where error.code == "TransactionCanceledException" && Self.cancelledByCondition(error) {
             return .conditionFailed(existingItem: nil)
         }
+    }
+
+    /// Whether a cancelled transaction failed a condition (rather than being
+    /// throttled or conflicting with another transaction, which a retry can fix).
+    static func cancelledByCondition(_ error: AWSError) -> Bool {
+        let text = error.responseBody.map { String(buffer: $0) } ?? error.description
+        return text.contains("ConditionalCheckFailed")
     }
 
     // MARK: Batches

@@ -28,6 +28,27 @@ import Testing
             #expect(outcomes.keys.filter { $0.hasSuffix(":ok") }.count >= 6, "\(outcomes)")
             #expect(outcomes.keys.contains { $0.hasSuffix(":conflict") || $0.hasSuffix(":notFound") }, "\(outcomes)")
             try await expectEquivalent(fixture, pageSizes: [2, 50])
+
+            // Concurrent writes of one item in DynamoDB: each is conditional on the
+            // version it read, so one wins and the others are conflicts, never lost updates.
+            let charge = fixture.rows(.charge).last!
+            let ban = UInt64(fixture.column(.charge, "ban", of: charge)!)!
+            let seq = UInt64(fixture.column(.charge, "charge_seq", of: charge)!)!
+            let activity = fixture.column(.charge, "activity_num", of: charge)!
+            let results = await withTaskGroup(of: String.self) { group in
+                for writer in 0..<6 {
+                    group.addTask {
+                        let write = BillingWrite.adjustCharge(
+                            ban: ban, chargeSeq: seq, activityNum: activity, amount: BillingDecimal("\(writer).5")!,
+                            taxAmount: BillingDecimal("0")!, description: "writer \(writer)")
+                        let context = WriteContext(now: BillingTimestamp(epochMilliseconds: 1_760_000_000_000), version: ApplicationVersion(epoch: 1, clock: 1000))
+                        return await outcome { () async throws(StoreError) -> WriteReceipt in try await fixture.dynamodb.execute(write, context: context) }
+                    }
+                }
+                return await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(results.contains("ok"), "\(results)")
+            #expect(results.allSatisfy { $0 == "ok" || $0 == "conflict" }, "\(results)")
         }
     }
 

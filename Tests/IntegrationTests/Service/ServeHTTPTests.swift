@@ -110,8 +110,17 @@ import Glibc
                 group.addTask {
                     defer { stop.withLock { $0 = true } }
                     try await Task.sleep(for: .seconds(2))
-                    var current = try await control.load().flags
-                    current = try await control.update(changed(current) { $0.readMode = .dynamodb }, expectedVersion: current.version)
+                    // The operator's command: conditional on the version it read.
+                    let set = try await BillmigCLI.run(
+                        ["flags", "set", "--table", fixture.tableName, "--read-mode", "dynamodb", "--json"], environment: fixture.awsEnvironment)
+                    #expect(set.status == 0, "\(set.stderr)")
+                    #expect(set.stdout.contains("\"readMode\" : \"dynamodb\""), "\(set.stdout)")
+                    let stale = try await BillmigCLI.run(
+                        ["flags", "set", "--table", fixture.tableName, "--read-mode", "mysql", "--expect-version", "1"],
+                        environment: fixture.awsEnvironment)
+                    #expect(stale.status != 0 && stale.stderr.contains("flags changed"), "\(stale.stderr)")
+                    let current = try await control.load().flags
+                    #expect(current.readMode == .dynamodb)
                     try await Task.sleep(for: .seconds(3))
                     _ = try await control.update(changed(current) { $0.readMode = .mysql }, expectedVersion: current.version)
                     try await Task.sleep(for: .seconds(2))
