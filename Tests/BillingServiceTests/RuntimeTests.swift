@@ -132,6 +132,21 @@ import Testing
         #expect(writes.count == 0)
     }
 
+    @Test func pastItsCapacityRecentWritesHoldEveryReadBackUntilReplicationPasses() {
+        var writes = RecentWrites(capacity: 2)
+        let position = { (offset: UInt64) in
+            ReplicationPosition(orderingKey: SourcePosition.binlog(fileSequence: 1, position: offset, rowIndex: 0).orderingKey)
+        }
+        writes.record(partitionKeys: ["BAN#1", "BAN#2"], at: position(10))
+        #expect(!writes.isUnreplicated(["BAN#3"], replicated: nil))
+        writes.record(partitionKeys: ["BAN#3"], at: position(20))
+        #expect(writes.count == 0)
+        #expect(writes.isUnreplicated(["BAN#9"], replicated: position(15)))
+        #expect(!writes.isUnreplicated(["BAN#9"], replicated: position(20)))
+        writes.prune(replicated: position(20))
+        #expect(!writes.isUnreplicated(["BAN#9"], replicated: nil))
+    }
+
     @Test func readinessNeedsTheStoresOfTheFlags() {
         #expect(ServiceFlags(readMode: .mysql).requiredStores == [.mysql])
         #expect(ServiceFlags(readMode: .dynamodb).requiredStores == [.mysql, .dynamodb])

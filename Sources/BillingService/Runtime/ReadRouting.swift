@@ -50,30 +50,41 @@ public struct ReadRouting: Sendable {
 
 /// The partition keys this instance wrote under, with the replication
 /// position each write needs before the other store shows it. Pure.
+///
+/// Bounded: past `capacity` keys (replication stalled under many writes) the
+/// keys are dropped for one position that holds every read back until
+/// replication passes it: coarser, never wrong.
 public struct RecentWrites: Sendable {
     private var pending: [String: ReplicationPosition] = [:]
+    private var everything: ReplicationPosition?
+    private var highest: ReplicationPosition?
+    public let capacity: Int
 
-    public init() {}
+    public init(capacity: Int = 100_000) { self.capacity = capacity }
 
     public mutating func record(partitionKeys: some Sequence<String>, at position: ReplicationPosition) {
+        highest = max(highest ?? position, position)
         for key in partitionKeys {
             if let existing = pending[key], position <= existing { continue }
             pending[key] = position
+        }
+        if pending.count > capacity {
+            pending = [:]
+            everything = highest
         }
     }
 
     /// Whether a read of these partition keys could miss a write, given the applied position.
     public func isUnreplicated(_ partitionKeys: [String], replicated: ReplicationPosition?) -> Bool {
-        partitionKeys.contains { key in
-            guard let needed = pending[key] else { return false }
-            guard let replicated else { return true }
-            return replicated < needed
-        }
+        func passed(_ needed: ReplicationPosition) -> Bool { replicated.map { !($0 < needed) } ?? false }
+        if let everything, !passed(everything) { return true }
+        return partitionKeys.contains { key in pending[key].map { !passed($0) } ?? false }
     }
 
     /// Forgets writes replication has passed.
     public mutating func prune(replicated: ReplicationPosition) {
         pending = pending.filter { replicated < $0.value }
+        if let position = everything, !(replicated < position) { everything = nil }
     }
 
     public var count: Int { pending.count }
