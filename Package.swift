@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.4.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
@@ -115,15 +117,36 @@ let package = Package(
             ]
         ),
 
+        // MARK: The billing service (issue 11): pure core, its two stores, and the HTTP server
+        .target(name: "BillingService", dependencies: ["BillingModel", "DynamoDBModel", "CivilCalendar", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "BillingStores",
+            dependencies: ["BillingService", "BillingModel", "DynamoDBModel", "DynamoDB", "AWSCore", "MySQLSource"]
+        ),
+        .target(
+            name: "BillingServer",
+            dependencies: [
+                "BillingService", "BillingStores",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: Edges
         .executableTarget(
             name: "billmig",
             dependencies: [
                 "Migration", "MigrationCore", "BillingModel", "DynamoDBModel", "DMSStaging", "SampleData",
                 "AWSCore", "DynamoDB", "S3", "MySQLSource", "MySQLWorkload",
-                "Validation", "ValidationCore", "PlanCore", "Planning", "Infrastructure", "Telemetry",
+                "Validation", "ValidationCore", "PlanCore", "Planning", "Infrastructure", "Telemetry", "BillingService", "BillingStores", "BillingServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -191,14 +214,21 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "MySQLWorkloadTests", dependencies: ["MySQLWorkload", "SampleData", "BillingModel"]),
+        .testTarget(
+            name: "BillingServiceTests",
+            dependencies: ["BillingService", "BillingServer", "BillingModel", "SampleData", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "ValidationCoreTests", dependencies: ["ValidationCore", "BillingModel", "DynamoDBModel"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "Migration", "MigrationCore", "FaultProxy", "AWSCore", "DynamoDB", "S3", "DMSStaging", "BillingModel",
                 "DynamoDBModel", "SampleData", "MigrationTestSupport", "AWSTestSupport", "MariaDBTestSupport", "MySQLSource", "MySQLWorkload",
-                "Validation", "ValidationCore", "PlanCore",
+                "Validation", "ValidationCore", "PlanCore", "BillingService", "BillingStores", "BillingServer",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],

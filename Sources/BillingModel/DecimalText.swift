@@ -146,3 +146,16 @@ struct ParsedDecimal: Hashable {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+extension DecimalText {
+    /// Plain notation with exactly `scale` fraction digits and at most
+    /// `precision` digits in all (a DECIMAL(precision, scale) column's form);
+    /// nil when the text is not a number or the value does not fit the column
+    /// without rounding.
+    public static func fitted(_ text: String, precision: Int, scale: Int) -> String? {
+        guard let parsed = ParsedDecimal(text), parsed.fractionDigitCount <= scale,
+            parsed.integerDigitCount <= precision - scale
+        else { return nil }
+        return parsed.plainText(minimumScale: scale)
+    }
+}

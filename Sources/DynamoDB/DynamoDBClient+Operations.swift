@@ -14,6 +14,7 @@ extension DynamoDBClient {
         case putItem = "PutItem"
         case query = "Query"
         case scan = "Scan"
+        case transactWriteItems = "TransactWriteItems"
         case updateTimeToLive = "UpdateTimeToLive"
 
         /// The IAM action that allows it.

@@ -268,7 +268,11 @@ public struct BinlogChangeStream: Sendable {
         let deadLetters = DeadLetterInterval(
             letters, folder: Self.deadLetterFolder(interval?.file ?? "start"), fromRecord: Int(interval?.position ?? 0))
         try await checkpointer.save(checkpoint, to: .binlogCheckpoint, after: deadLetters)
-        if let checkpoint { state.saved(checkpoint) }
+        guard let checkpoint else { return }
+        state.saved(checkpoint)
+        // Published for the billing service's read-your-writes (ControlItems).
+        let applied = BinlogCoordinates(file: checkpoint.file, position: checkpoint.position).sourcePosition(rowIndex: 0)
+        try await target.put(ControlItems.streamPosition(applied, updatedAt: checkpoint.updatedAt))
     }
 }
 

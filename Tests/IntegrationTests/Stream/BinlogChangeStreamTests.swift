@@ -1,6 +1,7 @@
 import AWSCore
 import BillingModel
 import DMSStaging
+import DynamoDB
 import DynamoDBModel
 import Foundation
 import Migration
@@ -84,6 +85,13 @@ extension BinlogToDynamoDBTests {
                 #expect(BinlogCoordinates(file: saved.file, position: saved.position) >= end)
                 #expect(saved.counts.values.reduce(0) { $0 + $1.changesRead } == 14)
                 #expect(saved.health?.lagSamples == 6)
+                // The applied position is published where every billing service instance reads it.
+                let published = try await DynamoDBClient(client: client).getItem(
+                    table, key: [ItemKey.partitionKeyName: .s(ControlItems.partitionKey), ItemKey.sortKeyName: .s(ControlItems.streamSortKey)],
+                    consistentRead: true)
+                #expect(
+                    published?["Position"]?.stringValue
+                        == BinlogCoordinates(file: saved.file, position: saved.position).sourcePosition(rowIndex: 0).orderingKey)
 
                 // Streamed again from the same start: every change is stale, nothing moves.
                 let again = try await BinlogChangeStream(

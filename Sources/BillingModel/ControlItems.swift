@@ -1,0 +1,24 @@
+import DynamoDBModel
+
+/// Items the billing service and the change stream share in the target table,
+/// in the `MIGRATION#STATUS` partition so validation and the access patterns
+/// never take them for data:
+/// - `CONTROL#FLAGS`: the service's runtime flags, changed only by a
+///   conditional update on `FlagsVersion`;
+/// - `CONTROL#STREAM`: the forward change stream's applied position, written
+///   at every checkpoint save, which read-your-writes compares writes against.
+public enum ControlItems {
+    public static let partitionKey = TrackingItem.partitionKey
+    public static let flagsSortKey = "CONTROL#FLAGS"
+    public static let streamSortKey = "CONTROL#STREAM"
+
+    /// The applied-position item: `Position` is a `SourcePosition.orderingKey`.
+    public static func streamPosition(_ position: SourcePosition, updatedAt: String) -> Item {
+        [
+            ItemKey.partitionKeyName: .s(partitionKey),
+            ItemKey.sortKeyName: .s(streamSortKey),
+            "Position": .s(position.orderingKey),
+            "UpdatedAt": .s(updatedAt),
+        ]
+    }
+}

@@ -1,0 +1,178 @@
+import BillingModel
+import BillingServer
+import BillingService
+import Logging
+import Synchronization
+import Testing
+
+/// A store double answering every read with one record that names the store,
+/// and counting calls; `failing` makes every call unavailable.
+final class NamedStore: BillingStore, Sendable {
+    let name: StoreName
+    let failing = Atomic<Bool>(false)
+    let reads = Atomic<Int>(0)
+    let writes = Atomic<Int>(0)
+
+    init(_ name: StoreName) { self.name = name }
+
+    func page(_ query: BillingQuery, after: PagePosition?, limit: Int) async throws(StoreError) -> StorePage {
+        reads.add(1, ordering: .relaxed)
+        if failing.load(ordering: .relaxed) { throw StoreError(.unavailable, "down") }
+        let account = BillingAccount(
+            ban: 1, accountType: "I", accountSubType: "R", banStatus: "O", statusDate: BillingDate("2024-01-01")!,
+            billCycle: name.rawValue, currency: "USD", startServiceDate: BillingDate("2024-01-01")!,
+            createdAt: .init(epochMilliseconds: 0), updatedAt: .init(epochMilliseconds: 0))
+        return StorePage(records: [PositionedRecord(position: .init(indexSortKey: nil, pk: "BAN#1", sk: "ACCOUNT"), record: .account(account))], next: nil)
+    }
+
+    func execute(_ write: BillingWrite, context: WriteContext) async throws(StoreError) -> WriteReceipt {
+        writes.add(1, ordering: .relaxed)
+        if failing.load(ordering: .relaxed) { throw StoreError(.unavailable, "down") }
+        return WriteReceipt(records: [], partitionKeys: ["BAN#1"], position: ReplicationPosition(orderingKey: "B0000000001000000000000000000900000000"))
+    }
+
+    func ping() async throws(StoreError) {
+        if failing.load(ordering: .relaxed) { throw StoreError(.unavailable, "down") }
+    }
+}
+
+/// A control store double: the flags and position in memory, versioned like the real one.
+final class MemoryControlStore: ControlStore, Sendable {
+    let state = Mutex(ControlState(flags: ServiceFlags(), replicated: nil))
+
+    func load() async throws -> ControlState { state.withLock { $0 } }
+
+    func update(_ flags: ServiceFlags, expectedVersion: UInt64) async throws -> ServiceFlags {
+        try state.withLock { state in
+            guard state.flags.version == expectedVersion else { throw StoreError(.conflict, "changed") }
+            var next = flags
+            next.version = expectedVersion + 1
+            state.flags = next
+            return next
+        }
+    }
+
+    func publish(_ position: String) { state.withLock { $0.replicated = ReplicationPosition(orderingKey: position) } }
+}
+
+@Suite struct GatewayTests {
+    func gateway(_ mysql: NamedStore, _ dynamodb: NamedStore, _ control: MemoryControlStore, cacheEntries: Int = 0) -> BillingGateway {
+        var configuration = BillingGateway.Configuration()
+        configuration.flagsPollInterval = .milliseconds(20)
+        configuration.cache.maxEntries = cacheEntries
+        configuration.cursorSecret = [1, 2, 3]
+        configuration.breaker = .init(failureThreshold: 2, openDuration: .seconds(30))
+        return BillingGateway(mysql: mysql, dynamodb: dynamodb, control: control, configuration: configuration, logger: Logger(label: "test"))
+    }
+
+    func servedBy(_ gateway: BillingGateway) async throws(BillingGateway.Failure) -> StoreName {
+        try await gateway.read(.account(ban: 1), cursor: nil, limit: 10, minimumPosition: nil).store
+    }
+
+    /// A flag change in the shared store reaches a running instance within the poll bound.
+    @Test func flagPollingSeesAChangeWithinTheBound() async throws {
+        let control = MemoryControlStore()
+        let gateway = gateway(NamedStore(.mysql), NamedStore(.dynamodb), control)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await gateway.runBackground() }
+            defer { group.cancelAll() }
+            await gateway.refreshFlags()
+            #expect(try await servedBy(gateway) == .mysql)
+            _ = try await control.update(ServiceFlags(readMode: .dynamodb), expectedVersion: 0)
+            let deadline = ContinuousClock.now + .seconds(1)
+            while gateway.flags.readMode != .dynamodb && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(gateway.flags.version == 1)
+            #expect(try await servedBy(gateway) == .dynamodb)
+        }
+    }
+
+    @Test func readYourWritesUntilTheStreamPublishesThePosition() async throws {
+        let control = MemoryControlStore()
+        _ = try await control.update(ServiceFlags(readMode: .dynamodb), expectedVersion: 0)
+        let gateway = gateway(NamedStore(.mysql), NamedStore(.dynamodb), control)
+        await gateway.refreshFlags()
+        #expect(try await servedBy(gateway) == .dynamodb)
+        _ = try await gateway.write(.deleteCharge(ban: 1, chargeSeq: 1, activityNum: "A"))
+        #expect(try await servedBy(gateway) == .mysql)
+        // Another account is not held back.
+        #expect(try await gateway.read(.account(ban: 2), cursor: nil, limit: 10, minimumPosition: nil).store == .dynamodb)
+        control.publish("B0000000001000000000000000000900000000")
+        await gateway.refreshFlags()
+        #expect(try await servedBy(gateway) == .dynamodb)
+        // A client's position token holds reads on the primary too.
+        let token = ReplicationPosition(orderingKey: "B0000000002000000000000000000000000000")
+        #expect(try await gateway.read(.account(ban: 2), cursor: nil, limit: 10, minimumPosition: token).store == .mysql)
+    }
+
+    @Test func anOpenBreakerDegradesToMySQLOrAnswers503() async throws {
+        let control = MemoryControlStore()
+        _ = try await control.update(ServiceFlags(readMode: .dynamodb), expectedVersion: 0)
+        let dynamodb = NamedStore(.dynamodb)
+        let gateway = gateway(NamedStore(.mysql), dynamodb, control)
+        await gateway.refreshFlags()
+        dynamodb.failing.store(true, ordering: .relaxed)
+        for _ in 0..<2 {
+            await #expect(throws: BillingGateway.Failure.self) { try await servedBy(gateway) }
+        }
+        // Open now: served from MySQL without calling DynamoDB.
+        let calls = dynamodb.reads.load(ordering: .relaxed)
+        #expect(try await servedBy(gateway) == .mysql)
+        #expect(dynamodb.reads.load(ordering: .relaxed) == calls)
+
+        _ = try await control.update(ServiceFlags(readMode: .dynamodb, writePrimary: .dynamodb), expectedVersion: 1)
+        await gateway.refreshFlags()
+        do {
+            _ = try await servedBy(gateway)
+            Issue.record("expected 503")
+        } catch {
+            #expect(error.kind == .unavailable)
+            #expect((error.retryAfter ?? .zero) > .seconds(1))
+        }
+    }
+
+    @Test func theCacheServesRepeatsAndOwnWritesInvalidateIt() async throws {
+        let mysql = NamedStore(.mysql)
+        let gateway = gateway(mysql, NamedStore(.dynamodb), MemoryControlStore(), cacheEntries: 100)
+        await gateway.refreshFlags()
+        _ = try await servedBy(gateway)
+        let second = try await gateway.read(.account(ban: 1), cursor: nil, limit: 10, minimumPosition: nil)
+        #expect(second.cached)
+        #expect(mysql.reads.load(ordering: .relaxed) == 1)
+        _ = try await gateway.write(.deleteCharge(ban: 1, chargeSeq: 1, activityNum: "A"))
+        #expect(try await gateway.read(.account(ban: 1), cursor: nil, limit: 10, minimumPosition: nil).cached == false)
+        #expect(mysql.reads.load(ordering: .relaxed) == 2)
+    }
+
+    @Test func pausedWritesWaitThenAnswer503() async throws {
+        let control = MemoryControlStore()
+        _ = try await control.update(ServiceFlags(writePrimary: .paused), expectedVersion: 0)
+        var configuration = BillingGateway.Configuration()
+        configuration.writePauseTimeout = .milliseconds(100)
+        let mysql = NamedStore(.mysql)
+        let gateway = BillingGateway(mysql: mysql, dynamodb: NamedStore(.dynamodb), control: control, configuration: configuration, logger: Logger(label: "t"))
+        await gateway.refreshFlags()
+        let started = ContinuousClock.now
+        await #expect(throws: BillingGateway.Failure.self) { try await gateway.write(.deleteCharge(ban: 1, chargeSeq: 1, activityNum: "A")) }
+        #expect(ContinuousClock.now - started >= .milliseconds(100))
+        #expect(mysql.writes.load(ordering: .relaxed) == 0)
+    }
+
+    @Test func badLimitsAndCursorsAreBadRequests() async throws {
+        let gateway = gateway(NamedStore(.mysql), NamedStore(.dynamodb), MemoryControlStore())
+        await gateway.refreshFlags()
+        do {
+            _ = try await gateway.read(.account(ban: 1), cursor: "forged.cursor", limit: 10, minimumPosition: nil)
+            Issue.record("expected a bad request")
+        } catch {
+            #expect(error.kind == .badRequest)
+        }
+        do {
+            _ = try await gateway.read(.account(ban: 1), cursor: nil, limit: 0, minimumPosition: nil)
+            Issue.record("expected a bad request")
+        } catch {
+            #expect(error.kind == .badRequest)
+        }
+    }
+}
