@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: pure core (DynamoDBModel, BillingModel) <- I/O adapters
-// (AWSSigV4 <- AWSCore <- DynamoDB/S3, DMSStaging, MySQLSource) <- Migration <- billmig.
+// Dependencies point one way: pure core (DynamoDBModel, BillingModel, MigrationCore, CutoverCore) <- I/O adapters
+// (AWSSigV4 <- AWSCore <- DynamoDB/S3/ELBv2, DMSStaging, MySQLSource, TrafficSwitch) <- Migration <- billmig.
 let package = Package(
     name: "billmig",
     platforms: [.macOS(.v14)],
@@ -25,6 +25,8 @@ let package = Package(
         .target(name: "CivilCalendar"),
         .target(name: "BillingModel", dependencies: ["DynamoDBModel", "CivilCalendar"]),
         .target(name: "MigrationCore", dependencies: ["BillingModel", "DynamoDBModel"]),
+        // The cutover's pure parts: workflow, gates, audit trail, traffic ramp (issue 12).
+        .target(name: "CutoverCore", dependencies: ["BillingModel"]),
 
         // MARK: AWS layer
         .target(name: "AWSSigV4", dependencies: ["CivilCalendar", .product(name: "Crypto", package: "swift-crypto")]),
@@ -41,6 +43,7 @@ let package = Package(
         ),
         .target(name: "DynamoDB", dependencies: ["AWSCore", "DynamoDBModel"]),
         .target(name: "S3", dependencies: ["AWSCore"]),
+        .target(name: "ELBv2", dependencies: ["AWSCore"]),
 
         // MARK: Sources
         .target(
@@ -83,6 +86,16 @@ let package = Package(
             dependencies: [
                 "ValidationCore", "Migration", "MigrationCore", "BillingModel", "DynamoDBModel", "DynamoDB", "AWSCore",
                 "MySQLSource",
+            ]
+        ),
+
+        // MARK: Cutover (issue 12): the load balancers behind one protocol
+        .target(
+            name: "TrafficSwitch",
+            dependencies: [
+                "CutoverCore", "ELBv2",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
 
@@ -129,6 +142,7 @@ let package = Package(
         .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging", "SampleData", "BillingModel"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "BillingModel"]),
         .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore", "SampleData"]),
+        .testTarget(name: "CutoverCoreTests", dependencies: ["CutoverCore", "BillingModel"]),
         // Test helpers both the unit and the integration tests of change application use.
         .target(
             name: "MigrationTestSupport",
@@ -161,7 +175,7 @@ let package = Package(
             dependencies: [
                 "Migration", "MigrationCore", "FaultProxy", "AWSCore", "DynamoDB", "S3", "DMSStaging", "BillingModel",
                 "DynamoDBModel", "SampleData", "MigrationTestSupport", "AWSTestSupport", "MariaDBTestSupport", "MySQLSource", "MySQLWorkload",
-                "Validation", "ValidationCore",
+                "Validation", "ValidationCore", "CutoverCore", "TrafficSwitch", "ELBv2",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
