@@ -92,11 +92,7 @@ let package = Package(
         // MARK: Cutover (issue 12): the load balancers behind one protocol
         .target(
             name: "TrafficSwitch",
-            dependencies: [
-                "CutoverCore", "ELBv2",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            dependencies: ["CutoverCore", "ELBv2"]
         ),
 
         // MARK: Edges

@@ -1,9 +1,17 @@
 import CutoverCore
-import NIOCore
-import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// HAProxy's runtime API over its admin socket (`stats socket … level admin`): one
 /// command per connection, the answer read to the end (HAProxy closes it).
+///
+/// Plain blocking socket calls bounded by send/receive timeouts: an admin command
+/// is a few hundred bytes on a local socket, and a timeout that the kernel enforces
+/// cannot be lost the way a cancelled task can.
 public struct HAProxyAdminSocket: Sendable {
     public var path: String
     public var timeout: Duration
@@ -15,38 +23,52 @@ public struct HAProxyAdminSocket: Sendable {
 
     /// Sends one command and returns HAProxy's whole answer.
     public func send(_ command: String) async throws -> String {
-        do {
-            return try await withThrowingTaskGroup(of: String.self) { group in
-                group.addTask { try await exchange(command) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw TrafficSwitchError.unreachable("no answer to `\(command)` on \(path) within \(timeout)")
-                }
-                defer { group.cancelAll() }
-                return try await group.next()!
-            }
-        } catch let error as TrafficSwitchError {
-            throw error
-        } catch {
-            throw TrafficSwitchError.unreachable("\(path): \(error)")
-        }
+        let path = self.path
+        let timeout = self.timeout
+        return try await Task.detached { try Self.exchange(command, path: path, timeout: timeout) }.value
     }
 
-    private func exchange(_ command: String) async throws -> String {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(unixDomainSocketPath: path) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                }
-            }
-        return try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: command + "\n"))
-            var answer = ByteBuffer()
-            for try await var chunk in inbound {
-                answer.writeBuffer(&chunk)
-            }
-            return String(buffer: answer)
+    private static func exchange(_ command: String, path: String, timeout: Duration) throws -> String {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw TrafficSwitchError.unreachable("socket(): errno \(errno)") }
+        defer { close(descriptor) }
+        var limit = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let pathBytes = Array(path.utf8)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard pathBytes.count < capacity else { throw TrafficSwitchError.unreachable("socket path too long: \(path)") }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            buffer.copyBytes(from: pathBytes)
+            buffer[pathBytes.count] = 0
         }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else {
+            throw TrafficSwitchError.unreachable("\(path): \(String(cString: strerror(errno)))")
+        }
+        let request = Array((command + "\n").utf8)
+        var sent = 0
+        while sent < request.count {
+            let written = request[sent...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            guard written > 0 else { throw TrafficSwitchError.unreachable("\(path): sending `\(command)`: \(String(cString: strerror(errno)))") }
+            sent += written
+        }
+        var answer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count == 0 { break }
+            guard count > 0 else {
+                throw TrafficSwitchError.unreachable("no complete answer to `\(command)` on \(path) within \(timeout): \(String(cString: strerror(errno)))")
+            }
+            answer += chunk[0..<count]
+        }
+        return String(decoding: answer, as: UTF8.self)
     }
 }
 

@@ -1,4 +1,8 @@
 import Foundation
+import MariaDBTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -32,27 +36,27 @@ struct LocalHAProxy {
             try await waitUntil("the blue and green test servers accept connections") {
                 MotoServer.canConnect(port: ports[1]) && MotoServer.canConnect(port: ports[2])
             }
-            try runScript("start", proxy)
+            try await runScript("start", proxy)
             started = true
             let running = LocalHAProxy(folder: folder, frontendPort: ports[0], bluePort: ports[1], greenPort: ports[2], backends: backends)
             let result = try await body(running)
-            try? runScript("stop", proxy)
-            backends.values.forEach { $0.terminate() }
+            try? await runScript("stop", proxy)
+            backends.values.forEach { kill($0.processIdentifier, SIGKILL) }
             try? FileManager.default.removeItem(at: folder)
             return result
         } catch {
-            if started { try? runScript("stop", proxy) }
-            backends.values.forEach { $0.terminate() }
+            if started { try? await runScript("stop", proxy) }
+            backends.values.forEach { kill($0.processIdentifier, SIGKILL) }
             let log = (try? String(contentsOf: folder.appendingPathComponent("haproxy/haproxy.log"), encoding: .utf8)) ?? ""
             if !log.isEmpty { print("haproxy log:\n\(log.suffix(1500))") }
             throw error
         }
     }
 
-    /// Stops one backend, as a crashed service would be.
+    /// Stops one backend, as a crashed service would be (no wait: the test waits
+    /// for haproxy's health check to notice, which is the point).
     func stopBackend(_ colour: String) {
-        backends[colour]?.terminate()
-        backends[colour]?.waitUntilExit()
+        if let pid = backends[colour]?.processIdentifier { kill(pid, SIGKILL) }
     }
 
     /// One GET through haproxy: the colour that answered.
@@ -80,24 +84,21 @@ struct LocalHAProxy {
     }
 
     /// `scripts/haproxy start|stop` for this instance; a failed start fails the test.
-    private static func runScript(_ command: String, _ proxy: LocalHAProxy) throws {
-        let process = Process()
-        process.executableURL = MotoTestServer.packageRoot.appendingPathComponent("scripts/haproxy")
-        process.arguments = [command]
-        var environment = ProcessInfo.processInfo.environment
-        environment["BILLMIG_HAPROXY_DIR"] = proxy.folder.appendingPathComponent("haproxy").path
-        environment["BILLMIG_HAPROXY_PORT"] = String(proxy.frontendPort)
-        environment["BILLMIG_HAPROXY_BLUE"] = "127.0.0.1:\(proxy.bluePort)"
-        environment["BILLMIG_HAPROXY_GREEN"] = "127.0.0.1:\(proxy.greenPort)"
-        process.environment = environment
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            throw Failure(description: "scripts/haproxy \(command) failed (\(process.terminationStatus)): \(message)")
+    /// Run as MariaDBTestSupport runs its script (output to a file, waitpid polled):
+    /// the daemon it starts would otherwise keep Foundation from seeing the exit.
+    private static func runScript(_ command: String, _ proxy: LocalHAProxy) async throws {
+        let script = MotoTestServer.packageRoot.appendingPathComponent("scripts/haproxy").path
+        let (status, output) = await MariaDBTestServer.run(
+            "/usr/bin/env",
+            [
+                "BILLMIG_HAPROXY_DIR=\(proxy.folder.appendingPathComponent("haproxy").path)",
+                "BILLMIG_HAPROXY_PORT=\(proxy.frontendPort)",
+                "BILLMIG_HAPROXY_BLUE=127.0.0.1:\(proxy.bluePort)",
+                "BILLMIG_HAPROXY_GREEN=127.0.0.1:\(proxy.greenPort)",
+                script, command,
+            ])
+        guard status == 0 else {
+            throw Failure(description: "scripts/haproxy \(command) failed (\(status)): \(output)")
         }
     }
 }
