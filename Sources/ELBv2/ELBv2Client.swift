@@ -20,15 +20,7 @@ public struct ELBv2Client: Sendable {
     /// Sets the listener's default action to one forward over `targetGroups` with
     /// their weights (0...999; the ALB sends each its share of the total).
     public func setWeightedForward(listenerArn: String, targetGroups: [WeightedTargetGroup]) async throws {
-        var parameters: [(name: String, value: String)] = [
-            ("ListenerArn", listenerArn), ("DefaultActions.member.1.Type", "forward"),
-        ]
-        for (index, group) in targetGroups.enumerated() {
-            let prefix = "DefaultActions.member.1.ForwardConfig.TargetGroups.member.\(index + 1)"
-            parameters.append(("\(prefix).TargetGroupArn", group.targetGroupArn))
-            parameters.append(("\(prefix).Weight", String(group.weight)))
-        }
-        _ = try await call("ModifyListener", parameters)
+        _ = try await call("ModifyListener", [("ListenerArn", listenerArn)] + Self.weightedForward(targetGroups))
     }
 
     public func describeListener(_ listenerArn: String) async throws -> Listener {
@@ -80,17 +72,22 @@ public struct ELBv2Client: Sendable {
 
     /// An HTTP listener forwarding everything to `targetGroups`.
     public func createListener(loadBalancerArn: String, port: Int, targetGroups: [WeightedTargetGroup]) async throws -> String {
-        var parameters: [(name: String, value: String)] = [
+        let parameters: [(name: String, value: String)] = [
             ("LoadBalancerArn", loadBalancerArn), ("Protocol", "HTTP"), ("Port", String(port)),
-            ("DefaultActions.member.1.Type", "forward"),
         ]
+        let answer = try await call("CreateListener", parameters + Self.weightedForward(targetGroups))
+        return try Self.text(answer, "ListenerArn", action: "CreateListener")
+    }
+
+    /// The one default action: forward to the groups with their weights.
+    static func weightedForward(_ targetGroups: [WeightedTargetGroup]) -> [(name: String, value: String)] {
+        var parameters: [(name: String, value: String)] = [("DefaultActions.member.1.Type", "forward")]
         for (index, group) in targetGroups.enumerated() {
             let prefix = "DefaultActions.member.1.ForwardConfig.TargetGroups.member.\(index + 1)"
             parameters.append(("\(prefix).TargetGroupArn", group.targetGroupArn))
             parameters.append(("\(prefix).Weight", String(group.weight)))
         }
-        let answer = try await call("CreateListener", parameters)
-        return try Self.text(answer, "ListenerArn", action: "CreateListener")
+        return parameters
     }
 
     // MARK: Reading answers
