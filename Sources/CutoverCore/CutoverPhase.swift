@@ -37,7 +37,8 @@ public enum CutoverCommand: Sendable, Hashable, Codable, CustomStringConvertible
 
     public var description: String {
         switch self {
-        case .shadow(let sample): return "shadow --sample \(sample)"
+        case .shadow(let sample):
+            return "shadow --sample " + (sample == sample.rounded() ? String(Int(sample)) : String(sample))
         case .switchReads: return "switch-reads"
         case .switchWrites: return "switch-writes"
         case .rollback: return "rollback"

@@ -110,7 +110,7 @@ import Testing
         #expect(state.epochs.current.epoch == SwitchEpoch(2))
         #expect(state.epochs.current.mysqlStartKey == SourcePosition.binlog(fileSequence: 3, position: 900, rowIndex: 0).orderingKey)
         #expect(state.revision == 5)
-        #expect(state.audit.map(\.command) == ["shadow --sample 5.0", "switch-reads", "switch-writes", "switch-writes", "rollback"])
+        #expect(state.audit.map(\.command) == ["shadow --sample 5", "switch-reads", "switch-writes", "switch-writes", "rollback"])
         #expect(state.audit.map(\.epoch.number) == [0, 0, 0, 1, 2])
         let last = try #require(state.audit.last)
         #expect((last.from, last.to, last.reason, last.actor) == (.writesSwitched, .shadow, "change window 42", "ops@host"))
