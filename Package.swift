@@ -139,6 +139,7 @@ let package = Package(
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "BillingModel"]),
         .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore", "SampleData"]),
         .testTarget(name: "CutoverCoreTests", dependencies: ["CutoverCore", "BillingModel"]),
+        .testTarget(name: "TrafficSwitchTests", dependencies: ["TrafficSwitch"]),
         // Test helpers both the unit and the integration tests of change application use.
         .target(
             name: "MigrationTestSupport",
