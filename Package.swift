@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: pure core (DynamoDBModel, BillingModel) <- I/O adapters
-// (AWSSigV4 <- AWSCore <- DynamoDB/S3, DMSStaging, MySQLSource) <- Migration <- billmig.
+// Dependencies point one way: pure core (DynamoDBModel, BillingModel, MigrationCore, CutoverCore) <- I/O adapters
+// (AWSSigV4 <- AWSCore <- DynamoDB/S3/ELBv2, DMSStaging, MySQLSource, TrafficSwitch) <- Migration <- billmig.
 let package = Package(
     name: "billmig",
     platforms: [.macOS(.v14)],
@@ -34,6 +34,8 @@ let package = Package(
         // The plan's figures (issue 16): sketches (distinct counts, heavy hitters,
         // sizes), the report, its costs, warnings and advice.
         .target(name: "PlanCore", dependencies: ["BillingModel", "DynamoDBModel"]),
+        // The cutover's pure parts: workflow, gates, audit trail, traffic ramp (issue 12).
+        .target(name: "CutoverCore", dependencies: ["BillingModel"]),
 
         // MARK: AWS layer
         .target(name: "AWSSigV4", dependencies: ["CivilCalendar", .product(name: "Crypto", package: "swift-crypto")]),
@@ -51,6 +53,7 @@ let package = Package(
         ),
         .target(name: "DynamoDB", dependencies: ["AWSCore", "DynamoDBModel", "Backoff"]),
         .target(name: "S3", dependencies: ["AWSCore"]),
+        .target(name: "ELBv2", dependencies: ["AWSCore"]),
 
         // MARK: Sources
         .target(
@@ -134,6 +137,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // MARK: Cutover (issue 12): the load balancers behind one protocol
+        .target(
+            name: "TrafficSwitch",
+            dependencies: ["CutoverCore", "ELBv2"]
+        ),
 
         // MARK: Edges
         .executableTarget(
@@ -188,6 +196,8 @@ let package = Package(
         .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore", "SampleData", "Backoff"]),
         .testTarget(name: "PlanCoreTests", dependencies: ["PlanCore", "BillingModel", "SampleData"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "PlanCore", "Migration", "DMSStaging", "SampleData", "BillingModel", "DynamoDBModel"]),
+        .testTarget(name: "CutoverCoreTests", dependencies: ["CutoverCore", "BillingModel"]),
+        .testTarget(name: "TrafficSwitchTests", dependencies: ["TrafficSwitch"]),
         // Test helpers both the unit and the integration tests of change application use.
         .target(
             name: "MigrationTestSupport",
@@ -224,7 +234,7 @@ let package = Package(
             dependencies: [
                 "Migration", "MigrationCore", "FaultProxy", "AWSCore", "DynamoDB", "S3", "DMSStaging", "BillingModel",
                 "DynamoDBModel", "SampleData", "MigrationTestSupport", "AWSTestSupport", "MariaDBTestSupport", "MySQLSource", "MySQLWorkload",
-                "Validation", "ValidationCore", "PlanCore", "BillingService", "BillingStores", "BillingServer",
+                "Validation", "ValidationCore", "PlanCore", "BillingService", "BillingStores", "BillingServer", "CutoverCore", "TrafficSwitch", "ELBv2",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -26,6 +26,8 @@ public struct AWSService: Sendable, Hashable, CustomStringConvertible {
     public var description: String { id }
 
     public static let dynamoDB = AWSService(id: "DynamoDB", signingName: "dynamodb")
+    /// Signs as `dynamodb`, served at `streams.dynamodb.<region>`; `AWS_ENDPOINT_URL_DYNAMODB_STREAMS` overrides it.
+    public static let dynamoDBStreams = AWSService(id: "DynamoDB Streams", signingName: "dynamodb", endpointPrefix: "streams.dynamodb")
     public static let s3 = AWSService(id: "S3", signingName: "s3")
     public static let iam = AWSService(id: "IAM", signingName: "iam", isGlobal: true)
     public static let sts = AWSService(id: "STS", signingName: "sts")

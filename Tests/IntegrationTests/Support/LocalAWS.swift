@@ -124,15 +124,8 @@ struct IAMSetup {
         return AWSCredentials(accessKeyID: accessKeyID, secretAccessKey: secret)
     }
 
-    /// One query-protocol call: form-encoded POST, XML answer.
     func call(_ action: String, _ parameters: [String: String]) async throws -> AWSXMLElement {
-        var form = [("Action", action), ("Version", "2010-05-08")] + parameters.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        form = form.map { (SigV4Encoding.uriEncode($0.0), SigV4Encoding.uriEncode($0.1)) }
-        let body = form.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
-        let response = try await client.execute(AWSRequest(
-            service: .iam, operation: action, method: .POST, path: "/",
-            headers: ["Content-Type": "application/x-www-form-urlencoded; charset=utf-8"],
-            body: ByteBuffer(string: body)))
-        return try AWSXMLElement.parse(Array(response.body.readableBytesView))
+        try await client.executeQuery(
+            .iam, action: action, version: "2010-05-08", parameters: parameters.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) })
     }
 }
