@@ -15,6 +15,7 @@ extension DynamoDBClient {
         case query = "Query"
         case scan = "Scan"
         case transactWriteItems = "TransactWriteItems"
+        case updateTable = "UpdateTable"
         case updateTimeToLive = "UpdateTimeToLive"
 
         /// The IAM action that allows it.

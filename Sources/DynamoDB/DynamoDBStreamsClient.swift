@@ -162,7 +162,7 @@ extension DynamoDBClient {
         writer.field("StreamViewType", viewType.rawValue)
         writer.endObject()
         writer.endObject()
-        let (json, _) = try await call("UpdateTable", body: writer.bytes)
+        let (json, _) = try await call(.updateTable, body: writer.bytes)
         guard let arn = json["TableDescription"]?["LatestStreamArn"]?.stringValue else {
             throw DynamoDBClientError("UpdateTable answered without LatestStreamArn: is the stream enabled on \(tableName)?")
         }

@@ -99,7 +99,7 @@ struct StreamCommand: AsyncParsableCommand {
                 state: try runtime.stateLocation(stateLocation),
                 stop: stop)
             return try await prometheus.exposing(stream.progress, table: source.table) {
-                try await StreamProgressReporter(
+                try await ProgressReporter(
                     mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress
                 ).showing {
                     do {

@@ -7,7 +7,7 @@ import TrafficSwitch
 
 /// ALBTrafficSwitch and ELBv2Client against moto: a listener's weighted forward to a
 /// blue and a green target group, set and read back, and the groups' target health.
-@Suite("ALB traffic switch against moto", .enabled(if: LocalAWS.isMotoInstalled, "moto_server is not installed"))
+@Suite("ALB traffic switch against moto")
 struct ALBTrafficSwitchTests {
     @Test func weightedForwardIsSetAndReadBack() async throws {
         try await LocalAWS.withMotoServer(authenticated: true) { env in

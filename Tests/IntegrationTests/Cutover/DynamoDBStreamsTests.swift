@@ -8,7 +8,7 @@ import Testing
 
 /// DynamoDBStreamsClient against moto: a table's stream read back in order, shard by
 /// shard in lineage order, resumed from a checkpoint, and turned into MySQL writes.
-@Suite("DynamoDB Streams against moto", .enabled(if: LocalAWS.isMotoInstalled, "moto_server is not installed"))
+@Suite("DynamoDB Streams against moto")
 struct DynamoDBStreamsTests {
     static let subscriberRow: [String?] = [
         "4165550101", "1000000001", "A", "2024-01-10", "C", "PP", nil, "2023-06-01 00:00:00.000", "2024-01-10 12:00:00.500",

@@ -13,7 +13,7 @@ import Testing
 /// Reverse replication against moto (DynamoDB Streams) and MariaDB: the application's
 /// writes of the DynamoDB epoch arrive in MySQL, older epochs' do not, a replay from
 /// scratch changes nothing, and a resumed run starts after its checkpoint.
-@Suite("Reverse replication", .enabled(if: LocalAWS.isMotoInstalled, "moto_server is not installed"))
+@Suite("Reverse replication")
 struct ReverseReplicationTests {
     static let account: [String?] = [
         "1000000001", "I", "01", "O", "2024-01-15", "MONTHLY", nil, "5000.00", "USD", "2023-06-01",
