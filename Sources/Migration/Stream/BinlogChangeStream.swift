@@ -270,9 +270,11 @@ public struct BinlogChangeStream: Sendable {
         try await checkpointer.save(checkpoint, to: .binlogCheckpoint, after: deadLetters)
         guard let checkpoint else { return }
         state.saved(checkpoint)
-        // Published for the billing service's read-your-writes (ControlItems).
+        // Published for the billing service's read-your-writes (ControlItems). Advisory:
+        // a publish lost to a dropped connection only keeps reads on the write primary
+        // until the next checkpoint publishes again, so it never stops the stream.
         let applied = BinlogCoordinates(file: checkpoint.file, position: checkpoint.position).sourcePosition(rowIndex: 0)
-        try await target.put(ControlItems.streamPosition(applied, updatedAt: checkpoint.updatedAt))
+        try? await target.put(ControlItems.streamPosition(applied, updatedAt: checkpoint.updatedAt))
     }
 }
 
