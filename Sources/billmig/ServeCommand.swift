@@ -26,11 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The MySQL database: mysql://USER@HOST:PORT/DATABASE.")
     var mysql: String
 
-    @Option(name: .long, help: "The environment variable holding the MySQL password (default BILLMIG_MYSQL_PASSWORD).")
-    var passwordEnv: String?
-
-    @Option(name: .long, help: "A file whose first line is the MySQL password.")
-    var passwordFile: String?
+    @OptionGroup var password: MySQLPasswordOptions
 
     @Option(name: .long, help: "The DynamoDB table.")
     var table = "BillingSystem"
@@ -54,7 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
     var flagsPollMs = 500
 
     func run() async throws {
-        let connection = try MySQLSourceOptions.connection(url: mysql, passwordEnv: passwordEnv, passwordFile: passwordFile, flag: "--mysql")
+        let connection = try password.configuration(url: mysql, flag: "--mysql")
         var logger = Logger(label: "billmig.serve")
         logger.logLevel = .info
         let registry = PrometheusCollectorRegistry()
