@@ -11,7 +11,8 @@ import DynamoDBModel
 /// flight (settled). A key that still differs while its item's `SourceVersion`
 /// is at or below `P` lasts: the stream has applied every change the row read
 /// saw, and the item still disagrees. A key whose item holds a change after `P`
-/// moved again meanwhile: it stays in flight for the next round.
+/// (for an orphan: any item of its partition) moved again meanwhile: it stays
+/// in flight for the next round.
 public struct LiveRecheck: Sendable {
     /// Keys still in flight, with their first-pass mismatches.
     private var pending: [ItemKey: [Mismatch]] = [:]
@@ -57,14 +58,20 @@ public struct LiveRecheck: Sendable {
         let checked = Set(accounts)
         var found: [ItemKey: [Mismatch]] = [:]
         for mismatch in mismatches { found[mismatch.key, default: []].append(mismatch) }
-        func movedOn(_ key: ItemKey) -> Bool {
-            guard let version = versions[key] else { return false }
-            return position.utf8.lexicographicallyPrecedes(version.utf8)
+        func isAfterPosition(_ version: String) -> Bool { position.utf8.lexicographicallyPrecedes(version.utf8) }
+        // An orphan is decided by its parent, not by itself: the account item
+        // deleted by a change after the position while its children's deletes
+        // are still in flight looks like an orphan at an old version. So any
+        // item of its partition that moved on keeps an orphan in flight.
+        let movedPartitions = Set(versions.lazy.filter { isAfterPosition($0.value) }.map(\.key.pk))
+        func movedOn(_ key: ItemKey, _ mismatches: [Mismatch]) -> Bool {
+            if let version = versions[key], isAfterPosition(version) { return true }
+            return mismatches.contains { $0.kind == .orphan } && movedPartitions.contains(key.pk)
         }
         for key in pending.keys {
             guard let account = AccountPartitions.account(inPartitionKey: key.pk), checked.contains(account) else { continue }
             if let now = found[key] {
-                if !movedOn(key) {
+                if !movedOn(key, now) {
                     lasting[key] = now
                     pending[key] = nil
                 }
@@ -76,7 +83,7 @@ public struct LiveRecheck: Sendable {
         for (key, now) in found where !firstPass.contains(key) && lasting[key] == nil && pending[key] == nil {
             // A change that landed between the passes: recheck it like the others.
             discovered.insert(key)
-            if movedOn(key) { pending[key] = now } else { lasting[key] = now }
+            if movedOn(key, now) { pending[key] = now } else { lasting[key] = now }
         }
     }
 

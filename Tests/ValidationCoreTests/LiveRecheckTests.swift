@@ -71,4 +71,47 @@ struct LiveRecheckTests {
         #expect(summary.lasting == 1)
         #expect(summary.unconfirmed == 1)
     }
+
+    /// An account closed after the position: its item is already deleted, its
+    /// children's deletes are still in flight at their old versions. They look
+    /// like orphans, but their parent moved on, so they stay in flight and
+    /// settle once the children are gone too.
+    @Test func orphansWhoseParentMovedOnStayInFlight() {
+        let accountKey = key("BAN#42", "ACCOUNT")
+        let closing = removing(items(for: rows), at: accountKey)
+        let (outcome, start) = firstPass(closing)
+        #expect(outcome.mismatches.contains { $0.kind == .orphan })
+        var recheck = start
+        recheck.startRound()
+        let again = comparator.compare(rows: rows, items: closing)
+        var versions = [accountKey: after]
+        for mismatch in again.mismatches where mismatch.kind == .orphan { versions[mismatch.key] = before }
+        recheck.record(accounts: [42], mismatches: again.mismatches, versions: versions, position: position)
+        #expect(!recheck.isSettled)
+        #expect(recheck.finish(entities: outcome.tallies, shareChecked: 1).summary.lasting == 0)
+
+        // The close has been applied in full, and the source no longer has the account.
+        recheck.startRound()
+        let closed = items(for: account("43"))
+        let end = comparator.compare(rows: account("43"), items: closed)
+        recheck.record(accounts: [42], mismatches: end.mismatches, versions: [:], position: position)
+        #expect(recheck.isSettled)
+        let summary = recheck.finish(entities: outcome.tallies, shareChecked: 1).summary
+        #expect(summary.lasting == 0 && summary.unconfirmed == 0)
+    }
+
+    /// Without a partition that moved on, an orphan at an old version lasts.
+    @Test func anOrphanWhosePartitionIsStillLasts() {
+        let accountKey = key("BAN#42", "ACCOUNT")
+        let broken = removing(items(for: rows), at: accountKey)
+        let (outcome, start) = firstPass(broken)
+        var recheck = start
+        recheck.startRound()
+        let again = comparator.compare(rows: rows, items: broken)
+        var versions: [ItemKey: String] = [:]
+        for mismatch in again.mismatches where mismatch.kind == .orphan { versions[mismatch.key] = before }
+        recheck.record(accounts: [42], mismatches: again.mismatches, versions: versions, position: position)
+        #expect(recheck.isSettled)
+        #expect(recheck.finish(entities: outcome.tallies, shareChecked: 1).summary.lasting > 0)
+    }
 }
