@@ -138,22 +138,15 @@ struct LoadCommand: AsyncParsableCommand {
                 source: try runtime.objectStore(for: location),
                 target: dryRun ? DiscardingWriteTarget() : try target(runtime, limits: limits),
                 state: try runtime.stateLocation(stateLocation))
-            return try await prometheus.exposing(load.progress, table: table) {
-                try await ProgressReporter(
-                    mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: load.progress,
-                    rate: { load.throttle.currentRate }
-                ).showing { try await load.run() }
+            return try await prometheus.showing(load.progress, throttle: load.throttle, table: table, quiet: output.quiet) {
+                try await load.run()
             }
         }
 
         await metrics.publish(MetricDatum.load(summary))
-        if output.json {
-            try output.printJSON(summary)
-        } else {
-            print(SummaryText.render(summary, stateLocation: stateLocation))
+        try output.conclude(summary, status: ExitStatus(summary.status)) {
+            SummaryText.render(summary, stateLocation: stateLocation)
         }
-        let status = ExitStatus(summary.status)
-        if status != .success { throw ExitCode(status.rawValue) }
     }
 }
 
@@ -179,10 +172,9 @@ extension LoadCommand {
                     configuration: configuration,
                     target: dryRun ? DiscardingWriteTarget() : try target(runtime, limits: limits),
                     state: try runtime.stateLocation(stateLocation))
-                return try await ProgressReporter(
-                    mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: load.progress,
-                    rate: { load.throttle.currentRate }
-                ).showing { try await load.run() }
+                return try await prometheus.showing(load.progress, throttle: load.throttle, table: table, quiet: output.quiet) {
+                    try await load.run()
+                }
             }
         } catch let error as SnapshotLoadError where error.isRefusal {
             note("billmig load: \(error)")
@@ -190,13 +182,9 @@ extension LoadCommand {
         }
 
         await metrics.publish(MetricDatum.load(summary))
-        if output.json {
-            try output.printJSON(summary)
-        } else {
-            print(SummaryText.render(summary, stateLocation: stateLocation))
+        try output.conclude(summary, status: ExitStatus(summary.status)) {
+            SummaryText.render(summary, stateLocation: stateLocation)
         }
-        let status = ExitStatus(summary.status)
-        if status != .success { throw ExitCode(status.rawValue) }
     }
 }
 

@@ -19,6 +19,18 @@ struct PrometheusOptions: ParsableArguments {
         return try await exposing(sample: { recorder.record(progress.snapshot().perEntity) }, body)
     }
 
+    /// Runs a load (or an apply) with its progress shown on a terminal (unless
+    /// `quiet`) and exposed as metrics (when asked).
+    func showing<Result: Sendable>(
+        _ progress: LoadProgress, throttle: WriteThrottle, table: String, quiet: Bool, _ body: () async throws -> Result
+    ) async throws -> Result {
+        try await exposing(progress, table: table) {
+            try await ProgressReporter(
+                mode: quiet ? .silent : ProgressReporter.automaticMode, progress: progress, rate: { throttle.currentRate }
+            ).showing(body)
+        }
+    }
+
     /// The same for `stream`: its counts and its lag.
     func exposing<Result: Sendable>(_ progress: StreamProgress, table: String, _ body: () async throws -> Result) async throws -> Result {
         let recorder = StreamMetrics(table: table)

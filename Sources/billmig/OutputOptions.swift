@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MigrationCore
 
 struct OutputOptions: ParsableArguments {
     @Flag(name: .long, help: "Print the summary as JSON on standard output (progress stays on standard error).")
@@ -12,6 +13,17 @@ struct OutputOptions: ParsableArguments {
     func printJSON<T: Encodable>(_ value: T) throws {
         FileHandle.standardOutput.write(try Self.jsonData(value))
         FileHandle.standardOutput.write(Data("\n".utf8))
+    }
+
+    /// Prints a command's summary, as JSON with `--json` or else as `text`, and
+    /// ends the command with `status` when it is not success.
+    func conclude<Summary: Encodable>(_ summary: Summary, status: ExitStatus, text: () -> String) throws {
+        if json {
+            try printJSON(summary)
+        } else {
+            print(text())
+        }
+        if status != .success { throw ExitCode(status.rawValue) }
     }
 }
 

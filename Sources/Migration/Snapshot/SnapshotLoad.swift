@@ -107,30 +107,18 @@ public struct SnapshotLoadError: Error, CustomStringConvertible {
 /// every change after it is left to the stream.
 public struct SnapshotLoad: Sendable {
     public let configuration: SnapshotLoadConfiguration
-    let target: any ItemWriteTarget
     let state: SnapshotStateStore
-    /// Nil on a dry run.
-    let checkpointer: Checkpointer?
-    public let progress: LoadProgress
-    public let throttle: WriteThrottle
+    let loadRun: LoadRun
+    public var progress: LoadProgress { loadRun.progress }
+    public var throttle: WriteThrottle { loadRun.throttle }
 
     /// - Parameters:
     ///   - target: the table; ignored on a dry run.
     ///   - state: where the snapshot position, checkpoints and dead letters are kept.
     public init(configuration: SnapshotLoadConfiguration, target: any ItemWriteTarget, state: StateLocation) {
         self.configuration = configuration
-        self.target = configuration.dryRun ? DiscardingWriteTarget() : target
         self.state = SnapshotStateStore(state)
-        self.checkpointer = configuration.dryRun ? nil : Checkpointer(state: state)
-        self.progress = LoadProgress()
-        self.throttle = WriteThrottle(configuration: configuration.throttle)
-    }
-
-    private struct TableResult: Sendable {
-        var table: String
-        var counts: EntityCounts
-        var span: Range<ContinuousClock.Instant>?
-        var skipped: Bool { span == nil }
+        self.loadRun = LoadRun(dryRun: configuration.dryRun, target: target, state: state, throttle: configuration.throttle)
     }
 
     public func run() async throws -> LoadSummary {
@@ -145,14 +133,12 @@ public struct SnapshotLoad: Sendable {
         }
         if configuration.restart && !dryRun { try await state.reset() }
 
-        var results: [TableResult] = []
+        var results: [LoadUnitResult] = []
         var plan: [(table: TableMapping, resume: SnapshotTableCheckpoint?)] = []
         for table in configuration.mapping.tables {
             let resume = dryRun || configuration.restart ? nil : try await state.checkpoint(table: table.table)
             if let resume, resume.state == .completed {
-                results.append(TableResult(table: table.table, counts: resume.counts, span: nil))
-                progress.add(resume.counts, to: table.table)
-                progress.fileDone()
+                results.append(loadRun.skipped(table: table.table, counts: resume.counts))
             } else {
                 plan.append((table, resume))
             }
@@ -175,11 +161,9 @@ public struct SnapshotLoad: Sendable {
                         try await state.save(snapshot.position)
                         position = snapshot.position
                     }
-                    let services = LoadServices(
-                        applier: BatchApplier(target: target, throttle: throttle, configuration: configuration.applier),
-                        limiter: ConcurrencyLimiter(limit: max(1, configuration.writeConcurrency)),
-                        progress: progress, dryRun: dryRun, writeConcurrency: configuration.writeConcurrency,
-                        checkpointInterval: configuration.checkpointInterval, checkpointer: checkpointer)
+                    let services = loadRun.services(
+                        applier: configuration.applier, writeConcurrency: configuration.writeConcurrency,
+                        checkpointInterval: configuration.checkpointInterval)
                     for (table, resume) in plan {
                         results.append(try await loadTable(table, resume: resume, snapshot: snapshot, mapper: mapper, services: services))
                         progress.fileDone()
@@ -189,7 +173,10 @@ public struct SnapshotLoad: Sendable {
                 failure = error
             }
         }
-        var summary = summary(results: results, elapsed: clock.now - started, failure: failure)
+        var summary = loadRun.summary(
+            of: results, order: configuration.mapping.tables.map(\.table), unitsFound: configuration.mapping.tables.count,
+            source: configuration.sourceDescription, table: configuration.tableName, elapsed: clock.now - started,
+            failure: failure)
         summary.snapshot = position
         return summary
     }
@@ -197,22 +184,12 @@ public struct SnapshotLoad: Sendable {
     private func loadTable(
         _ table: TableMapping, resume: SnapshotTableCheckpoint?, snapshot: MySQLSnapshotSource.OpenSnapshot, mapper: ItemMapper,
         services: LoadServices
-    ) async throws -> TableResult {
-        let clock = ContinuousClock()
-        let started = clock.now
+    ) async throws -> LoadUnitResult {
         let tracking = FileTracking(batchId: "SNAPSHOT-" + table.table, table: table.table, retentionDays: configuration.trackingRetentionDays)
-        try await target.put(tracking.item(.inProgress, counts: resume?.counts ?? EntityCounts(), error: nil))
-        do {
+        return try await loadRun.tracked(tracking, resumedCounts: resume?.counts) {
             let query = try await snapshot.chunkQuery(for: table)
-            let counts = try await readAndWrite(
+            return try await readAndWrite(
                 table, query: query, resume: resume, reader: snapshot.reader, mapper: mapper, services: services)
-            try await target.put(tracking.item(.completed, counts: counts, error: nil))
-            return TableResult(table: table.table, counts: counts, span: started..<clock.now)
-        } catch {
-            // Best effort: the table may be what failed. The checkpoint, not this
-            // item, is what a resume relies on.
-            try? await target.put(tracking.item(.failed, counts: resume?.counts ?? EntityCounts(), error: String(describing: error)))
-            throw error
         }
     }
 
@@ -268,29 +245,5 @@ public struct SnapshotLoad: Sendable {
         precondition(ledger.isSettled, "every unit settles before a table completes")
         if dryRun { return ledger.takeCheckpoint().counts }
         return try await save(&ledger, markers: writer.markers, state: .completed)
-    }
-
-    private func summary(results: [TableResult], elapsed: Duration, failure: (any Error)?) -> LoadSummary {
-        let byTable = Dictionary(results.map { ($0.table, $0) }, uniquingKeysWith: { $1 })
-        let rows = configuration.mapping.tables.compactMap { table in
-            byTable[table.table].map { result in
-                (table.table, result.counts, result.span.map { ($0.upperBound - $0.lowerBound).seconds } ?? 0)
-            }
-        }
-        let total = rows.reduce(EntityCounts()) { $0 + $1.1 }
-        let status = LoadSummary.Status(total: total, stoppedEarly: failure != nil)
-        return LoadSummary(
-            status: status,
-            source: configuration.sourceDescription,
-            table: configuration.tableName,
-            dryRun: configuration.dryRun,
-            elapsedSeconds: elapsed.seconds,
-            perEntity: rows,
-            files: .init(
-                found: configuration.mapping.tables.count,
-                skipped: results.filter(\.skipped).count,
-                completed: results.filter { !$0.skipped }.count),
-            deadLetterLocation: total.deadLettered > 0 ? checkpointer?.deadLetters.prefix : nil,
-            error: failure.map { String(describing: $0) })
     }
 }
