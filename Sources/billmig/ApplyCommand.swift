@@ -1,7 +1,6 @@
 import ArgumentParser
 import BillingModel
 import DMSStaging
-import Dispatch
 import Foundation
 import Migration
 import Telemetry
@@ -61,66 +60,35 @@ struct ApplyCommand: AsyncParsableCommand {
     func run() async throws {
         let (location, stateLocation, mapping) = try staged.resolve()
         let stop = StopSignal()
-        let signals = SignalWatch(stop: stop, announce: !output.quiet)
 
-        let summary = try await Runtime.with(maxConnections: writes.concurrency) { runtime in
-            var configuration = ChangeApplyConfiguration(
-                sourcePrefix: location.keyPrefix,
-                sourceDescription: location.description,
-                tableName: table,
-                mapping: mapping,
-                readOptions: DMSReadOptions(changeSequenceColumnName: changeSequenceColumn),
-                cdcPath: cdcPath,
-                polling: poll.map { ChangeApplyConfiguration.Polling.every(.milliseconds(Int64($0 * 1000))) } ?? .once,
-                applier: writes.applier)
-            configuration.throttle.ceiling = writes.maxWcu
-            let apply = ChangeFileApply(
-                configuration: configuration,
-                source: try runtime.objectStore(for: location),
-                target: try runtime.writeTarget(table: table),
-                state: try runtime.stateLocation(stateLocation),
-                stop: stop)
-            return try await prometheus.exposing(apply.progress, table: table) {
-                try await ProgressReporter(
-                    mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: apply.progress,
-                    rate: { apply.throttle.currentRate }
-                ).showing { try await apply.run() }
+        let summary = try await withStopOnSignals(stop, announce: !output.quiet) {
+            try await Runtime.with(maxConnections: writes.concurrency) { runtime in
+                var configuration = ChangeApplyConfiguration(
+                    sourcePrefix: location.keyPrefix,
+                    sourceDescription: location.description,
+                    tableName: table,
+                    mapping: mapping,
+                    readOptions: DMSReadOptions(changeSequenceColumnName: changeSequenceColumn),
+                    cdcPath: cdcPath,
+                    polling: poll.map { ChangeApplyConfiguration.Polling.every(.milliseconds(Int64($0 * 1000))) } ?? .once,
+                    applier: writes.applier)
+                configuration.throttle.ceiling = writes.maxWcu
+                let apply = ChangeFileApply(
+                    configuration: configuration,
+                    source: try runtime.objectStore(for: location),
+                    target: try runtime.writeTarget(table: table),
+                    state: try runtime.stateLocation(stateLocation),
+                    stop: stop)
+                return try await prometheus.showing(apply.progress, throttle: apply.throttle, table: table, quiet: output.quiet) {
+                    try await apply.run()
+                }
             }
         }
-        withExtendedLifetime(signals) {}
 
         await metrics.publish(MetricDatum.apply(summary))
-        if output.json {
-            try output.printJSON(summary)
-        } else {
-            print(ApplySummaryText.render(summary, stateLocation: stateLocation))
+        try output.conclude(summary, status: ExitStatus(summary.status)) {
+            ApplySummaryText.render(summary, stateLocation: stateLocation)
         }
-        let status = ExitStatus(summary.status)
-        if status != .success { throw ExitCode(status.rawValue) }
-    }
-}
-
-/// Turns SIGINT and SIGTERM into a stop request while it lives.
-final class SignalWatch {
-    private let sources: [any DispatchSourceSignal]
-
-    init(stop: StopSignal, announce: Bool) {
-        sources = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                if announce && !stop.isStopped {
-                    note("\nbillmig: stopping after the writes in flight (checkpoints are saved)")
-                }
-                stop.stop()
-            }
-            source.resume()
-            return source
-        }
-    }
-
-    deinit {
-        for source in sources { source.cancel() }
     }
 }
 

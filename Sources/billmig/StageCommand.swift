@@ -70,25 +70,25 @@ struct StageCommand: AsyncParsableCommand {
         let (connection, stateLocation, mapping) = try await source.resolveVerified()
         let destination = try StagingLocation(parsing: to)
         let stop = StopSignal()
-        let signals = SignalWatch(stop: stop, announce: !output.quiet)
         let stopMode = try stopping.mode()
         let layout = DMSStagingLayout(bucketFolder: destination.keyPrefix, schema: mapping.sourceSchema)
         let quiet = output.quiet
         let printer = ProgressLines()
         let needsAWS = [destination, stateLocation].contains { if case .s3 = $0 { true } else { false } }
 
-        let staged = try await Runtime.with(needsAWS: needsAWS) { runtime in
-            let stager = MySQLStager(
-                snapshot: .init(connection: connection, mapping: mapping, layout: layout, chunkSize: chunkSize),
-                changes: snapshotOnly ? nil : .init(
-                    connection: connection, mapping: mapping, layout: layout, stop: stopMode, flushChanges: flushChanges,
-                    flushInterval: .milliseconds(Int64(flushSeconds * 1000))),
-                files: try runtime.objectStore(for: destination), state: try runtime.stateLocation(stateLocation), stop: stop)
-            return try await stager.run { line in
-                if !quiet { printer.print(line) }
+        let staged = try await withStopOnSignals(stop, announce: !quiet) {
+            try await Runtime.with(needsAWS: needsAWS) { runtime in
+                let stager = MySQLStager(
+                    snapshot: .init(connection: connection, mapping: mapping, layout: layout, chunkSize: chunkSize),
+                    changes: snapshotOnly ? nil : .init(
+                        connection: connection, mapping: mapping, layout: layout, stop: stopMode, flushChanges: flushChanges,
+                        flushInterval: .milliseconds(Int64(flushSeconds * 1000))),
+                    files: try runtime.objectStore(for: destination), state: try runtime.stateLocation(stateLocation), stop: stop)
+                return try await stager.run { line in
+                    if !quiet { printer.print(line) }
+                }
             }
         }
-        withExtendedLifetime(signals) {}
         let result = Summary(
             source: connection.description, to: destination.description, snapshot: staged.position,
             snapshotTaken: staged.snapshotTaken, tables: staged.tables, changes: staged.changes)

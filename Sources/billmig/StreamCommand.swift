@@ -72,7 +72,6 @@ struct StreamCommand: AsyncParsableCommand {
         guard source.isMySQL else { throw ValidationError("--from must be a mysql:// URL") }
         let (connection, stateLocation, mapping) = try await source.resolveVerified()
         let stop = StopSignal()
-        let signals = SignalWatch(stop: stop, announce: !output.quiet)
 
         var configuration = BinlogStreamConfiguration(
             connection: connection, tableName: source.table, mapping: mapping,
@@ -92,33 +91,30 @@ struct StreamCommand: AsyncParsableCommand {
         configuration.throttle.ceiling = writes.maxWcu
         let streamConfiguration = configuration
 
-        let summary = try await Runtime.with(maxConnections: writes.concurrency) { runtime in
-            let stream = BinlogChangeStream(
-                configuration: streamConfiguration,
-                target: try runtime.writeTarget(table: source.table),
-                state: try runtime.stateLocation(stateLocation),
-                stop: stop)
-            return try await prometheus.exposing(stream.progress, table: source.table) {
-                try await ProgressReporter(
-                    mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress
-                ).showing {
-                    do {
-                        return try await stream.run()
-                    } catch let error as BinlogStreamError {
-                        throw CommandError(error.description)
+        let summary = try await withStopOnSignals(stop, announce: !output.quiet) {
+            try await Runtime.with(maxConnections: writes.concurrency) { runtime in
+                let stream = BinlogChangeStream(
+                    configuration: streamConfiguration,
+                    target: try runtime.writeTarget(table: source.table),
+                    state: try runtime.stateLocation(stateLocation),
+                    stop: stop)
+                return try await prometheus.exposing(stream.progress, table: source.table) {
+                    try await ProgressReporter(
+                        mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress
+                    ).showing {
+                        do {
+                            return try await stream.run()
+                        } catch let error as BinlogStreamError {
+                            throw CommandError(error.description)
+                        }
                     }
                 }
             }
         }
-        withExtendedLifetime(signals) {}
 
-        if output.json {
-            try output.printJSON(summary)
-        } else {
-            print(StreamSummaryText.render(summary, stateLocation: stateLocation))
+        try output.conclude(summary, status: ExitStatus(summary.status)) {
+            StreamSummaryText.render(summary, stateLocation: stateLocation)
         }
-        let status = ExitStatus(summary.status)
-        if status != .success { throw ExitCode(status.rawValue) }
     }
 }
 

@@ -71,23 +71,23 @@ struct WorkloadCommand: AsyncParsableCommand {
             changes: changes, ratePerSecond: rate, connections: connections, seed: seed, workingSetAccounts: accounts,
             mix: WorkloadMix(rollbackPercent: rollbackPercent)))
         let stop = StopSignal()
-        let signals = SignalWatch(stop: stop, announce: !output.quiet)
         let status = StatusLine(quiet: output.quiet)
         let summary: WorkloadSummary
         do {
             defer { status.finish() }
-            summary = try await runner.run(
-                connect: { try await MySQLConnection.connect(connection) },
-                shouldStop: { stop.isStopped },
-                progress: { progress in
-                    status.show("workload: \(progress.committedChanges)/\(progress.requestedChanges) changes committed, "
-                        + "\(progress.committedTransactions) transactions (+\(progress.rolledBackTransactions) rolled back), "
-                        + String(format: "%.0f changes/s", progress.changesPerSecond))
-                })
+            summary = try await withStopOnSignals(stop, announce: !output.quiet) {
+                try await runner.run(
+                    connect: { try await MySQLConnection.connect(connection) },
+                    shouldStop: { stop.isStopped },
+                    progress: { progress in
+                        status.show("workload: \(progress.committedChanges)/\(progress.requestedChanges) changes committed, "
+                            + "\(progress.committedTransactions) transactions (+\(progress.rolledBackTransactions) rolled back), "
+                            + String(format: "%.0f changes/s", progress.changesPerSecond))
+                    })
+            }
         } catch let error as WorkloadError {
             throw CommandError(error.description)
         }
-        withExtendedLifetime(signals) {}
         if output.json {
             try output.printJSON(summary)
         } else {

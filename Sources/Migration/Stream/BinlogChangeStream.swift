@@ -133,7 +133,10 @@ public struct BinlogChangeStream: Sendable {
                 return try await applier.run(tracker: tracker) { submitter in
                     try await withThrowingTaskGroup(of: StreamSummary.Ending?.self) { inner in
                         inner.addTask {
-                            defer { state.readerDone.store(true, ordering: .releasing) }
+                            defer {
+                                state.readerDone.store(true, ordering: .releasing)
+                                tracker.settlements.signal()
+                            }
                             return try await read(
                                 from: start.position, stopRule: rule, mapper: mapper, heartbeat: heartbeat,
                                 submitter: submitter)
@@ -245,7 +248,8 @@ public struct BinlogChangeStream: Sendable {
 
     /// Takes settled changes in as they settle (for lag figures), saves the
     /// checkpoint when due, and returns once the reader is done and every
-    /// change has settled, after a last save.
+    /// change has settled, after a last save. It sleeps until the tracker
+    /// signals a settlement, the reader ends, or a checkpoint falls due.
     private func collect(tracker: Tracker, state: BinlogStreamState) async throws {
         while true {
             let readerDone = state.readerDone.load(ordering: .acquiring)
@@ -258,7 +262,9 @@ public struct BinlogChangeStream: Sendable {
             if state.checkpointDue(every: configuration.checkpointInterval) {
                 try await save(state)
             }
-            try await Task.sleep(for: configuration.settlePollInterval)
+            await tracker.settlements.wait(until: state.nextCheckpoint(every: configuration.checkpointInterval))
+            // A busy stream settles changes all the time: collect them in batches.
+            try await Task.sleep(for: configuration.collectInterval)
         }
     }
 
@@ -327,6 +333,13 @@ final class BinlogStreamState: Sendable {
         self.heartbeat = heartbeat
         self.clock = clock
         origin = clock.now
+    }
+
+    /// When a checkpoint falls due if nothing else happens; nil when there is nothing to save.
+    func nextCheckpoint(every interval: Duration) -> ContinuousClock.Instant? {
+        values.withLock { values in
+            values.changed || !values.letters.isEmpty ? values.lastSave + interval : nil
+        }
     }
 
     /// True at most once per `interval`, and only when there is something to save.

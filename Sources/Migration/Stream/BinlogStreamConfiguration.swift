@@ -28,8 +28,10 @@ public struct BinlogStreamConfiguration: Sendable {
     /// The longest wait for the server before the connection counts as lost.
     public var readTimeout: Duration
     public var reconnect: ReconnectBackoff.Policy
-    /// How often settled changes are collected (the resolution of lag figures).
-    public var settlePollInterval: Duration
+    /// The shortest time between two collections of settled changes while
+    /// changes flow (the resolution of lag figures). An idle stream's collector
+    /// sleeps until something settles.
+    public var collectInterval: Duration
     /// The replica id the stream announces; random when nil.
     public var replicaServerID: UInt32?
 
@@ -46,7 +48,7 @@ public struct BinlogStreamConfiguration: Sendable {
         serverHeartbeatPeriod: Duration = .seconds(1),
         readTimeout: Duration = .seconds(10),
         reconnect: ReconnectBackoff.Policy = .init(),
-        settlePollInterval: Duration = .milliseconds(20),
+        collectInterval: Duration = .milliseconds(20),
         replicaServerID: UInt32? = nil
     ) {
         self.connection = connection
@@ -61,7 +63,7 @@ public struct BinlogStreamConfiguration: Sendable {
         self.serverHeartbeatPeriod = serverHeartbeatPeriod
         self.readTimeout = readTimeout
         self.reconnect = reconnect
-        self.settlePollInterval = settlePollInterval
+        self.collectInterval = collectInterval
         self.replicaServerID = replicaServerID
     }
 }

@@ -8,6 +8,9 @@ public final class ChangeTracker<Mark: Sendable, Context: Sendable>: Sendable {
     public typealias Ledger = ChangeLedger<Mark, Context>
 
     private let ledger = Mutex(Ledger())
+    /// Signalled whenever the ledger may have moved, so a collector waits for
+    /// settled changes instead of polling for them.
+    let settlements = Wakeup()
 
     public init() {}
 
@@ -27,13 +30,16 @@ public final class ChangeTracker<Mark: Sendable, Context: Sendable>: Sendable {
 
     func reject(mark: Mark, entity: String, context: Context, reason: String) {
         ledger.withLock { $0.reject(mark: mark, entity: entity, context: context, reason: reason) }
+        settlements.signal()
     }
 
     func mark(_ mark: Mark) {
         ledger.withLock { $0.mark(mark) }
+        settlements.signal()
     }
 
     func record(_ ticket: Int, _ result: Ledger.WriteResult) {
         ledger.withLock { $0.record(ticket, result) }
+        settlements.signal()
     }
 }
