@@ -107,7 +107,7 @@ extension PlanAccumulator {
         warnings += mappingWarnings()
 
         return PlanReport(
-            source: source, durationSeconds: c.durationSeconds, sampleFraction: c.sampleFraction,
+            source: source, durationSeconds: c.durationSeconds, sampleFraction: c.sampleFraction, sampleUnit: c.sampleUnit,
             elapsedSeconds: elapsedSeconds, collisionCheckComplete: collisionCheckComplete,
             limits: .init(
                 itemBytes: ItemSize.limit, partitionWriteUnitsPerSecond: limit,

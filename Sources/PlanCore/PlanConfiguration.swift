@@ -3,9 +3,11 @@ public struct PlanConfiguration: Sendable, Hashable {
     /// The load's target duration: the write rate each key needs is its write
     /// units spread evenly over it.
     public var durationSeconds: Double
-    /// The fraction of partitions (whole accounts in the billing mapping) read;
-    /// 1 reads everything and makes every count and size exact.
+    /// The fraction of the source measured (partitions or files, see
+    /// `sampleUnit`); 1 reads everything and makes every count and size exact.
     public var sampleFraction: Double
+    /// What a sample takes whole.
+    public var sampleUnit: SampleUnit
     /// DynamoDB's documented throughput limit of one partition key value
     /// (write units per second), whatever the table's capacity.
     public var partitionWriteUnitsPerSecond: Double
@@ -27,6 +29,7 @@ public struct PlanConfiguration: Sendable, Hashable {
     public init(
         durationSeconds: Double = 2 * 3600,
         sampleFraction: Double = 1,
+        sampleUnit: SampleUnit = .partitions,
         partitionWriteUnitsPerSecond: Double = 1_000,
         partitionReadUnitsPerSecond: Double = 3_000,
         headroom: Double = 0.8,
@@ -38,6 +41,7 @@ public struct PlanConfiguration: Sendable, Hashable {
     ) {
         self.durationSeconds = durationSeconds
         self.sampleFraction = sampleFraction
+        self.sampleUnit = sampleUnit
         self.partitionWriteUnitsPerSecond = partitionWriteUnitsPerSecond
         self.partitionReadUnitsPerSecond = partitionReadUnitsPerSecond
         self.headroom = headroom
@@ -49,6 +53,19 @@ public struct PlanConfiguration: Sendable, Hashable {
     }
 
     public var isSample: Bool { sampleFraction < 1 }
+
+    /// Rows are measured only when their partition is in the sample.
+    public var samplesPartitions: Bool { isSample && sampleUnit == .partitions }
+
+    /// What a sampled plan takes whole.
+    public enum SampleUnit: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Whole partitions (accounts): every file is read, only the sample's rows
+        /// are measured. Exact key skew for the sampled accounts.
+        case partitions
+        /// Whole staged files: only the sample's files are read, so the pass is
+        /// that much faster. Assumes the chosen files are typical of their table.
+        case files
+    }
 }
 
 /// Which partitions a sampled plan reads: a partition key is in the sample
@@ -63,5 +80,36 @@ public struct PartitionSample: Sendable, Hashable {
 
     public func includes(partitionKey: String) -> Bool {
         fraction >= 1 || StableHash.unitInterval(StableHash.of(partitionKey)) < fraction
+    }
+}
+
+/// Which staged files a sample by files reads: of each table, files in the
+/// order of a stable hash of their key until their bytes reach the fraction of
+/// the table's bytes, and at least one file of every table that has any. Two
+/// runs pick the same files.
+public enum FileSample {
+    public static func choose<File>(
+        _ files: [File], fraction: Double, table: (File) -> String, key: (File) -> String, bytes: (File) -> Int64
+    ) -> [File] {
+        guard fraction < 1 else { return files }
+        var byTable: [String: [File]] = [:]
+        var tables: [String] = []
+        for file in files {
+            let name = table(file)
+            if byTable[name] == nil { tables.append(name) }
+            byTable[name, default: []].append(file)
+        }
+        var chosen: [File] = []
+        for name in tables {
+            let candidates = byTable[name, default: []]
+            let target = fraction * Double(candidates.reduce(0) { $0 + bytes($1) })
+            var taken: Int64 = 0
+            for file in candidates.sorted(by: { StableHash.of(key($0)) < StableHash.of(key($1)) }) {
+                guard taken == 0 || Double(taken) < target else { break }
+                chosen.append(file)
+                taken += max(bytes(file), 1)
+            }
+        }
+        return chosen
     }
 }

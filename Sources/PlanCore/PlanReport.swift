@@ -149,6 +149,8 @@ public struct PlanReport: Sendable, Hashable, Codable {
     public var source: String
     public var durationSeconds: Double
     public var sampleFraction: Double
+    /// What the sample took whole; nil in plans saved before files could be sampled.
+    public var sampleUnit: PlanConfiguration.SampleUnit?
     public var elapsedSeconds: Double
     /// False when more item keys were read than the collision check remembers.
     public var collisionCheckComplete: Bool

@@ -43,6 +43,15 @@ public struct PlanPass: Sendable {
         for table in mapping.tables {
             for file in try await layout.listTable(table.table, in: store).fullLoad { files.append((file, table)) }
         }
+        var sampled = self.configuration
+        if sampled.isSample && sampled.sampleUnit == .files {
+            // Only the chosen files are read; the figures scale by the share of bytes they hold.
+            let allBytes = files.reduce(Int64(0)) { $0 + $1.0.size }
+            files = FileSample.choose(files, fraction: sampled.sampleFraction, table: { $0.1.table }, key: { $0.0.key }, bytes: { $0.0.size })
+            let chosenBytes = files.reduce(Int64(0)) { $0 + $1.0.size }
+            sampled.sampleFraction = allBytes == 0 ? 1 : min(1, Double(chosenBytes) / Double(allBytes))
+        }
+        let configuration = sampled
         progress.setTotals(files: files.count, bytes: 0)
         let accumulator = SharedPlan(PlanAccumulator(mapping: mapping, configuration: configuration))
         let reader = DMSFileReader(options: readOptions)
@@ -83,6 +92,9 @@ public struct PlanPass: Sendable {
     public func snapshot(
         connection configuration: MySQLConnectionConfiguration, chunkSize: Int = 5_000, description: String, prices: PriceTable
     ) async throws -> PlanReport {
+        guard !(self.configuration.isSample && self.configuration.sampleUnit == .files) else {
+            throw PlanPassError("--sample-by files samples staged files; a MySQL source is sampled by partitions (--sample-by partitions)")
+        }
         let started = ContinuousClock.now
         let mapper = try ItemMapper(mapping: mapping)
         var plan = PlanAccumulator(mapping: mapping, configuration: self.configuration)
@@ -124,7 +136,7 @@ public struct PlanPass: Sendable {
     /// when its partition is outside the sample.
     func measure(_ row: SourceRow, table: String, version: String, mapper: ItemMapper) -> Outcome {
         do throws(MappingError) {
-            if configuration.isSample {
+            if configuration.samplesPartitions {
                 let key = try mapper.key(table: table, row: row)
                 guard PartitionSample(fraction: configuration.sampleFraction).includes(partitionKey: key.pk) else {
                     return .outsideSample

@@ -22,9 +22,10 @@ struct PlanCommand: AsyncParsableCommand {
             Warnings say what to do: shard a hot index key, or load its entity at a bounded rate \
             (`load --plan FILE` applies the advised per-entity ceilings).
 
-            --sample P reads a fraction P (0 < P <= 1, or a percentage such as 10%) of the \
+            --sample P measures a fraction P (0 < P <= 1, or a percentage such as 10%) of the \
             partitions (whole accounts), chosen by a hash of the partition key, and scales the \
-            figures up. Memory is bounded whatever the input size (see docs/plan.md for each \
+            figures up; with --sample-by files it reads only that share of each table's staged \
+            files (whole files, chosen by a hash of their key), which is that much faster. Memory is bounded whatever the input size (see docs/plan.md for each \
             figure's error bound). With --json the report is printed as JSON on standard output; \
             keep it in a file for `load --plan`.
 
@@ -38,8 +39,11 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A mapping file (JSON, see docs/mapping-format.md); the billing mapping by default.")
     var mapping: String?
 
-    @Option(name: .long, help: "The fraction of accounts (partitions) to read: 0.1 or 10%. Default: all.")
+    @Option(name: .long, help: "The fraction of the source to measure: 0.1 or 10%. Default: all.")
     var sample = "1"
+
+    @Option(name: .long, help: "What --sample takes whole: partitions (accounts; every file is read) or files (staged files only; only those are read).")
+    var sampleBy: PlanConfiguration.SampleUnit = .partitions
 
     @Option(name: .long, help: "The load's target duration (2h, 90m, 45s, 1h30m): the rate each key needs is its writes over it.")
     var duration = "2h"
@@ -70,6 +74,9 @@ struct PlanCommand: AsyncParsableCommand {
     func validate() throws {
         guard top > 0, files > 0, chunkSize > 0 else { throw ValidationError("--top, --files and --chunk-size must be positive") }
         _ = try sampleFraction()
+        if sampleBy == .files && from.hasPrefix("mysql://") {
+            throw ValidationError("--sample-by files samples staged files; sample a mysql:// source by partitions")
+        }
         _ = try durationSeconds()
     }
 
@@ -114,7 +121,8 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let mapping = try loadMapping(path: self.mapping)
         let priceTable = try PriceTable.load(path: prices)
-        var configuration = PlanConfiguration(durationSeconds: try durationSeconds(), sampleFraction: try sampleFraction())
+        var configuration = PlanConfiguration(
+            durationSeconds: try durationSeconds(), sampleFraction: try sampleFraction(), sampleUnit: sampleBy)
         configuration.topKeys = top
         let pass = PlanPass(mapping: mapping, configuration: configuration, filesInParallel: files)
         let display = ProgressReporter(mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: pass.progress)
@@ -148,3 +156,5 @@ struct PlanCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension PlanConfiguration.SampleUnit: ExpressibleByArgument {}

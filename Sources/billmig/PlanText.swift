@@ -5,7 +5,8 @@ import PlanCore
 enum PlanText {
     static func render(_ report: PlanReport) -> String {
         let sample = report.sampleFraction < 1
-            ? " (a \(PlanFormat.percent(report.sampleFraction)) sample of the accounts, figures scaled up)" : ""
+            ? " (a \(PlanFormat.percent(report.sampleFraction)) sample of the "
+                + (report.sampleUnit == .files ? "staged bytes, whole files" : "accounts") + ", figures scaled up)" : ""
         var lines = [
             "billmig plan \(report.source): \(report.totals.rowsRead) rows read in \(String(format: "%.1f", report.elapsedSeconds)) s\(sample)",
             "load duration \(PlanFormat.duration(report.durationSeconds)); one partition takes \(Int(report.limits.partitionWriteUnitsPerSecond)) WCU/s; items up to \(report.limits.itemBytes / 1024) KB",

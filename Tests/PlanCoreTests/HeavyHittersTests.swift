@@ -104,4 +104,16 @@ struct EntityWriteLimitsTests {
         }
         #expect("\(EntityWriteLimitError(text: "X"))".contains("CHARGE=3200"))
     }
+
+    @Test func aFileSampleTakesTheFractionOfEachTablesBytesAndAtLeastOneFile() {
+        struct File { var table: String; var key: String; var bytes: Int64 }
+        let files = (0..<40).map { File(table: "CHARGE", key: "dms/CHARGE/LOAD\($0).csv", bytes: 1_000) }
+            + [File(table: "BILL", key: "dms/BILL/LOAD1.csv", bytes: 500)]
+        let chosen = FileSample.choose(files, fraction: 0.25, table: \.table, key: \.key, bytes: \.bytes)
+        #expect(chosen.filter { $0.table == "CHARGE" }.count == 10)
+        #expect(chosen.filter { $0.table == "BILL" }.count == 1, "a table's only file is always read")
+        let again = FileSample.choose(files, fraction: 0.25, table: \.table, key: \.key, bytes: \.bytes)
+        #expect(again.map(\.key) == chosen.map(\.key), "the same files every run")
+        #expect(FileSample.choose(files, fraction: 1, table: \.table, key: \.key, bytes: \.bytes).count == files.count)
+    }
 }

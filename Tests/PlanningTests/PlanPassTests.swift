@@ -47,6 +47,34 @@ struct PlanPassTests {
         #expect(report.sampleFraction == 0.5)
     }
 
+    /// A sample by files reads only the chosen files (about the fraction of each
+    /// table's bytes), measures every row in them, and scales by the bytes read.
+    @Test func aSampleByFilesReadsOnlyItsFilesAndScalesByTheirBytes() async throws {
+        let data = SampleDataSet(.init(seed: 12, accounts: 40))
+        let store = InMemoryObjectStore()
+        // Small files: several per table, so there is something to choose from.
+        let staged = try await data.writeDMSFullLoad(
+            to: store, layout: DMSStagingLayout(bucketFolder: "dms"), options: DMSWriteOptions(maxFileSize: 16 << 10))
+        let everyRow = staged.rows.values.reduce(0, +)
+        let full = try await PlanPass(mapping: .billing, configuration: PlanConfiguration())
+            .staged(store: store, prefix: "dms", description: "memory", prices: PriceTable.load(path: nil))
+        let pass = PlanPass(mapping: .billing, configuration: PlanConfiguration(sampleFraction: 0.5, sampleUnit: .files))
+        let report = try await pass.staged(store: store, prefix: "dms", description: "memory", prices: PriceTable.load(path: nil))
+
+        #expect(report.sampleUnit == .files)
+        #expect(report.sampleFraction >= 0.5 && report.sampleFraction < 0.8, "the chosen files' share of the bytes")
+        #expect(report.totals.rowsRead < everyRow * 8 / 10 && report.totals.rowsRead > everyRow * 4 / 10, "only the chosen files are read")
+        #expect(report.entities.allSatisfy { $0.rowsOutsideSample == 0 }, "every row of a chosen file is measured")
+        // Scaled by the bytes read, the item count lands near the whole (rows are of similar size within a table).
+        let error = abs(Double(report.totals.items - full.totals.items)) / Double(full.totals.items)
+        #expect(error < 0.15, "items \(report.totals.items) against \(full.totals.items)")
+        #expect(report.keys.first { $0.name == "GSI2" }?.topByItems.first?.key == "CHARGE#VOICE")
+        // The same files on a second run.
+        let again = try await PlanPass(mapping: .billing, configuration: PlanConfiguration(sampleFraction: 0.5, sampleUnit: .files))
+            .staged(store: store, prefix: "dms", description: "memory", prices: PriceTable.load(path: nil))
+        #expect(again.totals == report.totals)
+    }
+
     /// Figures and advice are by entity type: what items carry and `load --plan` paces by.
     @Test func entitiesAreNamedByTheirEntityType() async throws {
         var mapping = Mapping.billing
