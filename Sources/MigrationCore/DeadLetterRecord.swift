@@ -8,6 +8,10 @@ public struct DeadLetterRecord: Sendable, Codable, Equatable {
         case map
         /// DynamoDB did not accept the item within the retry budget, or rejected it.
         case write
+        /// The file could not be read to its end (truncated or corrupt gzip, a bad
+        /// header): the records before the damage are loaded, `line` is the last
+        /// good one, and the rest of the file is missing until it is replaced.
+        case file
     }
 
     public var stage: Stage

@@ -7,6 +7,9 @@ public struct FileCheckpoint: Sendable, Codable, Equatable {
     public enum State: String, Sendable, Codable {
         case inProgress = "IN_PROGRESS"
         case completed = "COMPLETED"
+        /// Read up to damage and dead-lettered as a file: the next run reads it
+        /// again (loading it all once it is replaced).
+        case damaged = "DAMAGED"
     }
 
     /// The staged object's key.

@@ -33,6 +33,8 @@ public struct LoadStatus: Sendable, Codable, Equatable {
     public var snapshot: SnapshotPosition?
     /// The binlog change stream's checkpoint, with its lag and throughput, when one is saved.
     public var replication: BinlogCheckpoint?
+    /// Staged files read up to damage and dead-lettered as files: replace them and load again.
+    public var damagedFiles: [String]
 
     public init(tracking: [TrackingItem], checkpoints: [FileCheckpoint], entityOrder: [String]) {
         files = tracking.sorted { ($0.entityType, $0.batchId) < ($1.entityType, $1.batchId) }.map {
@@ -67,6 +69,7 @@ public struct LoadStatus: Sendable, Codable, Equatable {
             entity.deadLettered += checkpoint.counts.deadLettered
             byEntity[checkpoint.table] = entity
         }
+        damagedFiles = checkpoints.filter { $0.state == .damaged }.map(\.file).sorted()
         let known = entityOrder.filter { byEntity[$0] != nil }
         let others = byEntity.keys.filter { !entityOrder.contains($0) }.sorted()
         entities = (known + others).map { byEntity[$0]! }

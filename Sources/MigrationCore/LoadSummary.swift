@@ -9,11 +9,11 @@ public struct LoadSummary: Sendable, Codable, Equatable {
         case failed
 
         /// A run's status from its totals: failed when it stopped early or a row
-        /// was neither written nor dead-lettered.
-        public init(total: EntityCounts, stoppedEarly: Bool) {
+        /// was neither written nor dead-lettered; a damaged file is a dead letter.
+        public init(total: EntityCounts, stoppedEarly: Bool, damagedFiles: Int = 0) {
             if stoppedEarly || total.unaccounted != 0 {
                 self = .failed
-            } else if total.deadLettered > 0 {
+            } else if total.deadLettered > 0 || damagedFiles > 0 {
                 self = .completedWithDeadLetters
             } else {
                 self = .completed
@@ -37,11 +37,15 @@ public struct LoadSummary: Sendable, Codable, Equatable {
         public var skipped: Int
         /// Files finished by this run.
         public var completed: Int
+        /// Files that could not be read to their end, each dead-lettered as a
+        /// file (their records before the damage are loaded).
+        public var damaged: [String]
 
-        public init(found: Int, skipped: Int, completed: Int) {
+        public init(found: Int, skipped: Int, completed: Int, damaged: [String] = []) {
             self.found = found
             self.skipped = skipped
             self.completed = completed
+            self.damaged = damaged
         }
     }
 

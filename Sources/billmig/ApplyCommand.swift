@@ -79,7 +79,7 @@ struct ApplyCommand: AsyncParsableCommand {
                     target: try runtime.writeTarget(table: table),
                     state: try runtime.stateLocation(stateLocation),
                     stop: stop)
-                return try await prometheus.showing(apply.progress, throttle: apply.throttle, table: table, quiet: output.quiet) {
+                return try await prometheus.showing(apply.progress, throttle: apply.throttle, outage: apply.outage, table: table, quiet: output.quiet) {
                     try await apply.run()
                 }
             }

@@ -12,14 +12,18 @@ struct ChangeWriteOptions: ParsableArguments {
     @Option(name: .long, help: "Writes in flight at once (ordered lanes).")
     var concurrency = 32
 
+    @Option(name: .long, help: "Seconds the table may stay unreachable (shown on the progress line meanwhile) before the command exits 1; run it again to resume.")
+    var outageTolerance: Double = 300
+
     func validate() throws {
         guard concurrency > 0 else { throw ValidationError("--concurrency must be positive") }
         guard tombstoneDays > 0 else { throw ValidationError("--tombstone-days must be positive") }
         if let maxWcu, maxWcu <= 0 { throw ValidationError("--max-wcu must be positive") }
+        guard outageTolerance > 0 else { throw ValidationError("--outage-tolerance must be a positive number of seconds") }
     }
 
-    /// The applier's lanes and tombstone lifetime.
+    /// The applier's lanes, tombstone lifetime and outage tolerance.
     var applier: ChangeApplier.Configuration {
-        .init(lanes: concurrency, tombstoneRetentionDays: tombstoneDays)
+        .init(lanes: concurrency, outageTolerance: .milliseconds(Int64(outageTolerance * 1000)), tombstoneRetentionDays: tombstoneDays)
     }
 }

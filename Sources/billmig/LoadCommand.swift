@@ -138,7 +138,7 @@ struct LoadCommand: AsyncParsableCommand {
                 source: try runtime.objectStore(for: location),
                 target: dryRun ? DiscardingWriteTarget() : try target(runtime, limits: limits),
                 state: try runtime.stateLocation(stateLocation))
-            return try await prometheus.showing(load.progress, throttle: load.throttle, table: table, quiet: output.quiet) {
+            return try await prometheus.showing(load.progress, throttle: load.throttle, outage: load.outage, table: table, quiet: output.quiet) {
                 try await load.run()
             }
         }
@@ -172,7 +172,7 @@ extension LoadCommand {
                     configuration: configuration,
                     target: dryRun ? DiscardingWriteTarget() : try target(runtime, limits: limits),
                     state: try runtime.stateLocation(stateLocation))
-                return try await prometheus.showing(load.progress, throttle: load.throttle, table: table, quiet: output.quiet) {
+                return try await prometheus.showing(load.progress, throttle: load.throttle, outage: load.outage, table: table, quiet: output.quiet) {
                     try await load.run()
                 }
             }
@@ -209,7 +209,9 @@ enum SummaryText {
         let verdict: String
         switch summary.status {
         case .completed: verdict = "completed: every row written"
-        case .completedWithDeadLetters: verdict = "completed with \(summary.total.deadLettered) dead-lettered rows"
+        case .completedWithDeadLetters:
+            verdict = "completed with \(summary.total.deadLettered) dead-lettered rows"
+                + (summary.files.damaged.isEmpty ? "" : " and \(summary.files.damaged.count) damaged files")
         case .failed: verdict = "FAILED"
         }
         var lines = [
@@ -224,6 +226,10 @@ enum SummaryText {
         if let snapshot = summary.snapshot {
             lines.append("snapshot position (the change stream starts here): \(snapshot.binlogFile):\(snapshot.binlogPosition)"
                 + (snapshot.gtid.map { ", GTID \($0)" } ?? "") + ", taken \(snapshot.takenAt)")
+        }
+        if !summary.files.damaged.isEmpty {
+            lines.append("damaged files (read up to the damage, dead-lettered as files; replace each and run the same command again):")
+            lines += summary.files.damaged.map { "  \($0)" }
         }
         if let location = summary.deadLetterLocation {
             lines.append("dead letters: \(stateLocation.describe(key: location))")

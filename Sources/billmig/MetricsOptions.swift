@@ -22,11 +22,13 @@ struct PrometheusOptions: ParsableArguments {
     /// Runs a load (or an apply) with its progress shown on a terminal (unless
     /// `quiet`) and exposed as metrics (when asked).
     func showing<Result: Sendable>(
-        _ progress: LoadProgress, throttle: WriteThrottle, table: String, quiet: Bool, _ body: () async throws -> Result
+        _ progress: LoadProgress, throttle: WriteThrottle, outage: TargetOutage, table: String, quiet: Bool,
+        _ body: () async throws -> Result
     ) async throws -> Result {
         try await exposing(progress, table: table) {
             try await ProgressReporter(
-                mode: quiet ? .silent : ProgressReporter.automaticMode, progress: progress, rate: { throttle.currentRate }
+                mode: quiet ? .silent : ProgressReporter.automaticMode, progress: progress, rate: { throttle.currentRate },
+                outage: outage
             ).showing(body)
         }
     }

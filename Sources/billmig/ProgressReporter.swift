@@ -26,7 +26,7 @@ struct ProgressReporter: Sendable {
 
     /// The mode that fits standard error.
     static var automaticMode: Mode {
-        isatty(STDERR_FILENO) == 1 ? .terminal : .lines(interval: .seconds(10))
+        isatty(STDERR_FILENO) == 1 ? .terminal : .lines(interval: .seconds(5))
     }
 
     /// Reports until cancelled, then clears the status line.
@@ -59,19 +59,24 @@ struct ProgressReporter: Sendable {
 }
 
 extension ProgressReporter {
-    /// A load: rows, rows/s since the last line, files, per-entity counts, ETA.
-    init(mode: Mode, progress: LoadProgress, rate: @escaping @Sendable () -> Double? = { nil }) {
+    /// A load: rows, rows/s since the last line, files, per-entity counts, ETA;
+    /// and the table's outage while it lasts.
+    init(mode: Mode, progress: LoadProgress, rate: @escaping @Sendable () -> Double? = { nil }, outage: TargetOutage? = nil) {
         let window = RowRateWindow()
         self.init(mode: mode) {
             let snapshot = progress.snapshot(writeRate: rate())
             let (rowsPerSecond, elapsed) = window.advance(rows: snapshot.perEntity.values.reduce(0) { $0 + $1.rowsRead })
-            return snapshot.statusLine(rowsPerSecond: rowsPerSecond, elapsed: elapsed)
+            return snapshot.statusLine(rowsPerSecond: rowsPerSecond, elapsed: elapsed) + Self.outageNote(outage)
         }
     }
 
-    /// A change stream: changes, lag, position.
-    init(mode: Mode, progress: StreamProgress) {
-        self.init(mode: mode) { progress.snapshot().statusLine }
+    /// A change stream: changes, lag, position; and the table's outage while it lasts.
+    init(mode: Mode, progress: StreamProgress, outage: TargetOutage? = nil) {
+        self.init(mode: mode) { progress.snapshot().statusLine + Self.outageNote(outage) }
+    }
+
+    private static func outageNote(_ outage: TargetOutage?) -> String {
+        outage?.current.map { " | \($0)" } ?? ""
     }
 }
 

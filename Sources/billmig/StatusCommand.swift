@@ -103,6 +103,10 @@ struct StatusCommand: AsyncParsableCommand {
         for file in status.files where file.error != nil {
             print("\(file.batchId): \(file.error!)")
         }
+        if !status.damagedFiles.isEmpty {
+            print("\ndamaged files (read up to the damage, dead-lettered as files; replace each and run the load again):")
+            for file in status.damagedFiles { print("  \(file)") }
+        }
         if let replication = status.replication {
             print("\nchange stream from \(replication.source): applied to \(replication.file):\(replication.position)"
                 + (replication.gtid.map { " (GTID \($0))" } ?? "") + ", checkpoint saved \(replication.updatedAt)")

@@ -100,7 +100,8 @@ struct StreamCommand: AsyncParsableCommand {
                     stop: stop)
                 return try await prometheus.exposing(stream.progress, table: source.table) {
                     try await ProgressReporter(
-                        mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress
+                        mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress,
+                        outage: stream.outage
                     ).showing {
                         do {
                             return try await stream.run()

@@ -1,6 +1,7 @@
 import BillingModel
 import DMSStaging
 import DynamoDBModel
+import CompressNIO
 import Migration
 import MigrationCore
 import NIOCore
@@ -101,6 +102,62 @@ import Testing
         #expect(third.stored.filter { $0.key.pk != "MIGRATION#STATUS" } == first.stored.filter { $0.key.pk != "MIGRATION#STATUS" })
         // Dead letters are rewritten, not duplicated.
         #expect(try await DeadLetterStore(store: state, prefix: "s/dead-letters/").readAll().count == 2)
+    }
+
+    /// A truncated `.csv.gz` among good files: the good files load, the damaged
+    /// one loads up to the damage and is dead-lettered as a file (exit 3); a rerun
+    /// reads it again without a second file record; once replaced, it loads whole.
+    @Test func aDamagedFileIsADeadLetterNotAStop() async throws {
+        // Enough rows for several deflate blocks, so the truncated stream still yields some.
+        let count = 20_000
+        let rows = (1...count).map {
+            "1002,\($0),A\($0),,RECUR,2024-01-05,30.0000,3.0000,1,fee \($0),2024-01-05 10:00:00.000,2024-01-05 10:00:00.000\n"
+        }.joined()
+        var text = ByteBuffer(string: rows)
+        let whole = try text.compress(with: .gzip())
+        let truncated = whole.getSlice(at: whole.readerIndex, length: whole.readableBytes / 2)!
+        let source = try await Self.stagedStore()
+        let damagedKey = "dms/billing/CHARGE/LOAD00000002.csv.gz"
+        try await source.put(key: damagedKey, bytes: truncated)
+        let state = InMemoryObjectStore()
+        let location = StateLocation(store: state, prefix: "s")
+        func fileLetters() async throws -> [DeadLetterRecord] {
+            try await DeadLetterStore(store: state, prefix: "s/dead-letters/").readAll().filter { $0.stage == .file }
+        }
+        func charges(_ target: ScriptedWriteTarget) -> Int {
+            target.stored.keys.filter { $0.sk.hasPrefix("CHARGE#") && $0.pk == "BAN#1002" }.count
+        }
+
+        let target = ScriptedWriteTarget()
+        let first = try await FullLoad(configuration: Self.configuration(), source: source, target: target, state: location).run()
+        #expect(first.status == .completedWithDeadLetters && ExitStatus(first.status) == .deadLettered)
+        #expect(first.files.damaged == [damagedKey])
+        #expect(first.files.completed == 2, "both good files load")
+        #expect(first.error == nil)
+        let letters = try await fileLetters()
+        #expect(letters.count == 1)
+        let letter = try #require(letters.first)
+        #expect(letter.source == damagedKey && letter.table == "CHARGE" && letter.reason.contains("replace the file"))
+        let readBeforeDamage = try #require(letter.line)
+        #expect(readBeforeDamage > 0 && readBeforeDamage < count)
+        // Every record read before the damage is loaded.
+        #expect(charges(target) == readBeforeDamage)
+        let tracking = target.stored.filter { $0.key.pk == "MIGRATION#STATUS" }.values
+        #expect(tracking.contains { $0["Status"] == .s("FAILED") && $0["ErrorDetails"]?.stringValue?.contains("could not be read") == true })
+
+        // The same damaged file again: read again, still one file record.
+        let again = try await FullLoad(configuration: Self.configuration(), source: source, target: ScriptedWriteTarget(), state: location).run()
+        #expect(again.files.damaged == [damagedKey])
+        #expect(try await fileLetters().count == 1)
+
+        // Replaced by the whole file: it loads, and its file record is gone.
+        try await source.put(key: damagedKey, bytes: whole)
+        let replaced = ScriptedWriteTarget()
+        let fixed = try await FullLoad(configuration: Self.configuration(), source: source, target: replaced, state: location).run()
+        #expect(fixed.files.damaged.isEmpty)
+        #expect(fixed.files.completed == 1 && fixed.files.skipped == 2)
+        #expect(charges(replaced) == count)
+        #expect(try await fileLetters().isEmpty)
     }
 
     @Test func resumesAFileFromItsCheckpointWithoutRewritingDoneRows() async throws {

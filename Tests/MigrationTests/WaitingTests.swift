@@ -115,3 +115,34 @@ struct WaitingTests {
         #expect(tracker.takeSettled().count == 1)
     }
 }
+
+/// The table's outage as every lane sees it: when it began, the last error,
+/// over at the first success, the end of the run past the tolerance.
+@Suite struct TargetOutageTests {
+    let refused = WriteTargetError(.transient, "connection refused")
+
+    @Test func anOutageIsVisibleUntilAWriteGetsThrough() throws {
+        let outage = TargetOutage(tolerance: .seconds(60), target: "DynamoDB table T at http://127.0.0.1:9")
+        #expect(outage.current == nil)
+        try outage.failed(refused)
+        try outage.failed(WriteTargetError(.transient, "timed out"))
+        let status = try #require(outage.current)
+        #expect(status.lastError == "timed out")
+        #expect(status.description.contains("DynamoDB table T at http://127.0.0.1:9 UNREACHABLE"))
+        #expect(status.description.contains("giving up after 60 s"))
+        outage.succeeded()
+        #expect(outage.current == nil)
+    }
+
+    @Test func pastTheToleranceTheNextFailureEndsTheRunNamingTheTarget() async throws {
+        let outage = TargetOutage(tolerance: .milliseconds(30), target: "DynamoDB table T at http://127.0.0.1:9")
+        try outage.failed(refused)
+        try await Task.sleep(for: .milliseconds(60))
+        do {
+            try outage.failed(refused)
+            Issue.record("a failure past the tolerance ends the run")
+        } catch {
+            #expect(error.description.contains("http://127.0.0.1:9") && error.description.contains("outage tolerance"))
+        }
+    }
+}

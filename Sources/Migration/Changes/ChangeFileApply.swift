@@ -23,6 +23,8 @@ public struct ChangeFileApply: Sendable {
     let applier: ChangeApplier
     public let progress: LoadProgress
     public let throttle: WriteThrottle
+    /// Whether the table answers, for progress lines.
+    public var outage: TargetOutage { applier.outage }
     /// Set it (from a signal handler) to finish what is in flight, checkpoint and stop.
     public let stop: StopSignal
 

@@ -13,6 +13,8 @@ public struct FullLoad: Sendable {
     let loadRun: LoadRun
     public var progress: LoadProgress { loadRun.progress }
     public var throttle: WriteThrottle { loadRun.throttle }
+    /// Whether the table answers, for progress lines.
+    public var outage: TargetOutage { loadRun.outage }
 
     /// - Parameters:
     ///   - source: where DMS staged the files.
@@ -27,7 +29,9 @@ public struct FullLoad: Sendable {
     ) {
         self.configuration = configuration
         self.source = source
-        self.loadRun = LoadRun(dryRun: configuration.dryRun, target: target, state: state, throttle: configuration.throttle)
+        self.loadRun = LoadRun(
+            dryRun: configuration.dryRun, target: target, state: state, throttle: configuration.throttle,
+            applier: configuration.applier)
     }
 
     /// Where dead letters go, for summaries.
@@ -52,7 +56,7 @@ public struct FullLoad: Sendable {
                 let previous = configuration.restart ? nil : try await loadRun.checkpointer?.state.read(StateFolder.fileCheckpoints.file(file.key))
                 let resume = previous.flatMap { $0.matches(size: file.size, etag: nil) ? $0 : nil }
                 if let resume, resume.state == .completed {
-                    results.append(loadRun.skipped(table: table.table, counts: resume.counts))
+                    results.append(loadRun.skipped(table: table.table, unit: file.key, counts: resume.counts))
                 } else {
                     plan.append(PlannedFile(file: file, table: table, resume: resume))
                 }
@@ -63,8 +67,7 @@ public struct FullLoad: Sendable {
             bytes: plan.reduce(0) { $0 + $1.file.size })
 
         let services = loadRun.services(
-            applier: configuration.applier, writeConcurrency: configuration.writeConcurrency,
-            checkpointInterval: configuration.checkpointInterval)
+            writeConcurrency: configuration.writeConcurrency, checkpointInterval: configuration.checkpointInterval)
 
         var failure: (any Error)?
         do {
@@ -96,12 +99,13 @@ public struct FullLoad: Sendable {
 
     private func loadFile(_ planned: PlannedFile, mapper: ItemMapper, services: LoadServices) async throws -> LoadUnitResult {
         let tracking = FileTracking(file: planned.file, table: planned.table.table, retentionDays: configuration.trackingRetentionDays)
-        return try await loadRun.tracked(tracking, resumedCounts: planned.resume?.counts) {
-            try await StagedFileLoad(
+        return try await loadRun.tracked(tracking, unit: planned.file.key, resumedCounts: planned.resume?.counts) {
+            let checkpoint = try await StagedFileLoad(
                 file: planned.file, table: planned.table, schema: configuration.mapping.sourceSchema,
                 mapper: mapper, source: CountingObjectStore(base: source, progress: progress), readOptions: configuration.readOptions,
                 services: services, resume: planned.resume
-            ).run().counts
+            ).run()
+            return (checkpoint.counts, checkpoint.state == .damaged ? "the file could not be read to its end (dead-lettered)" : nil)
         }
     }
 }

@@ -10,44 +10,53 @@ struct LoadRun: Sendable {
     let checkpointer: Checkpointer?
     let progress: LoadProgress
     let throttle: WriteThrottle
+    let applier: BatchApplier
     let dryRun: Bool
 
-    init(dryRun: Bool, target: any ItemWriteTarget, state: StateLocation, throttle: AdaptiveRateController.Configuration) {
+    init(
+        dryRun: Bool, target: any ItemWriteTarget, state: StateLocation, throttle: AdaptiveRateController.Configuration,
+        applier: BatchApplier.Configuration
+    ) {
         self.dryRun = dryRun
         self.target = dryRun ? DiscardingWriteTarget() : target
         self.checkpointer = dryRun ? nil : Checkpointer(state: state)
         self.progress = LoadProgress()
         self.throttle = WriteThrottle(configuration: throttle)
+        self.applier = BatchApplier(target: self.target, throttle: self.throttle, configuration: applier)
     }
 
+    /// Whether the table answers (for progress lines).
+    var outage: TargetOutage { applier.outage }
+
     /// The services the units of this run share.
-    func services(applier: BatchApplier.Configuration, writeConcurrency: Int, checkpointInterval: Duration) -> LoadServices {
+    func services(writeConcurrency: Int, checkpointInterval: Duration) -> LoadServices {
         LoadServices(
-            applier: BatchApplier(target: target, throttle: throttle, configuration: applier),
+            applier: applier,
             limiter: ConcurrencyLimiter(limit: max(1, writeConcurrency)),
             progress: progress, dryRun: dryRun, writeConcurrency: writeConcurrency,
             checkpointInterval: checkpointInterval, checkpointer: checkpointer)
     }
 
     /// A unit a previous run completed: counted, not loaded again.
-    func skipped(table: String, counts: EntityCounts) -> LoadUnitResult {
+    func skipped(table: String, unit: String, counts: EntityCounts) -> LoadUnitResult {
         progress.add(counts, to: table)
         progress.fileDone()
-        return LoadUnitResult(table: table, counts: counts, span: nil)
+        return LoadUnitResult(table: table, unit: unit, counts: counts, span: nil)
     }
 
     /// Loads one unit with its `MIGRATION#STATUS` tracking item: in progress,
-    /// then completed with the counts `load` returns, or failed.
+    /// then completed with the counts `load` returns, or failed (also when the
+    /// unit was damaged and dead-lettered, with the reason).
     func tracked(
-        _ tracking: FileTracking, resumedCounts: EntityCounts?, _ load: () async throws -> EntityCounts
+        _ tracking: FileTracking, unit: String, resumedCounts: EntityCounts?, _ load: () async throws -> (counts: EntityCounts, damage: String?)
     ) async throws -> LoadUnitResult {
         let clock = ContinuousClock()
         let started = clock.now
         try await target.put(tracking.item(.inProgress, counts: resumedCounts ?? EntityCounts(), error: nil))
         do {
-            let counts = try await load()
-            try await target.put(tracking.item(.completed, counts: counts, error: nil))
-            return LoadUnitResult(table: tracking.entity, counts: counts, span: started..<clock.now)
+            let (counts, damage) = try await load()
+            try await target.put(tracking.item(damage == nil ? .completed : .failed, counts: counts, error: damage))
+            return LoadUnitResult(table: tracking.entity, unit: unit, counts: counts, span: started..<clock.now, damaged: damage != nil)
         } catch {
             // Best effort: the table may be what failed. The checkpoint, not this
             // item, is what a resume relies on.
@@ -61,6 +70,7 @@ struct LoadRun: Sendable {
         of units: [LoadUnitResult], order: [String], unitsFound: Int, source: String, table: String,
         elapsed: Duration, failure: (any Error)?
     ) -> LoadSummary {
+        let damaged = units.filter(\.damaged).map(\.unit).sorted()
         // An entity's elapsed time runs from its first unit's start to its last
         // unit's end: units load in parallel, so their durations do not add up.
         var perEntity: [String: (counts: EntityCounts, span: Range<ContinuousClock.Instant>?)] = [:]
@@ -77,7 +87,7 @@ struct LoadRun: Sendable {
         }
         let total = rows.reduce(EntityCounts()) { $0 + $1.1 }
         return LoadSummary(
-            status: LoadSummary.Status(total: total, stoppedEarly: failure != nil),
+            status: LoadSummary.Status(total: total, stoppedEarly: failure != nil, damagedFiles: damaged.count),
             source: source,
             table: table,
             dryRun: dryRun,
@@ -86,8 +96,9 @@ struct LoadRun: Sendable {
             files: .init(
                 found: unitsFound,
                 skipped: units.filter(\.skipped).count,
-                completed: units.filter { !$0.skipped }.count),
-            deadLetterLocation: total.deadLettered > 0 ? checkpointer?.deadLetters.prefix : nil,
+                completed: units.filter { !$0.skipped && !$0.damaged }.count,
+                damaged: damaged),
+            deadLetterLocation: total.deadLettered > 0 || !damaged.isEmpty ? checkpointer?.deadLetters.prefix : nil,
             error: failure.map { String(describing: $0) })
     }
 }
@@ -95,8 +106,12 @@ struct LoadRun: Sendable {
 /// One unit of a load (a staged file, or a table of a snapshot) as it ended.
 struct LoadUnitResult: Sendable {
     var table: String
+    /// The file's key, or the table's name for a snapshot.
+    var unit: String
     var counts: EntityCounts
     /// When the unit's load began and ended; nil for a unit a previous run completed.
     var span: Range<ContinuousClock.Instant>?
+    /// Read up to damage and dead-lettered as a whole (see `FileCheckpoint.State.damaged`).
+    var damaged = false
     var skipped: Bool { span == nil }
 }

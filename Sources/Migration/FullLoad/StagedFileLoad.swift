@@ -26,39 +26,56 @@ struct StagedFileLoad: Sendable {
             table: table, mapper: mapper, services: services, resumeFrom: startRecord, counts: resume?.counts ?? EntityCounts())
         let checkpoint: UnitWriter.Checkpoint = { ledger, _ in try await saveCheckpoint(&ledger, state: .inProgress) }
 
+        var damage: DeadLetterRecord?
         try await withThrowingTaskGroup(of: (Int, BatchApplier.Outcome).self) { group in
             var recordIndex = 0
             let reader = DMSFileReader(options: readOptions)
             let layout = DMSTableLayout(schema: schema, table: table.table, columns: table.columns.map(\.name))
-            _ = try await reader.read(file, table: layout, from: source) { records in
-                for record in records {
-                    recordIndex += 1
-                    if recordIndex <= startRecord { continue }
-                    switch record {
-                    case .change(let change):
-                        try await writer.add(change, group: &group, checkpoint: checkpoint)
-                    case .error(let problem):
-                        try await writer.rejectUnparsed(
-                            line: problem.line, reason: problem.reason, raw: problem.raw, source: problem.file,
-                            group: &group, checkpoint: checkpoint)
+            do {
+                _ = try await reader.read(file, table: layout, from: source) { records in
+                    for record in records {
+                        recordIndex += 1
+                        if recordIndex <= startRecord { continue }
+                        switch record {
+                        case .change(let change):
+                            try await writer.add(change, group: &group, checkpoint: checkpoint)
+                        case .error(let problem):
+                            try await writer.rejectUnparsed(
+                                line: problem.line, reason: problem.reason, raw: problem.raw, source: problem.file,
+                                group: &group, checkpoint: checkpoint)
+                        }
                     }
                 }
+            } catch let error as DMSReadError {
+                // A damaged file is a dead letter, not a stop: what was read before
+                // the damage is written, the file is recorded, the load goes on.
+                damage = DeadLetterRecord(
+                    stage: .file, table: table.table, source: file.key, line: recordIndex,
+                    reason: "\(error.detail): the \(recordIndex) records before the damage are loaded; "
+                        + "replace the file and run the load again to load the rest",
+                    at: Timestamp.now())
             }
             try await writer.finish(group: &group, checkpoint: checkpoint)
         }
         var ledger = writer.ledger
         precondition(ledger.isSettled, "every unit settles before a file completes")
+        if let damage { return try await saveCheckpoint(&ledger, state: .damaged, adding: [damage]) }
         return try await saveCheckpoint(&ledger, state: .completed)
     }
 
     /// Dead letters first, then the watermark: a checkpoint never points past a
     /// dead letter that is not stored.
     @discardableResult
-    private func saveCheckpoint(_ ledger: inout FileLoadLedger, state: FileCheckpoint.State) async throws -> FileCheckpoint {
+    private func saveCheckpoint(
+        _ ledger: inout FileLoadLedger, state: FileCheckpoint.State, adding fileLetters: [DeadLetterRecord] = []
+    ) async throws -> FileCheckpoint {
         let taken = ledger.takeCheckpoint()
         let checkpoint = FileCheckpoint(
             file: file.key, table: table.table, size: file.size, etag: nil, state: state,
             recordsDone: taken.recordsDone, counts: taken.counts, updatedAt: Timestamp.now())
+        // A file's own dead letter is an interval of its own at the damage, so the
+        // rerun that starts there replaces it instead of adding another.
+        try await services.checkpointer?.deadLetters.write(fileLetters, file: file.key, fromRecord: taken.recordsDone)
         try await services.checkpointer?.save(
             checkpoint, to: StateFolder.fileCheckpoints.file(file.key),
             after: DeadLetterInterval(taken.deadLetters, folder: file.key, fromRecord: taken.fromRecord))

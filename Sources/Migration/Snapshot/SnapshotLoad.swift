@@ -111,6 +111,8 @@ public struct SnapshotLoad: Sendable {
     let loadRun: LoadRun
     public var progress: LoadProgress { loadRun.progress }
     public var throttle: WriteThrottle { loadRun.throttle }
+    /// Whether the table answers, for progress lines.
+    public var outage: TargetOutage { loadRun.outage }
 
     /// - Parameters:
     ///   - target: the table; ignored on a dry run.
@@ -118,7 +120,9 @@ public struct SnapshotLoad: Sendable {
     public init(configuration: SnapshotLoadConfiguration, target: any ItemWriteTarget, state: StateLocation) {
         self.configuration = configuration
         self.state = SnapshotStateStore(state)
-        self.loadRun = LoadRun(dryRun: configuration.dryRun, target: target, state: state, throttle: configuration.throttle)
+        self.loadRun = LoadRun(
+            dryRun: configuration.dryRun, target: target, state: state, throttle: configuration.throttle,
+            applier: configuration.applier)
     }
 
     public func run() async throws -> LoadSummary {
@@ -138,7 +142,7 @@ public struct SnapshotLoad: Sendable {
         for table in configuration.mapping.tables {
             let resume = dryRun || configuration.restart ? nil : try await state.checkpoint(table: table.table)
             if let resume, resume.state == .completed {
-                results.append(loadRun.skipped(table: table.table, counts: resume.counts))
+                results.append(loadRun.skipped(table: table.table, unit: table.table, counts: resume.counts))
             } else {
                 plan.append((table, resume))
             }
@@ -162,8 +166,7 @@ public struct SnapshotLoad: Sendable {
                         position = snapshot.position
                     }
                     let services = loadRun.services(
-                        applier: configuration.applier, writeConcurrency: configuration.writeConcurrency,
-                        checkpointInterval: configuration.checkpointInterval)
+                        writeConcurrency: configuration.writeConcurrency, checkpointInterval: configuration.checkpointInterval)
                     for (table, resume) in plan {
                         results.append(try await loadTable(table, resume: resume, snapshot: snapshot, mapper: mapper, services: services))
                         progress.fileDone()
@@ -186,10 +189,11 @@ public struct SnapshotLoad: Sendable {
         services: LoadServices
     ) async throws -> LoadUnitResult {
         let tracking = FileTracking(batchId: "SNAPSHOT-" + table.table, table: table.table, retentionDays: configuration.trackingRetentionDays)
-        return try await loadRun.tracked(tracking, resumedCounts: resume?.counts) {
+        return try await loadRun.tracked(tracking, unit: table.table, resumedCounts: resume?.counts) {
             let query = try await snapshot.chunkQuery(for: table)
-            return try await readAndWrite(
+            let counts = try await readAndWrite(
                 table, query: query, resume: resume, reader: snapshot.reader, mapper: mapper, services: services)
+            return (counts, nil)
         }
     }
 

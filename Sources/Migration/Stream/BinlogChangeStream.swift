@@ -28,6 +28,8 @@ public struct BinlogChangeStream: Sendable {
     let applier: ChangeApplier
     public let throttle: WriteThrottle
     public let progress: StreamProgress
+    /// Whether the table answers, for progress lines.
+    public var outage: TargetOutage { applier.outage }
     /// Set it (from a signal handler) to stop reading, finish the writes in flight and checkpoint.
     public let stop: StopSignal
     /// Where the binlog comes from; nil: the configured MySQL connection.
@@ -409,13 +411,15 @@ final class BinlogStreamState: Sendable {
         }
     }
 
-    /// The dead letters of the interval (cleared), the interval's start, and the checkpoint to save.
+    /// The dead letters of the interval (cleared), the interval's start, and the
+    /// checkpoint to save: none when the position has not moved since the last
+    /// save, so a run that applied nothing leaves no checkpoint behind.
     func takeForSave(source: String) -> ([DeadLetterRecord], BinlogCoordinates?, BinlogCheckpoint?) {
         let health = health()
         return values.withLock { values in
             let letters = values.letters
             values.letters = []
-            guard let applied = values.applied else { return (letters, values.intervalStart, nil) }
+            guard values.changed, let applied = values.applied else { return (letters, values.intervalStart, nil) }
             var totals = values.earlierCounts
             for (entity, counts) in values.counts { totals[entity, default: ChangeCounts()] += counts }
             let checkpoint = BinlogCheckpoint(

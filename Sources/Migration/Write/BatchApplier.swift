@@ -38,11 +38,17 @@ public struct BatchApplier: Sendable {
     let target: any ItemWriteTarget
     let throttle: WriteThrottle
     let configuration: Configuration
+    /// Whether the table answers, shared by every batch of the run.
+    public let outage: TargetOutage
 
-    public init(target: any ItemWriteTarget, throttle: WriteThrottle, configuration: Configuration = .init()) {
+    /// - Parameter outage: shared with the other appliers of the run; by default one of its own.
+    public init(
+        target: any ItemWriteTarget, throttle: WriteThrottle, configuration: Configuration = .init(), outage: TargetOutage? = nil
+    ) {
         self.target = target
         self.throttle = throttle
         self.configuration = configuration
+        self.outage = outage ?? TargetOutage(tolerance: configuration.outageTolerance, target: target.targetDescription)
     }
 
     public func apply(_ batch: [PendingPut]) async throws -> Outcome {
@@ -57,7 +63,6 @@ public struct BatchApplier: Sendable {
         var attempt = 0
         // Consecutive failed calls of any kind: the backoff grows with them.
         var failures = 0
-        var outage = OutageWatch(tolerance: configuration.outageTolerance)
 
         while !remaining.isEmpty {
             let units = Double(remaining.reduce(0) { $0 + $1.writeUnits })

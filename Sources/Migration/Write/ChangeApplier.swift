@@ -62,6 +62,9 @@ public struct ChangeApplier: Sendable {
     /// clock unless a test sets one).
     let now: @Sendable () -> Int64
 
+    /// Whether the table answers, shared by every lane.
+    public let outage: TargetOutage
+
     public init(
         target: any ItemWriteTarget, throttle: WriteThrottle, configuration: Configuration = .init(),
         now: (@Sendable () -> Int64)? = nil
@@ -70,6 +73,7 @@ public struct ChangeApplier: Sendable {
         self.throttle = throttle
         self.configuration = configuration
         self.now = now ?? { Timestamp.epochSeconds() }
+        self.outage = TargetOutage(tolerance: configuration.outageTolerance, target: target.targetDescription)
     }
 
     /// Starts the lanes, runs `body` (which submits changes through the submitter),
@@ -111,7 +115,6 @@ public struct ChangeApplier: Sendable {
         let units = Double(Self.writeUnits(write))
         var throttledAttempts = 0
         var transientAttempts = 0
-        var outage = OutageWatch(tolerance: configuration.outageTolerance)
         while true {
             try Task.checkCancellation()
             try await throttle.admit(units: units)
@@ -124,6 +127,7 @@ public struct ChangeApplier: Sendable {
                     let ttl = now() + Int64(configuration.tombstoneRetentionDays) * 86_400
                     outcome = try await target.tombstoneIfNewer(key: write.key, version: write.version, ttl: ttl)
                 }
+                outage.succeeded()
                 // A failed condition consumes write capacity too.
                 throttle.observe(accepted: units, throttled: 0)
                 return outcome == .applied ? .applied : .skippedStale

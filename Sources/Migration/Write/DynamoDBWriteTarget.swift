@@ -26,7 +26,10 @@ public struct DynamoDBWriteTarget: ItemWriteTarget {
         self.tableName = tableName
         self.partitionKeyAttribute = partitionKeyAttribute
         self.sortKeyAttribute = sortKeyAttribute
+        self.targetDescription = "DynamoDB table \(tableName) at \(configuration.endpoint(for: .dynamoDB))"
     }
+
+    public let targetDescription: String
 
     public func batchPut(_ items: [Item]) async throws(WriteTargetError) -> [Item] {
         do {

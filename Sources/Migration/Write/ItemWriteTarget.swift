@@ -21,6 +21,13 @@ public protocol ItemWriteTarget: Sendable {
     /// under the same condition as `putIfNewer`.
     func tombstoneIfNewer(key: ItemKey, version: String, ttl: Int64) async throws(WriteTargetError)
         -> VersionedWriteOutcome
+
+    /// The table and where it is, for messages about an outage.
+    var targetDescription: String { get }
+}
+
+extension ItemWriteTarget {
+    public var targetDescription: String { "the table" }
 }
 
 /// What a write conditional on the source version did.
@@ -28,46 +35,6 @@ public enum VersionedWriteOutcome: Sendable, Hashable {
     case applied
     /// The item already holds a version at or above the write's: nothing written.
     case skippedNewer
-}
-
-/// The target stayed unreachable longer than the outage tolerance: both appliers
-/// stop the run with it (exit status 1); the checkpoints make the stop resumable.
-public struct WriteTargetUnavailable: Error, Sendable, CustomStringConvertible {
-    public var lastError: String
-
-    public init(lastError: String) {
-        self.lastError = lastError
-    }
-
-    public var description: String {
-        "the table stayed unreachable longer than the outage tolerance (last error: \(lastError)); "
-            + "check the network and the endpoint, then run the same command again: it resumes from its checkpoints"
-    }
-}
-
-/// How long the target has failed with transient errors without a success in
-/// between; past the tolerance both appliers stop with `WriteTargetUnavailable`
-/// instead of dead-lettering everything during a network cut.
-struct OutageWatch {
-    let tolerance: Duration
-    private let clock = ContinuousClock()
-    private var start: ContinuousClock.Instant?
-
-    init(tolerance: Duration) {
-        self.tolerance = tolerance
-    }
-
-    mutating func succeeded() {
-        start = nil
-    }
-
-    /// A transient failure: fine within the tolerance, the end of the run past it.
-    mutating func failed(_ error: WriteTargetError) throws(WriteTargetUnavailable) {
-        let now = clock.now
-        let first = start ?? now
-        start = first
-        if now - first > tolerance { throw WriteTargetUnavailable(lastError: error.message) }
-    }
 }
 
 /// Why a write call failed, in the terms the applier acts on.

@@ -130,4 +130,49 @@ struct LoadCommandIntegrationTests {
             }
         }
     }
+
+    /// A truncated `.csv.gz` among good files on S3: every good file loads, the
+    /// damaged one loads up to the damage and is dead-lettered as a file (exit 3),
+    /// `status` names it; replaced, the next run loads it and the table is whole.
+    @Test func aTruncatedFileIsDeadLetteredAndLoadsOnceReplaced() async throws {
+        try await LocalAWS.withMotoServer(authenticated: false) { aws in
+            let env = aws.environment
+            let create = try await BillmigCLI.run(["table", "create", "--table", "Billing3"], environment: env)
+            #expect(create.status == 0, "\(create.stderr)")
+            let generate = try await BillmigCLI.run(
+                ["generate", "--accounts", "6", "--seed", "7", "--gzip", "--to", "s3://stage/run3", "--create-bucket", "--quiet"],
+                environment: env)
+            #expect(generate.status == 0, "\(generate.stderr)")
+            let data = SampleDataSet(.init(seed: 7, accounts: 6))
+            let arguments = ["load", "--from", "s3://stage/run3", "--table", "Billing3", "--json", "--quiet"]
+
+            try await AWSClient.withClient(aws.configuration) { client in
+                let bucket = S3ObjectStore(client: S3Client(client: client), bucket: "stage")
+                let chargeFile = try #require(try await bucket.list(prefix: "run3/billing/CHARGE/").first { $0.key.hasSuffix(".csv.gz") })
+                let whole = try await bucket.get(key: chargeFile.key)
+                try await bucket.put(key: chargeFile.key, bytes: whole.getSlice(at: whole.readerIndex, length: whole.readableBytes / 2)!)
+
+                let damaged = try await BillmigCLI.run(arguments, environment: env)
+                #expect(damaged.status == 3, "a damaged file is a dead letter: \(damaged.stderr)")
+                let summary = try JSONDecoder().decode(LoadSummary.self, from: Data(damaged.stdout.utf8))
+                #expect(summary.files.damaged == [chargeFile.key])
+                #expect(summary.files.completed == summary.files.found - 1, "every good file loads")
+                for table in SampleTable.allCases where table != .charge {
+                    #expect(summary.entities.first { $0.entity == table.name }?.itemsWritten == data.goodRowCount(table), "\(table)")
+                }
+                let loadedCharges = try #require(summary.entities.first { $0.entity == "CHARGE" }?.itemsWritten)
+                #expect(loadedCharges > 0 && loadedCharges < data.goodRowCount(.charge))
+
+                let status = try await BillmigCLI.run(["status", "--table", "Billing3", "--from", "s3://stage/run3"], environment: env)
+                #expect(status.stdout.contains("damaged files") && status.stdout.contains(chargeFile.key), "\(status.stdout) \(status.stderr)")
+
+                try await bucket.put(key: chargeFile.key, bytes: whole)
+                let replaced = try await BillmigCLI.run(arguments, environment: env)
+                #expect(replaced.status == 0, "\(replaced.stderr)")
+                let fixed = try JSONDecoder().decode(LoadSummary.self, from: Data(replaced.stdout.utf8))
+                #expect(fixed.files.damaged.isEmpty && fixed.files.completed == 1)
+                try ExpectedTable(data).verify(try await ExpectedTable.scan(DynamoDBClient(client: client), table: "Billing3"))
+            }
+        }
+    }
 }

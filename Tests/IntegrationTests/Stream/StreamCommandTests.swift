@@ -186,5 +186,43 @@ extension BinlogToDynamoDBTests {
             try await StreamMariaDB.deleteAccounts(writer, bans)
             await writer.close()
         }
+
+        @Test("a stream facing an unreachable DynamoDB says so within 10 s and exits 1 after the tolerance, naming the endpoint")
+        func anUnreachableTableIsShownAndEndsTheRun() async throws {
+            let url = try await StreamMariaDB.url()
+            let configuration = try await StreamMariaDB.configuration()
+            let bans: ClosedRange<UInt64> = 9_200_030_000...9_200_030_009
+            let writer = try await MySQLConnection.connect(configuration)
+            try await StreamMariaDB.ensureSchema(writer)
+            try await StreamMariaDB.deleteAccounts(writer, bans)
+            let state = try Self.stateFolder(at: try await StreamMariaDB.binlogEnd(writer))
+            defer { try? FileManager.default.removeItem(atPath: state) }
+            try await Self.workload(writer, bans: bans, round: 0)
+
+            // A port nothing listens on: every write's connection is refused.
+            let port = try MotoServer.freePort()
+            let environment = [
+                "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:\(port)", "AWS_ACCESS_KEY_ID": "unreachable",
+                "AWS_SECRET_ACCESS_KEY": "unreachable", "AWS_REGION": "us-east-1", "BILLMIG_MYSQL_PASSWORD": StreamMariaDB.password,
+            ]
+            let log = URL(fileURLWithPath: state).appendingPathComponent("stream")
+            let started = ContinuousClock.now
+            let stream = try BackgroundCommand(
+                ["stream", "--from", url, "--table", "Unreachable", "--state", state, "--outage-tolerance", "20"],
+                environment: environment, log: log)
+            let shown = try await waitUntil(timeout: .seconds(10), every: .milliseconds(200)) {
+                ((try? String(contentsOfFile: log.path + ".err", encoding: .utf8)) ?? "").contains("UNREACHABLE")
+            }
+            #expect(shown, "the progress line should say the table is unreachable within 10 s: \(stream.output())")
+            let status = await stream.exitStatus()
+            let elapsed = ContinuousClock.now - started
+            #expect(status == 1, "past the tolerance the stream exits 1: \(stream.output())")
+            #expect(elapsed >= .seconds(20) && elapsed < .seconds(90), "\(elapsed)")
+            let output = stream.output()
+            #expect(output.contains("127.0.0.1:\(port)") && output.contains("outage tolerance"), "the endpoint is named: \(output)")
+            #expect(!FileManager.default.fileExists(atPath: state + "/changes/binlog.json"), "nothing applied, no checkpoint")
+            try await StreamMariaDB.deleteAccounts(writer, bans)
+            await writer.close()
+        }
     }
 }

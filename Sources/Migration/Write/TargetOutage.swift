@@ -1,0 +1,81 @@
+import BillingModel
+import Foundation
+import MigrationCore
+import Synchronization
+
+/// Whether the table can be reached, as the writes find it: since when every
+/// write has failed with a transient error (a cut network, 5xx, timeouts)
+/// without a success in between, and the last error. One per applier, shared
+/// by its lanes and batches, read by progress lines; past the tolerance the
+/// next failure ends the run with `WriteTargetUnavailable` instead of
+/// dead-lettering everything during a network cut.
+public final class TargetOutage: Sendable {
+    public struct Status: Sendable, Hashable, CustomStringConvertible {
+        /// When the first failure of this outage happened (wall clock, for people).
+        public var since: Date
+        public var seconds: Double
+        public var lastError: String
+        public var target: String
+        public var tolerance: Duration
+
+        public var description: String {
+            "\(target) UNREACHABLE for \(Int(seconds)) s (since \(DateTimeText.iso8601(epochMilliseconds: Int64(since.timeIntervalSince1970 * 1000)))): "
+                + "\(lastError); retrying, giving up after \(Int(tolerance.seconds)) s"
+        }
+    }
+
+    public let tolerance: Duration
+    public let target: String
+    private let clock = ContinuousClock()
+    private let state = Mutex<(start: ContinuousClock.Instant, since: Date, lastError: String)?>(nil)
+
+    public init(tolerance: Duration, target: String = "the table") {
+        self.tolerance = tolerance
+        self.target = target
+    }
+
+    /// A write got through: the outage, if any, is over.
+    func succeeded() {
+        state.withLock { $0 = nil }
+    }
+
+    /// A transient failure: fine within the tolerance, the end of the run past it.
+    func failed(_ error: WriteTargetError) throws(WriteTargetUnavailable) {
+        let now = clock.now
+        let start = state.withLock { state in
+            let start = state?.start ?? now
+            state = (start, state?.since ?? Date(), error.message)
+            return start
+        }
+        if now - start > tolerance { throw WriteTargetUnavailable(target: target, tolerance: tolerance, lastError: error.message) }
+    }
+
+    /// The outage now, or nil while the table answers.
+    public var current: Status? {
+        let now = clock.now
+        return state.withLock { state in
+            state.map {
+                Status(since: $0.since, seconds: (now - $0.start).seconds, lastError: $0.lastError, target: target, tolerance: tolerance)
+            }
+        }
+    }
+}
+
+/// The target stayed unreachable longer than the outage tolerance: both appliers
+/// stop the run with it (exit status 1); the checkpoints make the stop resumable.
+public struct WriteTargetUnavailable: Error, Sendable, CustomStringConvertible {
+    public var target: String
+    public var tolerance: Duration
+    public var lastError: String
+
+    public init(target: String = "the table", tolerance: Duration, lastError: String) {
+        self.target = target
+        self.tolerance = tolerance
+        self.lastError = lastError
+    }
+
+    public var description: String {
+        "\(target) stayed unreachable longer than the outage tolerance (\(Int(tolerance.seconds)) s; last error: \(lastError)); "
+            + "check the network and the endpoint, then run the same command again: it resumes from its checkpoints"
+    }
+}
