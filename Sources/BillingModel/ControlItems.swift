@@ -6,7 +6,9 @@ import DynamoDBModel
 /// - `CONTROL#FLAGS`: the service's runtime flags, changed only by a
 ///   conditional update on `FlagsVersion`;
 /// - `CONTROL#STREAM`: the forward change stream's applied position, written
-///   at every checkpoint save, which read-your-writes compares writes against.
+///   at every checkpoint save, which read-your-writes compares writes against;
+/// - `CONTROL#REVERSE`: reverse replication's progress and lag
+///   (`ReverseStreamProgress`), which a rollback waits on.
 public enum ControlItems {
     public static let partitionKey = TrackingItem.partitionKey
     public static let flagsSortKey = "CONTROL#FLAGS"

@@ -52,3 +52,26 @@ public final class StreamMetrics: Sendable {
         if let lagSeconds { Gauge(label: MetricName.replicationLagSeconds.prometheusName, dimensions: dimensions).record(lagSeconds) }
     }
 }
+
+/// `reverse-stream`'s figures as swift-metrics, per table: records read (a
+/// counter), dead letters, and the lag and pending records as gauges.
+public final class ReverseStreamMetrics: Sendable {
+    private let table: String
+    private let previous = Mutex((read: 0, deadLettered: 0))
+
+    public init(table: String) {
+        self.table = table
+    }
+
+    public func record(recordsRead: Int, deadLettered: Int, lagSeconds: Double?, pendingRecords: Int) {
+        let (read, dead) = previous.withLock { previous in
+            defer { previous = (recordsRead, deadLettered) }
+            return (recordsRead - previous.read, deadLettered - previous.deadLettered)
+        }
+        let dimensions = [("table", table)]
+        if read > 0 { Counter(label: MetricName.reverseRecordsRead.prometheusName, dimensions: dimensions).increment(by: read) }
+        if dead > 0 { Counter(label: MetricName.rowsDeadLettered.prometheusName, dimensions: dimensions).increment(by: dead) }
+        if let lagSeconds { Gauge(label: MetricName.reverseReplicationLagSeconds.prometheusName, dimensions: dimensions).record(lagSeconds) }
+        Gauge(label: MetricName.reverseRecordsPending.prometheusName, dimensions: dimensions).record(Double(pendingRecords))
+    }
+}

@@ -1,0 +1,195 @@
+import AWSCore
+import BillingModel
+import BillingService
+import BillingStores
+import DynamoDB
+import DynamoDBModel
+import Foundation
+import Migration
+import MigrationCore
+import MySQLSource
+import SampleData
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `billmig reverse-stream` as a process against MariaDB and moto_server: the
+/// billing service's writes of the DynamoDB epoch (the same generated data in
+/// both stores, then a burst of the application's writes to DynamoDB only) end
+/// in MySQL row for row, through a SIGKILL mid-burst, a SIGTERM and a replay
+/// from scratch.
+@Suite("reverse-stream: the billmig reverse-stream command against MariaDB and moto_server", .serialized)
+struct ReverseStreamCommandTests {
+    /// The switch epoch the writes are made in (the flags say so, as after `switch-writes`).
+    static let epoch: UInt32 = 1
+
+    struct Run {
+        let fixture: ServiceFixture
+        let arguments: [String]
+        let environment: [String: String]
+        let state: String
+        var clock: UInt64 = 1_800_000_000_000_000
+        var random = SplitMix64(seed: 1212)
+        var writes: [String: Int] = [:]
+
+        /// `count` of the billing service's writes (random kinds, some refused) to DynamoDB.
+        mutating func burst(_ count: Int) async {
+            for step in 0..<count {
+                let write = BillingStoreEquivalenceTests().randomWrite(fixture, step: step, random: &random)
+                clock += 1_000
+                let context = WriteContext(
+                    now: BillingTimestamp(epochMilliseconds: Int64(clock / 1_000)), version: ApplicationVersion(epoch: ReverseStreamCommandTests.epoch, clock: clock))
+                do {
+                    _ = try await fixture.dynamodb.execute(write, context: context)
+                    writes["\(write.name):ok", default: 0] += 1
+                } catch {
+                    writes["\(write.name):\(error.kind.rawValue)", default: 0] += 1
+                }
+            }
+        }
+
+        func background(_ label: String) throws -> BackgroundCommand {
+            try BackgroundCommand(arguments, environment: environment, log: URL(fileURLWithPath: state + "/../" + label))
+        }
+
+        func untilCaughtUp() async throws -> (BillmigCLI.Result, ReverseReplication.Summary?) {
+            let result = try await BillmigCLI.run(arguments + ["--until-caught-up", "--json"], environment: environment)
+            return (result, try? JSONDecoder().decode(ReverseReplication.Summary.self, from: Data(result.stdout.utf8)))
+        }
+
+        /// MySQL equals DynamoDB row for row (the oracle maps MySQL's rows to items).
+        func expectMySQLEqualsDynamoDB(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+            let connection = try await MySQLConnection.connect(try await MariaDBSupport.configuration(database: fixture.database))
+            let oracle: SourceOracle
+            do {
+                oracle = try await SourceOracle(connection: connection)
+                await connection.close()
+            } catch {
+                await connection.close()
+                throw error
+            }
+            let items = try await SourceOracle.scan(fixture.dynamoDB, table: fixture.tableName)
+            #expect(items.count > 100, "the table holds the generated data", sourceLocation: sourceLocation)
+            #expect(oracle.verify(items, sourceLocation: sourceLocation) == 0, sourceLocation: sourceLocation)
+        }
+    }
+
+    /// The fixture with the table's stream on and the flags at the DynamoDB epoch,
+    /// and the command's arguments.
+    static func withRun(_ label: String, _ body: (inout Run) async throws -> Void) async throws {
+        try await ServiceFixture.with(label) { fixture in
+            _ = try await fixture.dynamoDB.enableStream(fixture.tableName)
+            _ = try await DynamoDBControlStore(client: fixture.dynamoDB, tableName: fixture.tableName)
+                .update(ServiceFlags(readMode: .dynamodb, writePrimary: .dynamodb, epoch: epoch), expectedVersion: 0)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("billmig-reverse-\(UInt32.random(in: 0...UInt32.max))")
+            let state = folder.appendingPathComponent("state").path
+            try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            var environment = fixture.awsEnvironment
+            environment["BILLMIG_MYSQL_PASSWORD"] = MariaDBSupport.password
+            let arguments = [
+                "reverse-stream", "--table", fixture.tableName, "--to", try await MariaDBSupport.url(database: fixture.database),
+                "--state", state, "--quiet", "--page-size", "7", "--poll-interval-ms", "100",
+            ]
+            var run = Run(fixture: fixture, arguments: arguments, environment: environment, state: state)
+            try await body(&run)
+        }
+    }
+
+    @Test("killed with SIGKILL mid-burst, restarted, stopped with SIGTERM and drained, MySQL ends equal to DynamoDB")
+    func killedMidBurstEndsEqual() async throws {
+        try await Self.withRun("revkill") { run in
+            let checkpoint = run.state + "/reverse/checkpoint.json"
+            var kills = KillSchedule("reverse-stream kill")
+
+            // Killed mid-burst, after it has applied (and checkpointed) part of it.
+            let first = try run.background("first")
+            await run.burst(40)
+            #expect(try await waitUntil(timeout: .seconds(30)) { FileManager.default.fileExists(atPath: checkpoint) }, "\(first.output())")
+            await run.burst(20)
+            try await Task.sleep(for: kills.delay(in: 0...400))
+            first.kill(SIGKILL)
+            #expect(await first.exitStatus() == SIGKILL, "killed, not ended: \(first.output())")
+
+            // Restarted while the burst goes on, then stopped cleanly.
+            let second = try run.background("second")
+            await run.burst(60)
+            try await Task.sleep(for: kills.delay(in: 200...800))
+            second.kill(SIGTERM)
+            #expect(await second.exitStatus() == 0, "SIGTERM ends it cleanly: \(second.output())")
+
+            // The last writes, then a drain from the checkpoint.
+            await run.burst(20)
+            let drainStarted = Date().timeIntervalSince1970
+            let (result, summary) = try await run.untilCaughtUp()
+            #expect(result.status == 0, "\(result.stderr)")
+            let drained = try #require(summary, "\(result.stdout)")
+            #expect(drained.startedFrom == .checkpoint)
+            #expect(drained.ending == .caughtUp)
+            #expect(drained.caughtUp && drained.lagSeconds == 0)
+            #expect(drained.epoch == SwitchEpoch(Self.epoch))
+            #expect(drained.deadLettered == 0)
+            #expect(!drained.checkpoints.isEmpty)
+            #expect(run.writes.filter { $0.key.hasSuffix(":ok") }.values.reduce(0, +) >= 40, "\(run.writes)")
+
+            try await run.expectMySQLEqualsDynamoDB()
+
+            // The progress is published where the cutover reads it: drained after the last write.
+            let item = try await run.fixture.dynamoDB.getItem(
+                run.fixture.tableName,
+                key: [ItemKey.partitionKeyName: .s(ControlItems.partitionKey), ItemKey.sortKeyName: .s(ControlItems.reverseSortKey)],
+                consistentRead: true)
+            let published = try #require(item.flatMap(ControlItems.reverseProgress(from:)))
+            #expect(published.caughtUp && published.lagSeconds == 0)
+            #expect(published.epoch == SwitchEpoch(Self.epoch))
+            #expect(published.isDrained(since: drainStarted), "a caught-up round began after the last write")
+            let saved = try JSONDecoder().decode(
+                ReverseStreamProgress.self, from: Data(contentsOf: URL(fileURLWithPath: run.state + "/reverse/progress.json")))
+            #expect(saved.caughtUp && saved.checkpoints == published.checkpoints)
+        }
+    }
+
+    @Test("a replay from scratch (checkpoint deleted) applies everything again and leaves MySQL equal to DynamoDB")
+    func replayWithoutCheckpointConverges() async throws {
+        try await Self.withRun("revreplay") { run in
+            await run.burst(80)
+            let (first, firstSummary) = try await run.untilCaughtUp()
+            #expect(first.status == 0, "\(first.stderr)")
+            let applied = try #require(firstSummary, "\(first.stdout)")
+            #expect(applied.startedFrom == .trimHorizon)
+            #expect(applied.rowWrites > 20)
+            #expect(applied.skippedOlderEpoch == 0)
+            try await run.expectMySQLEqualsDynamoDB()
+
+            // Nothing new: a rerun resumes after its checkpoint and writes no row.
+            let (again, againSummary) = try await run.untilCaughtUp()
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(againSummary?.startedFrom == .checkpoint)
+            #expect(againSummary?.rowWrites == 0)
+
+            try FileManager.default.removeItem(atPath: run.state + "/reverse/checkpoint.json")
+            let (replay, replaySummary) = try await run.untilCaughtUp()
+            #expect(replay.status == 0, "\(replay.stderr)")
+            let replayed = try #require(replaySummary, "\(replay.stdout)")
+            #expect(replayed.startedFrom == .trimHorizon)
+            #expect(replayed.rowWrites == applied.rowWrites)
+            #expect(replayed.deadLettered == 0)
+            try await run.expectMySQLEqualsDynamoDB()
+        }
+    }
+
+    @Test("a table without a stream is refused with what to do")
+    func tableWithoutStreamIsRefused() async throws {
+        try await ServiceFixture.with("revnostream") { fixture in
+            var environment = fixture.awsEnvironment
+            environment["BILLMIG_MYSQL_PASSWORD"] = MariaDBSupport.password
+            let result = try await BillmigCLI.run(
+                ["reverse-stream", "--table", fixture.tableName, "--to", try await MariaDBSupport.url(database: fixture.database), "--until-caught-up"],
+                environment: environment)
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("no stream enabled") && result.stderr.contains("NEW_AND_OLD_IMAGES"), "\(result.stderr)")
+        }
+    }
+}
