@@ -1,4 +1,5 @@
 import AWSCore
+import AsyncHTTPClient
 import BillingModel
 import BillingService
 import BillingStores
@@ -50,8 +51,20 @@ struct ReverseStreamCommandTests {
             }
         }
 
-        func background(_ label: String) throws -> BackgroundCommand {
-            try BackgroundCommand(arguments, environment: environment, log: URL(fileURLWithPath: state + "/../" + label))
+        func background(_ label: String, _ extra: [String] = []) throws -> BackgroundCommand {
+            try BackgroundCommand(arguments + extra, environment: environment, log: URL(fileURLWithPath: state + "/../" + label))
+        }
+
+        /// The `/metrics` address a background run announced on standard error.
+        func metricsBase(_ command: BackgroundCommand) async throws -> String {
+            var base: String?
+            _ = try await waitUntil(timeout: .seconds(30)) {
+                let text = (try? String(contentsOfFile: command.logBase.path + ".err", encoding: .utf8)) ?? ""
+                guard let range = text.range(of: "Prometheus metrics on port ") else { return false }
+                base = "http://127.0.0.1:" + text[range.upperBound...].prefix { $0.isNumber }
+                return true
+            }
+            return try #require(base, "no metrics port announced: \(command.output())")
         }
 
         func untilCaughtUp() async throws -> (BillmigCLI.Result, ReverseReplication.Summary?) {
@@ -114,9 +127,21 @@ struct ReverseStreamCommandTests {
             #expect(await first.exitStatus() == SIGKILL, "killed, not ended: \(first.output())")
 
             // Restarted while the burst goes on, then stopped cleanly.
-            let second = try run.background("second")
+            let second = try run.background("second", ["--metrics-port", "0"])
+            let metrics = try await run.metricsBase(second)
             await run.burst(60)
-            try await Task.sleep(for: kills.delay(in: 200...800))
+            // Lag and records read on Prometheus, per table; caught up (lag 0) once the burst is applied.
+            let table = ["table": run.fixture.tableName]
+            let exposed = try await waitUntil(timeout: .seconds(30), every: .milliseconds(300)) {
+                let scrape = ServeHTTPTests()
+                let text = try await scrape.get(HTTPClient.shared, metrics + "/metrics").body
+                let read = try await scrape.metric(HTTPClient.shared, metrics, "billmig_reverse_records_read_total", table)
+                let lag = try await scrape.metric(HTTPClient.shared, metrics, "billmig_reverse_replication_lag_seconds", table)
+                return read > 0 && lag == 0 && text.contains("billmig_reverse_replication_lag_seconds{")
+                    && text.contains("billmig_reverse_records_pending{")
+            }
+            #expect(exposed, "no reverse lag metrics: \(second.output())")
+            try await Task.sleep(for: kills.delay(in: 0...500))
             second.kill(SIGTERM)
             #expect(await second.exitStatus() == 0, "SIGTERM ends it cleanly: \(second.output())")
 
@@ -132,7 +157,10 @@ struct ReverseStreamCommandTests {
             #expect(drained.epoch == SwitchEpoch(Self.epoch))
             #expect(drained.deadLettered == 0)
             #expect(!drained.checkpoints.isEmpty)
+            // Inserts, updates, moves and deletes across accounts reached DynamoDB.
             #expect(run.writes.filter { $0.key.hasSuffix(":ok") }.values.reduce(0, +) >= 40, "\(run.writes)")
+            #expect(run.writes.keys.filter { $0.hasSuffix(":ok") }.count >= 6, "\(run.writes)")
+            #expect(run.writes.keys.contains { $0.hasPrefix("delete_charge:ok") || $0.hasPrefix("remove_service_agreement:ok") }, "\(run.writes)")
 
             try await run.expectMySQLEqualsDynamoDB()
 
