@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import BillingModel
 import BillingService
 import BillingStores
+import DMSStaging
 import DynamoDB
 import DynamoDBModel
 import Foundation
@@ -205,6 +206,58 @@ struct ReverseStreamCommandTests {
             #expect(replayed.rowWrites == applied.rowWrites)
             #expect(replayed.deadLettered == 0)
             try await run.expectMySQLEqualsDynamoDB()
+        }
+    }
+
+    @Test("an item that maps back to no row and a row MySQL refuses are dead-lettered with their reason; the rest arrives; exit 3")
+    func unmappableAndRefusedRowsAreDeadLettered() async throws {
+        try await Self.withRun("revdead") { run in
+            let fixture = run.fixture
+            await run.burst(15)
+            // An account whose bill cycle no longer fits MySQL's VARCHAR(10), and an item of no mapped table.
+            let ban = try #require(fixture.column(.billingAccount, "ban", of: fixture.rows(.billingAccount)[0]))
+            let accountKey: Item = [ItemKey.partitionKeyName: .s("BAN#\(ban)"), ItemKey.sortKeyName: .s("ACCOUNT")]
+            var account = try #require(try await fixture.dynamoDB.getItem(fixture.tableName, key: accountKey, consistentRead: true))
+            let billCycle = try #require(account.keys.first { $0.lowercased().replacingOccurrences(of: "_", with: "") == "billcycle" })
+            run.clock += 1_000
+            account[billCycle] = .s(String(repeating: "C", count: 30))
+            account[MigrationAttribute.sourceVersion] = .s(ApplicationVersion(epoch: Self.epoch, clock: run.clock).orderingKey)
+            _ = try await fixture.dynamoDB.putItem(fixture.tableName, item: account)
+            let unknownKey: Item = [ItemKey.partitionKeyName: .s("BAN#\(ban)"), ItemKey.sortKeyName: .s("GADGET#1")]
+            var unknown = unknownKey
+            unknown[MigrationAttribute.entityType] = .s("GADGET")
+            unknown[MigrationAttribute.sourceVersion] = .s(ApplicationVersion(epoch: Self.epoch, clock: run.clock + 1).orderingKey)
+            _ = try await fixture.dynamoDB.putItem(fixture.tableName, item: unknown)
+            await run.burst(15)
+
+            let (result, summary) = try await run.untilCaughtUp()
+            #expect(result.status == ExitStatus.deadLettered.rawValue, "\(result.stderr)")
+            let drained = try #require(summary, "\(result.stdout)")
+            #expect(drained.deadLettered == 2)
+            #expect(drained.rowWrites > 10)
+
+            let letters = try await StateLocation(store: LocalDirectoryStore(root: run.state), prefix: "").deadLetters.readAll()
+            #expect(letters.count == 2, "\(letters)")
+            let refused = letters.first { $0.stage == .write }
+            #expect(refused?.table == "BILLING_ACCOUNT")
+            #expect(refused?.reason.contains("MySQL refused the row") == true, "\(String(describing: refused))")
+            #expect(refused?.key?.contains("BAN#\(ban)") == true)
+            let unmapped = letters.first { $0.stage == .map }
+            #expect(unmapped?.table == "GADGET")
+            #expect(unmapped?.raw?.contains("GADGET#1") == true)
+
+            // Everything else is in MySQL: equal once the two dead-lettered items are set aside.
+            let connection = try await MySQLConnection.connect(try await MariaDBSupport.configuration(database: fixture.database))
+            var oracle = try await SourceOracle(connection: connection)
+            await connection.close()
+            var items = try await SourceOracle.scan(fixture.dynamoDB, table: fixture.tableName)
+            let accountItemKey = try #require(ItemKey(item: accountKey))
+            #expect(oracle.items[accountItemKey]?[billCycle] != account[billCycle], "MySQL kept its bill cycle")
+            for key in [accountItemKey, try #require(ItemKey(item: unknownKey))] {
+                items[key] = nil
+                oracle.items[key] = nil
+            }
+            #expect(oracle.verify(items) == 0)
         }
     }
 
