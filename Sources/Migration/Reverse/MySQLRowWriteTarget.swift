@@ -26,8 +26,19 @@ public struct MySQLRowWriteTarget: RowWriteTarget {
         self.connection = connection
     }
 
+    /// A lost connection is reopened (with the connection's retry policy) and the
+    /// page sent again: its writes are idempotent, whether or not the first COMMIT landed.
     public func apply(_ writes: [RowWrite]) async throws {
         guard !writes.isEmpty else { return }
+        do {
+            try await applyOnce(writes)
+        } catch let error as MySQLError where error.isConnectionLost {
+            try await connection.reconnect()
+            try await applyOnce(writes)
+        }
+    }
+
+    private func applyOnce(_ writes: [RowWrite]) async throws {
         let connection = self.connection
         var statements: [String] = []
         for write in writes {

@@ -130,17 +130,28 @@ struct ReverseStreamCommandTests {
             // Restarted while the burst goes on, then stopped cleanly.
             let second = try run.background("second", ["--metrics-port", "0"])
             let metrics = try await run.metricsBase(second)
-            await run.burst(60)
+            await run.burst(30)
+            // Its MySQL connection killed from another session: it reconnects and goes on.
+            let admin = try await MySQLConnection.connect(try await MariaDBSupport.configuration(database: run.fixture.database))
+            let victims = try await admin.query(
+                "SELECT id FROM information_schema.PROCESSLIST WHERE db = '\(run.fixture.database)' AND id <> CONNECTION_ID()").rows
+            #expect(!victims.isEmpty, "the reverse stream holds a connection")
+            for row in victims { _ = try? await admin.execute("KILL CONNECTION \(row[0].text ?? "0")") }
+            await admin.close()
+            await run.burst(30)
             // Lag and records read on Prometheus, per table; caught up (lag 0) once the burst is applied.
             let table = ["table": run.fixture.tableName]
             let exposed = try await waitUntil(timeout: .seconds(30), every: .milliseconds(300)) {
                 let scrape = ServeHTTPTests()
-                let text = try await scrape.get(HTTPClient.shared, metrics + "/metrics").body
-                let read = try await scrape.metric(HTTPClient.shared, metrics, "billmig_reverse_records_read_total", table)
-                let lag = try await scrape.metric(HTTPClient.shared, metrics, "billmig_reverse_replication_lag_seconds", table)
+                guard second.isRunning,
+                    let text = try? await scrape.get(HTTPClient.shared, metrics + "/metrics").body,
+                    let read = try? await scrape.metric(HTTPClient.shared, metrics, "billmig_reverse_records_read_total", table),
+                    let lag = try? await scrape.metric(HTTPClient.shared, metrics, "billmig_reverse_replication_lag_seconds", table)
+                else { return !second.isRunning }
                 return read > 0 && lag == 0 && text.contains("billmig_reverse_replication_lag_seconds{")
                     && text.contains("billmig_reverse_records_pending{")
             }
+            #expect(second.isRunning, "reverse-stream ended early (its connection was killed): \(second.output())")
             #expect(exposed, "no reverse lag metrics: \(second.output())")
             try await Task.sleep(for: kills.delay(in: 0...500))
             second.kill(SIGTERM)
