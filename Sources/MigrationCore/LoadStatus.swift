@@ -33,6 +33,8 @@ public struct LoadStatus: Sendable, Codable, Equatable {
     public var snapshot: SnapshotPosition?
     /// The binlog change stream's checkpoint, with its lag and throughput, when one is saved.
     public var replication: BinlogCheckpoint?
+    /// Reverse replication's published progress (`CONTROL#REVERSE`), when it has run.
+    public var reverse: ReverseStreamProgress?
 
     public init(tracking: [TrackingItem], checkpoints: [FileCheckpoint], entityOrder: [String]) {
         files = tracking.sorted { ($0.entityType, $0.batchId) < ($1.entityType, $1.batchId) }.map {

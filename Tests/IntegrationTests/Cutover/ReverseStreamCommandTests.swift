@@ -185,6 +185,11 @@ struct ReverseStreamCommandTests {
             #expect(published.caughtUp && published.lagSeconds == 0)
             #expect(published.epoch == SwitchEpoch(Self.epoch))
             #expect(published.isDrained(since: drainStarted), "a caught-up round began after the last write")
+            // `status` shows it too.
+            let status = try await BillmigCLI.run(["status", "--table", run.fixture.tableName, "--json"], environment: run.environment)
+            #expect(status.status == 0, "\(status.stderr)")
+            let shown = try JSONDecoder().decode(LoadStatus.self, from: Data(status.stdout.utf8))
+            #expect(shown.reverse?.caughtUp == true && shown.reverse?.checkpoints == published.checkpoints)
             let saved = try JSONDecoder().decode(
                 ReverseStreamProgress.self, from: Data(contentsOf: URL(fileURLWithPath: run.state + "/reverse/progress.json")))
             #expect(saved.caughtUp && saved.checkpoints == published.checkpoints)
