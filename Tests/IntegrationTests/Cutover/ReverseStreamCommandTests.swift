@@ -287,6 +287,20 @@ struct ReverseStreamCommandTests {
                 environment: environment)
             #expect(result.status == 1)
             #expect(result.stderr.contains("no stream enabled") && result.stderr.contains("NEW_AND_OLD_IMAGES"), "\(result.stderr)")
+
+            // A password in the URL is refused before anything is read, and never echoed.
+            let withPassword = try await BillmigCLI.run(
+                ["reverse-stream", "--table", fixture.tableName, "--to", "mysql://billmig:s3cret-pw@127.0.0.1:1/db", "--until-caught-up"],
+                environment: environment)
+            #expect(withPassword.status != 0)
+            #expect(withPassword.stderr.contains("not in the URL"), "\(withPassword.stderr)")
+            #expect(!(withPassword.stdout + withPassword.stderr).contains("s3cret-pw"))
+
+            // An even epoch is MySQL's: refused with what the odd ones are.
+            let evenEpoch = try await BillmigCLI.run(
+                ["reverse-stream", "--table", fixture.tableName, "--to", "mysql://billmig@127.0.0.1:1/db", "--epoch", "2"], environment: environment)
+            #expect(evenEpoch.status == 64)
+            #expect(evenEpoch.stderr.contains("MySQL epoch"), "\(evenEpoch.stderr)")
         }
     }
 }
