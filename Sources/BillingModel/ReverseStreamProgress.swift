@@ -6,9 +6,10 @@ import DynamoDBModel
 /// checkpoint and when the run ends.
 ///
 /// A rollback holds writes, then waits for `isDrained(since:)`: a round over
-/// every shard that found nothing new, which began after writes were held, means
-/// every DynamoDB write is in MySQL. DynamoDB Streams gives no backlog count, so
-/// the lag is measured in time (`lagSeconds`) and by `caughtUp`.
+/// every shard that found nothing new, which began after writes were held (less
+/// the stream's visibility margin), means every DynamoDB write is in MySQL.
+/// DynamoDB Streams gives no backlog count, so the lag is measured in time
+/// (`lagSeconds`) and by `caughtUp`.
 public struct ReverseStreamProgress: Sendable, Hashable, Codable {
     public var streamArn: String
     /// The DynamoDB epoch whose writes are copied.
@@ -17,8 +18,10 @@ public struct ReverseStreamProgress: Sendable, Hashable, Codable {
     public var checkpoints: [String: String]
     /// The last round read every shard to its end without finding a new record.
     public var caughtUp: Bool
-    /// When the last such round began (seconds since 1970), and as ISO-8601 text.
-    public var caughtUpAtSeconds: Double?
+    /// Every DynamoDB change made at or before this moment (milliseconds since
+    /// 1970) is in MySQL: the start of the last caught-up round less
+    /// `visibilityMargin`; and the same moment as ISO-8601 text.
+    public var caughtUpThroughMilliseconds: Int64?
     public var caughtUpAt: String?
     /// Now minus the creation time of the newest record applied; 0 when caught up;
     /// nil before any record was seen.
@@ -35,7 +38,7 @@ public struct ReverseStreamProgress: Sendable, Hashable, Codable {
 
     public init(
         streamArn: String, epoch: SwitchEpoch, checkpoints: [String: String] = [:], caughtUp: Bool = false,
-        caughtUpAtSeconds: Double? = nil, caughtUpAt: String? = nil, lagSeconds: Double? = nil, pendingRecords: Int = 0,
+        caughtUpThroughMilliseconds: Int64? = nil, caughtUpAt: String? = nil, lagSeconds: Double? = nil, pendingRecords: Int = 0,
         newestRecordSeconds: Double? = nil, records: Int = 0, rowWrites: Int = 0, deadLettered: Int = 0,
         updatedAtSeconds: Double, updatedAt: String
     ) {
@@ -43,7 +46,7 @@ public struct ReverseStreamProgress: Sendable, Hashable, Codable {
         self.epoch = epoch
         self.checkpoints = checkpoints
         self.caughtUp = caughtUp
-        self.caughtUpAtSeconds = caughtUpAtSeconds
+        self.caughtUpThroughMilliseconds = caughtUpThroughMilliseconds
         self.caughtUpAt = caughtUpAt
         self.lagSeconds = lagSeconds
         self.pendingRecords = pendingRecords
@@ -55,18 +58,23 @@ public struct ReverseStreamProgress: Sendable, Hashable, Codable {
         self.updatedAt = updatedAt
     }
 
-    /// True when a caught-up round began at or after `pausedAtSeconds` (the moment
-    /// writes were held): the reverse lag is zero for every write before it.
-    public func isDrained(since pausedAtSeconds: Double) -> Bool {
-        guard let caughtUpAtSeconds else { return false }
-        return caughtUpAtSeconds >= pausedAtSeconds
+    /// How long a write may take to show in its stream: a round only vouches for
+    /// changes made this much before it began (DynamoDB Streams is near real time,
+    /// with no bound it promises).
+    public static let visibilityMargin: Duration = .seconds(1)
+
+    /// True when everything written at or before `pausedAtMilliseconds` (the
+    /// moment writes were held) is in MySQL: the reverse lag is zero for them.
+    public func isDrained(since pausedAtMilliseconds: Int64) -> Bool {
+        guard let caughtUpThroughMilliseconds else { return false }
+        return caughtUpThroughMilliseconds >= pausedAtMilliseconds
     }
 }
 
 extension ControlItems {
-    public static let reverseSortKey = "CONTROL#REVERSE"
-
-    /// The reverse stream's progress as its control item.
+    /// The reverse stream's progress as its control item: `CaughtUpThrough` (N,
+    /// milliseconds), `LagMilliseconds` (N), `Checkpoints` (M of S) and `UpdatedAt`
+    /// (S), which `billmig cutover` reads, and the rest of `ReverseStreamProgress`.
     public static func reverseProgress(_ progress: ReverseStreamProgress) -> Item {
         var item: Item = [
             ItemKey.partitionKeyName: .s(partitionKey),
@@ -82,9 +90,12 @@ extension ControlItems {
             "UpdatedAtSeconds": .n(String(progress.updatedAtSeconds)),
             "UpdatedAt": .s(progress.updatedAt),
         ]
-        if let value = progress.caughtUpAtSeconds { item["CaughtUpAtSeconds"] = .n(String(value)) }
+        if let value = progress.caughtUpThroughMilliseconds { item["CaughtUpThrough"] = .n(String(value)) }
         if let value = progress.caughtUpAt { item["CaughtUpAt"] = .s(value) }
-        if let value = progress.lagSeconds { item["LagSeconds"] = .n(String(value)) }
+        if let value = progress.lagSeconds {
+            item["LagSeconds"] = .n(String(value))
+            item["LagMilliseconds"] = .n(String((value * 1000).rounded()))
+        }
         if let value = progress.newestRecordSeconds { item["NewestRecordSeconds"] = .n(String(value)) }
         return item
     }
@@ -102,7 +113,7 @@ extension ControlItems {
         }
         return ReverseStreamProgress(
             streamArn: arn, epoch: SwitchEpoch(epoch), checkpoints: checkpoints, caughtUp: item["CaughtUp"]?.boolValue ?? false,
-            caughtUpAtSeconds: number("CaughtUpAtSeconds"), caughtUpAt: item["CaughtUpAt"]?.stringValue, lagSeconds: number("LagSeconds"),
+            caughtUpThroughMilliseconds: item["CaughtUpThrough"]?.numberValue.flatMap(Int64.init), caughtUpAt: item["CaughtUpAt"]?.stringValue, lagSeconds: number("LagSeconds"),
             pendingRecords: integer("PendingRecords"), newestRecordSeconds: number("NewestRecordSeconds"), records: integer("Records"),
             rowWrites: integer("RowWrites"), deadLettered: integer("DeadLettered"), updatedAtSeconds: updatedAtSeconds,
             updatedAt: item["UpdatedAt"]?.stringValue ?? "")

@@ -32,7 +32,7 @@ struct PrometheusOptions: ParsableArguments {
     }
 
     /// The same for `reverse-stream`: records read, dead letters, lag and pending records.
-    func exposing<Result: Sendable>(_ progress: ReverseProgress, table: String, _ body: () async throws -> Result) async throws -> Result {
+    func exposing<Result: Sendable>(_ progress: ReverseReplicationProgress, table: String, _ body: () async throws -> Result) async throws -> Result {
         let recorder = ReverseStreamMetrics(table: table)
         return try await exposing(
             sample: {

@@ -39,7 +39,7 @@ import Testing
     @Test func theControlItemRoundTripsAndGatesARollback() {
         let progress = ReverseStreamProgress(
             streamArn: "arn:aws:dynamodb:us-east-1:1:table/T/stream/2026", epoch: SwitchEpoch(1),
-            checkpoints: ["shardId-1": "400", "shardId-2": "12"], caughtUp: true, caughtUpAtSeconds: 1_800_000_100.5,
+            checkpoints: ["shardId-1": "400", "shardId-2": "12"], caughtUp: true, caughtUpThroughMilliseconds: 1_800_000_100_500,
             caughtUpAt: "2027-01-15T08:01:40Z", lagSeconds: 0, pendingRecords: 0, newestRecordSeconds: 1_800_000_099,
             records: 42, rowWrites: 40, deadLettered: 1, updatedAtSeconds: 1_800_000_101, updatedAt: "2027-01-15T08:01:41Z")
         let item = ControlItems.reverseProgress(progress)
@@ -49,7 +49,7 @@ import Testing
 
         var behind = progress
         behind.caughtUp = false
-        behind.caughtUpAtSeconds = nil
+        behind.caughtUpThroughMilliseconds = nil
         behind.caughtUpAt = nil
         behind.lagSeconds = 3.5
         #expect(ControlItems.reverseProgress(from: ControlItems.reverseProgress(behind)) == behind)
@@ -58,9 +58,14 @@ import Testing
         #expect(ControlItems.reverseProgress(from: ControlItems.streamPosition(.fullLoad(file: "f", line: 1), updatedAt: "now")) == nil)
 
         // Drained only by a caught-up round that began after writes were held.
-        #expect(progress.isDrained(since: 1_800_000_100))
-        #expect(progress.isDrained(since: 1_800_000_100.5))
-        #expect(!progress.isDrained(since: 1_800_000_101))
+        #expect(progress.isDrained(since: 1_800_000_100_000))
+        #expect(progress.isDrained(since: 1_800_000_100_500))
+        #expect(!progress.isDrained(since: 1_800_000_100_501))
+        // What `billmig cutover` reads: CaughtUpThrough in milliseconds, LagMilliseconds, Checkpoints.
+        #expect(item["CaughtUpThrough"] == .n("1800000100500"))
+        #expect(item["LagMilliseconds"] == .n("0.0"))
+        #expect(item["Checkpoints"] == .m(["shardId-1": .s("400"), "shardId-2": .s("12")]))
+        #expect(item["UpdatedAt"] == .s("2027-01-15T08:01:41Z"))
         #expect(!behind.isDrained(since: 0))
     }
 }

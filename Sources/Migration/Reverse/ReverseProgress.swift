@@ -6,7 +6,7 @@ import Synchronization
 
 /// Live figures of a running reverse stream, shared by the loop, the progress
 /// line and the metrics; the same shape it saves and publishes.
-public final class ReverseProgress: Sendable {
+public final class ReverseReplicationProgress: Sendable {
     private let state: Mutex<ReverseStreamProgress>
 
     init(streamArn: String, epoch: SwitchEpoch) {
@@ -49,8 +49,9 @@ extension ReverseStreamProgress {
     mutating func markCaughtUp(roundStartedAt: Double, checkpoint: StreamCheckpoint) {
         caughtUp = true
         pendingRecords = 0
-        caughtUpAtSeconds = roundStartedAt
-        caughtUpAt = Date(timeIntervalSince1970: roundStartedAt).formatted(.iso8601)
+        let through = roundStartedAt - ReverseStreamProgress.visibilityMargin.seconds
+        caughtUpThroughMilliseconds = Int64((through * 1000).rounded(.down))
+        caughtUpAt = Date(timeIntervalSince1970: through).formatted(.iso8601)
         checkpoints = checkpoint.applied.mapValues(\.digits)
         touch()
     }

@@ -96,7 +96,7 @@ public struct ReverseReplication: Sendable {
     let checkpointer: Checkpointer
     let publisher: (any ReverseProgressPublisher)?
     public let stop: StopSignal
-    public let progress: ReverseProgress
+    public let progress: ReverseReplicationProgress
 
     public init(
         configuration: Configuration, streams: DynamoDBStreamsClient, target: any RowWriteTarget, state: StateLocation,
@@ -109,7 +109,7 @@ public struct ReverseReplication: Sendable {
         checkpointer = Checkpointer(state: state)
         self.publisher = publisher
         self.stop = stop
-        progress = ReverseProgress(streamArn: configuration.streamArn, epoch: configuration.reverseEpoch)
+        progress = ReverseReplicationProgress(streamArn: configuration.streamArn, epoch: configuration.reverseEpoch)
     }
 
     /// The dead-letter folder of a shard (under `{state}/dead-letters/`).
