@@ -30,7 +30,7 @@ public struct ReverseReplication: Sendable {
         public var reverseEpoch: SwitchEpoch
         public var pageSize: Int
         public var pollInterval: Duration
-        /// Stop after a round in which no shard had a new record (the drain of a rollback).
+        /// Stop after a round in which no shard had a new record and none closed (the drain of a rollback).
         public var stopWhenCaughtUp: Bool
         /// How often a caught-up run republishes its progress (so `caughtUpAt` stays fresh).
         public var publishInterval: Duration
@@ -135,6 +135,8 @@ public struct ReverseReplication: Sendable {
             let lineage = ShardLineage(description.shards.map { .init(id: $0.shardId, parentId: $0.parentShardId, isClosed: $0.isClosed) })
             checkpoint.prune(keeping: Set(description.shards.map(\.shardId)))
             var newRecords = 0
+            // A shard read to its end makes its children readable, in the next round.
+            var finishedShards = false
             for shard in lineage.readable(finished: checkpoint.finishedShards) where !stop.isStopped {
                 let start: ShardIteratorStart = checkpoint.resumePoint(shard: shard.id).map { .afterSequenceNumber($0.digits) } ?? .trimHorizon
                 var iterator: String? = try await streams.getShardIterator(streamArn: configuration.streamArn, shardId: shard.id, from: start)
@@ -149,6 +151,7 @@ public struct ReverseReplication: Sendable {
                     }
                     if page.nextShardIterator == nil {
                         checkpoint.markFinished(shard: shard.id)
+                        finishedShards = true
                     }
                     if !page.records.isEmpty || page.nextShardIterator == nil {
                         let interval = DeadLetterInterval(
@@ -166,7 +169,7 @@ public struct ReverseReplication: Sendable {
                 }
             }
             if stop.isStopped { break }
-            if newRecords == 0 {
+            if newRecords == 0 && !finishedShards {
                 progress.update { $0.markCaughtUp(roundStartedAt: roundStart, checkpoint: checkpoint) }
                 if lastPublish.map({ clock.now - $0 >= configuration.publishInterval }) ?? true {
                     try await publish()
