@@ -234,6 +234,10 @@ public struct ReverseReplication: Sendable {
             }
         }
         let writes = perRecord.flatMap(\.writes)
+        guard !writes.isEmpty else {
+            summary.deadLettered += letters.count
+            return letters
+        }
         do {
             try await target.apply(writes)
             summary.rowWrites += writes.count
