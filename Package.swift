@@ -205,7 +205,7 @@ let package = Package(
             dependencies: ["Migration", "BillingModel", "DynamoDBModel", "SampleData"],
             path: "Tests/MigrationTestSupport"
         ),
-        .testTarget(name: "MigrationTests", dependencies: ["Migration", "SampleData", "MigrationTestSupport", "MySQLSource", "DMSStaging"]),
+        .testTarget(name: "MigrationTests", dependencies: ["Migration", "SampleData", "MigrationTestSupport", "MySQLSource", "DMSStaging", "AWSTestSupport", "DynamoDB"]),
         .testTarget(
             name: "FaultProxyTests",
             dependencies: [

@@ -47,10 +47,15 @@ public struct ItemVersion: Sendable, Hashable, Comparable, CustomStringConvertib
         return "V" + SourcePosition.leftPad(String(epoch.number), to: Self.epochDigits) + position.orderingKey
     }
 
+    /// The billing service's `ApplicationVersion` keys: `X` + ten epoch digits + its clock.
+    public static let applicationVersionPrefix: UInt8 = UInt8(ascii: "X")
+
     /// The epoch a stored `SourceVersion` was written in (0 for every key without the prefix).
+    /// Both `V` keys and the billing service's `X` keys carry the epoch in their
+    /// next ten digits (reverse replication tells the service's writes by it).
     public static func epoch(ofOrderingKey key: String) -> SwitchEpoch {
         let bytes = Array(key.utf8)
-        guard bytes.first == epochPrefix, bytes.count > epochDigits else { return .initial }
+        guard bytes.first == epochPrefix || bytes.first == applicationVersionPrefix, bytes.count > epochDigits else { return .initial }
         var number: UInt32 = 0
         for byte in bytes[1...epochDigits] {
             let digit = byte &- UInt8(ascii: "0")
@@ -136,6 +141,19 @@ public struct SwitchEpochHistory: Sendable, Hashable, Codable {
     }
 
     public var current: Entry { entries[entries.count - 1] }
+
+    /// The history as far as `epoch` when only the epoch number is recorded (the
+    /// flags' `Epoch`): write switches alternate, so epoch 0 and every even epoch
+    /// had MySQL as primary and every odd one DynamoDB. MySQL epochs' start
+    /// positions are unknown (nil): enough for `reverseShouldApply`, not for
+    /// `epoch(ofMySQLChangeAt:)`.
+    public init(alternatingThrough epoch: SwitchEpoch) {
+        self.init()
+        while current.epoch < epoch {
+            let next = current.epoch.next
+            entries.append(Entry(epoch: next, primary: next.number % 2 == 1 ? .dynamodb : .mysql))
+        }
+    }
 
     /// Opens the next epoch with DynamoDB as primary (the write switch).
     @discardableResult

@@ -6,7 +6,8 @@ public enum RowWrite: Sendable, Hashable {
     /// Insert the row, or update it where its primary key exists. Only `columns`
     /// (those items carry) are written: excluded columns keep MySQL's value.
     case upsert(table: String, columns: [String], values: [SourceValue])
-    /// Delete the row with this primary key, if it is there.
+    /// Delete the row with these key values (its primary key, and the columns of its
+    /// item's key), if it is there.
     case delete(table: String, keyColumns: [String], keyValues: [SourceValue])
 }
 
@@ -54,8 +55,16 @@ public struct ReverseMapper: Sendable {
         row.table.primaryKey.map { name in row.table.columnIndex(name).map { row.row[$0] } ?? .null }
     }
 
+    /// Deletes by primary key, and only where the row still has the columns of the
+    /// deleted item's key: a row moved to another item (a subscriber moved to
+    /// another account) whose new item arrived first, from another shard, stays.
     private func delete(_ row: (table: TableMapping, row: SourceRow)) -> RowWrite {
-        .delete(table: row.table.table, keyColumns: row.table.primaryKey, keyValues: key(row))
+        var columns = row.table.primaryKey
+        for name in row.table.partitionKey.columnNames + row.table.sortKey.columnNames where !columns.contains(name) {
+            columns.append(name)
+        }
+        let values = columns.map { name in row.table.columnIndex(name).map { row.row[$0] } ?? .null }
+        return .delete(table: row.table.table, keyColumns: columns, keyValues: values)
     }
 
     private func upsert(_ row: (table: TableMapping, row: SourceRow)) -> RowWrite {

@@ -139,6 +139,9 @@ extension DynamoDBClient {
             name: name, arn: json["TableArn"]?.stringValue,
             status: ResourceStatus(rawValue: json["TableStatus"]?.stringValue ?? "ACTIVE"),
             partitionKey: partition, sortKey: sort, itemCount: json["ItemCount"]?.intValue,
-            sizeBytes: json["TableSizeBytes"]?.intValue, billingMode: billing, globalSecondaryIndexes: indexes)
+            sizeBytes: json["TableSizeBytes"]?.intValue, billingMode: billing, globalSecondaryIndexes: indexes,
+            // A disabled stream keeps its LatestStreamArn: only an enabled one counts.
+            latestStreamArn: json["StreamSpecification"]?["StreamEnabled"]?.boolValue == true ? json["LatestStreamArn"]?.stringValue : nil,
+            streamViewType: json["StreamSpecification"]?["StreamViewType"]?.stringValue.flatMap(StreamViewType.init(rawValue:)))
     }
 }

@@ -130,6 +130,9 @@ public struct TableDescription: Sendable, Hashable {
     /// `onDemand` or `provisioned` with the table's capacity.
     public var billingMode: BillingMode
     public var globalSecondaryIndexes: [IndexDescription]
+    /// The table's current stream (`LatestStreamArn`) when one is enabled, and what it shows.
+    public var latestStreamArn: String? = nil
+    public var streamViewType: StreamViewType? = nil
 
     /// The table and all its indexes are ACTIVE.
     public var isActive: Bool {

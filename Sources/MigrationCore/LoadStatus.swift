@@ -35,6 +35,8 @@ public struct LoadStatus: Sendable, Codable, Equatable {
     public var replication: BinlogCheckpoint?
     /// Staged files read up to damage and dead-lettered as files: replace them and load again.
     public var damagedFiles: [String]
+    /// Reverse replication's published progress (`CONTROL#REVERSE`), when it has run.
+    public var reverse: ReverseStreamProgress?
 
     public init(tracking: [TrackingItem], checkpoints: [FileCheckpoint], entityOrder: [String]) {
         files = tracking.sorted { ($0.entityType, $0.batchId) < ($1.entityType, $1.batchId) }.map {

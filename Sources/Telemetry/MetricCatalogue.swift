@@ -15,6 +15,13 @@ public enum MetricName: String, Sendable, CaseIterable, Codable {
     case validationMismatches = "ValidationMismatches"
     /// How far `stream` is behind the source, in seconds (Prometheus only).
     case replicationLagSeconds = "ReplicationLagSeconds"
+    /// How far `reverse-stream` is behind the DynamoDB stream, in seconds: the age
+    /// of the newest applied record, 0 when caught up (Prometheus only).
+    case reverseReplicationLagSeconds = "ReverseReplicationLagSeconds"
+    /// Stream records `reverse-stream` has read and not yet committed to MySQL (Prometheus only).
+    case reverseRecordsPending = "ReverseRecordsPending"
+    /// Stream records `reverse-stream` has read (Prometheus only).
+    case reverseRecordsRead = "ReverseRecordsRead"
 
     /// The Prometheus name: snake case, `billmig_` first, `_total` on counters.
     public var prometheusName: String {
@@ -27,9 +34,9 @@ public enum MetricName: String, Sendable, CaseIterable, Codable {
     }
 
     /// Counts that only grow (Prometheus counters); the others are gauges.
-    public var isCounter: Bool { self != .replicationLagSeconds }
+    public var isCounter: Bool { ![.replicationLagSeconds, .reverseReplicationLagSeconds, .reverseRecordsPending].contains(self) }
 
-    public var unit: MetricUnit { self == .replicationLagSeconds ? .seconds : .count }
+    public var unit: MetricUnit { [.replicationLagSeconds, .reverseReplicationLagSeconds].contains(self) ? .seconds : .count }
 
     /// The dimension sets each data point is published with: per table (what the
     /// alarms watch) and, for per-entity counts, per table and entity as well
@@ -38,7 +45,7 @@ public enum MetricName: String, Sendable, CaseIterable, Codable {
         switch self {
         case .rowsRead, .itemsWritten, .rowsDeadLettered, .changesSkippedStale:
             [[.table], [.table, .entity]]
-        case .validationMismatches, .replicationLagSeconds:
+        case .validationMismatches, .replicationLagSeconds, .reverseReplicationLagSeconds, .reverseRecordsPending, .reverseRecordsRead:
             [[.table]]
         }
     }

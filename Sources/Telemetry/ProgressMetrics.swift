@@ -31,24 +31,58 @@ public final class ProgressMetrics: Sendable {
     }
 }
 
+/// Running totals per table published as counter increments: each sample adds
+/// what grew since the last (the commands keep totals, Prometheus wants counters).
+final class TableCounters: Sendable {
+    private let dimensions: [(String, String)]
+    private let previous = Mutex<[MetricName: Int]>([:])
+
+    init(table: String) {
+        dimensions = [("table", table)]
+    }
+
+    func record(_ totals: [MetricName: Int]) {
+        let deltas: [(MetricName, Int)] = previous.withLock { previous in
+            defer { previous = totals }
+            return totals.map { ($0.key, $0.value - (previous[$0.key] ?? 0)) }
+        }
+        for (name, delta) in deltas where delta > 0 {
+            Counter(label: name.prometheusName, dimensions: dimensions).increment(by: delta)
+        }
+    }
+
+    func gauge(_ name: MetricName, _ value: Double) {
+        Gauge(label: name.prometheusName, dimensions: dimensions).record(value)
+    }
+}
+
 /// The binlog stream's running counts and lag as swift-metrics: counters per
 /// table (the stream does not count per entity) and the lag as a gauge.
 public final class StreamMetrics: Sendable {
-    private let table: String
-    private let previous = Mutex((read: 0, deadLettered: 0))
+    private let counters: TableCounters
 
     public init(table: String) {
-        self.table = table
+        counters = TableCounters(table: table)
     }
 
     public func record(changesRead: Int, deadLettered: Int, lagSeconds: Double?) {
-        let (read, dead) = previous.withLock { previous in
-            defer { previous = (changesRead, deadLettered) }
-            return (changesRead - previous.read, deadLettered - previous.deadLettered)
-        }
-        let dimensions = [("table", table)]
-        if read > 0 { Counter(label: MetricName.rowsRead.prometheusName, dimensions: dimensions).increment(by: read) }
-        if dead > 0 { Counter(label: MetricName.rowsDeadLettered.prometheusName, dimensions: dimensions).increment(by: dead) }
-        if let lagSeconds { Gauge(label: MetricName.replicationLagSeconds.prometheusName, dimensions: dimensions).record(lagSeconds) }
+        counters.record([.rowsRead: changesRead, .rowsDeadLettered: deadLettered])
+        if let lagSeconds { counters.gauge(.replicationLagSeconds, lagSeconds) }
+    }
+}
+
+/// `reverse-stream`'s figures as swift-metrics, per table: records read (a
+/// counter), dead letters, and the lag and pending records as gauges.
+public final class ReverseStreamMetrics: Sendable {
+    private let counters: TableCounters
+
+    public init(table: String) {
+        counters = TableCounters(table: table)
+    }
+
+    public func record(recordsRead: Int, deadLettered: Int, lagSeconds: Double?, pendingRecords: Int) {
+        counters.record([.reverseRecordsRead: recordsRead, .rowsDeadLettered: deadLettered])
+        if let lagSeconds { counters.gauge(.reverseReplicationLagSeconds, lagSeconds) }
+        counters.gauge(.reverseRecordsPending, Double(pendingRecords))
     }
 }

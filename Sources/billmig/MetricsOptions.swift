@@ -45,6 +45,18 @@ struct PrometheusOptions: ParsableArguments {
             }, body)
     }
 
+    /// The same for `reverse-stream`: records read, dead letters, lag and pending records.
+    func exposing<Result: Sendable>(_ progress: ReverseReplicationProgress, table: String, _ body: () async throws -> Result) async throws -> Result {
+        let recorder = ReverseStreamMetrics(table: table)
+        return try await exposing(
+            sample: {
+                let snapshot = progress.snapshot()
+                recorder.record(
+                    recordsRead: snapshot.records, deadLettered: snapshot.deadLettered, lagSeconds: snapshot.lagSeconds,
+                    pendingRecords: snapshot.pendingRecords)
+            }, body)
+    }
+
     private func exposing<Result: Sendable>(sample: @escaping @Sendable () -> Void, _ body: () async throws -> Result) async throws -> Result {
         guard let metricsPort else { return try await body() }
         return try await PrometheusEndpoint.withEndpoint(port: metricsPort) { port in

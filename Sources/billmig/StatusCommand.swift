@@ -73,6 +73,9 @@ struct StatusCommand: AsyncParsableCommand {
             var status = LoadStatus(tracking: tracking, checkpoints: checkpoints, entityOrder: mapping.tables.map(\.table))
             status.snapshot = snapshot
             status.replication = replication
+            let reverseKey: Item = [ItemKey.partitionKeyName: .s(ControlItems.partitionKey), ItemKey.sortKeyName: .s(ControlItems.reverseSortKey)]
+            status.reverse = try await runtime.dynamoDB().getItem(table, key: reverseKey, consistentRead: true)
+                .flatMap(ControlItems.reverseProgress(from:))
             return status
         }
         if output.json {
@@ -115,6 +118,10 @@ struct StatusCommand: AsyncParsableCommand {
             }
             let total = replication.counts.values.reduce(ChangeCounts(), +)
             print("changes: \(total.changesRead) read, \(total.applied) applied, \(total.skippedStale) skipped (stale), \(total.deadLettered) dead-lettered")
+        }
+        if let reverse = status.reverse {
+            print("\nreverse stream (DynamoDB epoch \(reverse.epoch) -> MySQL): \(reverse.statusLine), published \(reverse.updatedAt)"
+                + (reverse.caughtUpAt.map { ", last caught up \($0)" } ?? ""))
         }
     }
 }

@@ -40,6 +40,8 @@ import Testing
         let key = try #require(ItemKey(item: old))
         let tombstone = TombstoneBuilder(mapping: .billing).item(key: key, version: "V0000000001A00000000000000000009", nowEpochSeconds: 1_800_000_000)
         let mapping = try #require(Mapping.billing.table("CHARGE"))
+        // The primary key holds every column of the item's key here.
+        #expect(mapping.primaryKey == ["ban", "charge_seq", "activity_num"])
         let expected = RowWrite.delete(
             table: "CHARGE", keyColumns: mapping.primaryKey,
             keyValues: mapping.primaryKey.map { row(values)[mapping.columnIndex($0)!] })
@@ -49,6 +51,30 @@ import Testing
         // A tombstone over a tombstone, or TTL removing a tombstone: MySQL has no row already.
         #expect(try reverse.rowWrites(oldImage: tombstone, newImage: tombstone).isEmpty)
         #expect(try reverse.rowWrites(oldImage: tombstone, newImage: nil).isEmpty)
+    }
+
+    /// A subscriber moved to another account: a tombstone at the old item and a new
+    /// item, which may sit in different shards and arrive in either order. The
+    /// delete names the old account too, so arriving last it leaves the moved row.
+    @Test func aMovedRowsLateDeleteMatchesOnlyTheOldItemsKey() throws {
+        let values = ItemDecoderTests.rows[2].1  // SUBSCRIBER: subscriber_no, ban, ...
+        var moved = values
+        moved[1] = "1000000099"
+        let old = try put(change("SUBSCRIBER", .insert, values))
+        let tombstone = TombstoneBuilder(mapping: .billing).item(
+            key: try #require(ItemKey(item: old)), version: "V0000000001A00000000000000000009", nowEpochSeconds: 1_800_000_000)
+        let movedItem = try put(change("SUBSCRIBER", .insert, moved))
+        #expect(ItemKey(item: movedItem) != ItemKey(item: old))
+        #expect(
+            try reverse.rowWrites(oldImage: old, newImage: tombstone) == [
+                .delete(table: "SUBSCRIBER", keyColumns: ["subscriber_no", "ban"], keyValues: [row(values)[0], row(values)[1]])
+            ])
+        #expect(row(values)[1] != row(moved)[1])
+        guard case .upsert(_, _, let written)? = try reverse.rowWrites(oldImage: nil, newImage: movedItem).first else {
+            Issue.record("expected an upsert")
+            return
+        }
+        #expect(written == row(moved))
     }
 
     @Test func trackingAndControlItemsAreNotRows() throws {

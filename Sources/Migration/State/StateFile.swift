@@ -1,3 +1,4 @@
+import BillingModel
 import MigrationCore
 
 /// A state object's name relative to a `StateLocation`, and the type stored there.
@@ -27,6 +28,16 @@ extension StateFile<BinlogCheckpoint> {
     public static var binlogCheckpoint: Self { Self("changes/binlog.json") }
     /// The stager's checkpoint, under its `stage/` location.
     public static var stagedBinlogCheckpoint: Self { Self("binlog.json") }
+}
+
+extension StateFile<StreamCheckpoint> {
+    /// Reverse replication's per-shard checkpoint (`reverse-stream`).
+    public static var reverseCheckpoint: Self { Self("reverse/checkpoint.json") }
+}
+
+extension StateFile<ReverseStreamProgress> {
+    /// Reverse replication's progress and lag, beside its checkpoint (also the `CONTROL#REVERSE` item).
+    public static var reverseProgress: Self { Self("reverse/progress.json") }
 }
 
 extension StateFolder<FileCheckpoint> {

@@ -90,7 +90,7 @@ struct DynamoDBStreamsTests {
                 #expect(writes[0] == [.upsert(table: "SUBSCRIBER", columns: columns, values: Self.subscriberRow.map { $0.map(SourceValue.text) ?? .null })])
                 #expect(writes[1] == [.upsert(table: "SUBSCRIBER", columns: columns, values: suspended.map { $0.map(SourceValue.text) ?? .null })])
                 #expect(writes[2].isEmpty)
-                #expect(writes[3] == [.delete(table: "SUBSCRIBER", keyColumns: ["subscriber_no"], keyValues: [.text("4165550101")])])
+                #expect(writes[3] == [.delete(table: "SUBSCRIBER", keyColumns: ["subscriber_no", "ban"], keyValues: [.text("4165550101"), .text(Self.subscriberRow[1]!)])])
                 #expect(writes[4].isEmpty)
 
                 // A restart resumes after the checkpoint: only later writes come back.

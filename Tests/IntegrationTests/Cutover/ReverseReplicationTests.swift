@@ -88,7 +88,7 @@ struct ReverseReplicationTests {
                     streamArn: streamArn, epochs: epochs, reverseEpoch: epoch, pageSize: 2, pollInterval: .milliseconds(50), stopWhenCaughtUp: true)
                 return try await ReverseReplication(
                     configuration: configuration, streams: DynamoDBStreamsClient(client: client), target: MySQLRowWriteTarget(connection: mysql),
-                    state: (store, "state")
+                    state: StateLocation(store: store, prefix: "state")
                 ).run()
             }
             func rows() async throws -> [String] {
