@@ -11,6 +11,12 @@ public enum ControlItems {
     public static let partitionKey = TrackingItem.partitionKey
     public static let flagsSortKey = "CONTROL#FLAGS"
     public static let streamSortKey = "CONTROL#STREAM"
+    /// The cutover's state and audit trail (`billmig cutover`), conditional on its `Revision`.
+    public static let cutoverSortKey = "CONTROL#CUTOVER"
+    /// Reverse replication's progress: `CaughtUpThrough` (milliseconds since 1970:
+    /// every DynamoDB change made by then is in MySQL), optional `LagMilliseconds`,
+    /// `Checkpoints` (a map of shard id to sequence number), `UpdatedAt`.
+    public static let reverseSortKey = "CONTROL#REVERSE"
 
     /// The applied-position item: `Position` is a `SourcePosition.orderingKey`.
     public static func streamPosition(_ position: SourcePosition, updatedAt: String) -> Item {
