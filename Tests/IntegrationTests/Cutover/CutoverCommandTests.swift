@@ -73,8 +73,15 @@ import Glibc
                     "--blue-url", blueURL, "--min-shadow-compares", "20", "--timeout", "10s", "--pause-settle", "300ms",
                     "--reason", "integration test",
                 ]
+                // Waited for by polling: a blocking wait would hold one of the few cooperative
+                // threads (two on a 2-core machine) and stall the load client meanwhile.
                 func cutover(_ arguments: [String]) async throws -> BillmigCLI.Result {
-                    try await BillmigCLI.run(["cutover"] + arguments + common, environment: env)
+                    let log = work.appendingPathComponent("cutover-\(UInt32.random(in: 0...UInt32.max))")
+                    let command = try BackgroundCommand(["cutover"] + arguments + common, environment: env, log: log)
+                    while command.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+                    let status = await command.exitStatus()
+                    func read(_ suffix: String) -> String { (try? String(contentsOfFile: log.path + suffix, encoding: .utf8)) ?? "" }
+                    return BillmigCLI.Result(status: status, stdout: read(".out"), stderr: read(".err"))
                 }
                 func status() async throws -> CutoverStatusReport {
                     let result = try await cutover(["status", "--json", "--last", "20"])
@@ -87,6 +94,8 @@ import Glibc
                 let ban = fixture.column(.subscriber, "ban", of: subscriber)!
                 let number = fixture.column(.subscriber, "subscriber_no", of: subscriber)!
                 let paths = fixture.queries().map(ServeHTTPTests.path)
+                // A connection per request: haproxy balances each one by the current weights.
+                let oneRequest = [("Connection", "close")]
                 let writing = Locked(false)
                 let stop = Locked(false)
                 let failures = Locked<[String]>([])
@@ -95,7 +104,7 @@ import Glibc
                     let date = String(format: "2025-%02d-%02d", (step / 28) % 12 + 1, step % 28 + 1)
                     let answer = try await http.send(
                         HTTPClient.shared, front + "/accounts/\(ban)/subscribers/\(number)/status", method: .PUT,
-                        body: "{\"status\":\"\(["A", "S"][step % 2])\",\"status_date\":\"\(date)\"}")
+                        body: "{\"status\":\"\(["A", "S"][step % 2])\",\"status_date\":\"\(date)\"}", headers: oneRequest)
                     if answer.status == 200 { writes.withLock { $0 += 1 } } else { failures.withLock { $0.append("write \(answer.status) \(answer.body)") } }
                 }
 
@@ -144,6 +153,12 @@ import Glibc
                         "switch-reads", "--ramp", "0,50,100", "--bake", "1s", "--sample-interval", "500ms", "--min-requests", "5",
                         "--max-p99", "5s", "--max-hold", "20s",
                     ])
+                    if reads.status != 0 {
+                        Issue.record("failed requests so far: \(failures.current.count): \(failures.current.prefix(5))")
+                        let metrics = try await http.get(HTTPClient.shared, greenURL + "/metrics").body
+                        Issue.record("green's metrics: \(metrics.split(separator: "\n").filter { $0.hasPrefix("hb") || $0.contains("duration_bucket") }.prefix(30))")
+                        Issue.record("haproxy: \(try await traffic.status())")
+                    }
                     #expect(reads.status == 0, "\(reads.stdout) \(reads.stderr)")
                     #expect(reads.stdout.contains("traffic: blue 50 / green 50") && reads.stdout.contains("traffic: blue 0 / green 100"), "\(reads.stdout)")
                     #expect(try await traffic.weights() == .allGreen)
@@ -201,9 +216,13 @@ import Glibc
                             while !stop.current {
                                 step += 1
                                 let path = paths[step % paths.count]
-                                let answer = try await http.get(HTTPClient.shared, front + path)
-                                if answer.status != 200 { failures.withLock { $0.append("read \(path): \(answer.status) \(answer.body.prefix(200))") } }
-                                if worker == 0, writing.current { try await write(step) }
+                                do {
+                                    let answer = try await http.get(HTTPClient.shared, front + path, headers: oneRequest)
+                                    if answer.status != 200 { failures.withLock { $0.append("read \(path): \(answer.status) \(answer.body.prefix(200))") } }
+                                    if worker == 0, writing.current { try await write(step) }
+                                } catch {
+                                    failures.withLock { $0.append("\(path): \(error)") }
+                                }
                                 try await Task.sleep(for: .milliseconds(10))
                             }
                         }
