@@ -24,7 +24,8 @@ import Glibc
 /// the write switch, writes) through haproxy the whole time.
 ///
 /// status -> shadow refused (no validation) -> validate -> shadow -> switch-reads
-/// (dry run first: nothing changes) with a ramp -> switch-writes -> rollback ->
+/// (dry run first: nothing changes) whose green fails its p99 gate (automatic
+/// rollback to blue) -> switch-reads with a ramp -> switch-writes -> rollback ->
 /// status with the audit trail; no request failed.
 @Suite(.serialized) struct CutoverCommandTests {
     @Test func cutoverThroughGatesRampWriteSwitchAndRollback() async throws {
@@ -149,6 +150,17 @@ import Glibc
                     #expect(after.revision == before.revision && after.flags.version == before.flags.version)
                     #expect(try await traffic.weights() == .allBlue)
 
+                    // Green fails its gate (no p99 can be under 1 ms: the histogram's first bound is 5 ms):
+                    // all traffic returns to blue by itself, the read mode goes back, exit 5 with the reason.
+                    let failing = try await cutover([
+                        "switch-reads", "--ramp", "0,100", "--bake", "1s", "--sample-interval", "500ms", "--min-requests", "1",
+                        "--max-p99", "1ms", "--max-hold", "20s",
+                    ])
+                    #expect(failing.status == 5, "\(failing.stdout) \(failing.stderr)")
+                    #expect(failing.stdout.contains("REVERTED") && failing.stdout.contains("automatic rollback: at 100% green: p99"), "\(failing.stdout)")
+                    #expect(try await traffic.weights() == .allBlue)
+                    #expect(try await control.load().flags.readMode == .shadow)
+
                     let reads = try await cutover([
                         "switch-reads", "--ramp", "0,50,100", "--bake", "1s", "--sample-interval", "500ms", "--min-requests", "5",
                         "--max-p99", "5s", "--max-hold", "20s",
@@ -169,6 +181,10 @@ import Glibc
                     try await Task.sleep(for: .milliseconds(500))
                     let switched = try await cutover(["switch-writes", "--json"])
                     #expect(switched.status == 0, "\(switched.stdout) \(switched.stderr)")
+                    if switched.status != 0 {
+                        let blueLog = (try? String(contentsOfFile: work.appendingPathComponent("blue").path + ".err", encoding: .utf8)) ?? ""
+                        Issue.record("blue: \(blueLog.split(separator: "\n").filter { $0.contains("mismatch") }.prefix(3))")
+                    }
                     let report = try JSONDecoder().decode(CutoverReport.self, from: Data(switched.stdout.utf8))
                     #expect(report.outcome == .completed && report.phase == .writesSwitched && report.epoch == 1)
                     #expect((report.writePauseMilliseconds ?? 0) > 0)
@@ -201,10 +217,10 @@ import Glibc
                     #expect(final.phase == .shadow && final.epoch == 2)
                     #expect(
                         final.audit.map { "\($0.command) \($0.outcome.rawValue)" } == [
-                            "shadow --sample 100 refused", "shadow --sample 100 completed", "switch-reads completed",
+                            "shadow --sample 100 refused", "shadow --sample 100 completed", "switch-reads reverted", "switch-reads completed",
                             "switch-writes completed", "rollback completed",
                         ])
-                    #expect(final.audit.allSatisfy { $0.mysqlPosition != nil && $0.reason.contains("integration test") || $0.outcome == .refused })
+                    #expect(final.audit.allSatisfy { $0.mysqlPosition != nil && ($0.reason.contains("integration test") || $0.outcome != .completed) })
                     let text = try await cutover(["status"])
                     #expect(text.stdout.contains("phase shadow") && text.stdout.contains("switch-writes: reads-switched -> writes-switched completed"), "\(text.stdout)")
                 }
