@@ -55,6 +55,10 @@ struct CutoverCommandGroup: AsyncParsableCommand {
         @Option(name: .long, help: "Percent of reads compared against DynamoDB, (0, 100].")
         var sample = 5.0
 
+        func validate() throws {
+            guard sample > 0, sample <= 100 else { throw ValidationError("--sample \(sample): give a percentage above 0 and at most 100") }
+        }
+
         func run() async throws { try await options.execute(.shadow(samplePercent: sample)) }
     }
 
@@ -284,14 +288,23 @@ struct RampOptions: ParsableArguments {
     @Option(name: .long, help: "Requests a sample needs to count as evidence.")
     var minRequests = 50
 
-    func apply(to settings: inout CutoverSettings) throws {
-        let percents = ramp.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !percents.isEmpty, percents.allSatisfy({ $0 != nil }), let steps = Optional(percents.compactMap { $0 }),
-            steps.last == 100, zip(steps, steps.dropFirst()).allSatisfy({ $0 < $1 }), steps.allSatisfy({ (0...100).contains($0) })
+    func validate() throws {
+        _ = try percents()
+    }
+
+    /// `--ramp` as rising percentages ending at 100.
+    func percents() throws -> [Int] {
+        let percents = ramp.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard percents.count == ramp.split(separator: ",").count, percents.last == 100,
+            zip(percents, percents.dropFirst()).allSatisfy({ $0 < $1 }), percents.allSatisfy({ (0...100).contains($0) })
         else {
             throw ValidationError("--ramp \(ramp): give rising percentages ending at 100, such as 0,10,50,100")
         }
-        settings.rampSteps = steps.map { TrafficRamp.Step(greenPercent: $0, bake: bake.duration) }
+        return percents
+    }
+
+    func apply(to settings: inout CutoverSettings) throws {
+        settings.rampSteps = try percents().map { TrafficRamp.Step(greenPercent: $0, bake: bake.duration) }
         settings.maxHold = maxHold.duration
         settings.healthSampleInterval = sampleInterval.duration
         settings.healthPolicy = HealthGatePolicy(maxErrorRate: maxErrorRate, maxP99Milliseconds: maxP99.milliseconds, minimumRequests: minRequests)

@@ -176,6 +176,17 @@ import Glibc
                     #expect(try await traffic.weights() == .allGreen)
                     #expect(try await control.load().flags.readMode == .dynamodb)
 
+                    // Compares still queued from the shadow phase would read DynamoDB after the
+                    // writes below changed it (and count a mismatch the gate then refuses): let them finish.
+                    var compared = -1.0
+                    try await waitUntil("the shadow compares queued earlier are done", timeout: .seconds(60)) {
+                        var now = 0.0
+                        for base in [blueURL, greenURL] { now += try await http.metric(HTTPClient.shared, base, "billing_shadow_compares_total", [:]) }
+                        defer { compared = now }
+                        try await Task.sleep(for: .seconds(1))
+                        return now == compared
+                    }
+
                     // Writes flow while they are switched: held, then answered.
                     writing.withLock { $0 = true }
                     try await Task.sleep(for: .milliseconds(500))
