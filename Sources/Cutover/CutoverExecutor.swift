@@ -18,6 +18,8 @@ public struct CutoverSettings: Sendable {
     public var healthPolicy = HealthGatePolicy()
     public var maxHold: Duration = .seconds(60)
     public var healthSampleInterval: Duration = .seconds(1)
+    /// How long measuring the gates may wait (the stream lag gate waits for the stream).
+    public var gatePolicyWait: Duration { .milliseconds(Int64(gatePolicy.maxStreamLagMilliseconds)) + .seconds(1) }
     /// Who runs it (user@host), for the audit trail.
     public var actor: String
     /// The operator's reason, for the audit trail.
@@ -108,8 +110,45 @@ public struct CutoverExecutor: Sendable {
         if health == nil, plan.steps.contains(.rampTrafficToGreen) {
             throw CutoverExecutorError("`cutover \(command)` gates each traffic step on green's health: give the green instances with --green-url")
         }
-        var run = PlanRun(executor: self, plan: plan, state: state, flags: try await control.loadFlags())
+        let claimed = try await claim(state, for: plan)
+        var run = PlanRun(executor: self, plan: plan, state: claimed, flags: try await control.loadFlags())
         return try await run.execute()
+    }
+
+    /// Marks the state as held by this command (conditional on its revision), so a
+    /// second operator's command is refused while this one runs.
+    func claim(_ state: CutoverState, for plan: CutoverPlan) async throws -> CutoverState {
+        let now = wallClock()
+        if let running = state.running, running.expiresAtMilliseconds > now {
+            throw CutoverExecutorError(
+                "`cutover \(running.command)` by \(running.actor) is running since \(running.startedAt); wait for it to end "
+                    + "(its hold lapses at \(DateTimeText.iso8601(epochMilliseconds: running.expiresAtMilliseconds)) if it died), then run `billmig cutover status`")
+        }
+        var claimed = state
+        claimed.running = CutoverRun(
+            command: plan.command.description, actor: settings.actor, startedAt: DateTimeText.iso8601(epochMilliseconds: now),
+            expiresAtMilliseconds: now + Self.milliseconds(longestRun(plan)))
+        claimed.revision += 1
+        try await control.saveCutover(claimed, expectedRevision: state.revision)
+        return claimed
+    }
+
+    /// The longest a plan's bounded waits can take, with a margin for the calls between them.
+    func longestRun(_ plan: CutoverPlan) -> Duration {
+        var longest: Duration = .seconds(120) + settings.gatePolicyWait
+        for step in plan.steps {
+            switch step {
+            case .drainForwardStream, .drainReverseStream: longest += settings.writePauseTimeout + settings.pauseSettle
+            case .rampTrafficToGreen:
+                for rampStep in settings.rampSteps { longest += rampStep.bake + settings.maxHold + settings.healthSampleInterval }
+            default: break
+            }
+        }
+        return longest
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     /// What `cutover status` shows.
@@ -154,7 +193,13 @@ public struct CutoverStatusReport: Sendable, Codable {
 /// A command that cannot start as given (what to pass instead).
 public struct CutoverExecutorError: Error, Sendable, CustomStringConvertible {
     public var description: String
-    public init(_ description: String) { self.description = description }
+    /// Another operator changed the flags meanwhile: nothing is undone (it would undo theirs).
+    public var isConflict: Bool
+
+    public init(_ description: String, isConflict: Bool = false) {
+        self.description = description
+        self.isConflict = isConflict
+    }
 }
 
 /// One run of a plan: the state it changes as it goes.
@@ -204,7 +249,7 @@ struct PlanRun {
                 result = try await perform(step)
             } catch let error as CutoverError {
                 throw error
-            } catch let error as CutoverExecutorError {
+            } catch let error as CutoverExecutorError where error.isConflict {
                 throw error
             } catch {
                 if switched {
@@ -298,7 +343,8 @@ struct PlanRun {
             flags = try await executor.control.updateFlags(next, expectedVersion: flags.version)
         } catch let error as StoreError where error.kind == .conflict {
             throw CutoverExecutorError(
-                "the flags changed under this command (they were at version \(flags.version)): another operator or `billmig flags set` moved them; run `billmig cutover status` and decide again")
+                "the flags changed under this command (they were at version \(flags.version)): another operator or `billmig flags set` moved them; run `billmig cutover status` and decide again",
+                isConflict: true)
         }
         done(what)
     }

@@ -81,6 +81,12 @@ struct CutoverCommandGroup: AsyncParsableCommand {
 
         @OptionGroup var options: CutoverOptions
 
+        func validate() throws {
+            guard options.mysql != nil || options.dryRun else {
+                throw ValidationError("switch-writes waits for the forward stream to apply MySQL's position at the pause: give --mysql mysql://USER@HOST:PORT/DATABASE")
+            }
+        }
+
         func run() async throws { try await options.execute(.switchWrites) }
     }
 

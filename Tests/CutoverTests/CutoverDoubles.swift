@@ -59,6 +59,10 @@ struct FixedPosition: MySQLPositionSource {
     func currentPosition() async throws -> SourcePosition { position }
 }
 
+struct FailingPosition: MySQLPositionSource {
+    func currentPosition() async throws -> SourcePosition { throw CutoverExecutorError("no binlog here") }
+}
+
 struct FixedObserver: CutoverObserver {
     let observations: Shared<CutoverObservations>
     func observe(_ gates: [CutoverGate]) async -> CutoverObservations { observations.value }

@@ -16,7 +16,7 @@ import TrafficSwitch
         let flags = harness.control.flags.value
         #expect(flags.readMode == .shadow && flags.writePrimary == .mysql && flags.shadowSample == 0.05)
         let state = harness.control.state.value
-        #expect(state.phase == .shadow && state.revision == 1)
+        #expect(state.phase == .shadow && state.revision == 2 && state.running == nil)
         let entry = try #require(state.audit.last)
         #expect(entry.command == "shadow --sample 5" && entry.outcome == .completed && entry.actor == "tester@host" && entry.reason == "test")
         #expect(entry.mysqlPosition == harness.mysqlAtPause.orderingKey)
@@ -37,7 +37,7 @@ import TrafficSwitch
         #expect(harness.control.flags.value == flagsBefore)
         #expect(harness.traffic.history.value.isEmpty)
         let state = harness.control.state.value
-        #expect(state.phase == .shadow && state.audit.last?.outcome == .refused && state.revision == 2)
+        #expect(state.phase == .shadow && state.audit.last?.outcome == .refused && state.revision == 4)
     }
 
     @Test func switchReadsRampsTrafficToGreenStepByStep() async throws {
@@ -148,6 +148,8 @@ import TrafficSwitch
         let error = await #expect(throws: CutoverError.self) { try await harness.executor().run(.shadow(samplePercent: 5)) }
         #expect(error?.description.contains("another operator") == true)
         #expect(harness.control.state.value.phase == .replicating)
+        // The hold is taken first: nothing was changed.
+        #expect(harness.control.flagHistory.value.isEmpty)
     }
 
     @Test func aCommandOutOfPhaseOrWithoutItsLoadBalancerDoesNothing() async throws {
@@ -156,7 +158,31 @@ import TrafficSwitch
         try await harness.advance(to: .shadow)
         let error = await #expect(throws: CutoverExecutorError.self) { try await harness.executor(withTraffic: false).run(.switchReads) }
         #expect(error?.description.contains("--haproxy-socket") == true)
-        #expect(harness.control.state.value.revision == 1)
+        #expect(harness.control.state.value.revision == 2)
+    }
+
+    @Test func aCommandRunningHoldsTheCutoverUntilItEndsOrItsHoldLapses() async throws {
+        let harness = Harness()
+        harness.control.state.update {
+            $0.running = CutoverRun(command: "switch-writes", actor: "other@host", startedAt: "2026-01-01T00:00:00Z", expiresAtMilliseconds: 2_000_000_000)
+        }
+        let error = await #expect(throws: CutoverExecutorError.self) { try await harness.executor().run(.shadow(samplePercent: 5)) }
+        #expect(error?.description.contains("by other@host is running") == true)
+        #expect(harness.control.flagHistory.value.isEmpty)
+        // A hold past its lapse (its process died) is taken over.
+        harness.control.state.update { $0.running?.expiresAtMilliseconds = 5 }
+        let report = try await harness.executor().run(.shadow(samplePercent: 5))
+        #expect(report.outcome == .completed && harness.control.state.value.running == nil)
+    }
+
+    @Test func anErrorBeforeTheSwitchResumesWrites() async throws {
+        let harness = Harness()
+        try await harness.advance(to: .readsSwitched)
+        var executor = harness.executor()
+        executor.mysql = FailingPosition()
+        let report = try await executor.run(.switchWrites)
+        #expect(report.outcome == .reverted && report.reason.contains("no binlog here"))
+        #expect(harness.control.flags.value.writePrimary == .mysql && harness.control.state.value.running == nil)
     }
 
     @Test func aDryRunPlanChangesNothing() async throws {
