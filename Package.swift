@@ -147,7 +147,7 @@ let package = Package(
             name: "Cutover",
             dependencies: [
                 "CutoverCore", "TrafficSwitch", "BillingModel", "BillingService", "BillingStores", "DynamoDB", "DynamoDBModel",
-                "MySQLSource", "ValidationCore",
+                "MySQLSource", "ValidationCore", "Telemetry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -246,7 +246,7 @@ let package = Package(
             dependencies: [
                 "Migration", "MigrationCore", "FaultProxy", "AWSCore", "DynamoDB", "S3", "DMSStaging", "BillingModel",
                 "DynamoDBModel", "SampleData", "MigrationTestSupport", "AWSTestSupport", "MariaDBTestSupport", "MySQLSource", "MySQLWorkload",
-                "Validation", "ValidationCore", "PlanCore", "BillingService", "BillingStores", "BillingServer", "CutoverCore", "TrafficSwitch", "ELBv2", "Cutover",
+                "Validation", "ValidationCore", "PlanCore", "BillingService", "BillingStores", "BillingServer", "CutoverCore", "TrafficSwitch", "ELBv2", "Cutover", "Telemetry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

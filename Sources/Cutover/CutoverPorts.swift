@@ -66,6 +66,12 @@ public protocol CutoverObserver: Sendable {
     func observe(_ gates: [CutoverGate]) async -> CutoverObservations
 }
 
+/// The watched alarms' states (CloudWatch), for the no-alarm gate and the traffic ramp.
+public protocol AlarmStateSource: Sendable {
+    /// Every watched alarm with its state; throws when one cannot be read.
+    func alarms() async throws -> [CutoverObservations.Alarm]
+}
+
 /// Green's health since the previous sample, for the traffic ramp's gate.
 public protocol GreenHealthProbe: Sendable {
     func sample() async -> HealthSample

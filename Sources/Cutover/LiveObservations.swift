@@ -6,7 +6,34 @@ import CutoverCore
 import Foundation
 import MySQLSource
 import NIOCore
+import Telemetry
 import TrafficSwitch
+
+/// CloudWatch alarm states of the alarms the operator named (`--alarm`).
+public struct CloudWatchAlarms: AlarmStateSource {
+    let cloudWatch: CloudWatchClient
+    let names: [String]
+
+    public init(cloudWatch: CloudWatchClient, names: [String]) {
+        self.cloudWatch = cloudWatch
+        self.names = names
+    }
+
+    public func alarms() async throws -> [CutoverObservations.Alarm] {
+        guard !names.isEmpty else { return [] }
+        let states = try await cloudWatch.alarmStates(names: names)
+        let unknown = names.filter { states[$0] == nil }
+        // A mistyped name must not pass as "not in ALARM".
+        guard unknown.isEmpty else { throw CutoverExecutorError("CloudWatch has no alarm named \(unknown.joined(separator: ", "))") }
+        return names.map { CutoverObservations.Alarm(name: $0, state: states[$0]!) }
+    }
+}
+
+/// No alarm watched.
+public struct NoAlarms: AlarmStateSource {
+    public init() {}
+    public func alarms() async throws -> [CutoverObservations.Alarm] { [] }
+}
 
 /// MySQL's binlog end over one pooled connection.
 public struct MySQLBinlogPosition: MySQLPositionSource {
@@ -82,17 +109,19 @@ public struct LiveCutoverObserver: CutoverObserver {
     let mysql: any MySQLPositionSource
     let validation: any ValidationRunSource
     let services: ServiceEndpoints
+    let alarms: any AlarmStateSource
     let maxLag: Duration
     let pollInterval: Duration
 
     public init(
         control: any CutoverControlStore, mysql: any MySQLPositionSource, validation: any ValidationRunSource, services: ServiceEndpoints,
-        maxLag: Duration, pollInterval: Duration = .milliseconds(100)
+        alarms: any AlarmStateSource = NoAlarms(), maxLag: Duration, pollInterval: Duration = .milliseconds(100)
     ) {
         self.control = control
         self.mysql = mysql
         self.validation = validation
         self.services = services
+        self.alarms = alarms
         self.maxLag = maxLag
         self.pollInterval = pollInterval
     }
@@ -107,8 +136,8 @@ public struct LiveCutoverObserver: CutoverObserver {
             }
         }
         if gates.contains(.greenReady) { observed.greenReady = await services.readiness(services.green) }
-        // No CloudWatch alarms are watched yet: an empty list (docs/cutover.md).
-        if gates.contains(.noAlarm) { observed.alarms = [] }
+        // nil (unreadable) refuses the gate with what to check.
+        if gates.contains(.noAlarm) { observed.alarms = try? await alarms.alarms() }
         return observed
     }
 
@@ -135,12 +164,14 @@ public struct LiveCutoverObserver: CutoverObserver {
 public actor LiveGreenHealthProbe: GreenHealthProbe {
     let services: ServiceEndpoints
     let traffic: any TrafficSwitch
+    let alarms: any AlarmStateSource
     var lastMetrics = ServiceMetricsSnapshot()
     var lastStatus: TrafficStatus?
 
-    public init(services: ServiceEndpoints, traffic: any TrafficSwitch) {
+    public init(services: ServiceEndpoints, traffic: any TrafficSwitch, alarms: any AlarmStateSource = NoAlarms()) {
         self.services = services
         self.traffic = traffic
+        self.alarms = alarms
     }
 
     public func sample() async -> HealthSample {
@@ -155,6 +186,9 @@ public actor LiveGreenHealthProbe: GreenHealthProbe {
         // A balancer that registers no targets (an ALB whose health lives elsewhere) does not veto.
         let balancerHealthy = status.map { $0.green.totalTargets == 0 || $0.green.isHealthy } ?? false
         let ready = readiness.total > 0 && readiness.ready == readiness.total && balancerHealthy
-        return HealthSample(requests: requests, errors: max(errors, balancerErrors), p99Milliseconds: p99, ready: ready)
+        // An alarm that cannot be read counts as firing: the ramp must not go on blind.
+        let firing = (try? await alarms.alarms()).map { $0.filter { $0.state == "ALARM" }.map(\.name) } ?? ["(alarm states unreadable)"]
+        return HealthSample(
+            requests: requests, errors: max(errors, balancerErrors), p99Milliseconds: p99, ready: ready, alarmsFiring: firing)
     }
 }

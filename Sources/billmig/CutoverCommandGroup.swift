@@ -7,6 +7,7 @@ import DynamoDB
 import ELBv2
 import Foundation
 import MigrationCore
+import Telemetry
 import TrafficSwitch
 
 /// `billmig cutover …`: the zero-downtime switch from MySQL to DynamoDB and back
@@ -135,6 +136,9 @@ struct CutoverOptions: ParsableArguments {
     @Option(name: .customLong("blue-url"), help: "A blue billing-service instance (its shadow counts); repeat for each.")
     var blueURLs: [String] = []
 
+    @Option(name: .customLong("alarm"), help: "A CloudWatch alarm that must not be in ALARM (gates and every traffic step); repeat for each.")
+    var alarms: [String] = []
+
     @Option(name: .long, help: "HAProxy's admin socket (`stats socket … level admin`).")
     var haproxySocket: String?
 
@@ -229,6 +233,7 @@ struct CutoverOptions: ParsableArguments {
                 let position: any MySQLPositionSource = pool.map { MySQLBinlogPosition(pool: $0) } ?? MissingMySQLPosition()
                 let traffic = trafficSwitch(elb: ELBv2Client(client: client))
                 let services = ServiceEndpoints(blue: blueURLs, green: greenURLs)
+                let alarmStates = CloudWatchAlarms(cloudWatch: CloudWatchClient(client: client), names: alarms)
                 var settings = CutoverSettings(actor: Self.actor, reason: reason)
                 settings.gatePolicy = CutoverGatePolicy(
                     maxStreamLagMilliseconds: maxLag.milliseconds, validationMaxAgeSeconds: validationMaxAge.milliseconds / 1000,
@@ -239,9 +244,10 @@ struct CutoverOptions: ParsableArguments {
                 let quiet = output.quiet
                 let executor = CutoverExecutor(
                     control: control,
-                    observer: LiveCutoverObserver(control: control, mysql: position, validation: control, services: services, maxLag: maxLag.duration),
+                    observer: LiveCutoverObserver(
+                        control: control, mysql: position, validation: control, services: services, alarms: alarmStates, maxLag: maxLag.duration),
                     mysql: position, reverse: control, replication: OperatorReplicationControl { note("ACTION: " + $0) },
-                    traffic: traffic, health: traffic.flatMap { greenURLs.isEmpty ? nil : LiveGreenHealthProbe(services: services, traffic: $0) },
+                    traffic: traffic, health: traffic.flatMap { greenURLs.isEmpty ? nil : LiveGreenHealthProbe(services: services, traffic: $0, alarms: alarmStates) },
                     settings: settings, log: { line in if !quiet { note(line) } })
                 try await body(executor)
             }
