@@ -165,7 +165,7 @@ public struct CutoverExecutor: Sendable {
             reverseProgress: try await reverse.reverseProgress(),
             weights: try await traffic?.weights(),
             gates: CutoverGates.check(CutoverGate.allCases, observed, policy: settings.gatePolicy),
-            audit: Array(state.audit.suffix(max(0, auditEntries))))
+            running: state.running, audit: Array(state.audit.suffix(max(0, auditEntries))))
     }
 }
 
@@ -187,6 +187,8 @@ public struct CutoverStatusReport: Sendable, Codable {
     public var reverseProgress: ReverseProgress?
     public var weights: TrafficWeights?
     public var gates: [GateVerdict]
+    /// The command holding the cutover now, if one is.
+    public var running: CutoverRun?
     public var audit: [CutoverAuditEntry]
 }
 

@@ -345,6 +345,11 @@ enum CutoverText {
                 + (status.reverseProgress.map { "caught up through " + DateTimeText.iso8601(epochMilliseconds: $0.caughtUpThroughMilliseconds) } ?? "not published"),
         ]
         if let weights = status.weights { lines.append("traffic: \(weights)") }
+        if let running = status.running {
+            lines.append(
+                "running: `cutover \(running.command)` by \(running.actor) since \(running.startedAt) (its hold lapses at "
+                    + DateTimeText.iso8601(epochMilliseconds: running.expiresAtMilliseconds) + ")")
+        }
         lines.append("gates:")
         lines += status.gates.map { "  \($0)" }
         lines.append("audit (last \(status.audit.count)):")

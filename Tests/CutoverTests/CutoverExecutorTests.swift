@@ -168,6 +168,7 @@ import TrafficSwitch
         }
         let error = await #expect(throws: CutoverExecutorError.self) { try await harness.executor().run(.shadow(samplePercent: 5)) }
         #expect(error?.description.contains("by other@host is running") == true)
+        #expect(try await harness.executor().status(auditEntries: 5).running?.actor == "other@host")
         #expect(harness.control.flagHistory.value.isEmpty)
         // A hold past its lapse (its process died) is taken over.
         harness.control.state.update { $0.running?.expiresAtMilliseconds = 5 }
