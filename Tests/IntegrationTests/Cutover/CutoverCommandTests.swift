@@ -203,6 +203,12 @@ import Glibc
                     #expect(flags.writePrimary == .dynamodb && flags.epoch == 1)
                     try await Task.sleep(for: .milliseconds(500))
                     writing.withLock { $0 = false }
+                    try await Task.sleep(for: .milliseconds(300))
+                    // The last acknowledged write went to DynamoDB with the new epoch's version.
+                    let item = try await fixture.dynamoDB.getItem(
+                        fixture.tableName, key: ["PK": .s("BAN#\(ban)"), "SK": .s("SUB#\(number)")], consistentRead: true)
+                    let version = item?["SourceVersion"]?.stringValue ?? ""
+                    #expect(ApplicationVersion(orderingKey: version)?.epoch == 1, "\(version)")
 
                     // Rollback waits for reverse replication; this stands in for `billmig reverse-stream`
                     // and publishes its progress once writes are held.
