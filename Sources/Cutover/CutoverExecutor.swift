@@ -19,7 +19,7 @@ public struct CutoverSettings: Sendable {
     public var maxHold: Duration = .seconds(60)
     public var healthSampleInterval: Duration = .seconds(1)
     /// How long measuring the gates may wait (the stream lag gate waits for the stream).
-    public var gatePolicyWait: Duration { .milliseconds(Int64(gatePolicy.maxStreamLagMilliseconds)) + .seconds(1) }
+    public var longestGateMeasurement: Duration { .milliseconds(Int64(gatePolicy.maxStreamLagMilliseconds)) + .seconds(1) }
     /// Who runs it (user@host), for the audit trail.
     public var actor: String
     /// The operator's reason, for the audit trail.
@@ -135,7 +135,7 @@ public struct CutoverExecutor: Sendable {
 
     /// The longest a plan's bounded waits can take, with a margin for the calls between them.
     func longestRun(_ plan: CutoverPlan) -> Duration {
-        var longest: Duration = .seconds(120) + settings.gatePolicyWait
+        var longest: Duration = .seconds(120) + settings.longestGateMeasurement
         for step in plan.steps {
             switch step {
             case .drainForwardStream, .drainReverseStream: longest += settings.writePauseTimeout + settings.pauseSettle
