@@ -142,6 +142,16 @@ let package = Package(
             name: "TrafficSwitch",
             dependencies: ["CutoverCore", "ELBv2"]
         ),
+        // The executor: runs a cutover plan against the control items, MySQL, the services and a TrafficSwitch.
+        .target(
+            name: "Cutover",
+            dependencies: [
+                "CutoverCore", "TrafficSwitch", "BillingModel", "BillingService", "BillingStores", "DynamoDB", "DynamoDBModel",
+                "MySQLSource", "ValidationCore", "Telemetry",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
 
         // MARK: Edges
         .executableTarget(
@@ -150,6 +160,7 @@ let package = Package(
                 "Migration", "MigrationCore", "BillingModel", "DynamoDBModel", "DMSStaging", "SampleData",
                 "AWSCore", "DynamoDB", "S3", "MySQLSource", "MySQLWorkload",
                 "Validation", "ValidationCore", "PlanCore", "Planning", "Infrastructure", "Telemetry", "BillingService", "BillingStores", "BillingServer",
+                "Cutover", "CutoverCore", "TrafficSwitch", "ELBv2",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -199,6 +210,7 @@ let package = Package(
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "PlanCore", "Migration", "DMSStaging", "SampleData", "BillingModel", "DynamoDBModel"]),
         .testTarget(name: "CutoverCoreTests", dependencies: ["CutoverCore", "BillingModel"]),
         .testTarget(name: "TrafficSwitchTests", dependencies: ["TrafficSwitch"]),
+        .testTarget(name: "CutoverTests", dependencies: ["Cutover", "CutoverCore", "TrafficSwitch", "BillingService", "BillingModel"]),
         // Test helpers both the unit and the integration tests of change application use.
         .target(
             name: "MigrationTestSupport",
@@ -235,7 +247,7 @@ let package = Package(
             dependencies: [
                 "Migration", "MigrationCore", "FaultProxy", "AWSCore", "DynamoDB", "S3", "DMSStaging", "BillingModel",
                 "DynamoDBModel", "SampleData", "MigrationTestSupport", "AWSTestSupport", "MariaDBTestSupport", "MySQLSource", "MySQLWorkload",
-                "Validation", "ValidationCore", "PlanCore", "BillingService", "BillingStores", "BillingServer", "CutoverCore", "TrafficSwitch", "ELBv2",
+                "Validation", "ValidationCore", "PlanCore", "BillingService", "BillingStores", "BillingServer", "CutoverCore", "TrafficSwitch", "ELBv2", "Cutover", "Telemetry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

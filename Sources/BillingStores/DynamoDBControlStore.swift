@@ -15,7 +15,8 @@ public struct DynamoDBControlStore: ControlStore {
         self.tableName = tableName
     }
 
-    static func key(_ sortKey: String) -> Item {
+    /// The key of a control item (`ControlItems`).
+    public static func key(_ sortKey: String) -> Item {
         [ItemKey.partitionKeyName: .s(ControlItems.partitionKey), ItemKey.sortKeyName: .s(sortKey)]
     }
 

@@ -57,6 +57,9 @@ public struct CutoverState: Sendable, Hashable, Codable {
     /// Raised by every change; the store's condition.
     public var revision: Int
     public var audit: [CutoverAuditEntry]
+    /// The command running now, if one is: it holds the cutover until it records
+    /// its result or its lease runs out (a process that died).
+    public var running: CutoverRun?
 
     public init() {
         phase = .replicating
@@ -102,10 +105,30 @@ public struct CutoverState: Sendable, Hashable, Codable {
             (readMode, writePrimary) = CutoverWorkflow.flags(in: plan.to)
         }
         revision += 1
+        running = nil
         audit.append(
             CutoverAuditEntry(
                 at: time, command: plan.command.description, from: plan.from, to: to, outcome: outcome, reason: reason,
                 actor: actor, epoch: epochs.current.epoch, mysqlPosition: mysqlPosition?.orderingKey,
                 reverseCheckpoints: reverseCheckpoints))
+    }
+}
+
+/// A command that holds the cutover while it runs, so a second operator's command
+/// is refused instead of interleaving its flag changes with the first one's.
+public struct CutoverRun: Sendable, Hashable, Codable {
+    public var command: String
+    public var actor: String
+    /// ISO-8601 start.
+    public var startedAt: String
+    /// Milliseconds since 1970 after which the hold lapses (the command's longest
+    /// bounded waits, and a margin).
+    public var expiresAtMilliseconds: Int64
+
+    public init(command: String, actor: String, startedAt: String, expiresAtMilliseconds: Int64) {
+        self.command = command
+        self.actor = actor
+        self.startedAt = startedAt
+        self.expiresAtMilliseconds = expiresAtMilliseconds
     }
 }

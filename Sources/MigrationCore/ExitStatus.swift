@@ -11,6 +11,9 @@ public enum ExitStatus: Int32, Sendable {
     /// `validate` finished and found mismatches (the report lists them); `repair`
     /// left some unrepaired.
     case mismatches = 4
+    /// A `cutover` command was refused by its gates, or reverted (a bounded wait ran
+    /// out, a traffic gate failed): the flags are as they were, the reason is printed.
+    case refused = 5
 
     public init(_ status: LoadSummary.Status) {
         switch status {

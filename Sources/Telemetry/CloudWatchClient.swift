@@ -23,6 +23,8 @@ public struct CloudWatchClient: Sendable {
     /// Every CloudWatch operation this client can send.
     public enum Operation: String, Sendable, CaseIterable {
         case putMetricData = "PutMetricData"
+        /// The cutover's gates read alarm states (the operator's role, not a component's).
+        case describeAlarms = "DescribeAlarms"
 
         public var iamAction: String { "cloudwatch:\(rawValue)" }
     }
@@ -47,6 +49,25 @@ public struct CloudWatchClient: Sendable {
                     body: ByteBuffer(string: body)))
             start += batch.count
         }
+    }
+
+    /// The state value (`OK`, `ALARM`, `INSUFFICIENT_DATA`) of each named alarm
+    /// CloudWatch knows; a name it does not know is missing from the answer.
+    public func alarmStates(names: [String]) async throws -> [String: String] {
+        var states: [String: String] = [:]
+        var start = 0
+        while start < names.count {
+            // DescribeAlarms takes at most 100 names a call.
+            let batch = names[start..<min(start + 100, names.count)]
+            let parameters = batch.enumerated().map { (name: "AlarmNames.member.\($0.offset + 1)", value: $0.element) }
+            let answer = try await client.executeQuery(
+                .cloudWatch, action: Operation.describeAlarms.rawValue, version: "2010-08-01", parameters: parameters)
+            for alarm in answer.first(named: "MetricAlarms")?.children("member") ?? [] {
+                if let name = alarm.childText("AlarmName"), let state = alarm.childText("StateValue") { states[name] = state }
+            }
+            start += batch.count
+        }
+        return states
     }
 
     /// The form body: `MetricData.member.N.*` with dimensions in a stable order.

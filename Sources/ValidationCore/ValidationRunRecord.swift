@@ -24,6 +24,8 @@ public enum ValidationRunRecord {
         public static let failureRate = "FailureRate"
         public static let alert = "Alert"
         public static let entities = "Entities"
+        /// Live validation: mismatches whose recheck could not happen (the cutover's gate wants 0).
+        public static let unsettled = "Unsettled"
     }
 
     /// `PASSED` when everything matched, else `FAILED`.
@@ -69,6 +71,7 @@ public enum ValidationRunRecord {
             Attribute.failureRate: .n(formatRate(report.failureRate)),
             Attribute.alert: .bool(report.isAlert),
             Attribute.entities: .m(entities),
+            Attribute.unsettled: number(report.live?.unconfirmed ?? 0),
         ]
     }
 

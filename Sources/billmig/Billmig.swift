@@ -18,8 +18,8 @@ struct Billmig: AsyncParsableCommand {
 
             Exit status: 0 success; 1 failure (a rerun resumes from checkpoints); \
             3 finished with rows in the dead-letter store; 4 validate found mismatches \
-            (repair: some left unrepaired); 64 bad arguments.
+            (repair: some left unrepaired); 5 a cutover command refused or reverted; 64 bad arguments.
             """,
-        subcommands: [PlanCommand.self, LoadCommand.self, ApplyCommand.self, TableCommand.self, StatusCommand.self, GenerateCommand.self, QueryCommand.self, CheckCommand.self, WorkloadCommand.self, ValidateCommand.self, RepairCommand.self, StreamCommand.self, ReverseStreamCommand.self, StageCommand.self, InfraCommand.self, ServeCommand.self, FlagsCommand.self]
+        subcommands: [PlanCommand.self, LoadCommand.self, ApplyCommand.self, TableCommand.self, StatusCommand.self, GenerateCommand.self, QueryCommand.self, CheckCommand.self, WorkloadCommand.self, ValidateCommand.self, RepairCommand.self, StreamCommand.self, ReverseStreamCommand.self, StageCommand.self, InfraCommand.self, ServeCommand.self, FlagsCommand.self, CutoverCommandGroup.self]
     )
 }

@@ -98,24 +98,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     /// `2h`, `90m`, `45s`, `1h30m`, or plain seconds.
     static func parseDuration(_ text: String) -> Double? {
-        if let seconds = Double(text) { return seconds }
-        var total = 0.0
-        var number = ""
-        for character in text {
-            if character.isNumber || character == "." {
-                number.append(character)
-                continue
-            }
-            guard let value = Double(number) else { return nil }
-            switch character {
-            case "h": total += value * 3600
-            case "m": total += value * 60
-            case "s": total += value
-            default: return nil
-            }
-            number = ""
-        }
-        return number.isEmpty ? total : nil
+        DurationArgument.seconds(text)
     }
 
     func run() async throws {

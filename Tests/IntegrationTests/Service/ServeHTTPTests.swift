@@ -218,11 +218,14 @@ import Glibc
         var store: String?
     }
 
-    func get(_ http: HTTPClient, _ url: String) async throws -> Answer { try await send(http, url, method: .GET, body: nil) }
+    func get(_ http: HTTPClient, _ url: String, headers: [(String, String)] = []) async throws -> Answer {
+        try await send(http, url, method: .GET, body: nil, headers: headers)
+    }
 
-    func send(_ http: HTTPClient, _ url: String, method: HTTPMethod, body: String?) async throws -> Answer {
+    func send(_ http: HTTPClient, _ url: String, method: HTTPMethod, body: String?, headers: [(String, String)] = []) async throws -> Answer {
         var request = HTTPClientRequest(url: url)
         request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))

@@ -23,17 +23,21 @@ struct LocalHAProxy {
         let description: String
     }
 
-    static func withHAProxy<Result>(_ body: (LocalHAProxy) async throws -> Result) async throws -> Result {
+    /// `fronting`: the blue and green ports of services the caller runs (e.g. two
+    /// `billmig serve`); without it, two static test servers are started.
+    static func withHAProxy<Result>(fronting services: (blue: Int, green: Int)? = nil, _ body: (LocalHAProxy) async throws -> Result) async throws -> Result {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("billmig-haproxy-\(UUID().uuidString.prefix(8))")
-        let ports = try (0..<3).map { _ in try MotoServer.freePort() }
+        let ports = [try MotoServer.freePort(), try services?.blue ?? MotoServer.freePort(), try services?.green ?? MotoServer.freePort()]
         var backends: [String: Process] = [:]
         var started = false
         let proxy = LocalHAProxy(folder: folder, frontendPort: ports[0], bluePort: ports[1], greenPort: ports[2], backends: [:])
         do {
-            for (colour, port) in [("blue", ports[1]), ("green", ports[2])] {
-                backends[colour] = try startBackend(colour, port: port, folder: folder)
+            if services == nil {
+                for (colour, port) in [("blue", ports[1]), ("green", ports[2])] {
+                    backends[colour] = try startBackend(colour, port: port, folder: folder)
+                }
             }
-            try await waitUntil("the blue and green test servers accept connections") {
+            try await waitUntil("the blue and green servers accept connections", timeout: .seconds(60)) {
                 MotoServer.canConnect(port: ports[1]) && MotoServer.canConnect(port: ports[2])
             }
             try await runScript("start", proxy)
