@@ -153,34 +153,42 @@ public struct PlanAccumulator: Sendable {
     private static func addEntityKey(
         _ state: inout EntityState, _ configuration: PlanConfiguration, _ name: String, _ value: String, hash: UInt64, units: Int
     ) {
-        // Mutated in place: a copy taken out and stored back would copy its sketch's dictionary on every item.
-        if state.keys[name] == nil {
-            state.keys[name] = EntityKeyState(
+        // One lookup, mutated in place: a copy taken out and stored back would
+        // copy its sketch's storage on every item.
+        Self.record(
+            &state.keys[name, default: EntityKeyState(
                 distinct: DistinctCounter(exactLimit: configuration.exactDistinctLimit),
-                byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))
-        }
-        state.keys[name]!.items += 1
-        state.keys[name]!.writeUnits += units
-        state.keys[name]!.distinct.add(hash: hash)
-        state.keys[name]!.byWriteUnits.add(value, hash: hash, weight: units)
+                byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))],
+            value, hash: hash, units: units)
+    }
+
+    private static func record(_ key: inout EntityKeyState, _ value: String, hash: UInt64, units: Int) {
+        key.items += 1
+        key.writeUnits += units
+        key.distinct.add(hash: hash)
+        key.byWriteUnits.add(value, hash: hash, weight: units)
     }
 
     private mutating func addKey(_ name: String, _ value: String, hash: UInt64, size: Int, units: Int) {
         // An index the mapping writes but does not declare still gets its figures.
-        if keys[name] == nil {
-            keys[name] = KeyState(
+        let configuration = configuration
+        Self.record(
+            &keys[name, default: KeyState(
                 distinct: DistinctCounter(exactLimit: configuration.exactDistinctLimit),
                 byItems: HeavyHitters(capacity: configuration.heavyHitterCapacity),
                 byBytes: HeavyHitters(capacity: configuration.heavyHitterCapacity),
-                byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))
-        }
-        keys[name]!.items += 1
-        keys[name]!.bytes += size
-        keys[name]!.writeUnits += units
-        keys[name]!.distinct.add(hash: hash)
-        keys[name]!.byItems.add(value, hash: hash)
-        keys[name]!.byBytes.add(value, hash: hash, weight: size)
-        keys[name]!.byWriteUnits.add(value, hash: hash, weight: units)
+                byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))],
+            value, hash: hash, size: size, units: units)
+    }
+
+    private static func record(_ key: inout KeyState, _ value: String, hash: UInt64, size: Int, units: Int) {
+        key.items += 1
+        key.bytes += size
+        key.writeUnits += units
+        key.distinct.add(hash: hash)
+        key.byItems.add(value, hash: hash)
+        key.byBytes.add(value, hash: hash, weight: size)
+        key.byWriteUnits.add(value, hash: hash, weight: units)
     }
 
     /// Whether another row already mapped to this item key (while the check's memory lasts).
