@@ -99,7 +99,7 @@ struct StreamCommand: AsyncParsableCommand {
                     target: try runtime.writeTarget(table: source.table),
                     state: try runtime.stateLocation(stateLocation),
                     stop: stop,
-                    epochs: CutoverEpochs(control: DynamoDBCutoverControl(client: try runtime.dynamoDB(), tableName: source.table)))
+                    epochs: CutoverEpochs(control: DynamoDBCutoverControl(client: DynamoDBWriteTarget.unretriedClient(try runtime.awsClient()), tableName: source.table)))
                 return try await prometheus.exposing(stream.progress, table: source.table) {
                     try await ProgressReporter(
                         mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress,
@@ -128,7 +128,11 @@ struct CutoverEpochs: SwitchEpochSource {
     let control: DynamoDBCutoverControl
 
     func switchEpochs() async throws -> SwitchEpochHistory {
-        try await control.loadCutover().epochs
+        do {
+            return try await control.loadCutover().epochs
+        } catch let error as CutoverExecutorError {
+            throw SwitchEpochsUnreadable(error.description)
+        }
     }
 }
 

@@ -121,7 +121,6 @@ public struct BinlogChangeStream: Sendable {
         let started = clock.now
         let mapper = try ItemMapper(mapping: configuration.mapping)
         let start = try await resolveStart()
-        let history = try await epochs.switchEpochs()
         let rule = await BinlogStopRule.starting(configuration.stop, source: configuration.connection)
         let heartbeat = configuration.heartbeat.map { SourceHeartbeat(configuration: $0, connection: configuration.connection) }
         if let heartbeat { try await heartbeat.prepare() }
@@ -145,6 +144,7 @@ public struct BinlogChangeStream: Sendable {
                                 state.readerDone.store(true, ordering: .releasing)
                                 tracker.settlements.signal()
                             }
+                            let history = try await readEpochs()
                             return try await read(
                                 from: start.position, stopRule: rule, mapper: mapper, epochs: history,
                                 heartbeat: heartbeat, submitter: submitter)
@@ -192,6 +192,31 @@ public struct BinlogChangeStream: Sendable {
     }
 
     static func deadLetterFolder(_ binlogFile: String) -> String { "binlog/" + binlogFile }
+
+    /// The write switches so far. The cutover keeps them in the target table, so
+    /// they are read under the table's outage tolerance, as the writes are: an
+    /// unreachable table shows on the progress line and ends the run past it.
+    func readEpochs() async throws -> SwitchEpochHistory {
+        var attempt = 0
+        while true {
+            do {
+                let history = try await epochs.switchEpochs()
+                applier.outage.succeeded()
+                return history
+            } catch let error as SwitchEpochsUnreadable {
+                throw error
+            } catch {
+                let failure = DynamoDBWriteTarget.classify(error)
+                switch failure.kind {
+                case .rejected: throw error
+                case .transient: try applier.outage.failed(failure)
+                case .throttled: break
+                }
+                attempt += 1
+                try await Task.sleep(for: applier.backoff(attempt: attempt))
+            }
+        }
+    }
 
     // MARK: Reader
 

@@ -19,3 +19,13 @@ public struct InitialEpochOnly: SwitchEpochSource {
 
     public func switchEpochs() async throws -> SwitchEpochHistory { SwitchEpochHistory() }
 }
+
+/// The recorded switches are there but unusable (not written by this billmig):
+/// the stream stops at once with the reason instead of retrying.
+public struct SwitchEpochsUnreadable: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}
