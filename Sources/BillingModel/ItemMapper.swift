@@ -50,14 +50,20 @@ public struct ItemMapper: Sendable {
     ///   at the old key, then the conditional put at the new key;
     /// - delete: a conditional tombstone at the row's key (only the key columns
     ///   of a deleted row are read).
-    /// Every write carries `change.position.orderingKey` as its version.
+    /// Every write carries `change.position.orderingKey` (the change's epoch-0
+    /// version) as its version.
     public func map(_ change: SourceChange) throws(MappingError) -> [WriteOp] {
+        try map(change, version: change.position.orderingKey)
+    }
+
+    /// The writes for one change, each carrying `version` (an `ItemVersion` key:
+    /// the forward stream gives a change after a rollback its epoch's key).
+    public func map(_ change: SourceChange, version: String) throws(MappingError) -> [WriteOp] {
         guard let plan = plan(named: change.table) else {
             throw MappingError(
                 kind: .unknownTable, table: change.table, reason: "the mapping has no table `\(change.table)`",
                 origin: change.origin)
         }
-        let version = change.position.orderingKey
         do throws(MappingError) {
             switch change.operation {
             case .snapshot, .insert, .update:

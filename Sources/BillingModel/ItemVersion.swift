@@ -7,11 +7,16 @@
 /// `SourcePosition`) while MySQL is primary, the application's clock while DynamoDB is.
 ///
 /// `orderingKey` is what items store and conditions compare (byte order, as
-/// DynamoDB compares strings). Epoch 0 is the migration before any switch: its key
-/// is exactly `SourcePosition.orderingKey`, so every item written so far keeps its
-/// meaning. Later epochs are `V` + ten digits + the position's key; `V` sorts after
-/// every key epoch 0 uses (`0`, `1`, `B`, `F`, `S`), so any later epoch wins over
-/// all of epoch 0, and the fixed-width epoch orders epochs among themselves.
+/// DynamoDB compares strings). Epoch 0 is the migration before any switch: a
+/// replicated position's key is exactly `SourcePosition.orderingKey`, so every item
+/// written so far keeps its meaning. Every other key is `V` + ten epoch digits + the
+/// position's key (`A` + twenty digits for the application's clock); `V` sorts after
+/// every key epoch 0's positions use (`0`, `1`, `B`, `F`, `S`), so any later epoch
+/// wins over all of epoch 0, and the fixed-width epoch orders epochs among
+/// themselves. An application write always carries the prefix, even in epoch 0 (the
+/// write primary set to DynamoDB by hand, without a switch), so it still sorts after
+/// every replicated position of its epoch. This is the one version format: the
+/// billing service's `ApplicationVersion` produces these keys.
 public struct ItemVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
     public enum Position: Sendable, Hashable {
         /// A change read from MySQL (binlog) or DMS.
@@ -43,26 +48,46 @@ public struct ItemVersion: Sendable, Hashable, Comparable, CustomStringConvertib
     static let epochDigits = 10
 
     public var orderingKey: String {
-        if epoch == .initial { return position.orderingKey }
+        if epoch == .initial, case .source(let source) = position { return source.orderingKey }
         return "V" + SourcePosition.leftPad(String(epoch.number), to: Self.epochDigits) + position.orderingKey
     }
 
-    /// The billing service's `ApplicationVersion` keys: `X` + ten epoch digits + its clock.
-    public static let applicationVersionPrefix: UInt8 = UInt8(ascii: "X")
+    static let applicationClockDigits = 20
 
-    /// The epoch a stored `SourceVersion` was written in (0 for every key without the prefix).
-    /// Both `V` keys and the billing service's `X` keys carry the epoch in their
-    /// next ten digits (reverse replication tells the service's writes by it).
+    /// The application write a stored key names (`V` + epoch + `A` + clock), or nil
+    /// for any other key (a replicated position, or not a version at all).
+    public init?(applicationWriteKey key: String) {
+        let bytes = Array(key.utf8)
+        guard bytes.count == 1 + Self.epochDigits + 1 + Self.applicationClockDigits, bytes[0] == Self.epochPrefix,
+            bytes[1 + Self.epochDigits] == UInt8(ascii: "A"),
+            let epoch = Self.digits(bytes[1...Self.epochDigits], as: UInt32.self),
+            let clock = Self.digits(bytes[(2 + Self.epochDigits)...], as: UInt64.self)
+        else { return nil }
+        self.init(epoch: SwitchEpoch(epoch), position: .applicationClock(clock))
+    }
+
+    /// The epoch a stored `SourceVersion` was written in (0 for every key without
+    /// the prefix). Reverse replication tells the service's writes of its epoch by it.
     public static func epoch(ofOrderingKey key: String) -> SwitchEpoch {
         let bytes = Array(key.utf8)
-        guard bytes.first == epochPrefix || bytes.first == applicationVersionPrefix, bytes.count > epochDigits else { return .initial }
-        var number: UInt32 = 0
-        for byte in bytes[1...epochDigits] {
-            let digit = byte &- UInt8(ascii: "0")
-            guard digit < 10 else { return .initial }
-            number = number &* 10 &+ UInt32(digit)
-        }
+        guard bytes.first == epochPrefix, bytes.count > epochDigits,
+            let number = digits(bytes[1...epochDigits], as: UInt32.self)
+        else { return .initial }
         return SwitchEpoch(number)
+    }
+
+    /// Decimal digits only, within the type's range; nil otherwise.
+    private static func digits<Number: FixedWidthInteger & UnsignedInteger>(_ bytes: ArraySlice<UInt8>, as: Number.Type) -> Number? {
+        var number: Number = 0
+        for byte in bytes {
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            let (times, overflowTimes) = number.multipliedReportingOverflow(by: 10)
+            let (sum, overflowSum) = times.addingReportingOverflow(Number(digit))
+            guard !overflowTimes, !overflowSum else { return nil }
+            number = sum
+        }
+        return number
     }
 
     /// DynamoDB's order of the stored keys (UTF-8 bytes), which conditional writes use.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BillingModel
+import Cutover
 import DMSStaging
 import Foundation
 import Migration
@@ -97,7 +98,8 @@ struct StreamCommand: AsyncParsableCommand {
                     configuration: streamConfiguration,
                     target: try runtime.writeTarget(table: source.table),
                     state: try runtime.stateLocation(stateLocation),
-                    stop: stop)
+                    stop: stop,
+                    epochs: CutoverEpochs(control: DynamoDBCutoverControl(client: DynamoDBWriteTarget.unretriedClient(try runtime.awsClient()), tableName: source.table)))
                 return try await prometheus.exposing(stream.progress, table: source.table) {
                     try await ProgressReporter(
                         mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress,
@@ -115,6 +117,21 @@ struct StreamCommand: AsyncParsableCommand {
 
         try output.conclude(summary, status: ExitStatus(summary.status)) {
             StreamSummaryText.render(summary, stateLocation: stateLocation)
+        }
+    }
+}
+
+/// The write switches as the cutover recorded them (`CONTROL#CUTOVER`; none before
+/// the first cutover command): a rollback stores the binlog position MySQL's new
+/// epoch starts at, which the stream's versions need.
+struct CutoverEpochs: SwitchEpochSource {
+    let control: DynamoDBCutoverControl
+
+    func switchEpochs() async throws -> SwitchEpochHistory {
+        do {
+            return try await control.loadCutover().epochs
+        } catch let error as CutoverExecutorError {
+            throw SwitchEpochsUnreadable(error.description)
         }
     }
 }

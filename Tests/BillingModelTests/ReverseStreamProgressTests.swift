@@ -5,11 +5,9 @@ import Testing
 /// What reverse replication reads of versions and epochs, and what it publishes
 /// for the cutover (`CONTROL#REVERSE`).
 @Suite struct ReverseStreamProgressTests {
-    /// The billing service's `ApplicationVersion` key: `X`, ten epoch digits, twenty clock digits.
+    /// The billing service's key: `V`, ten epoch digits, `A`, twenty clock digits (`ApplicationVersion` makes it).
     static func applicationKey(epoch: UInt32, clock: UInt64) -> String {
-        let e = String(epoch)
-        let c = String(clock)
-        return "X" + String(repeating: "0", count: 10 - e.count) + e + String(repeating: "0", count: 20 - c.count) + c
+        ItemVersion(epoch: SwitchEpoch(epoch), position: .applicationClock(clock)).orderingKey
     }
 
     @Test func theServicesWritesCarryTheirEpoch() {
@@ -17,8 +15,10 @@ import Testing
         #expect(ItemVersion.epoch(ofOrderingKey: Self.applicationKey(epoch: 3, clock: 7)) == SwitchEpoch(3))
         // Epoch-0 keys and malformed prefixes stay epoch 0.
         #expect(ItemVersion.epoch(ofOrderingKey: "B000000000300000000000000004567000002") == .initial)
-        #expect(ItemVersion.epoch(ofOrderingKey: "X12") == .initial)
-        #expect(ItemVersion.epoch(ofOrderingKey: "Xabcdefghij0000") == .initial)
+        #expect(ItemVersion.epoch(ofOrderingKey: "V12") == .initial)
+        #expect(ItemVersion.epoch(ofOrderingKey: "Vabcdefghij0000") == .initial)
+        // The old `X` format is gone: one version format.
+        #expect(ItemVersion.epoch(ofOrderingKey: "X0000000001" + String(repeating: "0", count: 20)) == .initial)
     }
 
     @Test func aHistoryFromTheEpochNumberAlternatesStores() {

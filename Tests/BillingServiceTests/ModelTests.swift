@@ -130,6 +130,36 @@ import Testing
         #expect(ApplicationVersion(epoch: 1, clock: 0) > ApplicationVersion(epoch: 0, clock: .max))
     }
 
+    @Test func applicationVersionsAreItemVersionsOfTheApplicationClock() {
+        let version = ApplicationVersion(epoch: 1, clock: 1_800_000_000_000_123)
+        #expect(version.orderingKey == ItemVersion(epoch: SwitchEpoch(1), position: .applicationClock(1_800_000_000_000_123)).orderingKey)
+        #expect(version.orderingKey == "V0000000001A00001800000000000123")
+        #expect(ApplicationVersion(orderingKey: version.orderingKey) == version)
+        #expect(ItemVersion.epoch(ofOrderingKey: version.orderingKey) == SwitchEpoch(1))
+        // Replicated positions, of any epoch, are not application writes.
+        #expect(ApplicationVersion(orderingKey: "B000000000300000000000000004567000002") == nil)
+        #expect(ApplicationVersion(orderingKey: ItemVersion(epoch: SwitchEpoch(2), position: .source(.binlog(fileSequence: 3, position: 9, rowIndex: 0))).orderingKey) == nil)
+        #expect(ApplicationVersion(orderingKey: "V0000000001A0000000000000000000000x") == nil)
+    }
+
+    /// The lost write issue 12 names: after a rollback (epoch 2, MySQL primary again),
+    /// a MySQL update of an item the service last wrote in epoch 1 must win, and a
+    /// binlog change from before the rollback position must not.
+    @Test func aServiceWriteOfEpochOneLosesToAMySQLChangeOfEpochTwo() {
+        var history = SwitchEpochHistory()
+        history.switchToDynamoDB()
+        let serviceWrite = ApplicationVersion(epoch: 1, clock: 1_800_000_000_000_000).orderingKey
+        let rollbackAt = SourcePosition.binlog(fileSequence: 4, position: 10_000, rowIndex: 0)
+        history.switchToMySQL(resumingAt: rollbackAt)
+        let after = history.version(ofMySQLChangeAt: .binlog(fileSequence: 4, position: 10_200, rowIndex: 0)).orderingKey
+        let before = history.version(ofMySQLChangeAt: .binlog(fileSequence: 4, position: 9_800, rowIndex: 3)).orderingKey
+        #expect(ItemVersion.isOlder(serviceWrite, than: after))
+        #expect(ItemVersion.isOlder(before, than: serviceWrite))
+        // The service's next write in a later DynamoDB epoch wins over epoch 2's changes again.
+        history.switchToDynamoDB()
+        #expect(ItemVersion.isOlder(after, than: ApplicationVersion(epoch: 3, clock: 1).after(existing: after).orderingKey))
+    }
+
     @Test func aWriteMovesTheItemsVersionForwardWhateverTheClock() {
         let existing = ApplicationVersion(epoch: 2, clock: 500).orderingKey
         let next = ApplicationVersion(epoch: 2, clock: 100).after(existing: existing)

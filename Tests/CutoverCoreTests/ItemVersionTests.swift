@@ -24,6 +24,15 @@ import Testing
         #expect(history.version(ofMySQLChangeAt: Self.binlog(9, 100)).orderingKey == Self.binlog(9, 100).orderingKey)
         // A repair's `1` stays an epoch-0 key too.
         #expect(ItemVersion.epoch(ofOrderingKey: "1") == .initial)
+        // An application write carries its epoch even in epoch 0 (DynamoDB made primary
+        // by hand, no switch): it still sorts after every replicated position.
+        let applicationInEpochZero = ItemVersion(epoch: .initial, position: .applicationClock(1))
+        #expect(applicationInEpochZero.orderingKey == "V0000000000A00000000000000000001")
+        for position in positions {
+            #expect(ItemVersion.isOlder(position.orderingKey, than: applicationInEpochZero.orderingKey))
+        }
+        #expect(ItemVersion(applicationWriteKey: applicationInEpochZero.orderingKey) == applicationInEpochZero)
+        #expect(ItemVersion(applicationWriteKey: Self.binlog(3, 4567).orderingKey) == nil)
     }
 
     @Test func laterEpochsWinOverEveryEpochZeroKey() {

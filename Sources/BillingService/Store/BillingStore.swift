@@ -1,3 +1,5 @@
+import BillingModel
+
 /// One store the service reads and writes: MySQL (blue) or DynamoDB (green).
 /// Both answer every access pattern with the same records in the same order
 /// and the same pages, and apply a write atomically.
@@ -68,11 +70,11 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The version an application write gives its items in DynamoDB: the switch
-/// epoch, then a hybrid logical clock in microseconds. Its ordering key starts
-/// with `X`, which sorts after every `SourcePosition.orderingKey` (`0`, `B`,
-/// `F`, `S`), so a late replicated change of the previous epoch never
-/// overwrites an application write; issue 12 raises the epoch at every write
-/// switch and prefixes replicated positions with it the same way.
+/// epoch, then a hybrid logical clock in microseconds, as the one version order
+/// has it (`ItemVersion` with `.applicationClock`: `V` + epoch + `A` + clock).
+/// The epoch comes first, so a MySQL change of a later epoch (after a rollback)
+/// wins over this write, and this write over every replicated change of an
+/// earlier epoch; within the epoch the clock orders the service's writes.
 public struct ApplicationVersion: Sendable, Hashable, Comparable {
     public var epoch: UInt32
     public var clock: UInt64
@@ -82,17 +84,17 @@ public struct ApplicationVersion: Sendable, Hashable, Comparable {
         self.clock = clock
     }
 
-    public var orderingKey: String {
-        let e = String(epoch)
-        let c = String(clock)
-        return "X" + String(repeating: "0", count: 10 - e.count) + e + String(repeating: "0", count: 20 - c.count) + c
+    public var itemVersion: ItemVersion {
+        ItemVersion(epoch: SwitchEpoch(epoch), position: .applicationClock(clock))
     }
 
+    public var orderingKey: String { itemVersion.orderingKey }
+
+    /// The application write a stored `SourceVersion` names; nil for a replicated change's key.
     public init?(orderingKey: String) {
-        guard orderingKey.hasPrefix("X"), orderingKey.utf8.count == 31,
-            let epoch = UInt32(orderingKey.dropFirst().prefix(10)), let clock = UInt64(orderingKey.suffix(20))
+        guard let version = ItemVersion(applicationWriteKey: orderingKey), case .applicationClock(let clock) = version.position
         else { return nil }
-        self.init(epoch: epoch, clock: clock)
+        self.init(epoch: version.epoch.number, clock: clock)
     }
 
     /// The smallest version after both this one and an existing item's (so a
@@ -104,5 +106,5 @@ public struct ApplicationVersion: Sendable, Hashable, Comparable {
         return ApplicationVersion(epoch: epoch, clock: existing.clock + 1)
     }
 
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.orderingKey < rhs.orderingKey }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.itemVersion < rhs.itemVersion }
 }

@@ -34,18 +34,23 @@ public struct BinlogChangeStream: Sendable {
     public let stop: StopSignal
     /// Where the binlog comes from; nil: the configured MySQL connection.
     let eventSource: (any BinlogEventSource)?
+    /// The write switches so far, which give each change its version's epoch.
+    let epochs: any SwitchEpochSource
 
     /// - Parameters:
     ///   - state: where the checkpoint, the snapshot position and dead letters
     ///     are kept (`{prefix}changes/binlog.json`, `{prefix}snapshot.json`, `{prefix}dead-letters/binlog/…`).
     ///   - events: the binlog; by default the configured connection's (tests pass a scripted one).
+    ///   - epochs: the write switches made so far (by default none: epoch-0 versions).
     public init(
         configuration: BinlogStreamConfiguration, target: any ItemWriteTarget,
-        state: StateLocation, stop: StopSignal = StopSignal(), events: (any BinlogEventSource)? = nil
+        state: StateLocation, stop: StopSignal = StopSignal(), events: (any BinlogEventSource)? = nil,
+        epochs: any SwitchEpochSource = InitialEpochOnly()
     ) {
         self.configuration = configuration
         self.target = target
         eventSource = events
+        self.epochs = epochs
         checkpointer = Checkpointer(state: state)
         throttle = WriteThrottle(configuration: configuration.throttle)
         applier = ChangeApplier(target: target, throttle: throttle, configuration: configuration.applier)
@@ -139,9 +144,10 @@ public struct BinlogChangeStream: Sendable {
                                 state.readerDone.store(true, ordering: .releasing)
                                 tracker.settlements.signal()
                             }
+                            let history = try await readEpochs()
                             return try await read(
-                                from: start.position, stopRule: rule, mapper: mapper, heartbeat: heartbeat,
-                                submitter: submitter)
+                                from: start.position, stopRule: rule, mapper: mapper, epochs: history,
+                                heartbeat: heartbeat, submitter: submitter)
                         }
                         inner.addTask {
                             try await collect(tracker: tracker, state: state)
@@ -187,12 +193,37 @@ public struct BinlogChangeStream: Sendable {
 
     static func deadLetterFolder(_ binlogFile: String) -> String { "binlog/" + binlogFile }
 
+    /// The write switches so far. The cutover keeps them in the target table, so
+    /// they are read under the table's outage tolerance, as the writes are: an
+    /// unreachable table shows on the progress line and ends the run past it.
+    func readEpochs() async throws -> SwitchEpochHistory {
+        var attempt = 0
+        while true {
+            do {
+                let history = try await epochs.switchEpochs()
+                applier.outage.succeeded()
+                return history
+            } catch let error as SwitchEpochsUnreadable {
+                throw error
+            } catch {
+                let failure = DynamoDBWriteTarget.classify(error)
+                switch failure.kind {
+                case .rejected: throw error
+                case .transient: try applier.outage.failed(failure)
+                case .throttled: break
+                }
+                attempt += 1
+                try await Task.sleep(for: applier.backoff(attempt: attempt))
+            }
+        }
+    }
+
     // MARK: Reader
 
     /// Follows the binlog and submits its changes until the stop rule or a stop
     /// request ends it (the reader reconnects after a dropped connection).
     private func read(
-        from start: BinlogStart, stopRule: BinlogStopRule, mapper: ItemMapper,
+        from start: BinlogStart, stopRule: BinlogStopRule, mapper: ItemMapper, epochs: SwitchEpochHistory,
         heartbeat: SourceHeartbeat?, submitter: Submitter
     ) async throws -> StreamSummary.Ending {
         let heartbeatTable = heartbeat?.configuration.table
@@ -217,7 +248,9 @@ public struct BinlogChangeStream: Sendable {
                     }
                     read += 1
                     changesInTransaction += 1
-                    try await submitter.submit(change, mapper: mapper, mark: .change)
+                    try await submitter.submit(
+                        change, mapper: mapper, mark: .change,
+                        version: epochs.version(ofMySQLChangeAt: change.position).orderingKey)
                 }
             case .commit(let resumeAt, let gtid, let commitTime):
                 submitter.mark(.commit(resumeAt, gtid: gtid, commitTime: commitTime, changes: changesInTransaction, heartbeat: beat))

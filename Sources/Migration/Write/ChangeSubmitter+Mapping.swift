@@ -20,12 +20,13 @@ struct ChangeContext: Sendable {
 }
 
 extension ChangeSubmitter where Context == ChangeContext {
-    /// Maps one change and submits its writes; a change the mapping rejects
-    /// settles at once as a dead letter with the mapping's reason.
-    func submit(_ change: SourceChange, mapper: ItemMapper, mark: Mark) async throws {
+    /// Maps one change and submits its writes, versioned `version` (default: the
+    /// change's position, its epoch-0 key); a change the mapping rejects settles
+    /// at once as a dead letter with the mapping's reason.
+    func submit(_ change: SourceChange, mapper: ItemMapper, mark: Mark, version: String? = nil) async throws {
         let writes: [WriteOp]
         do throws(MappingError) {
-            writes = try mapper.map(change)
+            writes = try mapper.map(change, version: version ?? change.position.orderingKey)
         } catch {
             reject(
                 entity: change.table, mark: mark,

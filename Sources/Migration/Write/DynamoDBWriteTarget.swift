@@ -20,9 +20,8 @@ public struct DynamoDBWriteTarget: ItemWriteTarget {
         aws: AWSClient, tableName: String,
         partitionKeyAttribute: String = ItemKey.partitionKeyName, sortKeyAttribute: String = ItemKey.sortKeyName
     ) {
-        var configuration = aws.configuration
-        configuration.retryPolicy = .none
-        self.client = DynamoDBClient(client: AWSClient(configuration: configuration, transport: aws.transport, logger: aws.logger))
+        self.client = Self.unretriedClient(aws)
+        let configuration = aws.configuration
         self.tableName = tableName
         self.partitionKeyAttribute = partitionKeyAttribute
         self.sortKeyAttribute = sortKeyAttribute
@@ -76,6 +75,14 @@ public struct DynamoDBWriteTarget: ItemWriteTarget {
             "attribute_not_exists(#pk) OR #version < :version",
             names: ["#pk": partitionKeyAttribute, "#version": MigrationAttribute.sourceVersion],
             values: [":version": .s(version)])
+    }
+
+    /// A client on `aws`'s connections without its retry loop: the caller retries
+    /// under the outage tolerance (the writes, the stream's read of the switch epochs).
+    public static func unretriedClient(_ aws: AWSClient) -> DynamoDBClient {
+        var configuration = aws.configuration
+        configuration.retryPolicy = .none
+        return DynamoDBClient(client: AWSClient(configuration: configuration, transport: aws.transport, logger: aws.logger))
     }
 
     /// AWS error kinds in the applier's terms. The AWS client has already spent
