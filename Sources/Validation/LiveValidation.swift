@@ -46,8 +46,10 @@ extension Validator {
     /// up to the source position read with its rows (see `LiveRecheck`). The
     /// report lists the mismatches that last, and those still in flight after
     /// the last round (unconfirmed); it is clean only when none is left.
+    /// `epochs`: the write switches so far, so that positions compare with the
+    /// versions the stream writes after a rollback.
     public func runLive(
-        stream: any AppliedStreamPosition, options: LiveValidationOptions = .init(),
+        stream: any AppliedStreamPosition, options: LiveValidationOptions = .init(), epochs: SwitchEpochHistory = SwitchEpochHistory(),
         progress: (@Sendable (ValidationProgress) -> Void)? = nil
     ) async throws -> ValidationReport {
         let started = ValidationClock.now()
@@ -79,7 +81,7 @@ extension Validator {
                     }
                     recheck.record(
                         accounts: batch, mismatches: outcome.mismatches, versions: versions,
-                        position: position.sourcePosition(rowIndex: 999_999).orderingKey)
+                        position: epochs.version(ofMySQLChangeAt: position.sourcePosition(rowIndex: 999_999)).orderingKey)
                 }
             }
         }

@@ -36,7 +36,9 @@ public struct RepairSummary: Sendable, Codable, Hashable {
 /// write is at least as new as anything the stream wrote before; a change
 /// committed later carries a higher version and wins, whichever lands first.
 /// Without a binlog the repair carries version `1`: newer than a full load
-/// (`0`), older than every change.
+/// (`0`), older than every change. After a rollback the position carries its
+/// epoch (`epochs`), as the stream's changes do, so a repair of an item last
+/// written in an earlier DynamoDB epoch is not skipped as stale.
 public struct Repairer: Sendable {
     public let table: String
     public let mapping: Mapping
@@ -45,12 +47,14 @@ public struct Repairer: Sendable {
     public let dynamoDB: DynamoDBClient
     public let target: any ItemWriteTarget
     public let applyConfiguration: ChangeApplier.Configuration
+    public let epochs: SwitchEpochHistory
 
     public init(
         table: String, mapping: Mapping = .billing, mapperOptions: ItemMapper.Options = .init(),
         source: MySQLConnectionConfiguration, dynamoDB: DynamoDBClient, target: any ItemWriteTarget,
-        applyConfiguration: ChangeApplier.Configuration = .init(lanes: 8)
+        applyConfiguration: ChangeApplier.Configuration = .init(lanes: 8), epochs: SwitchEpochHistory = SwitchEpochHistory()
     ) {
+        self.epochs = epochs
         self.table = table
         self.mapping = mapping
         self.mapperOptions = mapperOptions
@@ -79,7 +83,7 @@ public struct Repairer: Sendable {
         let mapper = try ItemMapper(mapping: mapping, options: mapperOptions)
         let reader = ValidationSourceReader(connection: connection, database: source.database, mapping: mapping)
         let position = try await reader.currentPosition()
-        let version = position?.sourcePosition(rowIndex: 0).orderingKey ?? Self.fallbackVersion
+        let version = position.map { epochs.version(ofMySQLChangeAt: $0.sourcePosition(rowIndex: 0)).orderingKey } ?? Self.fallbackVersion
         var summary = RepairSummary(version: version)
 
         // One action per key, whatever kinds of mismatch it has.

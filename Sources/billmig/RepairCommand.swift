@@ -1,5 +1,6 @@
 import ArgumentParser
 import BillingModel
+import Cutover
 import Foundation
 import Migration
 import MigrationCore
@@ -54,10 +55,12 @@ struct RepairCommand: AsyncParsableCommand {
                 + "validate again after this repair for the rest.")
         }
         let summary = try await Runtime.with(maxConnections: concurrency) { runtime in
+            let epochs = try await CutoverEpochs(control: DynamoDBCutoverControl(client: try runtime.dynamoDB(), tableName: source.table))
+                .switchEpochs()
             let repairer = Repairer(
                 table: source.table, mapping: mapping, source: connection, dynamoDB: try runtime.dynamoDB(),
                 target: try runtime.writeTarget(table: source.table),
-                applyConfiguration: ChangeApplier.Configuration(lanes: concurrency))
+                applyConfiguration: ChangeApplier.Configuration(lanes: concurrency), epochs: epochs)
             return try await repairer.run(report: validation)
         }
         if output.json {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Telemetry
 import BillingModel
+import Cutover
 import DMSStaging
 import DynamoDBModel
 import Foundation
@@ -110,10 +111,12 @@ struct ValidateCommand: AsyncParsableCommand {
             }
             guard live else { return try await validator.run(progress: report) }
             let stream = BinlogCheckpointProgress(state: try runtime.stateLocation(state))
+            let epochs = try await CutoverEpochs(control: DynamoDBCutoverControl(client: try runtime.dynamoDB(), tableName: source.table))
+                .switchEpochs()
             return try await validator.runLive(
                 stream: stream,
                 options: LiveValidationOptions(rounds: rounds, streamWait: .milliseconds(Int(streamWait * 1000))),
-                progress: report)
+                epochs: epochs, progress: report)
         }
         await metrics.publish([MetricDatum(.validationMismatches, [.table: result.table], value: Double(result.mismatchCount))])
         if let report {
