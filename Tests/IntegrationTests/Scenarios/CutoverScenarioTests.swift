@@ -48,6 +48,7 @@ import Glibc
             let table = fixture.tableName
             let control = DynamoDBCutoverControl(client: fixture.dynamoDB, tableName: table)
             let controlStore = DynamoDBControlStore(client: fixture.dynamoDB, tableName: table)
+            let pool = fixture.pool
 
             // The streams the operator runs; at most one of them at a time.
             let launched = Locked(0)
@@ -62,7 +63,7 @@ import Glibc
                         "--start-position", "\(position.file):\(position.position)",
                     ], "stream")
             }
-            let start = try #require(try await fixture.pool.withConnection { connection in try connection.binlogEnd() })
+            let start = try #require(try await pool.withConnection { connection in try connection.binlogEnd() })
             let forward = Locked<BackgroundCommand?>(try forwardStream(from: start))
             let reverse = Locked<BackgroundCommand?>(nil)
             @Sendable func stop(_ stream: Locked<BackgroundCommand?>) async {
@@ -72,14 +73,8 @@ import Glibc
             }
 
             let ports = (blue: try MotoServer.freePort(), green: try MotoServer.freePort())
-            func serve(_ colour: String, _ port: Int) throws -> BackgroundCommand {
-                try BackgroundCommand(
-                    [
-                        "serve", "--mysql", url, "--table", table, "--port", String(port), "--flags-poll-ms", "100", "--cache-entries", "0",
-                    ], environment: env, log: work.appendingPathComponent(colour))
-            }
-            let blue = try serve("blue", ports.blue)
-            let green = try serve("green", ports.green)
+            let blue = try CutoverStack.serve("blue", port: ports.blue, mysql: url, table: table, environment: env, work: work)
+            let green = try CutoverStack.serve("green", port: ports.green, mysql: url, table: table, environment: env, work: work)
             defer {
                 for command in [blue, green, forward.current, reverse.current].compactMap({ $0 }) where command.isRunning { command.kill(SIGKILL) }
             }
@@ -105,9 +100,9 @@ import Glibc
                     let key = try #require(line.range(of: "from B").map { String(line[$0.upperBound...].prefix { $0.isNumber }) }, "\(line)")
                     let sequence = try #require(Int(key.prefix(10)), "\(line)")
                     let offset = try #require(UInt64(key.dropFirst(10).prefix(20)), "\(line)")
-                    let end = try #require(try await fixture.pool.withConnection { connection in try connection.binlogEnd() })
+                    let end = try #require(try await pool.withConnection { connection in try connection.binlogEnd() })
                     let base = end.file.split(separator: ".").dropLast().joined(separator: ".")
-                    let file = base + "." + String(format: "%06d", sequence)
+                    let file = base + "." + String(format: "%06ld", sequence)
                     let command = try forwardStream(from: BinlogCoordinates(file: file, position: offset))
                     forward.withLock { $0 = command }
                 } else {
@@ -126,33 +121,18 @@ import Glibc
                     "--table", table, "--mysql", url, "--haproxy-socket", proxy.adminSocket, "--green-url", greenURL, "--blue-url", blueURL,
                     "--min-shadow-compares", "20", "--timeout", "15s", "--pause-settle", "300ms", "--reason", "cutover scenario",
                 ]
-                // Polled, not waited for (a blocking wait would hold a cooperative thread the
-                // load client needs); each ACTION line is done as soon as it is printed.
+                // Each ACTION line of a cutover command is done as soon as it is printed.
                 func cutover(_ arguments: [String]) async throws -> BillmigCLI.Result {
-                    let log = work.appendingPathComponent("cutover-\(launched.withLock { $0 += 1; return $0 })")
-                    let command = try BackgroundCommand(["cutover"] + arguments + common, environment: env, log: log)
-                    func read(_ suffix: String) -> String { (try? String(contentsOfFile: log.path + suffix, encoding: .utf8)) ?? "" }
-                    var done = 0
-                    func react() async throws {
-                        let text = read(".err")
-                        let complete = text.prefix(upTo: text.lastIndex(of: "\n") ?? text.startIndex)
-                        let actions = complete.split(separator: "\n").filter { $0.contains("ACTION: ") }
-                        while done < actions.count {
-                            try await act(String(actions[done]))
-                            done += 1
-                        }
+                    try await polled(["cutover"] + arguments + common) { line in
+                        if line.contains("ACTION: ") { try await act(line) }
                     }
-                    while command.isRunning {
-                        try await react()
-                        try await Task.sleep(for: .milliseconds(50))
-                    }
-                    let status = await command.exitStatus()
-                    try await react()
-                    return BillmigCLI.Result(status: status, stdout: read(".out"), stderr: read(".err"))
+                }
+                func polled(_ arguments: [String], onLine: (String) async throws -> Void = { _ in }) async throws -> BillmigCLI.Result {
+                    let log = work.appendingPathComponent("command-\(launched.withLock { $0 += 1; return $0 })")
+                    return try await CutoverStack.run(arguments, environment: env, log: log, onLine: onLine)
                 }
                 func validateLive(_ phase: String) async throws {
-                    let result = try await BillmigCLI.run(
-                        ["validate", "--source", url, "--table", table, "--state", state, "--live", "--quiet", "--json"], environment: env)
+                    let result = try await polled(["validate", "--source", url, "--table", table, "--state", state, "--live", "--quiet", "--json"])
                     #expect(result.status == 0, "validate --live in \(phase): \(result.stdout.suffix(800)) \(result.stderr.suffix(800))")
                 }
 
@@ -189,7 +169,7 @@ import Glibc
                     return try await body()
                 }
                 func forwardCaughtUp() async throws {
-                    let end = try #require(try await fixture.pool.withConnection { connection in try connection.binlogEnd() })
+                    let end = try #require(try await pool.withConnection { connection in try connection.binlogEnd() })
                     let wanted = ReplicationPosition(orderingKey: end.sourcePosition(rowIndex: 0).orderingKey)
                     try await waitUntil("the forward stream publishes MySQL's position", timeout: .seconds(30)) {
                         (try await controlStore.load().replicated).map { $0 >= wanted } ?? false
@@ -205,18 +185,6 @@ import Glibc
                     let run = ReverseStreamCommandTests.Run(fixture: fixture, arguments: [], environment: env, state: state)
                     try await run.expectMySQLEqualsDynamoDB()
                 }
-                /// Waits until the compares the services queued (shadow mode) are all done.
-                func shadowComparesSettled() async throws {
-                    var compared = -1.0
-                    try await waitUntil("the queued shadow compares are done", timeout: .seconds(60)) {
-                        var now = 0.0
-                        for base in [blueURL, greenURL] { now += try await http.metric(HTTPClient.shared, base, "billing_shadow_compares_total", [:]) }
-                        defer { compared = now }
-                        try await Task.sleep(for: .seconds(1))
-                        return now == compared
-                    }
-                }
-
                 func operate() async throws {
                     try await forwardCaughtUp()
                     try await validateLive("replicating")
@@ -228,25 +196,27 @@ import Glibc
                     }
                     try await validateLive("shadow")
 
+                    func switchReads(ramp: String = "0,50,100", maxP99: String = "5s") async throws -> BillmigCLI.Result {
+                        try await cutover([
+                            "switch-reads", "--ramp", ramp, "--bake", "1s", "--sample-interval", "500ms", "--min-requests", "5",
+                            "--max-p99", maxP99, "--max-hold", "20s",
+                        ])
+                    }
                     // The forced failure: no p99 is under 1 ms (the histogram's first bound is 5 ms).
-                    let failing = try await cutover([
-                        "switch-reads", "--ramp", "0,100", "--bake", "1s", "--sample-interval", "500ms", "--min-requests", "1",
-                        "--max-p99", "1ms", "--max-hold", "20s",
-                    ])
+                    let failedGate = ContinuousClock.now
+                    let failing = try await switchReads(ramp: "0,100", maxP99: "1ms")
                     #expect(failing.status == 5, "\(failing.stdout) \(failing.stderr)")
                     #expect(failing.stdout.contains("REVERTED") && failing.stdout.contains("automatic rollback"), "\(failing.stdout)")
                     #expect(try await traffic.weights() == .allBlue)
+                    print("switch-reads with a failing gate: all traffic on blue \(ContinuousClock.now - failedGate) after it started")
 
-                    func switchReads() async throws {
-                        let reads = try await cutover([
-                            "switch-reads", "--ramp", "0,50,100", "--bake", "1s", "--sample-interval", "500ms", "--min-requests", "5",
-                            "--max-p99", "5s", "--max-hold", "20s",
-                        ])
+                    func switchReadsToGreen() async throws {
+                        let reads = try await switchReads()
                         #expect(reads.status == 0, "\(reads.stdout) \(reads.stderr)")
                         #expect(try await traffic.weights() == .allGreen)
                     }
                     func switchWrites(epoch: UInt32) async throws {
-                        try await shadowComparesSettled()
+                        try await CutoverStack.shadowComparesSettled(http, services: [blueURL, greenURL])
                         let switched = try await cutover(["switch-writes", "--json"])
                         #expect(switched.status == 0, "\(switched.stdout) \(switched.stderr)")
                         let report = try JSONDecoder().decode(CutoverReport.self, from: Data(switched.stdout.utf8))
@@ -256,7 +226,7 @@ import Glibc
                         print("write pause at switch-writes (epoch \(epoch)): \(report.writePauseMilliseconds ?? -1) ms")
                     }
 
-                    try await switchReads()
+                    try await switchReadsToGreen()
                     try await validateLive("reads switched")
 
                     try await switchWrites(epoch: 1)
@@ -285,7 +255,7 @@ import Glibc
                     try await waitUntil("blue compares reads in shadow again", timeout: .seconds(30)) {
                         try await http.metric(HTTPClient.shared, blueURL, "billing_shadow_compares_total", [:]) >= 40
                     }
-                    try await switchReads()
+                    try await switchReadsToGreen()
                     try await switchWrites(epoch: 3)
                     try await Task.sleep(for: .seconds(2))
                     // `complete` ends reverse replication: the last writes are held before it
@@ -329,8 +299,8 @@ import Glibc
                                 writesInFlight.withLock { $0 += 1 }
                                 step += 1
                                 let status = ["A", "S"][step % 2]
-                                let day = Date(timeIntervalSince1970: 1_577_836_800 + Double(step) * 86_400)  // 2020-01-01 + step days
-                                let date = String(day.ISO8601Format().prefix(10))
+                                // A date of its own for every write: the value shows which write stayed.
+                                let date = String(format: "%04ld-%02ld-%02ld", 2020 + step / 336, (step / 28) % 12 + 1, step % 28 + 1)
                                 do {
                                     let answer = try await http.send(
                                         HTTPClient.shared, front + "/accounts/\(writeBAN)/subscribers/\(number)/status", method: .PUT,
