@@ -18,9 +18,13 @@ struct ProgressReporter: Sendable {
     let mode: Mode
     /// The line to show now.
     let line: @Sendable () -> String
+    /// Whether something is wrong now (an outage): a change of it is shown at
+    /// once, off a terminal too, not at the next line.
+    let alerting: @Sendable () -> Bool
 
-    init(mode: Mode, line: @escaping @Sendable () -> String) {
+    init(mode: Mode, alerting: @escaping @Sendable () -> Bool = { false }, line: @escaping @Sendable () -> String) {
         self.mode = mode
+        self.alerting = alerting
         self.line = line
     }
 
@@ -37,9 +41,16 @@ struct ProgressReporter: Sendable {
         case .terminal: interval = .milliseconds(500)
         case .lines(let every): interval = every
         }
+        let clock = ContinuousClock()
+        var shown = clock.now
+        var alerted = false
         while !Task.isCancelled {
-            do { try await Task.sleep(for: interval) } catch { break }
+            do { try await Task.sleep(for: min(interval, .milliseconds(500))) } catch { break }
+            let alert = alerting()
+            guard clock.now - shown >= interval || alert != alerted else { continue }
             mode.show(line())
+            shown = clock.now
+            alerted = alert
         }
         mode.clear()
     }
@@ -63,7 +74,7 @@ extension ProgressReporter {
     /// and the table's outage while it lasts.
     init(mode: Mode, progress: LoadProgress, rate: @escaping @Sendable () -> Double? = { nil }, outage: TargetOutage? = nil) {
         let window = RowRateWindow()
-        self.init(mode: mode) {
+        self.init(mode: mode, alerting: { outage?.current != nil }) {
             let snapshot = progress.snapshot(writeRate: rate())
             let (rowsPerSecond, elapsed) = window.advance(rows: snapshot.perEntity.values.reduce(0) { $0 + $1.rowsRead })
             return snapshot.statusLine(rowsPerSecond: rowsPerSecond, elapsed: elapsed) + Self.outageNote(outage)
@@ -72,7 +83,7 @@ extension ProgressReporter {
 
     /// A change stream: changes, lag, position; and the table's outage while it lasts.
     init(mode: Mode, progress: StreamProgress, outage: TargetOutage? = nil) {
-        self.init(mode: mode) { progress.snapshot().statusLine + Self.outageNote(outage) }
+        self.init(mode: mode, alerting: { outage?.current != nil }) { progress.snapshot().statusLine + Self.outageNote(outage) }
     }
 
     private static func outageNote(_ outage: TargetOutage?) -> String {

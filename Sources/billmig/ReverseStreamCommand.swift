@@ -83,44 +83,40 @@ struct ReverseStreamCommand: AsyncParsableCommand {
         try await MySQLSourceOptions.verify(mapping, against: connection)
         let stateLocation = try StagingLocation(parsing: state ?? MySQLSourceOptions.defaultState(table: table))
         let stop = StopSignal()
-        let signals = SignalWatch(stop: stop, announce: !output.quiet)
 
-        let summary = try await Runtime.with { runtime in
-            let dynamoDB = try runtime.dynamoDB()
-            let streamArn = try await Self.streamArn(dynamoDB, table: table)
-            let (reverseEpoch, epochs) = try await resolveEpochs(dynamoDB)
-            let configuration = ReverseReplication.Configuration(
-                streamArn: streamArn, mapping: mapping, epochs: epochs, reverseEpoch: reverseEpoch, pageSize: pageSize,
-                pollInterval: .milliseconds(pollIntervalMs), stopWhenCaughtUp: untilCaughtUp)
-            let target = try await MySQLConnection.connect(connection)
-            do {
-                let replication = ReverseReplication(
-                    configuration: configuration, streams: DynamoDBStreamsClient(client: try runtime.awsClient()),
-                    target: MySQLRowWriteTarget(connection: target), state: try runtime.stateLocation(stateLocation),
-                    publisher: ControlItemReversePublisher(client: dynamoDB, tableName: table), stop: stop)
-                let summary = try await prometheus.exposing(replication.progress, table: table) {
-                    try await ProgressReporter(mode: output.quiet ? .silent : ProgressReporter.automaticMode) {
-                        replication.progress.snapshot().statusLine
-                    }.showing {
-                        try await replication.run()
+        let summary = try await withStopOnSignals(stop, announce: !output.quiet) {
+            try await Runtime.with { runtime in
+                let dynamoDB = try runtime.dynamoDB()
+                let streamArn = try await Self.streamArn(dynamoDB, table: table)
+                let (reverseEpoch, epochs) = try await resolveEpochs(dynamoDB)
+                let configuration = ReverseReplication.Configuration(
+                    streamArn: streamArn, mapping: mapping, epochs: epochs, reverseEpoch: reverseEpoch, pageSize: pageSize,
+                    pollInterval: .milliseconds(pollIntervalMs), stopWhenCaughtUp: untilCaughtUp)
+                let target = try await MySQLConnection.connect(connection)
+                do {
+                    let replication = ReverseReplication(
+                        configuration: configuration, streams: DynamoDBStreamsClient(client: try runtime.awsClient()),
+                        target: MySQLRowWriteTarget(connection: target), state: try runtime.stateLocation(stateLocation),
+                        publisher: ControlItemReversePublisher(client: dynamoDB, tableName: table), stop: stop)
+                    let summary = try await prometheus.exposing(replication.progress, table: table) {
+                        try await ProgressReporter(mode: output.quiet ? .silent : ProgressReporter.automaticMode) {
+                            replication.progress.snapshot().statusLine
+                        }.showing {
+                            try await replication.run()
+                        }
                     }
+                    await target.close()
+                    return summary
+                } catch {
+                    await target.close()
+                    throw error
                 }
-                await target.close()
-                return summary
-            } catch {
-                await target.close()
-                throw error
             }
         }
-        withExtendedLifetime(signals) {}
 
-        if output.json {
-            try output.printJSON(summary)
-        } else {
-            print(Self.render(summary, table: table, stateLocation: stateLocation))
+        try output.conclude(summary, status: ExitStatus(summary.status)) {
+            Self.render(summary, table: table, stateLocation: stateLocation)
         }
-        let status = ExitStatus(summary.status)
-        if status != .success { throw ExitCode(status.rawValue) }
     }
 
     /// The table's enabled stream, or an error saying how to enable one.

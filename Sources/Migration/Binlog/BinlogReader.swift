@@ -57,6 +57,8 @@ struct BinlogReader: Sendable {
         }
 
         while true {
+            // Cancelled when the writes failed for good: the run ends with their error.
+            try Task.checkCancellation()
             if stop.isStopped { return .signal }
             let session: any BinlogEventSession
             do {
@@ -69,6 +71,7 @@ struct BinlogReader: Sendable {
             do {
                 try await handle(.reopened)
                 while true {
+                    try Task.checkCancellation()
                     if stop.isStopped {
                         await session.close()
                         return .signal

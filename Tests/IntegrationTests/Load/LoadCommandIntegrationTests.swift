@@ -161,7 +161,8 @@ struct LoadCommandIntegrationTests {
                     #expect(summary.entities.first { $0.entity == table.name }?.itemsWritten == data.goodRowCount(table), "\(table)")
                 }
                 let loadedCharges = try #require(summary.entities.first { $0.entity == "CHARGE" }?.itemsWritten)
-                #expect(loadedCharges > 0 && loadedCharges < data.goodRowCount(.charge))
+                // What was read before the damage is loaded (none when it is in the first deflate block).
+                #expect(loadedCharges < data.goodRowCount(.charge))
 
                 let status = try await BillmigCLI.run(["status", "--table", "Billing3", "--from", "s3://stage/run3"], environment: env)
                 #expect(status.stdout.contains("damaged files") && status.stdout.contains(chargeFile.key), "\(status.stdout) \(status.stderr)")
