@@ -27,6 +27,9 @@ struct TableCommand: AsyncParsableCommand {
         @Option(name: .long, help: "A mapping file whose target keys and indexes the table gets; the billing mapping by default.")
         var mapping: String?
 
+        @Flag(name: .long, help: "Also enable the table's stream with NEW_AND_OLD_IMAGES (what `reverse-stream` reads for a rollback).")
+        var stream = false
+
         @OptionGroup var output: OutputOptions
 
         func billingMode() throws -> BillingMode {
@@ -43,13 +46,22 @@ struct TableCommand: AsyncParsableCommand {
         func run() async throws {
             // The same definition `infra render` writes into the table stack.
             let definition = TableDefinition(mapping: try loadMapping(path: mapping), name: table, billingMode: try billingMode())
+            let (stream, tableName) = (self.stream, table)
             let outcome = try await Runtime.with { runtime in
-                try await TableSetup(client: try runtime.dynamoDB()).ensure(definition)
+                let dynamoDB = try runtime.dynamoDB()
+                let outcome = try await TableSetup(client: dynamoDB).ensure(definition)
+                // An enabled stream is left as it is (enabling it twice is an error).
+                if stream, try await dynamoDB.describeTable(tableName).latestStreamArn == nil {
+                    _ = try await dynamoDB.enableStream(tableName)
+                }
+                return outcome
             }
             if output.json {
                 try output.printJSON(TableReport(outcome.description, created: outcome.created))
             } else {
-                print("table \(table): \(outcome.created ? "created" : "already there"), \(outcome.description.status.rawValue), TTL on `TTL`")
+                print(
+                    "table \(table): \(outcome.created ? "created" : "already there"), \(outcome.description.status.rawValue), TTL on `TTL`"
+                        + (stream ? ", stream NEW_AND_OLD_IMAGES" : ""))
             }
         }
     }

@@ -49,15 +49,8 @@ import Glibc
                     "--start-position", "\(start.file):\(start.position)",
                 ], environment: env, log: work.appendingPathComponent("stream"))
             let ports = (blue: try MotoServer.freePort(), green: try MotoServer.freePort())
-            func serve(_ colour: String, _ port: Int) throws -> BackgroundCommand {
-                try BackgroundCommand(
-                    [
-                        "serve", "--mysql", url, "--table", fixture.tableName, "--port", String(port), "--flags-poll-ms", "100",
-                        "--cache-entries", "0",
-                    ], environment: env, log: work.appendingPathComponent(colour))
-            }
-            let blue = try serve("blue", ports.blue)
-            let green = try serve("green", ports.green)
+            let blue = try CutoverStack.serve("blue", port: ports.blue, mysql: url, table: fixture.tableName, environment: env, work: work)
+            let green = try CutoverStack.serve("green", port: ports.green, mysql: url, table: fixture.tableName, environment: env, work: work)
             defer { [stream, blue, green].forEach { if $0.isRunning { $0.kill(SIGKILL) } } }
             let blueURL = try await http.waitForListening(blue, log: work.appendingPathComponent("blue"))
             let greenURL = try await http.waitForListening(green, log: work.appendingPathComponent("green"))
@@ -74,15 +67,9 @@ import Glibc
                     "--blue-url", blueURL, "--min-shadow-compares", "20", "--timeout", "10s", "--pause-settle", "300ms",
                     "--reason", "integration test",
                 ]
-                // Waited for by polling: a blocking wait would hold one of the few cooperative
-                // threads (two on a 2-core machine) and stall the load client meanwhile.
                 func cutover(_ arguments: [String]) async throws -> BillmigCLI.Result {
                     let log = work.appendingPathComponent("cutover-\(UInt32.random(in: 0...UInt32.max))")
-                    let command = try BackgroundCommand(["cutover"] + arguments + common, environment: env, log: log)
-                    while command.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-                    let status = await command.exitStatus()
-                    func read(_ suffix: String) -> String { (try? String(contentsOfFile: log.path + suffix, encoding: .utf8)) ?? "" }
-                    return BillmigCLI.Result(status: status, stdout: read(".out"), stderr: read(".err"))
+                    return try await CutoverStack.run(["cutover"] + arguments + common, environment: env, log: log)
                 }
                 func status() async throws -> CutoverStatusReport {
                     let result = try await cutover(["status", "--json", "--last", "20"])
@@ -176,16 +163,7 @@ import Glibc
                     #expect(try await traffic.weights() == .allGreen)
                     #expect(try await control.load().flags.readMode == .dynamodb)
 
-                    // Compares still queued from the shadow phase would read DynamoDB after the
-                    // writes below changed it (and count a mismatch the gate then refuses): let them finish.
-                    var compared = -1.0
-                    try await waitUntil("the shadow compares queued earlier are done", timeout: .seconds(60)) {
-                        var now = 0.0
-                        for base in [blueURL, greenURL] { now += try await http.metric(HTTPClient.shared, base, "billing_shadow_compares_total", [:]) }
-                        defer { compared = now }
-                        try await Task.sleep(for: .seconds(1))
-                        return now == compared
-                    }
+                    try await CutoverStack.shadowComparesSettled(http, services: [blueURL, greenURL])
 
                     // Writes flow while they are switched: held, then answered.
                     writing.withLock { $0 = true }

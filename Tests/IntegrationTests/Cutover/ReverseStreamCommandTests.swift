@@ -74,7 +74,9 @@ struct ReverseStreamCommandTests {
         }
 
         /// MySQL equals DynamoDB row for row (the oracle maps MySQL's rows to items).
-        func expectMySQLEqualsDynamoDB(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        /// Returns whether they are equal (each difference is recorded as an issue).
+        @discardableResult
+        func expectMySQLEqualsDynamoDB(sourceLocation: SourceLocation = #_sourceLocation) async throws -> Bool {
             let connection = try await MySQLConnection.connect(try await MariaDBSupport.configuration(database: fixture.database))
             let oracle: SourceOracle
             do {
@@ -86,7 +88,9 @@ struct ReverseStreamCommandTests {
             }
             let items = try await SourceOracle.scan(fixture.dynamoDB, table: fixture.tableName)
             #expect(items.count > 100, "the table holds the generated data", sourceLocation: sourceLocation)
-            #expect(oracle.verify(items, sourceLocation: sourceLocation) == 0, sourceLocation: sourceLocation)
+            let differences = oracle.verify(items, sourceLocation: sourceLocation)
+            #expect(differences == 0, sourceLocation: sourceLocation)
+            return differences == 0
         }
     }
 
