@@ -28,6 +28,9 @@ public final class TargetOutage: Sendable {
     public let target: String
     private let clock = ContinuousClock()
     private let state = Mutex<(start: ContinuousClock.Instant, since: Date, lastError: String)?>(nil)
+    /// Whether `state` holds an outage: every successful write asks, and only
+    /// the first success after an outage needs the lock.
+    private let failing = Atomic<Bool>(false)
 
     public init(tolerance: Duration, target: String = "the table") {
         self.tolerance = tolerance
@@ -36,7 +39,11 @@ public final class TargetOutage: Sendable {
 
     /// A write got through: the outage, if any, is over.
     func succeeded() {
-        state.withLock { $0 = nil }
+        guard failing.load(ordering: .relaxed) else { return }
+        state.withLock {
+            $0 = nil
+            failing.store(false, ordering: .relaxed)
+        }
     }
 
     /// A transient failure: fine within the tolerance, the end of the run past it.
@@ -45,6 +52,7 @@ public final class TargetOutage: Sendable {
         let start = state.withLock { state in
             let start = state?.start ?? now
             state = (start, state?.since ?? Date(), error.message)
+            failing.store(true, ordering: .relaxed)
             return start
         }
         if now - start > tolerance { throw WriteTargetUnavailable(target: target, tolerance: tolerance, lastError: error.message) }
