@@ -80,3 +80,30 @@ import Testing
                 == Set([Self.at(300).sourcePosition(rowIndex: 0), Self.at(300).sourcePosition(rowIndex: 1), Self.at(600).sourcePosition(rowIndex: 0)].map(\.orderingKey)))
     }
 }
+
+/// The stream's saves: dead letters stored before their transaction's checkpoint
+/// are written again with it, never overwritten away by the next save.
+@Suite struct StreamSaveTests {
+    @Test func deadLettersSavedBeforeTheirCheckpointAreKeptForIt() {
+        let configuration = BinlogStreamConfiguration(
+            connection: StreamPartsTests.connection, start: .coordinates(file: "bin.000001", position: 4))
+        let stream = BinlogChangeStream(
+            configuration: configuration, target: ScriptedWriteTarget(), state: StateLocation(store: InMemoryObjectStore(), prefix: "s"))
+        let state = BinlogStreamState(
+            start: .init(position: .coordinates(StreamVersionTests.at(4)), origin: .snapshot, checkpoint: nil), heartbeat: false,
+            clock: ContinuousClock())
+        let tracker = BinlogChangeStream.Tracker()
+        tracker.reject(
+            mark: .change, entity: "SUBSCRIBER",
+            context: ChangeContext(stage: .map, origin: RowOrigin(source: "test", line: 1), row: nil, raw: nil), reason: "bad value")
+        state.absorb(tracker.takeSettled(), stream: stream)
+        let (early, _, noCheckpoint) = state.takeForSave(source: "test")
+        #expect(early.count == 1 && noCheckpoint == nil, "the letter is stored early, the position has not moved")
+
+        tracker.mark(.commit(StreamVersionTests.at(400), gtid: nil, commitTime: 0, changes: 1, heartbeat: nil))
+        state.absorb(tracker.takeSettled(), stream: stream)
+        let (withCheckpoint, _, checkpoint) = state.takeForSave(source: "test")
+        #expect(checkpoint != nil)
+        #expect(withCheckpoint.count == 1, "the same interval's object is written again with its letter")
+    }
+}

@@ -451,8 +451,11 @@ final class BinlogStreamState: Sendable {
         let health = health()
         return values.withLock { values in
             let letters = values.letters
-            values.letters = []
+            // Without a checkpoint the interval does not move, so its letters are
+            // written again (with any later ones) to the same object next time:
+            // kept until a checkpoint closes their interval, never overwritten away.
             guard values.changed, let applied = values.applied else { return (letters, values.intervalStart, nil) }
+            values.letters = []
             var totals = values.earlierCounts
             for (entity, counts) in values.counts { totals[entity, default: ChangeCounts()] += counts }
             let checkpoint = BinlogCheckpoint(
