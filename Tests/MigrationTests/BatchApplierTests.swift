@@ -68,6 +68,18 @@ import Testing
         #expect(outcome.written.count == 2)
     }
 
+    @Test func aBookkeepingItemWaitsOutThrottlingInsteadOfFailingTheLoad() async throws {
+        let throttled = WriteTargetError(.throttled, "ProvisionedThroughputExceededException")
+        let target = ScriptedWriteTarget(answers: [.fail(throttled), .fail(throttled), .fail(throttled), .acceptAll])
+        try await applier(target).put(Self.puts(1)[0].item)
+        #expect(target.stored.count == 1)
+        #expect(target.calls == 4)
+
+        let saturated = ScriptedWriteTarget(answers: Array(repeating: .fail(throttled), count: 10))
+        await #expect(throws: WriteTargetError.self) { try await applier(saturated).put(Self.puts(1)[0].item) }
+        #expect(saturated.calls == Self.fast.maxAttempts)
+    }
+
     @Test func aLongOutageStopsTheLoadInsteadOfDroppingRows() async throws {
         let target = ScriptedWriteTarget(
             answers: Array(repeating: .fail(.init(.transient, "connection refused")), count: 1_000))

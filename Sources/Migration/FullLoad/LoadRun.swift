@@ -52,10 +52,10 @@ struct LoadRun: Sendable {
     ) async throws -> LoadUnitResult {
         let clock = ContinuousClock()
         let started = clock.now
-        try await target.put(tracking.item(.inProgress, counts: resumedCounts ?? EntityCounts(), error: nil))
+        try await applier.put(tracking.item(.inProgress, counts: resumedCounts ?? EntityCounts(), error: nil))
         do {
             let (counts, damage) = try await load()
-            try await target.put(tracking.item(damage == nil ? .completed : .failed, counts: counts, error: damage))
+            try await applier.put(tracking.item(damage == nil ? .completed : .failed, counts: counts, error: damage))
             return LoadUnitResult(table: tracking.entity, unit: unit, counts: counts, span: started..<clock.now, damaged: damage != nil)
         } catch {
             // Best effort: the table may be what failed. The checkpoint, not this

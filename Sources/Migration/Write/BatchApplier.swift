@@ -111,6 +111,35 @@ public struct BatchApplier: Sendable {
         }
     }
 
+    /// One bookkeeping item (a unit's tracking item): paced by the throttle and
+    /// retried like a batch, so a table at its capacity delays it instead of
+    /// ending the load on the client's last retry.
+    public func put(_ item: Item) async throws {
+        let units = Double(max(1, (ItemSize.of(item) + 1023) / 1024))
+        var attempt = 0
+        while true {
+            try await throttle.admit(units: units)
+            do {
+                try await target.put(item)
+                outage.succeeded()
+                throttle.observe(accepted: units, throttled: 0)
+                return
+            } catch {
+                switch error.kind {
+                case .throttled:
+                    throttle.observe(accepted: 0, throttled: units)
+                    if attempt + 1 >= configuration.maxAttempts { throw error }
+                case .transient:
+                    try outage.failed(error)
+                case .rejected:
+                    throw error
+                }
+            }
+            attempt += 1
+            try await Task.sleep(for: backoff(attempt: attempt))
+        }
+    }
+
     /// Full jitter: uniformly random up to min(cap, base * 2^attempt).
     func backoff(attempt: Int) -> Duration {
         ExponentialBackoff(base: configuration.backoffBase, cap: configuration.backoffCap).jittered(afterAttempt: attempt + 1)

@@ -93,7 +93,7 @@ struct FaultInjectionLoadTests {
                 data, table: "Capacity", faults: FaultConfiguration(),
                 capacity: WriteCapacityConfiguration(unitsPerSecond: capacity), aws: aws
             ) { summary, stats, dynamo in
-                #expect(summary.status == .completed)
+                #expect(summary.status == .completed, "\(summary.error ?? "")")
                 // Whole seconds of the steady part: the first two hold the initial burst
                 // and the controller finding the capacity; the last fifth is the last
                 // file's final batches trickling in, when demand is below capacity.
