@@ -80,6 +80,12 @@ import Testing
         #expect(saturated.calls == Self.fast.maxAttempts)
     }
 
+    @Test func aMissingTableStopsTheLoadInsteadOfDeadLetteringEveryRow() async throws {
+        let target = ScriptedWriteTarget(answers: [.fail(.init(.missingTable, "table T does not exist"))])
+        await #expect(throws: WriteTargetError.self) { _ = try await applier(target).apply(Self.puts(3)) }
+        #expect(target.calls == 1)
+    }
+
     @Test func aLongOutageStopsTheLoadInsteadOfDroppingRows() async throws {
         let target = ScriptedWriteTarget(
             answers: Array(repeating: .fail(.init(.transient, "connection refused")), count: 1_000))

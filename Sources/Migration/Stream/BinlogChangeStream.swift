@@ -206,9 +206,10 @@ public struct BinlogChangeStream: Sendable {
             } catch let error as SwitchEpochsUnreadable {
                 throw error
             } catch {
-                let failure = DynamoDBWriteTarget.classify(error)
+                let failure = DynamoDBWriteTarget.classify(error, target: applier.outage.target)
                 switch failure.kind {
                 case .rejected: throw error
+                case .missingTable: throw failure
                 case .transient: try applier.outage.failed(failure)
                 case .throttled: break
                 }

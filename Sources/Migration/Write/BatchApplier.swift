@@ -88,6 +88,8 @@ public struct BatchApplier: Sendable {
                     attempt += 1
                 case .transient:
                     try outage.failed(error)
+                case .missingTable:
+                    throw error
                 case .rejected:
                     guard remaining.count > 1 else {
                         outcome.failed.append((remaining[0], "rejected by DynamoDB: \(error.message)"))
@@ -131,7 +133,7 @@ public struct BatchApplier: Sendable {
                     if attempt + 1 >= configuration.maxAttempts { throw error }
                 case .transient:
                     try outage.failed(error)
-                case .rejected:
+                case .rejected, .missingTable:
                     throw error
                 }
             }

@@ -143,6 +143,8 @@ public struct ChangeApplier: Sendable {
                 case .transient:
                     try outage.failed(error)
                     transientAttempts += 1
+                case .missingTable:
+                    throw error
                 case .rejected:
                     return .failed(reason: "\(write.key): rejected by DynamoDB: \(error.message)")
                 }

@@ -38,7 +38,7 @@ public struct DynamoDBWriteTarget: ItemWriteTarget {
                 return nil
             }
         } catch {
-            throw Self.classify(error)
+            throw Self.classify(error, table: tableName, target: targetDescription)
         }
     }
 
@@ -46,7 +46,7 @@ public struct DynamoDBWriteTarget: ItemWriteTarget {
         do {
             try await client.putItem(tableName, item: item)
         } catch {
-            throw Self.classify(error)
+            throw Self.classify(error, table: tableName, target: targetDescription)
         }
     }
 
@@ -55,7 +55,7 @@ public struct DynamoDBWriteTarget: ItemWriteTarget {
             let outcome = try await client.putItem(tableName, item: item, condition: versionCondition(version))
             return outcome.isApplied ? .applied : .skippedNewer
         } catch {
-            throw Self.classify(error)
+            throw Self.classify(error, table: tableName, target: targetDescription)
         }
     }
 
@@ -87,10 +87,17 @@ public struct DynamoDBWriteTarget: ItemWriteTarget {
 
     /// AWS error kinds in the applier's terms. The AWS client has already spent
     /// its own retry attempts when an error reaches here.
-    static func classify(_ error: any Error) -> WriteTargetError {
+    /// - Parameters: table, target: named in the message when the table is missing.
+    static func classify(_ error: any Error, table: String? = nil, target: String? = nil) -> WriteTargetError {
         guard let error = error as? AWSError else {
             // Connection failures that never produced a response are transient.
             return WriteTargetError(.transient, String(describing: error))
+        }
+        if error.code == "ResourceNotFoundException" {
+            return WriteTargetError(
+                .missingTable,
+                "\(target ?? "the table") does not exist (\(error.code)): create it with "
+                    + "`billmig table create --table \(table ?? "NAME")`, or check the table name, the region and the endpoint")
         }
         switch error.kind {
         case .throttling: return WriteTargetError(.throttled, error.description)

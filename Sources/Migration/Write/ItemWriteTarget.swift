@@ -47,6 +47,10 @@ public struct WriteTargetError: Error, Sendable, CustomStringConvertible {
         /// The request itself is wrong (validation, item too large, access denied):
         /// retrying the same request cannot succeed.
         case rejected
+        /// The table is not there (never created, deleted, another region or
+        /// endpoint): no write can succeed, so the run stops instead of
+        /// dead-lettering every row.
+        case missingTable
     }
 
     public var kind: Kind

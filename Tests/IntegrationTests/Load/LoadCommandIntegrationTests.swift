@@ -135,6 +135,24 @@ struct LoadCommandIntegrationTests {
     /// A truncated `.csv.gz` among good files on S3: every good file loads, the
     /// damaged one loads up to the damage and is dead-lettered as a file (exit 3),
     /// `status` names it; replaced, the next run loads it and the table is whole.
+    @Test func aMissingTableStopsTheLoadNamingTheTableAndTheFix() async throws {
+        try await LocalAWS.withMotoServer(authenticated: false) { aws in
+            let env = aws.environment
+            let generate = try await BillmigCLI.run(
+                ["generate", "--accounts", "1", "--to", "s3://stage/nowhere", "--create-bucket", "--quiet"], environment: env)
+            #expect(generate.status == 0, "\(generate.stderr)")
+            let load = try await BillmigCLI.run(
+                ["load", "--from", "s3://stage/nowhere", "--table", "NotCreated", "--json", "--quiet"], environment: env)
+            #expect(load.status == 1)
+            let summary = try JSONDecoder().decode(LoadSummary.self, from: Data(load.stdout.utf8))
+            let error = summary.error ?? ""
+            #expect(error.contains("NotCreated") && error.contains("does not exist"), "\(load.stdout)")
+            #expect(error.contains("billmig table create --table NotCreated"), "\(load.stdout)")
+            // A missing table is not a reason to dead-letter the rows.
+            #expect(summary.total.deadLettered == 0)
+        }
+    }
+
     @Test func aTruncatedFileIsDeadLetteredAndLoadsOnceReplaced() async throws {
         try await LocalAWS.withMotoServer(authenticated: false) { aws in
             let env = aws.environment
