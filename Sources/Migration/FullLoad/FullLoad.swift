@@ -62,6 +62,11 @@ public struct FullLoad: Sendable {
                 }
             }
         }
+        if plan.isEmpty && results.isEmpty {
+            throw NoStagedFiles(
+                source: configuration.sourceDescription,
+                example: "\(configuration.sourceDescription)/\(layout.schema)/\(configuration.mapping.tables.first?.table ?? "TABLE")/")
+        }
         progress.setTotals(
             files: plan.count + results.count,
             bytes: plan.reduce(0) { $0 + $1.file.size })
@@ -107,5 +112,18 @@ public struct FullLoad: Sendable {
             ).run()
             return (checkpoint.counts, checkpoint.state == .damaged ? "the file could not be read to its end (dead-lettered)" : nil)
         }
+    }
+}
+
+/// Not one full-load file for any mapped table: almost always a `--from` one
+/// folder too deep or too shallow, which must not read as a completed load.
+public struct NoStagedFiles: Error, Sendable, CustomStringConvertible {
+    public var source: String
+    /// Where the first mapped table's files were looked for.
+    public var example: String
+
+    public var description: String {
+        "no staged full-load files (LOAD*.csv[.gz]) under \(source) for any mapped table (looked for example in \(example)): "
+            + "--from names the folder that holds the schema folder, as the DMS target's bucket folder"
     }
 }

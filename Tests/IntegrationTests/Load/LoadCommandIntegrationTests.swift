@@ -135,7 +135,7 @@ struct LoadCommandIntegrationTests {
     /// A truncated `.csv.gz` among good files on S3: every good file loads, the
     /// damaged one loads up to the damage and is dead-lettered as a file (exit 3),
     /// `status` names it; replaced, the next run loads it and the table is whole.
-    @Test func aMissingTableStopsTheLoadNamingTheTableAndTheFix() async throws {
+    @Test func aMissingTableOrAnEmptyPrefixStopsTheLoadSayingWhatToFix() async throws {
         try await LocalAWS.withMotoServer(authenticated: false) { aws in
             let env = aws.environment
             let generate = try await BillmigCLI.run(
@@ -150,6 +150,12 @@ struct LoadCommandIntegrationTests {
             #expect(error.contains("billmig table create --table NotCreated"), "\(load.stdout)")
             // A missing table is not a reason to dead-letter the rows.
             #expect(summary.total.deadLettered == 0)
+
+            // A --from one folder too deep finds nothing: an error, not a completed load.
+            let tooDeep = try await BillmigCLI.run(
+                ["load", "--from", "s3://stage/nowhere/billing", "--table", "NotCreated", "--quiet"], environment: env)
+            #expect(tooDeep.status != 0)
+            #expect(tooDeep.stderr.contains("no staged full-load files"), "\(tooDeep.stderr)")
         }
     }
 
