@@ -40,11 +40,14 @@ public struct StreamSummary: Sendable, Codable, Equatable {
     public var health: ReplicationHealth
     public var deadLetterLocation: String?
     public var error: String?
+    /// After a failure, what to do next (nil when the run did not fail).
+    public var advice: String?
 
     public init(
         status: LoadSummary.Status, ending: Ending, source: String, table: String, startedAt: String,
         startedFrom: StartOrigin, checkpoint: String?, elapsedSeconds: Double, perEntity: [(String, ChangeCounts)],
-        transactions: Int, reconnects: Int, health: ReplicationHealth, deadLetterLocation: String?, error: String?
+        transactions: Int, reconnects: Int, health: ReplicationHealth, deadLetterLocation: String?, error: String?,
+        advice: String? = nil
     ) {
         self.status = status
         self.ending = ending
@@ -61,5 +64,6 @@ public struct StreamSummary: Sendable, Codable, Equatable {
         self.health = health
         self.deadLetterLocation = deadLetterLocation
         self.error = error
+        self.advice = advice
     }
 }

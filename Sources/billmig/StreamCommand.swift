@@ -170,7 +170,7 @@ enum StreamSummaryText {
         }
         if let error = summary.error {
             lines.append("error: \(error)")
-            lines.append("nothing is lost: run the same command again to resume from the checkpoint")
+            if let advice = summary.advice { lines.append(advice) }
         }
         return lines.joined(separator: "\n")
     }

@@ -45,6 +45,13 @@ struct BinlogReader: Sendable {
         var lastDelivered: String?
 
         func recover(_ error: any Error) async throws {
+            if Self.isHistoryPurged(error) {
+                let from = lastCommitRead.map(BinlogStart.coordinates) ?? start
+                throw BinlogStreamError(
+                    .historyPurged,
+                    "the source no longer has the binlog from \(from) (\(error)): the changes after that position were purged "
+                        + "before they were read and cannot be replayed; the table holds what was applied up to there")
+            }
             guard Self.isConnectionLost(error) else { throw error }
             switch backoff.failed(at: clock.now - origin) {
             case .retry(let delay):
@@ -117,6 +124,15 @@ struct BinlogReader: Sendable {
                 try await recover(error)
             }
         }
+    }
+
+    /// ER_MASTER_FATAL_ERROR_READING_BINLOG for a purged start: "Could not find
+    /// first log file name in binary log index file" (a file position), or
+    /// "...has purged binary logs containing GTIDs..." (a GTID).
+    static func isHistoryPurged(_ error: any Error) -> Bool {
+        guard let error = error as? MySQLError, error.errorNumber == 1236 else { return false }
+        let message = error.message.lowercased()
+        return message.contains("could not find first log file") || message.contains("purged")
     }
 
     static func isConnectionLost(_ error: any Error) -> Bool {

@@ -1,7 +1,7 @@
 /// Why `stream` cannot start or go on, in words a user can act on.
 public struct BinlogStreamError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable {
-        private enum Base: Hashable, Sendable { case noStartPosition, heartbeatUnavailable, sourceUnreachable, unreadableState }
+        private enum Base: Hashable, Sendable { case noStartPosition, heartbeatUnavailable, sourceUnreachable, unreadableState, historyPurged }
         private let base: Base
         private init(_ base: Base) { self.base = base }
 
@@ -13,6 +13,9 @@ public struct BinlogStreamError: Error, Sendable, CustomStringConvertible {
         public static let sourceUnreachable = Code(.sourceUnreachable)
         /// A checkpoint or snapshot file exists but cannot be read.
         public static let unreadableState = Code(.unreadableState)
+        /// The source no longer has the binlog the run has to read from: the
+        /// changes after it are gone, and running again cannot bring them back.
+        public static let historyPurged = Code(.historyPurged)
     }
 
     public let code: Code
@@ -24,4 +27,8 @@ public struct BinlogStreamError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+
+    /// Whether running the same command again can succeed (not after the
+    /// history it needs is gone).
+    public var isResumable: Bool { code != .historyPurged }
 }

@@ -188,7 +188,19 @@ public struct BinlogChangeStream: Sendable {
             reconnects: snapshot.reconnects,
             health: state.health(),
             deadLetterLocation: total.deadLettered > 0 ? deadLetters.prefix + "binlog/" : nil,
-            error: failure.map { String(describing: $0) })
+            error: failure.map { String(describing: $0) },
+            advice: failure.map(advice(after:)))
+    }
+
+    /// What to do after `failure`: run again, unless the history it needs is gone.
+    func advice(after failure: any Error) -> String {
+        guard let error = failure as? BinlogStreamError, !error.isResumable else {
+            return "nothing is lost: run the same command again to resume from the checkpoint"
+        }
+        return "recover with a new snapshot as of now: `billmig load --from \(sourceName) --table \(configuration.tableName) "
+            + "--restart --force` (its position is where the stream starts next: `billmig stream --start-position FILE:POS` "
+            + "with the position it prints), then `billmig validate` and `billmig repair` for the rows deleted in the gap; "
+            + "keep binlogs longer than the longest pause of the stream (docs/operations.md, 'When the binlog was purged')"
     }
 
     static func deadLetterFolder(_ binlogFile: String) -> String { "binlog/" + binlogFile }

@@ -2,6 +2,7 @@ import AWSCore
 import BillingModel
 import DynamoDBModel
 import Foundation
+import MariaDBTestSupport
 import Migration
 import MigrationCore
 import MySQLSource
@@ -182,6 +183,44 @@ extension BinlogToDynamoDBTests {
                 #expect(saved.counts.values.reduce(0) { $0 + $1.changesRead } == summary.total.changesRead)
                 let end = try await StreamMariaDB.binlogEnd(writer)
                 #expect(BinlogCoordinates(file: saved.file, position: saved.position) <= end)
+            }
+            try await StreamMariaDB.deleteAccounts(writer, bans)
+            await writer.close()
+        }
+
+        @Test("a stream whose start was purged from the binlog says the history is gone and how to recover, not to run again")
+        func aPurgedStartIsNamedWithTheRecovery() async throws {
+            let url = try await StreamMariaDB.url()
+            let configuration = try await StreamMariaDB.configuration()
+            let bans: ClosedRange<UInt64> = 9_200_040_000...9_200_040_009
+            let writer = try await MySQLConnection.connect(configuration)
+            try await StreamMariaDB.ensureSchema(writer)
+            try await StreamMariaDB.deleteAccounts(writer, bans)
+            let start = try await StreamMariaDB.binlogEnd(writer)
+            let state = try Self.stateFolder(at: start)
+            defer { try? FileManager.default.removeItem(atPath: state) }
+            try await Self.workload(writer, bans: bans, round: 0)
+            // The binlog the snapshot position is in goes away (tests run one at a time).
+            try await writer.execute("FLUSH BINARY LOGS")
+            let now = try await StreamMariaDB.binlogEnd(writer)
+            // MariaDB keeps a binlog until its crash-recovery checkpoint is logged, a moment after the flush.
+            let purged = try await waitUntil(timeout: .seconds(20), every: .milliseconds(250)) {
+                let purge = await MariaDBTestServer.rootSQL("PURGE BINARY LOGS TO '\(now.file)'; SHOW BINARY LOGS")
+                return purge.status == 0 && !purge.output.contains(start.file)
+            }
+            try #require(purged, "\(start.file) was not purged")
+
+            try await LocalAWS.withMotoServer(authenticated: false) { aws in
+                let env = Self.environment(aws)
+                let table = MotoTestServer.uniqueName("stream-purged")
+                #expect(try await BillmigCLI.run(["table", "create", "--table", table], environment: env).status == 0)
+                let run = try await BillmigCLI.run(
+                    ["stream", "--from", url, "--table", table, "--state", state, "--until-caught-up", "--quiet"], environment: env)
+                #expect(run.status == 1)
+                let output = run.stdout + run.stderr
+                #expect(output.contains("no longer has the binlog from \(start.file)"), "\(output)")
+                #expect(output.contains("new snapshot") && output.contains("--restart"), "\(output)")
+                #expect(!output.contains("run the same command again"), "running again cannot help: \(output)")
             }
             try await StreamMariaDB.deleteAccounts(writer, bans)
             await writer.close()
