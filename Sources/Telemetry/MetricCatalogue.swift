@@ -3,17 +3,18 @@
 /// (infra/tests checks each alarm's metric and dimensions against
 /// `billmig infra metrics`, which prints this).
 public enum MetricName: String, Sendable, CaseIterable, Codable {
-    /// Rows (`load`) and changes (`apply`) read from the source.
+    /// Rows (`load`) and changes (`apply`, `stream`) read from the source.
     case rowsRead = "RowsRead"
     /// Items written to the table (`load`, `apply`).
     case itemsWritten = "ItemsWritten"
-    /// Rows and changes that went to the dead-letter store (`load`, `apply`).
+    /// Rows and changes that went to the dead-letter store (`load`, `apply`, `stream`).
     case rowsDeadLettered = "RowsDeadLettered"
     /// Changes not written because a newer version was already there (`apply`).
     case changesSkippedStale = "ChangesSkippedStale"
     /// Rows and items `validate` found different, missing or extra.
     case validationMismatches = "ValidationMismatches"
-    /// How far `stream` is behind the source, in seconds (Prometheus only).
+    /// How far `stream` is behind the source, in seconds (Prometheus, and
+    /// CloudWatch every `--cloudwatch-interval` for the stream lag alarm).
     case replicationLagSeconds = "ReplicationLagSeconds"
     /// How far `reverse-stream` is behind the DynamoDB stream, in seconds: the age
     /// of the newest applied record, 0 when caught up (Prometheus only).

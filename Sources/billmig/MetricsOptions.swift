@@ -99,3 +99,23 @@ struct CloudWatchMetricsOptions: ParsableArguments {
         }
     }
 }
+
+/// `--cloudwatch-metrics` for a long-running command: its figures published every
+/// `--cloudwatch-interval` while it runs (the stream's lag, for its alarm).
+struct CloudWatchPublishingOptions: ParsableArguments {
+    @OptionGroup var metrics: CloudWatchMetricsOptions
+
+    @Option(name: .long, help: "With --cloudwatch-metrics, how often to publish while the command runs.")
+    var cloudwatchInterval = DurationArgument(argument: "60s")!
+
+    /// Runs `body` while `sample` is published every --cloudwatch-interval (when asked).
+    func publishing<Result: Sendable>(
+        through runtime: Runtime, _ sample: @escaping @Sendable () -> [MetricDatum], _ body: () async throws -> Result
+    ) async throws -> Result {
+        guard metrics.cloudwatchMetrics else { return try await body() }
+        return try await CloudWatchPublisher(
+            cloudWatch: CloudWatchClient(client: try runtime.awsClient()), interval: cloudwatchInterval.duration,
+            report: { note("billmig: " + $0) }
+        ).publishing(sample, body)
+    }
+}

@@ -6,6 +6,7 @@ import Foundation
 import Migration
 import MigrationCore
 import MySQLSource
+import Telemetry
 
 struct StreamCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -62,6 +63,8 @@ struct StreamCommand: AsyncParsableCommand {
 
     @OptionGroup var prometheus: PrometheusOptions
 
+    @OptionGroup var metrics: CloudWatchPublishingOptions
+
     func validate() throws {
         if startPosition != nil && startGtid != nil { throw ValidationError("--start-position and --start-gtid exclude each other") }
         if let startPosition { _ = try BinlogStopOptions.coordinates(startPosition, option: "--start-position") }
@@ -100,15 +103,24 @@ struct StreamCommand: AsyncParsableCommand {
                     state: try runtime.stateLocation(stateLocation),
                     stop: stop,
                     epochs: CutoverEpochs(control: DynamoDBCutoverControl(client: DynamoDBWriteTarget.unretriedClient(try runtime.awsClient()), tableName: source.table)))
-                return try await prometheus.exposing(stream.progress, table: source.table) {
-                    try await ProgressReporter(
-                        mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress,
-                        outage: stream.outage
-                    ).showing {
-                        do {
-                            return try await stream.run()
-                        } catch let error as BinlogStreamError {
-                            throw CommandError(error.description)
+                let sample = StreamCloudWatchSample(table: source.table)
+                let progress = stream.progress
+                return try await metrics.publishing(through: runtime, {
+                    let now = progress.snapshot()
+                    return sample.data(.init(
+                        changesRead: now.changesRead, deadLettered: now.deadLettered,
+                        lagSeconds: now.health?.lagCurrentMilliseconds.map { $0 / 1000 }))
+                }) {
+                    try await prometheus.exposing(stream.progress, table: source.table) {
+                        try await ProgressReporter(
+                            mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress,
+                            outage: stream.outage
+                        ).showing {
+                            do {
+                                return try await stream.run()
+                            } catch let error as BinlogStreamError {
+                                throw CommandError(error.description)
+                            }
                         }
                     }
                 }

@@ -1,5 +1,6 @@
 import AWSTestSupport
 import Foundation
+import Synchronization
 import MigrationCore
 @testable import Telemetry
 import Testing
@@ -28,6 +29,40 @@ struct CloudWatchClientTests {
         #expect(bodies[2].contains("MetricData.member.100.Dimensions.member.2.Value=E1099"))
         #expect(bodies[1].contains("MetricData.member.1.Dimensions.member.1.Name=Table&MetricData.member.1.Dimensions.member.1.Value=T"))
         #expect(transport.sent.current.allSatisfy { $0.headers.first(name: "Authorization")?.contains("/monitoring/aws4_request") == true })
+    }
+
+    @Test func theStreamSamplePublishesWhatHappenedSinceTheLastSampleAndTheLagNow() {
+        let sample = StreamCloudWatchSample(table: "T")
+        let first = sample.data(.init(changesRead: 100, deadLettered: 1, lagSeconds: 2.5))
+        #expect(first.contains(MetricDatum(.rowsRead, [.table: "T"], value: 100)))
+        #expect(first.contains(MetricDatum(.replicationLagSeconds, [.table: "T"], value: 2.5)))
+        let second = sample.data(.init(changesRead: 160, deadLettered: 1, lagSeconds: nil))
+        #expect(second.contains(MetricDatum(.rowsRead, [.table: "T"], value: 60)))
+        #expect(second.contains(MetricDatum(.rowsDeadLettered, [.table: "T"], value: 0)))
+        #expect(!second.contains { $0.name == .replicationLagSeconds }, "no lag measured yet: no point")
+    }
+
+    @Test func thePublisherSendsEveryIntervalAndOnceAtTheEndAndSurvivesAFailure() async throws {
+        let transport = ScriptedTransport(
+            [ScriptedTransport.status(400, "<ErrorResponse><Error><Code>AccessDenied</Code></Error></ErrorResponse>")]
+                + Array(repeating: ScriptedTransport.status(200, "<PutMetricDataResponse/>"), count: 50))
+        let reports = Mutex<[String]>([])
+        let publisher = CloudWatchPublisher(
+            cloudWatch: CloudWatchClient(client: transport.client()), interval: .milliseconds(50),
+            report: { message in reports.withLock { $0.append(message) } })
+        let counter = Mutex(0)
+        let result = try await publisher.publishing({
+            counter.withLock { $0 += 1 }
+            return [MetricDatum(.rowsRead, [.table: "T"], value: 1)]
+        }) {
+            try await Task.sleep(for: .milliseconds(400))
+            return 7
+        }
+        #expect(result == 7)
+        let calls = counter.withLock { $0 }
+        #expect(calls >= 3, "sampled every interval and at the end: \(calls)")
+        #expect(transport.requestBodies.count == calls)
+        #expect(reports.withLock { $0.count } == 1 && reports.withLock { $0[0] }.contains("PutMetricData"))
     }
 
     static func summary(table: String, entities: [(String, Int, Int)]) -> LoadSummary {

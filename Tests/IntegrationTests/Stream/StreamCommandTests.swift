@@ -188,6 +188,56 @@ extension BinlogToDynamoDBTests {
             await writer.close()
         }
 
+        @Test("with --cloudwatch-metrics the stream publishes its changes and lag while it runs, for the lag alarm")
+        func publishesChangesAndLagToCloudWatch() async throws {
+            let url = try await StreamMariaDB.url()
+            let configuration = try await StreamMariaDB.configuration()
+            let bans: ClosedRange<UInt64> = 9_200_050_000...9_200_050_019
+            let writer = try await MySQLConnection.connect(configuration)
+            try await StreamMariaDB.ensureSchema(writer)
+            try await StreamMariaDB.deleteAccounts(writer, bans)
+            let state = try Self.stateFolder(at: try await StreamMariaDB.binlogEnd(writer))
+            defer { try? FileManager.default.removeItem(atPath: state) }
+            for round in 0..<2 { try await Self.workload(writer, bans: bans, round: round) }
+
+            try await LocalAWS.withMotoServer(authenticated: false) { aws in
+                let env = Self.environment(aws)
+                let table = MotoTestServer.uniqueName("stream-metrics")
+                #expect(try await BillmigCLI.run(["table", "create", "--table", table], environment: env).status == 0)
+                let run = try await BillmigCLI.run(
+                    ["stream", "--from", url, "--table", table, "--state", state, "--until-caught-up", "--json", "--quiet",
+                     "--cloudwatch-metrics", "--cloudwatch-interval", "200ms"], environment: env)
+                #expect(run.status == 0, "\(run.stderr)")
+                let summary = try JSONDecoder().decode(StreamSummary.self, from: Data(run.stdout.utf8))
+                #expect(summary.total.changesRead > 20)
+
+                try await AWSClient.withClient(aws.configuration) { client in
+                    func query(_ action: String, _ parameters: [(name: String, value: String)]) async throws -> AWSXMLElement {
+                        try await client.executeQuery(.cloudWatch, action: action, version: "2010-08-01", parameters: parameters)
+                    }
+                    let listed = try await query("ListMetrics", [("Namespace", "Billmig")])
+                    let names = Set((listed.first(named: "Metrics")?.children("member") ?? []).filter { metric in
+                        (metric.first(named: "Dimensions")?.children("member") ?? []).contains { $0.childText("Value") == table }
+                    }.compactMap { $0.childText("MetricName") })
+                    #expect(names.isSuperset(of: ["RowsRead", "RowsDeadLettered", "ReplicationLagSeconds"]), "\(names)")
+
+                    let now = Date()
+                    let statistics = try await query("GetMetricStatistics", [
+                        ("Namespace", "Billmig"), ("MetricName", "RowsRead"), ("Statistics.member.1", "Sum"), ("Period", "60"),
+                        ("Dimensions.member.1.Name", "Table"), ("Dimensions.member.1.Value", table),
+                        ("StartTime", ISO8601DateFormatter().string(from: now.addingTimeInterval(-600))),
+                        ("EndTime", ISO8601DateFormatter().string(from: now.addingTimeInterval(60))),
+                    ])
+                    let points = statistics.first(named: "Datapoints")?.children("member") ?? []
+                    let sum = points.compactMap { $0.childText("Sum").flatMap(Double.init) }.reduce(0, +)
+                    // Deltas per interval add up to the run's total, however many intervals it took.
+                    #expect(Int(sum) == summary.total.changesRead, "\(points.count) points")
+                }
+            }
+            try await StreamMariaDB.deleteAccounts(writer, bans)
+            await writer.close()
+        }
+
         @Test("a stream whose start was purged from the binlog says the history is gone and how to recover, not to run again")
         func aPurgedStartIsNamedWithTheRecovery() async throws {
             let url = try await StreamMariaDB.url()
