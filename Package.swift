@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "PlanCore", dependencies: ["BillingModel", "DynamoDBModel"]),
         // The cutover's pure parts: workflow, gates, audit trail, traffic ramp (issue 12).
         .target(name: "CutoverCore", dependencies: ["BillingModel"]),
+        // The links to the data centre as AWS reports them and as probes find them, judged (issue 13).
+        .target(name: "NetworkCore"),
 
         // MARK: AWS layer
         .target(name: "AWSSigV4", dependencies: ["CivilCalendar", .product(name: "Crypto", package: "swift-crypto")]),
@@ -54,6 +56,14 @@ let package = Package(
         .target(name: "DynamoDB", dependencies: ["AWSCore", "DynamoDBModel", "Backoff"]),
         .target(name: "S3", dependencies: ["AWSCore"]),
         .target(name: "ELBv2", dependencies: ["AWSCore"]),
+        // VPN and Direct Connect states (EC2, Direct Connect APIs) and TCP route probes.
+        .target(
+            name: "NetworkMonitor",
+            dependencies: [
+                "AWSCore", "NetworkCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
 
         // MARK: Sources
         .target(
@@ -108,7 +118,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .target(name: "Infrastructure", dependencies: ["BillingModel", "DynamoDB", "S3", "DMSStaging", "Telemetry"]),
+        .target(name: "Infrastructure", dependencies: ["BillingModel", "DynamoDB", "S3", "DMSStaging", "Telemetry", "NetworkMonitor"]),
 
         // MARK: Validation (issue 4): the pure comparison, and its MySQL and DynamoDB driver
         .target(name: "ValidationCore", dependencies: ["BillingModel", "DynamoDBModel"]),
@@ -160,7 +170,7 @@ let package = Package(
                 "Migration", "MigrationCore", "BillingModel", "DynamoDBModel", "DMSStaging", "SampleData",
                 "AWSCore", "DynamoDB", "S3", "MySQLSource", "MySQLWorkload",
                 "Validation", "ValidationCore", "PlanCore", "Planning", "Infrastructure", "Telemetry", "BillingService", "BillingStores", "BillingServer",
-                "Cutover", "CutoverCore", "TrafficSwitch", "ELBv2",
+                "Cutover", "CutoverCore", "TrafficSwitch", "ELBv2", "NetworkCore", "NetworkMonitor",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -203,6 +213,7 @@ let package = Package(
                 "Infrastructure", "DynamoDB", "BillingModel", "Telemetry", "MigrationCore", "AWSTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
+        .testTarget(name: "NetworkCoreTests", dependencies: ["NetworkCore", "NetworkMonitor", "AWSTestSupport", "AWSCore"]),
         .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging", "SampleData", "BillingModel"]),
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "BillingModel"]),
         .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore", "SampleData", "Backoff"]),
@@ -247,7 +258,7 @@ let package = Package(
             dependencies: [
                 "Migration", "MigrationCore", "FaultProxy", "AWSCore", "DynamoDB", "S3", "DMSStaging", "BillingModel",
                 "DynamoDBModel", "SampleData", "MigrationTestSupport", "AWSTestSupport", "MariaDBTestSupport", "MySQLSource", "MySQLWorkload",
-                "Validation", "ValidationCore", "PlanCore", "BillingService", "BillingStores", "BillingServer", "CutoverCore", "TrafficSwitch", "ELBv2", "Cutover", "Telemetry",
+                "Validation", "ValidationCore", "PlanCore", "BillingService", "BillingStores", "BillingServer", "CutoverCore", "TrafficSwitch", "ELBv2", "Cutover", "Telemetry", "NetworkCore", "NetworkMonitor",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -33,6 +33,8 @@ public struct AWSService: Sendable, Hashable, CustomStringConvertible {
     public static let sts = AWSService(id: "STS", signingName: "sts")
     public static let sqs = AWSService(id: "SQS", signingName: "sqs")
     public static let cloudWatch = AWSService(id: "CloudWatch", signingName: "monitoring", endpointPrefix: "monitoring")
+    public static let ec2 = AWSService(id: "EC2", signingName: "ec2")
+    public static let directConnect = AWSService(id: "Direct Connect", signingName: "directconnect")
     public static let elasticLoadBalancingV2 = AWSService(
         id: "Elastic Load Balancing v2", signingName: "elasticloadbalancing", endpointPrefix: "elasticloadbalancing")
 }

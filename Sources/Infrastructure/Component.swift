@@ -1,4 +1,5 @@
 import DynamoDB
+import NetworkMonitor
 import S3
 import Telemetry
 
@@ -8,7 +9,7 @@ import Telemetry
 /// so a renamed or removed operation fails to compile here, and infra/tests
 /// fails when a role lacks an action printed by `billmig infra actions`.
 public enum Component: String, Sendable, CaseIterable {
-    /// `load`, `apply`, `stream`, `stage`, `status`: role `WorkerRole`.
+    /// `load`, `apply`, `stream`, `stage`, `status`, `network status`: role `WorkerRole`.
     case worker
     /// `validate`, `repair`, `query`: role `ValidatorRole`.
     case validator
@@ -47,8 +48,20 @@ public enum Component: String, Sendable, CaseIterable {
     /// CloudWatch: every component publishes its metrics (to `MetricCatalogue.namespace` only).
     public var cloudWatchOperations: [CloudWatchClient.Operation] { [.putMetricData] }
 
+    /// `network status` (the workers run beside the stream, and watch its links).
+    public var networkActions: [String] {
+        switch self {
+        case .worker:
+            VPNConnectionsClient.Operation.allCases.map(\.iamAction) + DirectConnectClient.Operation.allCases.map(\.iamAction)
+        case .validator, .service: []
+        }
+    }
+
     /// The IAM actions its role must allow, sorted and without repeats.
     public var iamActions: [String] {
-        Set(dynamoDBOperations.map(\.iamAction) + s3Operations.map(\.iamAction) + cloudWatchOperations.map(\.iamAction)).sorted()
+        Set(
+            dynamoDBOperations.map(\.iamAction) + s3Operations.map(\.iamAction) + cloudWatchOperations.map(\.iamAction)
+                + networkActions
+        ).sorted()
     }
 }
