@@ -85,15 +85,10 @@ struct AnyMappingValidationTests {
         return sql
     }
 
-    struct Found: Hashable, CustomStringConvertible {
-        var kind: MismatchKind
-        var pk: String
-        var sk: String
-        var description: String { "\(kind.rawValue) \(pk) / \(sk)" }
-    }
+    typealias Found = ValidateAndRepairTests.Found
 
-    static func found(_ mismatches: [Mismatch]) -> Set<Found> {
-        Set(mismatches.map { Found(kind: $0.kind, pk: $0.pk, sk: $0.sk) })
+    static func found(_ report: ValidationReport) -> Set<Found> {
+        ValidateAndRepairTests().found(report)
     }
 
     @Test func everyCorruptionKindIsFoundAndRepairedByTheCommands() async throws {
@@ -137,8 +132,11 @@ struct AnyMappingValidationTests {
 
             try await AWSClient.withClient(aws.configuration) { client in
                 let dynamoDB = DynamoDBClient(client: client)
-                func item(_ pk: String, _ sk: String) async throws -> Item {
-                    try #require(try await dynamoDB.getItem(table, key: ItemKey(pk: pk, sk: sk).attributes, consistentRead: true))
+                /// Reads an item, changes it, writes it back.
+                func alter(_ pk: String, _ sk: String, _ change: (inout Item) -> Void) async throws {
+                    var item = try #require(try await dynamoDB.getItem(table, key: ItemKey(pk: pk, sk: sk).attributes, consistentRead: true))
+                    change(&item)
+                    try await dynamoDB.putItem(table, item: item)
                 }
                 var expected: Set<Found> = []
 
@@ -146,25 +144,21 @@ struct AnyMappingValidationTests {
                 try await dynamoDB.deleteItem(table, key: ItemKey(pk: "AUTHOR#1", sk: "BOOK#00000002").attributes)
                 expected.insert(Found(kind: .missing, pk: "AUTHOR#1", sk: "BOOK#00000002"))
                 // Different: a title changed, and a NULL column turned into "".
-                var book = try await item("AUTHOR#2", "BOOK#00000001")
-                book["title"] = .s("Another title")
-                try await dynamoDB.putItem(table, item: book)
+                try await alter("AUTHOR#2", "BOOK#00000001") { $0["title"] = .s("Another title") }
                 expected.insert(Found(kind: .different, pk: "AUTHOR#2", sk: "BOOK#00000001"))
-                var author = try await item("AUTHOR#5", "PROFILE")
-                #expect(author["country"] == nil)
-                author["country"] = .s("")
-                try await dynamoDB.putItem(table, item: author)
+                try await alter("AUTHOR#5", "PROFILE") { author in
+                    #expect(author["country"] == nil)
+                    author["country"] = .s("")
+                }
                 expected.insert(Found(kind: .different, pk: "AUTHOR#5", sk: "PROFILE"))
                 // A GSI key that its attributes do not produce.
-                var indexed = try await item("AUTHOR#3", "BOOK#00000001")
-                indexed["GSI1PK"] = .s("BOOK#WRONG")
-                try await dynamoDB.putItem(table, item: indexed)
+                try await alter("AUTHOR#3", "BOOK#00000001") { $0["GSI1PK"] = .s("BOOK#WRONG") }
                 expected.insert(Found(kind: .gsiKeyMismatch, pk: "AUTHOR#3", sk: "BOOK#00000001"))
                 // Extra: a loan no source row has (member 2, in the other template).
-                var loan = try await item("MEMBER#000002", "LOAN#0000000007")
-                loan["SK"] = .s("LOAN#0000009999")
-                loan["loan_id"] = .n("9999")
-                try await dynamoDB.putItem(table, item: loan)
+                try await alter("MEMBER#000002", "LOAN#0000000007") { loan in
+                    loan["SK"] = .s("LOAN#0000009999")
+                    loan["loan_id"] = .n("9999")
+                }
                 expected.insert(Found(kind: .extra, pk: "MEMBER#000002", sk: "LOAN#0000009999"))
                 // Orphans: an author deleted; the partition's books lose their parent.
                 try await dynamoDB.deleteItem(table, key: ItemKey(pk: "AUTHOR#4", sk: "PROFILE").attributes)
@@ -174,8 +168,8 @@ struct AnyMappingValidationTests {
                 let found = try await BillmigCLI.run(["validate"] + common + ["--quiet", "--report", report], environment: env)
                 #expect(found.status == 4, "\(found.stdout)\(found.stderr)")
                 let corrupted = try JSONDecoder().decode(ValidationReport.self, from: Data(contentsOf: URL(fileURLWithPath: report)))
-                #expect(Self.found(corrupted.mismatches) == expected,
-                    "unexpected: \(Self.found(corrupted.mismatches).subtracting(expected)); not found: \(expected.subtracting(Self.found(corrupted.mismatches)))")
+                #expect(Self.found(corrupted) == expected,
+                    "unexpected: \(Self.found(corrupted).subtracting(expected)); not found: \(expected.subtracting(Self.found(corrupted)))")
                 #expect(corrupted.mismatches.first { $0.kind == .orphan }?.detail == "no authors item in partition AUTHOR#4")
 
                 // The hash-bucket fallback and a Query of chosen partition numbers find the same.
@@ -185,11 +179,11 @@ struct AnyMappingValidationTests {
                     sourceDescription: "test", writeRunRecord: false)
                 configuration.hashPartitions = true
                 let hashed = try await Validator(configuration: configuration, source: connection, dynamoDB: dynamoDB).run()
-                #expect(Self.found(hashed.mismatches) == expected)
+                #expect(Self.found(hashed) == expected)
                 configuration.hashPartitions = false
                 configuration.scope = .accounts([1, 2, 3, 4, 5, 6])
                 let byQuery = try await Validator(configuration: configuration, source: connection, dynamoDB: dynamoDB).run()
-                #expect(Self.found(byQuery.mismatches) == expected)
+                #expect(Self.found(byQuery) == expected)
                 configuration.hashPartitions = true
                 await #expect(throws: PartitionSchemeError.self) {
                     _ = try await Validator(configuration: configuration, source: connection, dynamoDB: dynamoDB).run()
