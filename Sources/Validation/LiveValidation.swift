@@ -52,11 +52,15 @@ extension Validator {
         stream: any AppliedStreamPosition, options: LiveValidationOptions = .init(), epochs: SwitchEpochHistory = SwitchEpochHistory(),
         progress: (@Sendable (ValidationProgress) -> Void)? = nil
     ) async throws -> ValidationReport {
+        // Rechecks read partitions by number: a hashed mapping has none.
+        if case .hashed = scheme { throw PartitionSchemeError.notNumeric(table: accountTable) }
         let started = ValidationClock.now()
         let tracker = ProgressTracker(report: progress)
         let (accumulator, accountsChecked) = try await compareAll(tracker: tracker)
+        let scheme = scheme
         var recheck = LiveRecheck(
-            firstPass: accumulator.mismatches, omitted: accumulator.mismatchCount - accumulator.mismatches.count)
+            firstPass: accumulator.mismatches, omitted: accumulator.mismatchCount - accumulator.mismatches.count,
+            number: { scheme.number(inPartitionKey: $0) })
         let tables = configuration.tables
         while !recheck.isSettled, recheck.rounds < options.rounds {
             recheck.startRound()

@@ -50,10 +50,13 @@ public struct ValidationConfiguration: Sendable {
     public var sourceDescription: String
     /// Whether to write the `VALIDATION#{run}` tracking item.
     public var writeRunRecord: Bool
+    /// Cut a full run into hash buckets of the partition key even when the
+    /// mapping's partition keys are integer columns (`PartitionScheme.hashed`).
+    public var hashPartitions = false
 
     public init(
         table: String, mapping: Mapping = .billing, mapperOptions: ItemMapper.Options = .init(),
-        rules: RelationshipRules = .billing, scope: Scope = .full, entities: Set<String>? = nil, concurrency: Int = 8,
+        rules: RelationshipRules? = nil, scope: Scope = .full, entities: Set<String>? = nil, concurrency: Int = 8,
         scanSegments: Int = 8, rowsPerRange: Int = 100_000, accountsPerBatch: Int = 50, mismatchLimit: Int = 10_000,
         spillDirectory: URL = FileManager.default.temporaryDirectory, runId: String = ValidationConfiguration.newRunId(),
         sourceDescription: String, writeRunRecord: Bool = true
@@ -61,7 +64,7 @@ public struct ValidationConfiguration: Sendable {
         self.table = table
         self.mapping = mapping
         self.mapperOptions = mapperOptions
-        self.rules = rules
+        self.rules = rules ?? .of(mapping)
         self.scope = scope
         self.entities = entities
         self.concurrency = max(1, concurrency)

@@ -3,36 +3,59 @@ import MySQLSource
 import ValidationCore
 
 /// Reads the rows validation compares, over one MySQL connection: whole
-/// account ranges or lists of accounts, table by table, in primary-key order,
-/// with the mapping's columns in the mapping's order (what `ItemMapper` reads).
+/// partition-number ranges or lists of partition numbers (accounts, in billing),
+/// table by table, in primary-key order, with the mapping's columns in the
+/// mapping's order (what `ItemMapper` reads). Each table is cut by its own
+/// partition column (`PartitionScheme`; `ban` in every billing table).
 public struct ValidationSourceReader: Sendable {
     public let connection: MySQLConnection
     public let mapping: Mapping
-    /// The column every table carries the account number in (`ban`).
-    public let accountColumn: String
+    /// How the tables are partitioned: which column each is cut by.
+    public let scheme: PartitionScheme
     /// The source database (the connection's).
     public let database: String
 
-    public init(connection: MySQLConnection, database: String, mapping: Mapping, accountColumn: String = "ban") {
+    public init(connection: MySQLConnection, database: String, mapping: Mapping, scheme: PartitionScheme? = nil) {
         self.connection = connection
         self.database = database
         self.mapping = mapping
-        self.accountColumn = accountColumn
+        self.scheme = scheme ?? PartitionScheme(mapping: mapping)
     }
 
-    /// The rows of `tables` for accounts in `(lower, upper]` (nil: open).
+    /// The rows of `tables` whose partition number is in `(lower, upper]` (nil: open).
     public func rows(tables: [String], lowerExclusive: UInt64?, upperInclusive: UInt64?) async throws -> [SourceTableRow] {
-        var conditions: [String] = []
-        if let lowerExclusive { conditions.append(identifier(accountColumn) + " > \(lowerExclusive)") }
-        if let upperInclusive { conditions.append(identifier(accountColumn) + " <= \(upperInclusive)") }
-        return try await rows(tables: tables, condition: conditions.isEmpty ? nil : conditions.joined(separator: " AND "))
+        try await rows(tables: tables, partitionCondition: { column in
+            var conditions: [String] = []
+            if let lowerExclusive { conditions.append(identifier(column) + " > \(lowerExclusive)") }
+            if let upperInclusive { conditions.append(identifier(column) + " <= \(upperInclusive)") }
+            return conditions.isEmpty ? nil : conditions.joined(separator: " AND ")
+        })
     }
 
-    /// The rows of `tables` for the given accounts.
+    /// The rows of `tables` for the given partition numbers (accounts).
     public func rows(tables: [String], accounts: [UInt64]) async throws -> [SourceTableRow] {
         guard !accounts.isEmpty else { return [] }
         let list = accounts.map(String.init).joined(separator: ", ")
-        return try await rows(tables: tables, condition: identifier(accountColumn) + " IN (" + list + ")")
+        return try await rows(tables: tables, partitionCondition: { column in identifier(column) + " IN (" + list + ")" })
+    }
+
+    /// `rows(tables:condition:)` with each table's condition on its partition column.
+    private func rows(tables: [String], partitionCondition: (String) -> String?) async throws -> [SourceTableRow] {
+        var rows: [SourceTableRow] = []
+        for name in tables {
+            guard let column = scheme.column(of: name) else { throw PartitionSchemeError.notNumeric(table: name) }
+            rows += try await self.rows(tables: [name], condition: partitionCondition(column))
+        }
+        return rows
+    }
+
+    /// Every row of `table` in primary-key order, in batches (a hashed full run).
+    public func eachRow(table name: String, _ body: ([SourceRow]) throws -> Void) async throws {
+        guard let table = mapping.table(name) else { return }
+        var sql = "SELECT " + table.columns.map { identifier($0.name) }.joined(separator: ", ")
+            + " FROM " + identifier(database) + "." + identifier(table.table)
+        if !table.primaryKey.isEmpty { sql += " ORDER BY " + table.primaryKey.map(identifier).joined(separator: ", ") }
+        for try await batch in try await connection.streamingQuery(sql, batchSize: 10_000) { try body(batch) }
     }
 
     private func rows(tables: [String], condition: String?) async throws -> [SourceTableRow] {
@@ -80,10 +103,16 @@ public struct ValidationSourceReader: Sendable {
         return found
     }
 
-    /// Every account number of `table` (the account table), ascending, streamed.
+    /// Every partition number of `table` (the account table), ascending,
+    /// streamed; negative numbers are left out (they fall in the first range).
     public func accountNumbers(table: String) async throws -> [UInt64] {
-        let sql = "SELECT " + identifier(accountColumn) + " FROM " + identifier(database) + "." + identifier(table)
-            + " ORDER BY " + identifier(accountColumn)
+        guard let column = scheme.column(of: table), let mapping = mapping.table(table) else {
+            throw PartitionSchemeError.notNumeric(table: table)
+        }
+        // DISTINCT only where the column is not the key by itself (billing's account table).
+        let distinct = mapping.primaryKey == [column] ? "" : "DISTINCT "
+        let sql = "SELECT " + distinct + identifier(column) + " FROM " + identifier(database) + "." + identifier(table)
+            + " ORDER BY " + identifier(column)
         var accounts: [UInt64] = []
         for try await batch in try await connection.streamingQuery(sql, batchSize: 10_000) {
             for row in batch { if let text = row.first?.text, let number = UInt64(text) { accounts.append(number) } }
@@ -116,5 +145,19 @@ public struct ValidationSourceReader: Sendable {
 
     func identifier(_ name: String) -> String {
         PrimaryKeyChunkQuery.identifier(name)
+    }
+}
+
+/// A validation that needs numeric partitions (ranges, `--accounts`,
+/// `--sample`) on a mapping whose partition keys are not one integer column.
+public enum PartitionSchemeError: Error, Sendable, Hashable, CustomStringConvertible {
+    case notNumeric(table: String)
+
+    public var description: String {
+        switch self {
+        case .notNumeric(let table):
+            return "table \(table): its rows cannot be picked by partition number (its partition key is not one "
+                + "integer column, or --hash-partitions was given); validate with a full run (no --accounts, --sample or --live)"
+        }
     }
 }

@@ -10,19 +10,25 @@ import ValidationCore
 /// Runs a validation: reads both sides, compares them with `PartitionComparator`,
 /// and returns the report (and writes the `VALIDATION#{run}` tracking item).
 ///
-/// A full run is a partitioned hash join on the account number. The account
-/// table's numbers cut the account line into ranges of about `rowsPerRange`
-/// rows; a parallel Scan of the table writes each item to its range's file;
-/// then ranges are compared `concurrency` at a time, each reading its source
-/// rows by `ban > lower AND ban <= upper` (an index range on every table) and
-/// its items from its file. Memory holds a few ranges, never the table.
-/// An `accounts` or `sample` run reads each batch of accounts by `ban IN (...)`
-/// and one Query per account.
+/// A full run is a partitioned hash join on the partition number (billing:
+/// the account number, `ban`; any mapping: the integer column of its
+/// partition-key templates, see `PartitionScheme`). The account table's
+/// numbers cut the number line into ranges of about `rowsPerRange` rows; a
+/// parallel Scan of the table writes each item to its range's file; then
+/// ranges are compared `concurrency` at a time, each reading its source rows
+/// by `column > lower AND column <= upper` and its items from its file. Memory
+/// holds a few ranges, never the table. A mapping whose partition keys are not
+/// one integer column is hashed instead: the rows are read in primary-key
+/// order and spilled by their partition key's hash, as the items are.
+/// An `accounts` or `sample` run reads each batch of accounts by `column IN (...)`
+/// and one Query per account (and partition-key template).
 public struct Validator: Sendable {
     public let configuration: ValidationConfiguration
     public let source: MySQLConnectionConfiguration
     public let dynamoDB: DynamoDBClient
     let comparator: PartitionComparator
+    /// How both sides are cut into groups.
+    public let scheme: PartitionScheme
 
     public init(
         configuration: ValidationConfiguration, source: MySQLConnectionConfiguration, dynamoDB: DynamoDBClient
@@ -32,6 +38,7 @@ public struct Validator: Sendable {
         self.dynamoDB = dynamoDB
         self.comparator = try PartitionComparator(
             mapping: configuration.mapping, options: configuration.mapperOptions, rules: configuration.rules)
+        self.scheme = configuration.hashPartitions ? .hashed : PartitionScheme(mapping: configuration.mapping)
     }
 
     public func run(progress: (@Sendable (ValidationProgress) -> Void)? = nil) async throws -> ValidationReport {
@@ -77,6 +84,8 @@ public struct Validator: Sendable {
                 sortKeyAttribute: configuration.mapping.sortKeyAttribute))
     }
 
+    /// The table whose partition numbers cut the ranges: billing's account
+    /// table, or the parent the rules derive, or the mapping's first table.
     var accountTable: String {
         configuration.mapping.table(configuration.rules.accountEntity) != nil
             ? configuration.rules.accountEntity : configuration.mapping.tables[0].table
@@ -85,6 +94,7 @@ public struct Validator: Sendable {
     // MARK: Full
 
     func runFull(into accumulator: inout ValidationAccumulator, tracker: ProgressTracker) async throws {
+        if case .hashed = scheme { return try await runHashed(into: &accumulator, tracker: tracker) }
         let partitions = try await withConnection { reader in
             try await planRanges(reader: reader)
         }
@@ -93,37 +103,84 @@ public struct Validator: Sendable {
         defer { spill.removeAll() }
         let strays = partitions.count
         tracker.update { $0.phase = "scan"; $0.rangesTotal = partitions.count + 1 }
+        let scheme = scheme
+        try await scanItems(into: spill, tracker: tracker) { pk in
+            pk.flatMap(scheme.number(inPartitionKey:)).map(partitions.range(of:)) ?? strays
+        }
+        let tables = configuration.tables
+        try await compareGroups(count: partitions.count + 1, spill: spill, into: &accumulator, tracker: tracker) { index, reader in
+            guard index < strays else { return [] }
+            let bounds = partitions.bounds(of: index)
+            return try await reader.rows(
+                tables: tables, lowerExclusive: bounds.lowerExclusive, upperInclusive: bounds.upperInclusive)
+        }
+    }
+
+    /// A full run by hash buckets of the partition key: the rows are read
+    /// table by table and spilled like the items, while the Scan runs.
+    func runHashed(into accumulator: inout ValidationAccumulator, tracker: ProgressTracker) async throws {
+        let estimatedRows = try await withConnection { reader in try await estimatedRowCount(reader: reader) }
+        let buckets = KeyLanes(count: max(1, estimatedRows / configuration.rowsPerRange + 1))
+        let bucket: @Sendable (String?) -> Int = { pk in buckets.lane(for: ItemKey(pk: pk ?? "", sk: "")) }
+        let items = try ItemSpill(parent: configuration.spillDirectory, count: buckets.count)
+        defer { items.removeAll() }
+        let rows = try ItemSpill(parent: configuration.spillDirectory, count: buckets.count)
+        defer { rows.removeAll() }
+        tracker.update { $0.phase = "scan"; $0.rangesTotal = buckets.count }
+        let tables = configuration.tables
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await scanItems(into: items, tracker: tracker, group: bucket) }
+            group.addTask {
+                try await withConnection { reader in
+                    for table in tables {
+                        try await reader.eachRow(table: table) { batch in
+                            for row in batch {
+                                // A row that does not map is compared (and counted unmappable) in bucket 0.
+                                let pk = comparator.key(table: table, row: row)?.pk
+                                try rows.append(SourceTableRow(table: table, row: row).spillItem, to: pk == nil ? 0 : bucket(pk))
+                            }
+                        }
+                    }
+                }
+                try rows.flush()
+            }
+            try await group.waitForAll()
+        }
+        try await compareGroups(count: buckets.count, spill: items, into: &accumulator, tracker: tracker) { index, _ in
+            try rows.items(of: index).compactMap(SourceTableRow.init(spillItem:))
+        }
+    }
+
+    /// Scans the table in parallel segments, writing each item to the file `group` picks by its partition key.
+    func scanItems(into spill: ItemSpill, tracker: ProgressTracker, group: @escaping @Sendable (String?) -> Int) async throws {
         let pkName = configuration.mapping.partitionKeyAttribute
         try await dynamoDB.parallelScan(
             ScanInput(tableName: configuration.table, limit: 1_000), totalSegments: configuration.scanSegments
         ) { _, page in
-            for item in page.items {
-                let account = item[pkName]?.stringValue.flatMap { AccountPartitions.account(inPartitionKey: $0) }
-                try spill.append(item, to: account.map(partitions.range(of:)) ?? strays)
-            }
+            for item in page.items { try spill.append(item, to: group(item[pkName]?.stringValue)) }
             tracker.update { $0.itemsScanned += page.items.count }
         }
         try spill.flush()
-        tracker.update { $0.phase = "compare" }
+    }
 
+    /// Compares groups `0..<count`, `concurrency` at a time: the items of the
+    /// group's spill file with the rows `rows` reads for it.
+    func compareGroups(
+        count: Int, spill: ItemSpill, into accumulator: inout ValidationAccumulator, tracker: ProgressTracker,
+        rows readRows: @escaping @Sendable (Int, ValidationSourceReader) async throws -> [SourceTableRow]
+    ) async throws {
+        tracker.update { $0.phase = "compare" }
         let next = WorkCounter()
-        let tables = configuration.tables
         try await withThrowingTaskGroup(of: [PartitionOutcome].self) { group in
-            for _ in 0..<min(configuration.concurrency, partitions.count + 1) {
+            for _ in 0..<min(configuration.concurrency, count) {
                 group.addTask {
                     try await withConnection { reader in
                         var outcomes: [PartitionOutcome] = []
                         while true {
                             let index = next.take()
-                            guard index <= strays else { return outcomes }
+                            guard index < count else { return outcomes }
                             let items = try spill.items(of: index)
-                            var rows: [SourceTableRow] = []
-                            if index < strays {
-                                let bounds = partitions.bounds(of: index)
-                                rows = try await reader.rows(
-                                    tables: tables, lowerExclusive: bounds.lowerExclusive,
-                                    upperInclusive: bounds.upperInclusive)
-                            }
+                            let rows = try await readRows(index, reader)
                             var outcome = comparator.compare(rows: rows, items: items, entities: configuration.entities)
                             try await settleReferences(&outcome, reader: reader)
                             spill.remove(index)
@@ -213,12 +270,18 @@ public struct Validator: Sendable {
         return comparator.compare(rows: rows, items: items, entities: configuration.entities)
     }
 
-    /// Every item of an account's partition (strongly consistent).
+    /// Every item of an account's partitions (one per partition-key template; strongly consistent).
     public func items(ofAccount account: UInt64) async throws -> [Item] {
-        try await dynamoDB.queryAll(QueryInput(
-            tableName: configuration.table, keyCondition: "#pk = :pk",
-            names: ["#pk": configuration.mapping.partitionKeyAttribute], values: [":pk": .s("BAN#\(account)")],
-            consistentRead: true))
+        let keys = scheme.partitionKeys(of: account)
+        guard !keys.isEmpty else { throw PartitionSchemeError.notNumeric(table: accountTable) }
+        var items: [Item] = []
+        for key in keys {
+            items += try await dynamoDB.queryAll(QueryInput(
+                tableName: configuration.table, keyCondition: "#pk = :pk",
+                names: ["#pk": configuration.mapping.partitionKeyAttribute], values: [":pk": .s(key)],
+                consistentRead: true))
+        }
+        return items
     }
 
     // MARK: Shared
@@ -263,7 +326,8 @@ public struct Validator: Sendable {
     func withConnection<R: Sendable>(_ body: (ValidationSourceReader) async throws -> R) async throws -> R {
         let connection = try await MySQLConnection.connect(source)
         do {
-            let result = try await body(ValidationSourceReader(connection: connection, database: source.database, mapping: configuration.mapping))
+            let result = try await body(ValidationSourceReader(
+                connection: connection, database: source.database, mapping: configuration.mapping, scheme: scheme))
             await connection.close()
             return result
         } catch {

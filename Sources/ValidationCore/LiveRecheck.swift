@@ -26,10 +26,19 @@ public struct LiveRecheck: Sendable {
     /// First-pass mismatches not listed (over the report's cap): never rechecked.
     public let omitted: Int
 
-    public init(firstPass mismatches: [Mismatch], omitted: Int) {
+    /// The partition number (account) of a partition key; nil for a key of none.
+    private let number: @Sendable (String) -> UInt64?
+
+    /// `number` reads the partition number of a key (billing's `BAN#{ban}` by
+    /// default; `PartitionScheme.number(inPartitionKey:)` for any mapping).
+    public init(
+        firstPass mismatches: [Mismatch], omitted: Int,
+        number: @escaping @Sendable (String) -> UInt64? = { AccountPartitions.account(inPartitionKey: $0) }
+    ) {
         self.omitted = omitted
+        self.number = number
         for mismatch in mismatches {
-            if AccountPartitions.account(inPartitionKey: mismatch.pk) == nil {
+            if number(mismatch.pk) == nil {
                 lasting[mismatch.key, default: []].append(mismatch)
             } else {
                 pending[mismatch.key, default: []].append(mismatch)
@@ -40,7 +49,7 @@ public struct LiveRecheck: Sendable {
 
     /// The accounts that hold keys in flight, ascending.
     public var pendingAccounts: [UInt64] {
-        Set(pending.keys.compactMap { AccountPartitions.account(inPartitionKey: $0.pk) }).sorted()
+        Set(pending.keys.compactMap { number($0.pk) }).sorted()
     }
 
     public var isSettled: Bool { pending.isEmpty }
@@ -69,7 +78,7 @@ public struct LiveRecheck: Sendable {
             return mismatches.contains { $0.kind == .orphan } && movedPartitions.contains(key.pk)
         }
         for key in pending.keys {
-            guard let account = AccountPartitions.account(inPartitionKey: key.pk), checked.contains(account) else { continue }
+            guard let account = number(key.pk), checked.contains(account) else { continue }
             if let now = found[key] {
                 if !movedOn(key, now) {
                     lasting[key] = now

@@ -12,6 +12,34 @@ public struct SourceTableRow: Sendable {
     }
 }
 
+extension SourceTableRow {
+    /// The row as an item, to keep in a spill file (`t`: the table, `r`: the values).
+    public var spillItem: Item {
+        ["t": .s(table), "r": .l(row.map { value in
+            switch value {
+            case .null: return .null
+            case .text(let text): return .s(text)
+            case .bytes(let bytes): return .b(bytes)
+            }
+        })]
+    }
+
+    /// The row `spillItem` made; nil for any other item.
+    public init?(spillItem item: Item) {
+        guard let table = item["t"]?.stringValue, case .l(let values)? = item["r"] else { return nil }
+        var row: SourceRow = []
+        for value in values {
+            switch value {
+            case .null: row.append(.null)
+            case .s(let text): row.append(.text(text))
+            case .b(let bytes): row.append(.bytes(bytes))
+            default: return nil
+            }
+        }
+        self.init(table: table, row: row)
+    }
+}
+
 /// A reference to a subscriber that is not in the compared partition: the
 /// caller looks it up (GSI1) and settles it with `PartitionOutcome.settleSubscriberReferences`.
 public struct SubscriberReference: Sendable, Hashable {
@@ -77,6 +105,8 @@ public struct PartitionComparator: Sendable {
     let indexAttributes: [String]
     let indexAttributeSet: Set<String>
     let ignoredAttributes: Set<String> = [MigrationAttribute.sourceVersion]
+    /// The entities some other entity's partition must hold an item of.
+    let parentEntities: Set<String>
     /// The attribute of `rules.subscriberColumn`.
     let subscriberAttribute: String?
 
@@ -99,8 +129,15 @@ public struct PartitionComparator: Sendable {
         rules.subscriberChildren = rules.subscriberChildren.filter { mapping.table($0) != nil }
         if mapping.table(rules.accountEntity) == nil { rules.accountChildren = [] }
         if mapping.table(rules.subscriberEntity) == nil { rules.subscriberChildren = [] }
+        rules.partitionParents = rules.partitionParents.filter { mapping.table($0.key) != nil && mapping.table($0.value) != nil }
         self.rules = rules
+        self.parentEntities = Set(rules.partitionParents.values).union(rules.accountChildren.isEmpty ? [] : [rules.accountEntity])
         self.subscriberAttribute = mapping.table(rules.subscriberEntity)?.column(rules.subscriberColumn)?.attributeName
+    }
+
+    /// The key of the item a row of `table` maps to; nil when it does not map.
+    public func key(table: String, row: SourceRow) -> ItemKey? {
+        try? mapper.item(table: table, row: row, version: "0").key
     }
 
     /// Whether an item is data: not a tombstone, not a tracking item.
@@ -134,7 +171,8 @@ public struct PartitionComparator: Sendable {
         // The data items by key, and the parents the orphan check looks for.
         var dataItems: [ItemKey: (item: Item, entity: String?)] = [:]
         dataItems.reserveCapacity(items.count)
-        var accountPartitions: Set<String> = []
+        // Per parent entity, the partition keys holding its item.
+        var parentPartitions: [String: Set<String>] = [:]
         var subscribers: Set<String> = []
         for item in items {
             guard isData(item), let key = key(of: item) else {
@@ -143,7 +181,7 @@ public struct PartitionComparator: Sendable {
             }
             let entity = entity(of: item)
             dataItems[key] = (item, entity)
-            if entity == rules.accountEntity { accountPartitions.insert(key.pk) }
+            if let entity, parentEntities.contains(entity) { parentPartitions[entity, default: []].insert(key.pk) }
             if entity == rules.subscriberEntity, let subscriberAttribute,
                 let number = item[subscriberAttribute]?.stringValue
             {
@@ -208,10 +246,10 @@ public struct PartitionComparator: Sendable {
                         detail: "index keys differ from what the item's own attributes produce"))
                 }
             }
-            if rules.accountChildren.contains(entity), !accountPartitions.contains(key.pk) {
+            if let parent = rules.parent(of: entity), !(parentPartitions[parent]?.contains(key.pk) ?? false) {
                 record(Mismatch(
                     kind: .orphan, entity: entity, key: key, sourceKey: ownKey,
-                    detail: "no \(rules.accountEntity) item in partition \(key.pk)"))
+                    detail: "no \(parent) item in partition \(key.pk)"))
             }
             if rules.subscriberChildren.contains(entity), let subscriberAttribute,
                 let number = item[subscriberAttribute]?.stringValue, !subscribers.contains(number)

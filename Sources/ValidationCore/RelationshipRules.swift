@@ -1,6 +1,14 @@
+import BillingModel
+
 /// Which items need which other items in the table (CONTRACT §2's
 /// relationships): every child of an account under its account item, and every
 /// service agreement and subscriber charge pointing at an existing subscriber.
+///
+/// For any mapping the partition rules come from the mapping itself
+/// (`derived(from:)`): a table whose primary key is exactly the columns of its
+/// partition-key template has one item per partition, and is the parent of
+/// every other table with the same template. Billing's rules are that
+/// derivation plus its subscriber references (which leave the partition).
 public struct RelationshipRules: Sendable, Hashable {
     /// The entity whose item every child's partition must hold (`BILLING_ACCOUNT`).
     public var accountEntity: String
@@ -13,6 +21,9 @@ public struct RelationshipRules: Sendable, Hashable {
     public var subscriberColumn: String
     /// Entities that point at a subscriber.
     public var subscriberChildren: Set<String>
+    /// Further partition parents beyond `accountEntity`: child entity -> the
+    /// entity whose item the child's partition must hold.
+    public var partitionParents: [String: String] = [:]
 
     public init(
         accountEntity: String, accountChildren: Set<String>, subscriberEntity: String, subscriberColumn: String,
@@ -32,6 +43,50 @@ public struct RelationshipRules: Sendable, Hashable {
         subscriberEntity: "SUBSCRIBER",
         subscriberColumn: "subscriber_no",
         subscriberChildren: ["SERVICE_AGREEMENT", "CHARGE"])
+
+    /// The entity whose item a partition holding an item of `entity` must hold, if any.
+    public func parent(of entity: String) -> String? {
+        accountChildren.contains(entity) ? accountEntity : partitionParents[entity]
+    }
+
+    /// The partition rules a mapping implies: each table whose primary key is
+    /// the set of its partition-key columns is the parent of the other tables
+    /// with the same partition-key template. The first such group (in the
+    /// mapping's order) fills `accountEntity`/`accountChildren`, the rest
+    /// `partitionParents`. No subscriber references.
+    public static func derived(from mapping: Mapping) -> RelationshipRules {
+        var rules = RelationshipRules.none
+        for parent in mapping.tables {
+            let columns = parent.partitionKey.columnNames
+            guard !columns.isEmpty, Set(columns) == Set(parent.primaryKey), columns.count == parent.primaryKey.count
+            else { continue }
+            // A table already in a group (as parent or child) starts none and joins none.
+            func grouped(_ table: String) -> Bool {
+                table == rules.accountEntity || rules.parent(of: table) != nil
+                    || rules.partitionParents.values.contains(table)
+            }
+            guard !grouped(parent.table) else { continue }
+            let children = mapping.tables.filter {
+                $0.table != parent.table && $0.partitionKey == parent.partitionKey && !grouped($0.table)
+            }
+            guard !children.isEmpty else { continue }
+            if rules.accountEntity.isEmpty {
+                rules.accountEntity = parent.table
+                rules.accountChildren = Set(children.map(\.table))
+            } else {
+                for child in children { rules.partitionParents[child.table] = parent.table }
+            }
+        }
+        return rules
+    }
+
+    /// The rules validation uses for `mapping`: billing's for a mapping with
+    /// billing's account and subscriber tables, the derived ones otherwise.
+    public static func of(_ mapping: Mapping) -> RelationshipRules {
+        let billing = RelationshipRules.billing
+        if mapping.table(billing.accountEntity) != nil, mapping.table(billing.subscriberEntity) != nil { return billing }
+        return derived(from: mapping)
+    }
 
     /// No relationships (a mapping of another schema).
     public static let none = RelationshipRules(

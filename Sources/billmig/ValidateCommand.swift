@@ -18,11 +18,14 @@ struct ValidateCommand: AsyncParsableCommand {
         discussion: """
             Maps every source row through the mapping and compares it attribute by attribute \
             with its item (numbers as decimals), traces every item back to a source row, and \
-            checks that every child item has its account item (and subscriber item), and that \
-            GSI keys are what the item's own attributes produce. Tombstones and tracking items \
-            are not data. A full run scans the table in parallel segments and reads the source \
-            in account ranges (memory bounded by a range); --accounts and --sample compare \
-            given or sampled accounts by Query.
+            checks that every child item has its parent item (billing: its account item and \
+            subscriber item; any mapping: the item of the table whose primary key is its \
+            partition key), and that GSI keys are what the item's own attributes produce. \
+            Tombstones and tracking items are not data. A full run scans the table in parallel \
+            segments and reads the source in ranges of the partition key's integer column \
+            (billing: ban), or in hash buckets of the partition key when it is not one integer \
+            column; memory is bounded by a range. --accounts and --sample compare given or \
+            sampled partition numbers (accounts) by Query.
 
             Each run writes a MIGRATION#STATUS / VALIDATION#{run} item with its counts and \
             failure rate. --report FILE writes the JSON report `billmig repair` reads.
@@ -56,6 +59,9 @@ struct ValidateCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "About how many source rows one range of a full run holds (its memory bound).")
     var rowsPerRange = 100_000
+
+    @Flag(name: .long, help: "Cut a full run into hash buckets of the partition key even when the mapping's partition keys are integer columns (the way text keys are always cut).")
+    var hashPartitions = false
 
     @Option(name: .long, help: "Mismatches listed in the report; all are counted.")
     var maxListed = 10_000
@@ -94,10 +100,11 @@ struct ValidateCommand: AsyncParsableCommand {
         var scope = ValidationConfiguration.Scope.full
         if let accounts { scope = .accounts(try Self.readAccounts(path: accounts)) }
         if let sample { scope = .sample(share: sample / 100, seed: seed ?? UInt64.random(in: 0...UInt64.max)) }
-        let configuration = ValidationConfiguration(
+        var configuration = ValidationConfiguration(
             table: source.table, mapping: mapping, scope: scope, entities: entity.isEmpty ? nil : Set(entity),
             concurrency: concurrency, scanSegments: segments, rowsPerRange: rowsPerRange, mismatchLimit: maxListed,
             sourceDescription: connection.description)
+        configuration.hashPartitions = hashPartitions
 
         let quiet = output.quiet
         let printer = ProgressLines()
