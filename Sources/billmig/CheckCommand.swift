@@ -13,8 +13,8 @@ struct CheckCommand: AsyncParsableCommand {
             retention of at least the expected load time plus a margin (the stream starts at the \
             snapshot's position once the load is done, so that log must still exist), the \
             account's privileges (SELECT on the migrated tables, REPLICATION SLAVE, and \
-            REPLICATION CLIENT, called BINLOG MONITOR on MariaDB 10.5+), and an InnoDB table \
-            with a primary key for every table the mapping migrates, and whether the connection \
+            REPLICATION CLIENT, called BINLOG MONITOR on MariaDB 10.5+), an InnoDB table with \
+            a primary key for every table the mapping migrates, and whether the connection \
             is encrypted (TLS version, cipher) and the server's identity verified. Each failure \
             says how to fix it.
 
