@@ -171,7 +171,12 @@ public actor MySQLConnection {
                 }
             }
             guard connected != nil else {
-                throw Self.error(mysql, .connection, context: "connecting to \(configuration)")
+                var context = "connecting to \(configuration)"
+                // CR_SSL_CONNECTION_ERROR: most often the wrong CA or a certificate for another name.
+                if mysql_errno(mysql) == 2026, configuration.tls.mode.verifiesServer {
+                    context += "; ssl-ca must be the CA that signed the server's certificate, and the certificate must name \(configuration.host)"
+                }
+                throw Self.error(mysql, .connection, context: context)
             }
             handle = mysql
             transportSecurity = Self.transportSecurity(of: mysql, mode: configuration.tls.mode)
