@@ -10,12 +10,27 @@ public struct SourceCheck: Sendable {
         /// load or stream must be noticed, fixed and restarted in that time.
         public var retentionMarginSeconds: Double
 
-        public init(expectedLoadSeconds: Double = 24 * 3600, retentionMarginSeconds: Double = 24 * 3600) {
+        /// What the connection to the source must prove about its encryption.
+        public var transport: TransportRequirement
+
+        public init(
+            expectedLoadSeconds: Double = 24 * 3600, retentionMarginSeconds: Double = 24 * 3600, transport: TransportRequirement = .none
+        ) {
             self.expectedLoadSeconds = expectedLoadSeconds
             self.retentionMarginSeconds = retentionMarginSeconds
+            self.transport = transport
         }
 
         public var minimumRetentionSeconds: Double { expectedLoadSeconds + retentionMarginSeconds }
+    }
+
+    public enum TransportRequirement: String, Sendable, Equatable {
+        /// A plain connection is a warning (`check` without `--require-tls`).
+        case none
+        /// A plain connection fails the check (`--require-tls`).
+        case encrypted
+        /// A plain connection, or an encrypted one whose server was not verified, fails (`--require-verified-tls`).
+        case verified
     }
 
     public let requirements: Requirements
@@ -26,6 +41,7 @@ public struct SourceCheck: Sendable {
 
     public func evaluate(_ facts: SourceFacts) -> SourceCheckReport {
         var findings: [SourceCheckFinding] = []
+        if let transport = self.transport(facts) { findings.append(transport) }
         findings.append(logBin(facts))
         findings.append(setting(
             "binlog_format", facts.binlogFormat, wanted: "ROW", facts: facts,
@@ -36,7 +52,44 @@ public struct SourceCheck: Sendable {
         findings.append(retention(facts))
         findings.append(contentsOf: privileges(facts))
         findings.append(contentsOf: tables(facts))
-        return SourceCheckReport(account: facts.account, version: facts.version, findings: findings)
+        return SourceCheckReport(account: facts.account, version: facts.version, findings: findings, transport: facts.transport)
+    }
+
+    // MARK: Transport
+
+    private func transport(_ facts: SourceFacts) -> SourceCheckFinding? {
+        let required = requirements.transport
+        let verifyFix = "connect with ssl-mode=VERIFY_IDENTITY&ssl-ca=/path/to/the-server-ca.pem in the source URL "
+            + "(Amazon RDS / Aurora: the region's global-bundle.pem)"
+        guard let transport = facts.transport else {
+            guard required != .none else { return nil }
+            return .init(check: "tls", status: .failed, message: "could not tell whether the connection is encrypted")
+        }
+        guard transport.encrypted else {
+            let why = "rows and binlog events would cross the network in clear text"
+            let fix = transport.sslMode == "DISABLED"
+                ? "remove ssl-mode=DISABLED from the source URL (the default, PREFERRED, uses TLS whenever the server offers it)"
+                : """
+                    the server offers no TLS: add to its my.cnf under [\(facts.isMariaDB ? "mariadbd" : "mysqld")] and restart:
+                      ssl_cert = /etc/mysql/server-cert.pem
+                      ssl_key = /etc/mysql/server-key.pem
+                      tls_version = TLSv1.2,TLSv1.3
+                    then \(verifyFix)
+                    """
+            return .init(
+                check: "tls", status: required == .none ? .warning : .failed,
+                message: "the connection is not encrypted (ssl-mode=\(transport.sslMode)): \(why)", fix: fix)
+        }
+        let negotiated = [transport.tlsVersion, transport.cipher].compactMap { $0 }.joined(separator: ", ")
+        let encrypted = "encrypted" + (negotiated.isEmpty ? "" : " (\(negotiated))")
+        guard transport.identityVerified else {
+            let message = "\(encrypted); the server's identity is not verified (ssl-mode=\(transport.sslMode)): "
+                + "a machine in the middle could pose as the server"
+            return required == .verified
+                ? .init(check: "tls", status: .failed, message: message, fix: verifyFix)
+                : .init(check: "tls", status: .passed, message: message)
+        }
+        return .init(check: "tls", status: .passed, message: "\(encrypted); server identity verified (ssl-mode=\(transport.sslMode))")
     }
 
     // MARK: Binlog settings
@@ -254,11 +307,14 @@ public struct SourceCheckReport: Sendable, Codable, Equatable {
     public var account: String
     public var version: String
     public var findings: [SourceCheckFinding]
+    /// How the check's own connection travelled; nil when not known.
+    public var transport: SourceFacts.Transport?
 
-    public init(account: String, version: String, findings: [SourceCheckFinding]) {
+    public init(account: String, version: String, findings: [SourceCheckFinding], transport: SourceFacts.Transport? = nil) {
         self.account = account
         self.version = version
         self.findings = findings
+        self.transport = transport
         self.passed = !findings.contains { $0.status == .failed }
     }
 

@@ -22,6 +22,30 @@ public struct SourceFacts: Sendable, Codable, Equatable {
     public var database: String
     /// One entry per table the mapping migrates.
     public var tables: [Table]
+    /// How the connection that read these facts travels; nil when not known.
+    public var transport: Transport?
+
+    /// The connection's encryption, as the client library reports it once connected.
+    public struct Transport: Sendable, Codable, Equatable {
+        /// The connection runs over TLS.
+        public var encrypted: Bool
+        /// `TLSv1.3`, `TLSv1.2`; nil when not encrypted or not reported.
+        public var tlsVersion: String?
+        /// The negotiated cipher; nil when not encrypted.
+        public var cipher: String?
+        /// The server's certificate was checked against a CA and its name against the host.
+        public var identityVerified: Bool
+        /// The URL's `ssl-mode` (`PREFERRED` when it names none).
+        public var sslMode: String
+
+        public init(encrypted: Bool, tlsVersion: String? = nil, cipher: String? = nil, identityVerified: Bool = false, sslMode: String) {
+            self.encrypted = encrypted
+            self.tlsVersion = tlsVersion
+            self.cipher = cipher
+            self.identityVerified = identityVerified
+            self.sslMode = sslMode
+        }
+    }
 
     public struct Table: Sendable, Codable, Equatable {
         /// The name as the mapping spells it.
@@ -47,7 +71,7 @@ public struct SourceFacts: Sendable, Codable, Equatable {
     public init(
         version: String, logBin: Bool?, binlogFormat: String?, binlogRowImage: String?,
         binlogExpireLogsSeconds: Double?, expireLogsDays: Double?, account: String, grants: [String],
-        database: String, tables: [Table]
+        database: String, tables: [Table], transport: Transport? = nil
     ) {
         self.version = version
         self.logBin = logBin
@@ -59,6 +83,7 @@ public struct SourceFacts: Sendable, Codable, Equatable {
         self.grants = grants
         self.database = database
         self.tables = tables
+        self.transport = transport
     }
 
     public var isMariaDB: Bool { version.lowercased().contains("mariadb") }

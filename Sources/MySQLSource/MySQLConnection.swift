@@ -98,6 +98,18 @@ public actor MySQLConnection {
 
     public var isOpen: Bool { handle != nil }
 
+    /// Whether the open connection is encrypted and the server verified; `.plain` when closed.
+    public private(set) var transportSecurity: MySQLTransportSecurity = .plain
+
+    private static func transportSecurity(of mysql: UnsafeMutablePointer<MYSQL>, mode: MySQLConnectionConfiguration.TLSMode) -> MySQLTransportSecurity {
+        guard let cipher = mysql_get_ssl_cipher(mysql) else { return .plain }
+        var version: UnsafePointer<CChar>?
+        let versionText = mariadb_get_info(mysql, MARIADB_CONNECTION_TLS_VERSION, &version) == 0 ? version.map { String(cString: $0) } : nil
+        // A verifying mode that connected has had the certificate and host name checked.
+        return MySQLTransportSecurity(
+            encrypted: true, tlsVersion: versionText, cipher: String(cString: cipher), identityVerified: mode.verifiesServer)
+    }
+
     /// Drops the current connection, if any, and connects again with backoff.
     /// Access errors (wrong password, unknown database) are not retried.
     public func reconnect(retry: MySQLRetryPolicy = MySQLRetryPolicy()) async throws(MySQLError) {
@@ -134,6 +146,7 @@ public actor MySQLConnection {
             mysql_close(handle)
             self.handle = nil
         }
+        transportSecurity = .plain
     }
 
     private func openHandle() throws(MySQLError) {
@@ -158,9 +171,22 @@ public actor MySQLConnection {
                 }
             }
             guard connected != nil else {
-                throw Self.error(mysql, .connection, context: "connecting to \(configuration)")
+                var context = "connecting to \(configuration)"
+                // CR_SSL_CONNECTION_ERROR: most often the wrong CA or a certificate for another name.
+                if mysql_errno(mysql) == 2026, configuration.tls.mode.verifiesServer {
+                    context += "; ssl-ca must be the CA that signed the server's certificate, and the certificate must name \(configuration.host)"
+                }
+                throw Self.error(mysql, .connection, context: context)
             }
             handle = mysql
+            transportSecurity = Self.transportSecurity(of: mysql, mode: configuration.tls.mode)
+            if configuration.tls.mode.requiresEncryption, !transportSecurity.encrypted {
+                // CR_SSL_CONNECTION_ERROR: not retried, the server will not start offering TLS.
+                throw MySQLError(
+                    code: .connection, errorNumber: 2026,
+                    message: "\(configuration) offers no TLS but ssl-mode=\(configuration.tls.mode.rawValue) requires it: "
+                        + "configure ssl-cert and ssl-key on the server (or, against a trusted network only, use ssl-mode=PREFERRED)")
+            }
             try run("SET time_zone = " + quote(configuration.sessionTimeZone))
         } catch {
             if handle == nil { mysql_close(mysql) } else { closeHandle() }
@@ -184,16 +210,17 @@ public actor MySQLConnection {
         }
         let tls = configuration.tls
         if tls.mode != .disabled {
+            // Connector/C 3.3 tries TLS only when asked (use_ssl, which this sets); without
+            // a verified certificate it still falls back to plain when the server offers
+            // no TLS. That is PREFERRED; REQUIRED is enforced after connecting.
+            var useTLS: my_bool = 1
+            status |= mysql_options(mysql, MYSQL_OPT_SSL_ENFORCE, &useTLS)
+            status |= mysql_options(mysql, MARIADB_OPT_TLS_VERSION, MySQLConnectionConfiguration.TLS.allowedVersions)
             if let ca = tls.caFile { status |= mysql_options(mysql, MYSQL_OPT_SSL_CA, ca) }
             if let certificate = tls.certificateFile { status |= mysql_options(mysql, MYSQL_OPT_SSL_CERT, certificate) }
             if let key = tls.keyFile { status |= mysql_options(mysql, MYSQL_OPT_SSL_KEY, key) }
-        }
-        if tls.mode == .required || tls.mode == .verifyCA || tls.mode == .verifyIdentity {
-            var enforce: my_bool = 1
-            status |= mysql_options(mysql, MYSQL_OPT_SSL_ENFORCE, &enforce)
-        }
-        if tls.mode == .verifyCA || tls.mode == .verifyIdentity {
-            var verify: my_bool = 1
+            // Explicit either way: newer Connector/C versions verify by default.
+            var verify: my_bool = tls.mode.verifiesServer ? 1 : 0
             status |= mysql_options(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify)
         }
         guard status == 0 else {

@@ -4,7 +4,8 @@ import Foundation
 ///
 /// Built from a URL: `mysql://user@host:port/database?option=value&...`.
 /// Options (all optional):
-/// - `ssl-mode`: `DISABLED`, `PREFERRED` (default), `REQUIRED`, `VERIFY_CA`, `VERIFY_IDENTITY`
+/// - `ssl-mode`: `DISABLED`, `PREFERRED` (default: TLS whenever the server offers it),
+///   `REQUIRED`, `VERIFY_CA`, `VERIFY_IDENTITY` (need `ssl-ca`); TLS 1.2 or newer
 /// - `ssl-ca` / `ca`, `ssl-cert` / `cert`, `ssl-key` / `key`: PEM file paths
 /// - `connect-timeout`, `read-timeout`, `write-timeout`: seconds
 /// - `password-env`: the environment variable holding the password (default `BILLMIG_MYSQL_PASSWORD`)
@@ -42,8 +43,10 @@ public struct MySQLConnectionConfiguration: Sendable, Hashable, CustomStringConv
     }
 
     public enum TLSMode: String, Sendable, Hashable {
+        /// Plain text even when the server offers TLS.
         case disabled = "DISABLED"
-        /// TLS when certificate options ask for it; plain otherwise (Connector/C's default).
+        /// TLS whenever the server offers it, plain only when it does not (as
+        /// MySQL's own clients do); the certificate is not checked.
         case preferred = "PREFERRED"
         /// TLS or no connection; the certificate is not checked.
         case required = "REQUIRED"
@@ -52,9 +55,17 @@ public struct MySQLConnectionConfiguration: Sendable, Hashable, CustomStringConv
         case verifyCA = "VERIFY_CA"
         /// TLS with the certificate and the host name checked.
         case verifyIdentity = "VERIFY_IDENTITY"
+
+        /// A connection without TLS is refused.
+        public var requiresEncryption: Bool { self == .required || verifiesServer }
+        /// The server's certificate (and host name) is checked against `ca`.
+        public var verifiesServer: Bool { self == .verifyCA || self == .verifyIdentity }
     }
 
     public struct TLS: Sendable, Hashable {
+        /// Protocol versions offered: TLS 1.2 and newer only.
+        public static let allowedVersions = "TLSv1.2,TLSv1.3"
+
         public var mode: TLSMode
         public var caFile: String?
         public var certificateFile: String?

@@ -13,9 +13,14 @@ struct CheckCommand: AsyncParsableCommand {
             retention of at least the expected load time plus a margin (the stream starts at the \
             snapshot's position once the load is done, so that log must still exist), the \
             account's privileges (SELECT on the migrated tables, REPLICATION SLAVE, and \
-            REPLICATION CLIENT, called BINLOG MONITOR on MariaDB 10.5+), and an InnoDB table \
-            with a primary key for every table the mapping migrates. Each failure says how to \
-            fix it.
+            REPLICATION CLIENT, called BINLOG MONITOR on MariaDB 10.5+), an InnoDB table with \
+            a primary key for every table the mapping migrates, and whether the connection \
+            is encrypted (TLS version, cipher) and the server's identity verified. Each failure \
+            says how to fix it.
+
+            A plain connection is a warning; --require-tls makes it a failure, and \
+            --require-verified-tls (for production) also fails an encrypted connection whose \
+            server certificate was not checked (ssl-mode=VERIFY_IDENTITY&ssl-ca=...).
 
             Exit status: 0 every check passed (warnings allowed); 1 a check failed or the \
             source could not be reached.
@@ -40,6 +45,12 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(name: .long, help: "How much longer than the load the binlog must be kept, in hours (time to notice and recover from a failure).")
     var retentionMarginHours = 24.0
 
+    @Flag(name: .customLong("require-tls"), help: "Fail when the connection to the source is not encrypted.")
+    var requireTLS = false
+
+    @Flag(name: .customLong("require-verified-tls"), help: "Fail unless the connection is encrypted and the server's identity verified (ssl-mode=VERIFY_IDENTITY): for production.")
+    var requireVerifiedTLS = false
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -59,7 +70,8 @@ struct CheckCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.failure.rawValue)
         }
         let check = SourceCheck(requirements: .init(
-            expectedLoadSeconds: expectedLoadHours * 3600, retentionMarginSeconds: retentionMarginHours * 3600))
+            expectedLoadSeconds: expectedLoadHours * 3600, retentionMarginSeconds: retentionMarginHours * 3600,
+            transport: requireVerifiedTLS ? .verified : requireTLS ? .encrypted : .none))
         let report = check.evaluate(facts)
         if output.json {
             try output.printJSON(report)

@@ -26,6 +26,14 @@ struct MySQLConfigurationTests {
         #expect(configuration.sessionTimeZone == "+00:00")
     }
 
+    @Test func modesSayWhetherTheyRequireAndVerifyTLS() {
+        typealias Mode = MySQLConnectionConfiguration.TLSMode
+        #expect([Mode.disabled, .preferred, .required, .verifyCA, .verifyIdentity].map(\.requiresEncryption) == [false, false, true, true, true])
+        #expect([Mode.disabled, .preferred, .required, .verifyCA, .verifyIdentity].map(\.verifiesServer) == [false, false, false, true, true])
+        #expect(MySQLConnectionConfiguration.TLS.allowedVersions == "TLSv1.2,TLSv1.3")
+        #expect(MySQLTransportSecurity(encrypted: false, identityVerified: true).identityVerified == false, "no verification without TLS")
+    }
+
     @Test(arguments: [
         "postgres://u@h/billing", "mysql://h/billing", "mysql://u@h/", "mysql://u@h/billing?bogus=1",
         "mysql://u@h/billing?ssl-mode=SOMETIMES", "mysql://u@h/billing?ssl-mode=VERIFY_CA",

@@ -65,6 +65,7 @@ public enum SourceFactsReader {
         }
 
         let configuration = await connection.configuration
+        let security = await connection.transportSecurity
         return SourceFacts(
             version: identity?[0].text ?? "",
             logBin: variables["log_bin"].map { ["ON", "1"].contains($0.uppercased()) },
@@ -75,6 +76,9 @@ public enum SourceFactsReader {
             account: identity?[1].text ?? "\(configuration.user)@\(configuration.host)",
             grants: grants,
             database: database,
-            tables: tableFacts)
+            tables: tableFacts,
+            transport: .init(
+                encrypted: security.encrypted, tlsVersion: security.tlsVersion, cipher: security.cipher,
+                identityVerified: security.identityVerified, sslMode: configuration.tls.mode.rawValue))
     }
 }
