@@ -76,11 +76,12 @@ extension WorkloadModel {
             accounts[number(row[0])]?.bills.append(UInt32(truncatingIfNeeded: number(row[1])))
         }
         for row in try await connection.query(
-            "SELECT ban, charge_seq, activity_num FROM CHARGE WHERE ban IN (\(banList)) ORDER BY ban, charge_seq, activity_num").rows {
+            "SELECT ban, charge_seq, activity_num, subscriber_no FROM CHARGE WHERE ban IN (\(banList)) ORDER BY ban, charge_seq, activity_num"
+        ).rows {
             guard let activity = row[2].text else { continue }
             let sequence = number(row[1])
             let ban = number(row[0])
-            accounts[ban]?.charges.append(Charge(sequence: sequence, activity: activity))
+            accounts[ban]?.charges.append(Charge(sequence: sequence, activity: activity, subscriber: row[3].text))
             if let next = accounts[ban]?.nextChargeSequence, sequence >= next {
                 accounts[ban]?.nextChargeSequence = sequence + 1
             }

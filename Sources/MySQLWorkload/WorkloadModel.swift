@@ -19,10 +19,15 @@ public struct WorkloadModel: Sendable, Hashable {
     public struct Charge: Sendable, Hashable {
         public var sequence: UInt64
         public var activity: String
+        /// The subscriber it is billed to (`subscriber_no`), nil for an account-level
+        /// charge: deleting or renumbering the subscriber takes its charges along, as
+        /// the billing application does.
+        public var subscriber: String?
 
-        public init(sequence: UInt64, activity: String) {
+        public init(sequence: UInt64, activity: String, subscriber: String? = nil) {
             self.sequence = sequence
             self.activity = activity
+            self.subscriber = subscriber
         }
     }
 

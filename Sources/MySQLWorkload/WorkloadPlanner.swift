@@ -233,7 +233,7 @@ public struct WorkloadPlanner: Sendable {
         let activity = WorkloadValues.activity(random: &random)
         let subscriber: String? = account.subscribers.isEmpty || random.chance(10) ? nil : random.pick(account.subscribers).number
         let bill: UInt32? = account.bills.isEmpty || random.chance(60) ? nil : random.pick(account.bills)
-        account.charges.append(.init(sequence: sequence, activity: activity))
+        account.charges.append(.init(sequence: sequence, activity: activity, subscriber: subscriber))
         return values.charge(ban: account.ban, sequence: sequence, activity: activity, subscriber: subscriber, bill: bill, random: &random)
     }
 
@@ -393,6 +393,16 @@ public struct WorkloadPlanner: Sendable {
         var account = model[index]
         let subscriber = account.subscribers.remove(at: random.int(0...(account.subscribers.count - 1)))
         var plan = Plan()
+        // Its charges go with it (a billing system keeps no charge of a subscriber it
+        // removed), also those left on an account it moved away from.
+        var others: [(Int, WorkloadModel.Account)] = []
+        plan.statements += billedCharges(of: subscriber.number, in: index, &account, others: &others) { ban, count in
+            WorkloadStatement(
+                table: .charge, kind: .delete,
+                operation: .delete(key: [.init("ban", .text(String(ban))), .init("subscriber_no", .text(subscriber.number))]),
+                expectedRows: count)
+        } change: { $0.removeAll { $0.subscriber == subscriber.number } }
+        plan.changedAccounts += others
         if !subscriber.agreements.isEmpty {
             plan.statements.append(WorkloadStatement(
                 table: .serviceAgreement, kind: .delete,
@@ -423,12 +433,23 @@ public struct WorkloadPlanner: Sendable {
         guard let index = pickAccount(where: { !$0.hasRowsElsewhere && $0.rowCount <= min(budget, Self.largestClosedAccount) }) else {
             return nil
         }
-        let account = model[index]
+        var account = model[index]
         let ban: [WorkloadStatement.Assignment] = [.init("ban", .text(String(account.ban)))]
         func deleteAll(_ table: SampleTable, _ rows: Int) -> WorkloadStatement? {
             rows == 0 ? nil : WorkloadStatement(table: table, kind: .delete, operation: .delete(key: ban), expectedRows: rows)
         }
         var plan = Plan()
+        // Charges billed to its subscribers on accounts they moved away from go too.
+        var others: [(Int, WorkloadModel.Account)] = []
+        for subscriber in account.subscribers {
+            plan.statements += billedCharges(of: subscriber.number, in: index, &account, others: &others) { holder, count in
+                WorkloadStatement(
+                    table: .charge, kind: .delete,
+                    operation: .delete(key: [.init("ban", .text(String(holder))), .init("subscriber_no", .text(subscriber.number))]),
+                    expectedRows: count)
+            } change: { $0.removeAll { $0.subscriber == subscriber.number } }
+        }
+        plan.changedAccounts = others
         plan.statements += [deleteAll(.charge, account.charges.count), deleteAll(.bill, account.bills.count)].compactMap { $0 }
         plan.statements += [deleteAll(.serviceAgreement, account.agreementCount), deleteAll(.subscriber, account.subscribers.count)].compactMap { $0 }
         if let customer = account.customerID {
@@ -436,7 +457,7 @@ public struct WorkloadPlanner: Sendable {
         }
         plan.statements.append(delete(.billingAccount, key: ban))
         plan.removedAccount = index
-        return plan
+        return plan.changes <= budget ? plan : nil
     }
 
     // MARK: Primary-key changes
@@ -446,7 +467,7 @@ public struct WorkloadPlanner: Sendable {
         var account = model[index]
         let chargeIndex = random.int(0...(account.charges.count - 1))
         let old = account.charges[chargeIndex]
-        var new = WorkloadModel.Charge(sequence: account.nextChargeSequence, activity: old.activity)
+        var new = WorkloadModel.Charge(sequence: account.nextChargeSequence, activity: old.activity, subscriber: old.subscriber)
         account.nextChargeSequence += 1
         var set: [WorkloadStatement.Assignment] = [.init("charge_seq", .text(String(new.sequence)))]
         if random.chance(40) {
@@ -523,9 +544,42 @@ public struct WorkloadPlanner: Sendable {
             plan.statements.append(insert(
                 .serviceAgreement, old.agreements.map { values.agreement(ban: account.ban, subscriber: new, soc: $0, random: &random) }))
         }
+        // Its charges are billed to the new number, also those left on an account it moved away from.
+        var others: [(Int, WorkloadModel.Account)] = []
+        plan.statements += billedCharges(of: old.number, in: index, &account, others: &others) { ban, count in
+            WorkloadStatement(
+                table: .charge, kind: .update,
+                operation: .update(
+                    set: [.init("subscriber_no", .text(new))],
+                    key: [.init("ban", .text(String(ban))), .init("subscriber_no", .text(old.number))]),
+                expectedRows: count)
+        } change: { charges in
+            for position in charges.indices where charges[position].subscriber == old.number { charges[position].subscriber = new }
+        }
+        plan.changedAccounts += others
         account.subscribers[subscriberIndex].number = new
         plan.changedAccounts.append((index, account))
         return plan
+    }
+
+    /// One statement per account holding charges billed to `subscriber` (its own,
+    /// `account` at `index`, first; then the accounts it moved away from), each
+    /// with its row count, and those accounts' charges changed by `change`.
+    private func billedCharges(
+        of subscriber: String, in index: Int, _ account: inout WorkloadModel.Account,
+        others: inout [(Int, WorkloadModel.Account)],
+        statement: (UInt64, Int) -> WorkloadStatement, change: (inout [WorkloadModel.Charge]) -> Void
+    ) -> [WorkloadStatement] {
+        var statements: [WorkloadStatement] = []
+        for position in model.accounts.indices {
+            var holder = position == index ? account : model[position]
+            let count = holder.charges.count { $0.subscriber == subscriber }
+            guard count > 0 else { continue }
+            statements.append(statement(holder.ban, count))
+            change(&holder.charges)
+            if position == index { account = holder } else { others.append((position, holder)) }
+        }
+        return statements
     }
 
     private mutating func moveSubscriber() -> Plan? {

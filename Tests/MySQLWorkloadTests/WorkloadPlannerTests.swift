@@ -55,6 +55,7 @@ struct WorkloadPlannerTests {
             if transaction.rollsBack {
                 rollbacks += 1
             } else {
+                do { try scratch.checkChargesHaveTheirSubscribers() } catch { Issue.record("after \(transaction.label): \(error)"); throw error }
                 database = scratch
                 templates.insert(transaction.label)
             }
@@ -203,6 +204,17 @@ struct KeyDatabase {
 
     private func matchesCondition(_ row: Row, _ condition: [WorkloadStatement.Assignment]) -> Bool {
         condition.allSatisfy { row[$0.column] == $0.value }
+    }
+
+    /// Not a foreign key in the schema, but the application's rule at commit (and
+    /// what validation reports as an orphan): a charge's subscriber exists.
+    func checkChargesHaveTheirSubscribers() throws {
+        let subscribers = Set((tables[.subscriber] ?? [:]).values.map { $0["subscriber_no"]! })
+        for row in (tables[.charge] ?? [:]).values {
+            if let subscriber = row["subscriber_no"], subscriber != .null, !subscribers.contains(subscriber) {
+                throw Violation(description: "CHARGE billed to a subscriber that is gone: \(row)")
+            }
+        }
     }
 
     /// CONTRACT §1's foreign keys and CUSTOMER's unique `ban`.
