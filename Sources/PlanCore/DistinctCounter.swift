@@ -1,4 +1,4 @@
-/// Distinct values, counted exactly (a set of 64-bit hashes) up to
+/// Distinct values, counted exactly (a set of 64-bit hashes, `HashedKeySet`) up to
 /// `exactLimit`, then estimated by HyperLogLog, which sees every value from the
 /// start so the switch loses nothing. Memory: at most `exactLimit` hashes plus
 /// the sketch's registers, whatever the input size.
@@ -6,7 +6,7 @@
 /// "Exact" is exact up to 64-bit hash collisions: below 10^-7 for a million values.
 public struct DistinctCounter: Sendable {
     public let exactLimit: Int
-    private var exact: Set<UInt64>? = []
+    private var exact: HashedKeySet? = HashedKeySet()
     private var sketch: HyperLogLog
 
     public init(exactLimit: Int = 200_000, precision: Int = 14) {

@@ -23,17 +23,17 @@ extension PlanAccumulator {
         // Keys seen by both: rows of different files on one item key.
         guard collisionCheckComplete, other.collisionCheckComplete else {
             collisionCheckComplete = false
-            itemKeys = []
+            itemKeys = HashedKeySet()
             return
         }
-        let shared = other.itemKeys.intersection(itemKeys).count
+        let shared = other.itemKeys.values.count { itemKeys.contains($0) }
         if shared > 0, let entity = other.entities.first(where: { $0.value.items > 0 })?.key {
             entities[entity]!.collisions += shared
         }
         itemKeys.formUnion(other.itemKeys)
         if itemKeys.count > configuration.collisionCheckLimit {
             collisionCheckComplete = false
-            itemKeys = []
+            itemKeys = HashedKeySet()
         }
     }
 }

@@ -54,7 +54,7 @@ public struct PlanAccumulator: Sendable {
     var entities: [String: EntityState] = [:]
     var keys: [String: KeyState] = [:]
     /// Hashes of the item keys seen, to find two rows mapped to one key.
-    var itemKeys: Set<UInt64> = []
+    var itemKeys = HashedKeySet()
     var collisionCheckComplete = true
 
     /// Storage DynamoDB adds to every item and index entry.
@@ -197,9 +197,9 @@ public struct PlanAccumulator: Sendable {
         let hash = StableHash.mix(partitionHash &+ StableHash.of(key.sk) &* 0x9e37_79b9_7f4a_7c15)
         guard itemKeys.count < configuration.collisionCheckLimit else {
             collisionCheckComplete = false
-            itemKeys = []
+            itemKeys = HashedKeySet()
             return false
         }
-        return !itemKeys.insert(hash).inserted
+        return !itemKeys.insert(hash)
     }
 }

@@ -1,0 +1,91 @@
+/// A set of 64-bit values that are already well-mixed hashes (`StableHash`):
+/// open addressing with linear probing, placed by the top bits of the value
+/// times a Fibonacci constant (one multiplication). Swift's `Set<UInt64>` runs
+/// SipHash over every element again, a plan inserts a few hashes per row.
+/// The top bits, not the low ones: a union walks the other set's slots in
+/// order, and with low-bit placement into a smaller table that order fills
+/// it in runs that make every probe long.
+struct HashedKeySet: Sendable {
+    /// 0 marks an empty slot; the value 0 itself is kept in `containsZero`.
+    private var slots: [UInt64]
+    private var containsZero = false
+    /// 64 minus log2 of the slot count: the shift that leaves a slot index.
+    private var shift: UInt64
+    private(set) var count = 0
+
+    init(minimumCapacity: Int = 0) {
+        var capacity = 16
+        while capacity * 3 < minimumCapacity * 4 { capacity *= 2 }
+        slots = Array(repeating: 0, count: capacity)
+        shift = UInt64(64 - capacity.trailingZeroBitCount)
+    }
+
+    private static func slot(_ value: UInt64, shift: UInt64) -> Int {
+        Int(truncatingIfNeeded: (value &* 0x9e37_79b9_7f4a_7c15) >> shift)
+    }
+
+    /// Inserts `value`; whether it was not there before.
+    @discardableResult
+    mutating func insert(_ value: UInt64) -> Bool {
+        if value == 0 {
+            if containsZero { return false }
+            containsZero = true
+            count += 1
+            return true
+        }
+        // At most three quarters full, so a probe ends soon.
+        if (count + 1) * 4 > slots.count * 3 { grow() }
+        let shift = shift
+        return slots.withUnsafeMutableBufferPointer { slots in
+            let mask = slots.count - 1
+            var index = Self.slot(value, shift: shift)
+            while true {
+                let slot = slots[index]
+                if slot == value { return false }
+                if slot == 0 {
+                    slots[index] = value
+                    count += 1
+                    return true
+                }
+                index = (index + 1) & mask
+            }
+        }
+    }
+
+    func contains(_ value: UInt64) -> Bool {
+        if value == 0 { return containsZero }
+        let mask = slots.count - 1
+        var index = Self.slot(value, shift: shift)
+        while true {
+            let slot = slots[index]
+            if slot == value { return true }
+            if slot == 0 { return false }
+            index = (index + 1) & mask
+        }
+    }
+
+    /// Every value, in no particular order.
+    var values: [UInt64] { slots.filter { $0 != 0 } + (containsZero ? [0] : []) }
+
+    /// Room for the union first: the other set's values come in slot order,
+    /// and poured in that order into a table that grows on the way, each would
+    /// probe past the run the earlier ones made.
+    mutating func formUnion(_ other: HashedKeySet) {
+        grow(toHold: count + other.count)
+        for value in other.values { insert(value) }
+    }
+
+    private mutating func grow(toHold wanted: Int? = nil) {
+        var capacity = slots.count * 2
+        if let wanted {
+            capacity = slots.count
+            while capacity * 3 < wanted * 4 { capacity *= 2 }
+            if capacity == slots.count { return }
+        }
+        let old = slots
+        slots = Array(repeating: 0, count: capacity)
+        shift = UInt64(64 - capacity.trailingZeroBitCount)
+        count = containsZero ? 1 : 0
+        for value in old where value != 0 { insert(value) }
+    }
+}

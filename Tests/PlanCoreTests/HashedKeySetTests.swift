@@ -1,0 +1,30 @@
+@testable import PlanCore
+import Testing
+
+@Suite struct HashedKeySetTests {
+    @Test func itCountsEachValueOnceThroughGrowthAndKeepsZero() {
+        var set = HashedKeySet()
+        var reference = Set<UInt64>()
+        var generator = SystemRandomNumberGenerator()
+        // Mixed hashes, repeats, the zero value and values that share low bits.
+        let values = (0..<20_000).map { _ in StableHash.mix(UInt64.random(in: 0..<5_000, using: &generator)) }
+            + [0, 0, 1 << 40, 2 << 40, 3 << 40, 1 << 40]
+        for value in values {
+            #expect(set.insert(value) == reference.insert(value).inserted)
+        }
+        #expect(set.count == reference.count)
+        #expect(Set(set.values) == reference)
+        #expect(reference.allSatisfy(set.contains))
+        #expect(!set.contains(StableHash.mix(9_999_999)))
+    }
+
+    @Test func aUnionCountsTheSharedValuesOnce() {
+        var a = HashedKeySet()
+        var b = HashedKeySet(minimumCapacity: 100)
+        for value in 0..<300 { a.insert(StableHash.mix(UInt64(value))) }
+        for value in 200..<500 { b.insert(StableHash.mix(UInt64(value))) }
+        #expect(b.values.count { a.contains($0) } == 100)
+        a.formUnion(b)
+        #expect(a.count == 500)
+    }
+}
