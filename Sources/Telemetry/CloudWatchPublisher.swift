@@ -51,17 +51,25 @@ public struct CloudWatchPublisher: Sendable {
 
 /// What `stream` publishes each interval: the changes read and dead-lettered
 /// since the last sample (per table, so that a Sum over any period is right,
-/// and the failure-rate alarm works as for a load), and the replication lag now.
+/// and the failure-rate alarm works as for a load), the replication lag now, and
+/// how long the source and the table have been unreachable (0 while they answer).
 public final class StreamCloudWatchSample: Sendable {
     public struct Figures: Sendable, Hashable {
         public var changesRead: Int
         public var deadLettered: Int
         public var lagSeconds: Double?
+        public var sourceUnreachableSeconds: Double
+        public var targetUnreachableSeconds: Double
 
-        public init(changesRead: Int, deadLettered: Int, lagSeconds: Double?) {
+        public init(
+            changesRead: Int, deadLettered: Int, lagSeconds: Double?, sourceUnreachableSeconds: Double = 0,
+            targetUnreachableSeconds: Double = 0
+        ) {
             self.changesRead = changesRead
             self.deadLettered = deadLettered
             self.lagSeconds = lagSeconds
+            self.sourceUnreachableSeconds = sourceUnreachableSeconds
+            self.targetUnreachableSeconds = targetUnreachableSeconds
         }
     }
 
@@ -84,6 +92,8 @@ public final class StreamCloudWatchSample: Sendable {
             MetricDatum(.rowsDeadLettered, dimensions, value: Double(now.deadLettered - before.deadLettered)),
         ]
         if let lag = now.lagSeconds { data.append(MetricDatum(.replicationLagSeconds, dimensions, value: lag)) }
+        data.append(MetricDatum(.sourceUnreachableSeconds, dimensions, value: now.sourceUnreachableSeconds))
+        data.append(MetricDatum(.targetUnreachableSeconds, dimensions, value: now.targetUnreachableSeconds))
         return data
     }
 }

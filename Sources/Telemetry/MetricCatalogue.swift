@@ -23,6 +23,10 @@ public enum MetricName: String, Sendable, CaseIterable, Codable {
     case reverseRecordsPending = "ReverseRecordsPending"
     /// Stream records `reverse-stream` has read (Prometheus only).
     case reverseRecordsRead = "ReverseRecordsRead"
+    /// How long the source has been unreachable (`stream`), 0 while it answers.
+    case sourceUnreachableSeconds = "SourceUnreachableSeconds"
+    /// How long the table has been unreachable (`stream`), 0 while it answers.
+    case targetUnreachableSeconds = "TargetUnreachableSeconds"
 
     /// The Prometheus name: snake case, `billmig_` first, `_total` on counters.
     public var prometheusName: String {
@@ -35,9 +39,15 @@ public enum MetricName: String, Sendable, CaseIterable, Codable {
     }
 
     /// Counts that only grow (Prometheus counters); the others are gauges.
-    public var isCounter: Bool { ![.replicationLagSeconds, .reverseReplicationLagSeconds, .reverseRecordsPending].contains(self) }
+    public var isCounter: Bool {
+        ![.replicationLagSeconds, .reverseReplicationLagSeconds, .reverseRecordsPending, .sourceUnreachableSeconds, .targetUnreachableSeconds]
+            .contains(self)
+    }
 
-    public var unit: MetricUnit { [.replicationLagSeconds, .reverseReplicationLagSeconds].contains(self) ? .seconds : .count }
+    public var unit: MetricUnit {
+        [.replicationLagSeconds, .reverseReplicationLagSeconds, .sourceUnreachableSeconds, .targetUnreachableSeconds].contains(self)
+            ? .seconds : .count
+    }
 
     /// The dimension sets each data point is published with: per table (what the
     /// alarms watch) and, for per-entity counts, per table and entity as well
@@ -46,7 +56,8 @@ public enum MetricName: String, Sendable, CaseIterable, Codable {
         switch self {
         case .rowsRead, .itemsWritten, .rowsDeadLettered, .changesSkippedStale:
             [[.table], [.table, .entity]]
-        case .validationMismatches, .replicationLagSeconds, .reverseReplicationLagSeconds, .reverseRecordsPending, .reverseRecordsRead:
+        case .validationMismatches, .replicationLagSeconds, .reverseReplicationLagSeconds, .reverseRecordsPending, .reverseRecordsRead,
+            .sourceUnreachableSeconds, .targetUnreachableSeconds:
             [[.table]]
         }
     }

@@ -65,9 +65,14 @@ public final class StreamMetrics: Sendable {
         counters = TableCounters(table: table)
     }
 
-    public func record(changesRead: Int, deadLettered: Int, lagSeconds: Double?) {
+    public func record(
+        changesRead: Int, deadLettered: Int, lagSeconds: Double?, sourceUnreachableSeconds: Double = 0,
+        targetUnreachableSeconds: Double = 0
+    ) {
         counters.record([.rowsRead: changesRead, .rowsDeadLettered: deadLettered])
         if let lagSeconds { counters.gauge(.replicationLagSeconds, lagSeconds) }
+        counters.gauge(.sourceUnreachableSeconds, sourceUnreachableSeconds)
+        counters.gauge(.targetUnreachableSeconds, targetUnreachableSeconds)
     }
 }
 

@@ -33,15 +33,18 @@ struct PrometheusOptions: ParsableArguments {
         }
     }
 
-    /// The same for `stream`: its counts and its lag.
-    func exposing<Result: Sendable>(_ progress: StreamProgress, table: String, _ body: () async throws -> Result) async throws -> Result {
+    /// The same for `stream`: its counts, its lag, and how long the source and
+    /// the table have been unreachable.
+    func exposing<Result: Sendable>(
+        _ progress: StreamProgress, outage: TargetOutage, table: String, _ body: () async throws -> Result
+    ) async throws -> Result {
         let recorder = StreamMetrics(table: table)
         return try await exposing(
             sample: {
-                let snapshot = progress.snapshot()
+                let figures = StreamCloudWatchSample.Figures(progress.snapshot(), outage: outage)
                 recorder.record(
-                    changesRead: snapshot.changesRead, deadLettered: snapshot.deadLettered,
-                    lagSeconds: snapshot.health?.lagCurrentMilliseconds.map { $0 / 1000 })
+                    changesRead: figures.changesRead, deadLettered: figures.deadLettered, lagSeconds: figures.lagSeconds,
+                    sourceUnreachableSeconds: figures.sourceUnreachableSeconds, targetUnreachableSeconds: figures.targetUnreachableSeconds)
             }, body)
     }
 
@@ -117,5 +120,15 @@ struct CloudWatchPublishingOptions: ParsableArguments {
             cloudWatch: CloudWatchClient(client: try runtime.awsClient()), interval: cloudwatchInterval.duration,
             report: { note("billmig: " + $0) }
         ).publishing(sample, body)
+    }
+}
+
+extension StreamCloudWatchSample.Figures {
+    /// The stream's running figures now, as both metric backends take them.
+    init(_ snapshot: StreamProgress.Snapshot, outage: TargetOutage) {
+        self.init(
+            changesRead: snapshot.changesRead, deadLettered: snapshot.deadLettered,
+            lagSeconds: snapshot.health?.lagCurrentMilliseconds.map { $0 / 1000 },
+            sourceUnreachableSeconds: snapshot.sourceOutage?.seconds ?? 0, targetUnreachableSeconds: outage.current?.seconds ?? 0)
     }
 }

@@ -81,9 +81,11 @@ extension ProgressReporter {
         }
     }
 
-    /// A change stream: changes, lag, position; and the table's outage while it lasts.
+    /// A change stream: changes, lag, position; and the source's or the table's outage while it lasts.
     init(mode: Mode, progress: StreamProgress, outage: TargetOutage? = nil) {
-        self.init(mode: mode, alerting: { outage?.current != nil }) { progress.snapshot().statusLine + Self.outageNote(outage) }
+        self.init(mode: mode, alerting: { outage?.current != nil || progress.snapshot().sourceOutage != nil }) {
+            progress.snapshot().statusLine + Self.outageNote(outage)
+        }
     }
 
     private static func outageNote(_ outage: TargetOutage?) -> String {

@@ -104,14 +104,9 @@ struct StreamCommand: AsyncParsableCommand {
                     stop: stop,
                     epochs: CutoverEpochs(control: DynamoDBCutoverControl(client: DynamoDBWriteTarget.unretriedClient(try runtime.awsClient()), tableName: source.table)))
                 let sample = StreamCloudWatchSample(table: source.table)
-                let progress = stream.progress
-                return try await metrics.publishing(through: runtime, {
-                    let now = progress.snapshot()
-                    return sample.data(.init(
-                        changesRead: now.changesRead, deadLettered: now.deadLettered,
-                        lagSeconds: now.health?.lagCurrentMilliseconds.map { $0 / 1000 }))
-                }) {
-                    try await prometheus.exposing(stream.progress, table: source.table) {
+                let (progress, outage) = (stream.progress, stream.outage)
+                return try await metrics.publishing(through: runtime, { sample.data(.init(progress.snapshot(), outage: outage)) }) {
+                    try await prometheus.exposing(stream.progress, outage: stream.outage, table: source.table) {
                         try await ProgressReporter(
                             mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress,
                             outage: stream.outage

@@ -40,6 +40,10 @@ struct CloudWatchClientTests {
         #expect(second.contains(MetricDatum(.rowsRead, [.table: "T"], value: 60)))
         #expect(second.contains(MetricDatum(.rowsDeadLettered, [.table: "T"], value: 0)))
         #expect(!second.contains { $0.name == .replicationLagSeconds }, "no lag measured yet: no point")
+        #expect(second.contains(MetricDatum(.sourceUnreachableSeconds, [.table: "T"], value: 0)))
+        let cut = sample.data(.init(changesRead: 160, deadLettered: 1, lagSeconds: nil, sourceUnreachableSeconds: 12.5))
+        #expect(cut.contains(MetricDatum(.sourceUnreachableSeconds, [.table: "T"], value: 12.5)))
+        #expect(cut.contains(MetricDatum(.targetUnreachableSeconds, [.table: "T"], value: 0)))
     }
 
     @Test func thePublisherSendsEveryIntervalAndOnceAtTheEndAndSurvivesAFailure() async throws {

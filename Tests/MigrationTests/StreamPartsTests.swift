@@ -1,3 +1,4 @@
+import Foundation
 import BillingModel
 import MigrationCore
 import MySQLSource
@@ -36,5 +37,11 @@ import Testing
         #expect(line.contains("lag 250 ms (p50 250 ms, p99 250 ms, heartbeat) | 12 changes/s now, 10 on average"))
         #expect(line.contains("2 dead-lettered"))
         #expect(line.contains("1 reconnects"))
+        #expect(!line.contains("UNREACHABLE"))
+
+        snapshot.sourceOutage = .init(
+            since: Date(timeIntervalSince1970: 1_796_550_000), started: .now - .seconds(42), lastError: "connection refused")
+        #expect(snapshot.statusLine.contains("source UNREACHABLE for 42 s (since 2026-12-06T09:40:00"), "\(snapshot.statusLine)")
+        #expect(snapshot.sourceOutage!.seconds >= 42)
     }
 }

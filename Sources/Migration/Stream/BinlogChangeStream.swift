@@ -281,10 +281,14 @@ public struct BinlogChangeStream: Sendable {
             case .reopened:
                 changesInTransaction = 0
                 beat = nil
+                progress.update { $0.sourceOutage = nil }
             case .reconnecting(let delay, let error):
                 progress.update {
                     $0.reconnects += 1
                     $0.note = "reconnecting in \(String(format: "%.1f", delay.seconds)) s: \(error)"
+                    $0.sourceOutage = StreamProgress.SourceOutage(
+                        since: $0.sourceOutage?.since ?? Date(), started: $0.sourceOutage?.started ?? .now,
+                        lastError: String(describing: error))
                 }
             case .idle:
                 break

@@ -1,3 +1,4 @@
+import BillingModel
 import Foundation
 import MigrationCore
 import Synchronization
@@ -16,6 +17,18 @@ public final class StreamProgress: Sendable {
         public var health: ReplicationHealth?
         /// A note for people (`reconnecting in 0.4 s: ...`), cleared when the stream reads again.
         public var note: String?
+        /// Since when the source cannot be reached (every reconnect failed), nil while it answers.
+        public var sourceOutage: SourceOutage?
+    }
+
+    /// The source unreachable: since when (wall clock for people, the monotonic
+    /// clock for the figure) and the last error.
+    public struct SourceOutage: Sendable {
+        public var since: Date
+        public var started: ContinuousClock.Instant
+        public var lastError: String
+
+        public var seconds: Double { (ContinuousClock.now - started).seconds }
     }
 
     private let state = Mutex(Snapshot())
@@ -42,6 +55,11 @@ extension StreamProgress.Snapshot {
         if snapshot.deadLettered > 0 { parts.append("\(snapshot.deadLettered) dead-lettered") }
         if let position = snapshot.readPosition { parts.append("at \(position)") }
         if snapshot.reconnects > 0 { parts.append("\(snapshot.reconnects) reconnects") }
+        if let outage = snapshot.sourceOutage {
+            parts.append(
+                "source UNREACHABLE for \(Int(outage.seconds)) s (since "
+                    + "\(DateTimeText.iso8601(epochMilliseconds: Int64(outage.since.timeIntervalSince1970 * 1000))))")
+        }
         if let note = snapshot.note { parts.append(note) }
         return parts.joined(separator: " | ")
     }

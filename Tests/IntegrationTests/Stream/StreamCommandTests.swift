@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import AWSCore
 import BillingModel
 import DynamoDBModel
@@ -236,6 +237,41 @@ extension BinlogToDynamoDBTests {
             }
             try await StreamMariaDB.deleteAccounts(writer, bans)
             await writer.close()
+        }
+
+        @Test("a stream whose source cannot be reached says so on its progress line and on Prometheus, and stops cleanly")
+        func anUnreachableSourceIsShownWhileItRetries() async throws {
+            let state = try Self.stateFolder(at: BinlogCoordinates(file: "mariadb-bin.000001", position: 4))
+            defer { try? FileManager.default.removeItem(atPath: state) }
+            let port = try MotoServer.freePort()
+            try await LocalAWS.withMotoServer(authenticated: false) { aws in
+                let env = Self.environment(aws)
+                let table = MotoTestServer.uniqueName("stream-no-source")
+                #expect(try await BillmigCLI.run(["table", "create", "--table", table], environment: env).status == 0)
+                let log = URL(fileURLWithPath: state).appendingPathComponent("stream")
+                let stream = try BackgroundCommand(
+                    ["stream", "--from", "mysql://billmig@127.0.0.1:\(port)/billing?connect-timeout=1", "--table", table,
+                     "--state", state, "--metrics-port", "0"],
+                    environment: env, log: log)
+                var base: String?
+                _ = try await waitUntil(timeout: .seconds(30)) {
+                    let text = (try? String(contentsOfFile: log.path + ".err", encoding: .utf8)) ?? ""
+                    guard let range = text.range(of: "Prometheus metrics on port ") else { return false }
+                    base = "http://127.0.0.1:" + text[range.upperBound...].prefix { $0.isNumber }
+                    return true
+                }
+                let metrics = try #require(base, "no metrics port announced: \(stream.output())")
+                let shown = try await waitUntil(timeout: .seconds(20), every: .milliseconds(250)) {
+                    let err = (try? String(contentsOfFile: log.path + ".err", encoding: .utf8)) ?? ""
+                    let seconds = try? await ServeHTTPTests().metric(
+                        HTTPClient.shared, metrics, "billmig_source_unreachable_seconds", ["table": table])
+                    return err.contains("source UNREACHABLE for") && (seconds ?? 0) >= 1
+                }
+                #expect(shown, "the progress line and the metric should say the source is unreachable: \(stream.output())")
+                #expect(stream.isRunning, "it retries within its tolerance: \(stream.output())")
+                stream.kill(SIGTERM)
+                #expect(await stream.exitStatus() == 0, "\(stream.output())")
+            }
         }
 
         @Test("a stream whose start was purged from the binlog says the history is gone and how to recover, not to run again")
