@@ -89,3 +89,76 @@ struct HashedKeySet: Sendable {
         for value in old where value != 0 { insert(value) }
     }
 }
+
+/// Counts by a 64-bit hash, laid out as `HashedKeySet` (the same placement and
+/// probing): the heavy-hitter sketches add to a count for every row and key,
+/// three times, where a `Dictionary<UInt64, Int>` hashed the key again each time.
+struct HashedCounts: Sendable {
+    private var keys: [UInt64]
+    private var counts: [Int]
+    /// The count of the key 0, which marks empty slots in `keys`.
+    private var zeroCount: Int?
+    private var shift: UInt64
+    private(set) var count = 0
+
+    init(minimumCapacity: Int = 0) {
+        var capacity = 16
+        while capacity * 3 < minimumCapacity * 4 { capacity *= 2 }
+        keys = Array(repeating: 0, count: capacity)
+        counts = Array(repeating: 0, count: capacity)
+        shift = UInt64(64 - capacity.trailingZeroBitCount)
+    }
+
+    /// Adds `weight` to `key`'s count; whether the key was new.
+    @discardableResult
+    mutating func add(_ key: UInt64, _ weight: Int) -> Bool {
+        if key == 0 {
+            let new = zeroCount == nil
+            zeroCount = (zeroCount ?? 0) + weight
+            if new { count += 1 }
+            return new
+        }
+        if (count + 1) * 4 > keys.count * 3 { rehash(capacity: keys.count * 2) }
+        let mask = keys.count - 1
+        var index = Int(truncatingIfNeeded: (key &* 0x9e37_79b9_7f4a_7c15) >> shift)
+        while true {
+            let slot = keys[index]
+            if slot == key {
+                counts[index] += weight
+                return false
+            }
+            if slot == 0 {
+                keys[index] = key
+                counts[index] = weight
+                count += 1
+                return true
+            }
+            index = (index + 1) & mask
+        }
+    }
+
+    /// Every key with its count, in no particular order.
+    var entries: [(key: UInt64, count: Int)] {
+        var result = zip(keys, counts).filter { $0.0 != 0 }.map { (key: $0.0, count: $0.1) }
+        if let zeroCount { result.append((0, zeroCount)) }
+        return result
+    }
+
+    /// The counts of the keys `keep` accepts, changed by `change` (a rebuild: the
+    /// sketch drops most keys at once, never one by one).
+    func rebuilt(keeping keep: (UInt64, Int) -> Bool, change: (Int) -> Int) -> HashedCounts {
+        let kept = entries.filter { keep($0.key, $0.count) }
+        var result = HashedCounts(minimumCapacity: kept.count)
+        for entry in kept { result.add(entry.key, change(entry.count)) }
+        return result
+    }
+
+    private mutating func rehash(capacity: Int) {
+        let old = entries.filter { $0.key != 0 }
+        keys = Array(repeating: 0, count: capacity)
+        counts = Array(repeating: 0, count: capacity)
+        shift = UInt64(64 - capacity.trailingZeroBitCount)
+        count = zeroCount == nil ? 0 : 1
+        for entry in old { add(entry.key, entry.count) }
+    }
+}

@@ -19,7 +19,7 @@ public struct HeavyHitters: Sendable {
     public let capacity: Int
     /// Counts by the key's `StableHash` (an integer hashes far faster than a
     /// string), and each counted key's text; 64-bit collisions are negligible.
-    private var counts: [UInt64: Int] = [:]
+    private var counts = HashedCounts()
     private var names: [UInt64: String] = [:]
     public private(set) var totalWeight = 0
     /// The most any estimate lies below the key's true weight.
@@ -35,20 +35,17 @@ public struct HeavyHitters: Sendable {
         guard weight > 0 else { return }
         let hash = hash ?? StableHash.of(key)
         totalWeight += weight
-        if let index = counts.index(forKey: hash) {
-            counts.values[index] += weight
-            return
-        }
-        counts[hash] = weight
+        guard counts.add(hash, weight) else { return }
         names[hash] = key
         if counts.count > 2 * capacity { shrink() }
     }
 
     private mutating func shrink() {
-        let threshold = counts.values.sorted(by: >)[capacity]
+        let threshold = counts.entries.map(\.count).sorted(by: >)[capacity]
         maxUndercount += threshold
-        counts = counts.filter { $0.value > threshold }.mapValues { $0 - threshold }
-        names = names.filter { counts[$0.key] != nil }
+        counts = counts.rebuilt(keeping: { $1 > threshold }, change: { $0 - threshold })
+        let kept = Set(counts.entries.map(\.key))
+        names = names.filter { kept.contains($0.key) }
     }
 
     /// Adds another sketch of the same capacity (mergeable summaries: the
@@ -56,7 +53,7 @@ public struct HeavyHitters: Sendable {
     public mutating func merge(_ other: HeavyHitters) {
         totalWeight += other.totalWeight
         maxUndercount += other.maxUndercount
-        counts.merge(other.counts, uniquingKeysWith: +)
+        for entry in other.counts.entries { counts.add(entry.key, entry.count) }
         names.merge(other.names) { mine, _ in mine }
         if counts.count > 2 * capacity { shrink() }
     }
@@ -66,7 +63,7 @@ public struct HeavyHitters: Sendable {
 
     /// The `n` heaviest keys by estimate, heaviest first (ties by key, so output is stable).
     public func top(_ n: Int) -> [Entry] {
-        counts.map { Entry(key: names[$0.key]!, estimate: $0.value) }
+        counts.entries.map { Entry(key: names[$0.key]!, estimate: $0.count) }
             .sorted { $0.estimate != $1.estimate ? $0.estimate > $1.estimate : $0.key < $1.key }
             .prefix(n).map { $0 }
     }

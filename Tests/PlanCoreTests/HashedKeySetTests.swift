@@ -27,4 +27,21 @@ import Testing
         a.formUnion(b)
         #expect(a.count == 500)
     }
+
+    @Test func countsAddUpLikeADictionaryAndARebuildKeepsWhatItIsTold() {
+        var counts = HashedCounts()
+        var reference: [UInt64: Int] = [:]
+        for step in 0..<30_000 {
+            let key = step % 7 == 0 ? 0 : StableHash.mix(UInt64(step % 4_000))
+            let weight = step % 5 + 1
+            #expect(counts.add(key, weight) == (reference[key] == nil))
+            reference[key, default: 0] += weight
+        }
+        #expect(counts.count == reference.count)
+        #expect(Dictionary(uniqueKeysWithValues: counts.entries.map { ($0.key, $0.count) }) == reference)
+
+        let rebuilt = counts.rebuilt(keeping: { _, count in count > 40 }, change: { $0 - 40 })
+        let expected = reference.filter { $0.value > 40 }.mapValues { $0 - 40 }
+        #expect(Dictionary(uniqueKeysWithValues: rebuilt.entries.map { ($0.key, $0.count) }) == expected)
+    }
 }
