@@ -27,7 +27,7 @@ struct CheckCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: [.customLong("source"), .customLong("from")], help: "The source database: mysql://USER@HOST:PORT/DATABASE[?ssl-mode=...].")
+    @Option(name: [.customLong("from"), .customLong("source")], help: "The source database: mysql://USER@HOST:PORT/DATABASE[?ssl-mode=...].")
     var source: String
 
     @Option(name: .long, help: "The environment variable holding the password (default BILLMIG_MYSQL_PASSWORD).")
@@ -60,7 +60,7 @@ struct CheckCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let connection = try MySQLSourceOptions.connection(url: source, passwordEnv: passwordEnv, passwordFile: passwordFile, flag: "--source")
+        let connection = try MySQLSourceOptions.connection(url: source, passwordEnv: passwordEnv, passwordFile: passwordFile, flag: "--from")
         let mapping = try loadMapping(path: mapping)
         let facts: SourceFacts
         do {

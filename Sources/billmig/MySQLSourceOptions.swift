@@ -66,7 +66,7 @@ struct MySQLSourceOptions: ParsableArguments {
     static func defaultState(table: String) -> String { ".billmig/\(table)" }
 
     /// Connection settings from a mysql:// URL and the password flags (for
-    /// commands whose source flag is not `--from`, e.g. `check --source`).
+    /// commands that declare their own source flag, e.g. `check`).
     static func connection(url: String, passwordEnv: String?, passwordFile: String?, flag: String = "--from") throws -> MySQLConnectionConfiguration {
         let password: MySQLConnectionConfiguration.PasswordSource =
             passwordFile.map { .file($0) }

@@ -35,7 +35,7 @@ struct RepairCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard source.isMySQL else { throw ValidationError("--source must be a mysql:// URL") }
+        guard source.isMySQL else { throw ValidationError("--from must be a mysql:// URL") }
         guard concurrency > 0 else { throw ValidationError("--concurrency must be positive") }
     }
 

@@ -84,7 +84,7 @@ struct ValidateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard rounds > 0, streamWait > 0 else { throw ValidationError("--rounds and --stream-wait must be positive") }
-        guard source.isMySQL else { throw ValidationError("--source must be a mysql:// URL") }
+        guard source.isMySQL else { throw ValidationError("--from must be a mysql:// URL") }
         guard concurrency > 0, segments > 0, rowsPerRange > 0 else {
             throw ValidationError("--concurrency, --segments and --rows-per-range must be positive")
         }
