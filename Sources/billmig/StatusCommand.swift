@@ -114,7 +114,9 @@ struct StatusCommand: AsyncParsableCommand {
             print("\nchange stream from \(replication.source): applied to \(replication.file):\(replication.position)"
                 + (replication.gtid.map { " (GTID \($0))" } ?? "") + ", checkpoint saved \(replication.updatedAt)")
             if let health = replication.health {
-                print(health.summaryLine + (health.lastCommitTime.map { " | last source commit \($0)" } ?? ""))
+                // The rates are the stream's when it saved the checkpoint, not now: say how old they are.
+                print("as of that checkpoint\(Self.age(of: replication.updatedAt).map { " (\($0) ago)" } ?? ""): " + health.summaryLine
+                    + (health.lastCommitTime.map { " | last source commit \($0)" } ?? ""))
             }
             let total = replication.counts.values.reduce(ChangeCounts(), +)
             print("changes: \(total.changesRead) read, \(total.applied) applied, \(total.skippedStale) skipped (stale), \(total.deadLettered) dead-lettered")
@@ -123,5 +125,16 @@ struct StatusCommand: AsyncParsableCommand {
             print("\nreverse stream (DynamoDB epoch \(reverse.epoch) -> MySQL): \(reverse.statusLine), published \(reverse.updatedAt)"
                 + (reverse.caughtUpAt.map { ", last caught up \($0)" } ?? ""))
         }
+    }
+
+    /// How long ago an ISO 8601 time was, for people (`42 s`, `3 min`, `2 h`); nil when unreadable.
+    static func age(of text: String, now: Date = Date()) -> String? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard let date = formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text) else { return nil }
+        let seconds = max(0, Int(now.timeIntervalSince(date)))
+        if seconds < 120 { return "\(seconds) s" }
+        if seconds < 7_200 { return "\(seconds / 60) min" }
+        return "\(seconds / 3_600) h"
     }
 }
