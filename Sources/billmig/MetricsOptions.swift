@@ -48,6 +48,12 @@ struct PrometheusOptions: ParsableArguments {
             }, body)
     }
 
+    /// The same for `stage`: rows and changes staged, per table.
+    func exposing<Result: Sendable>(_ progress: StageProgress, table: String, _ body: () async throws -> Result) async throws -> Result {
+        let recorder = ProgressMetrics(table: table)
+        return try await exposing(sample: { recorder.record(progress.perTable) }, body)
+    }
+
     /// The same for `reverse-stream`: records read, dead letters, lag and pending records.
     func exposing<Result: Sendable>(_ progress: ReverseReplicationProgress, table: String, _ body: () async throws -> Result) async throws -> Result {
         let recorder = ReverseStreamMetrics(table: table)

@@ -49,6 +49,8 @@ struct StageCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var prometheus: PrometheusOptions
+
     func validate() throws {
         guard flushChanges > 0, flushSeconds > 0, chunkSize > 0 else {
             throw ValidationError("--flush-changes, --flush-seconds and --chunk-size must be positive")
@@ -84,8 +86,11 @@ struct StageCommand: AsyncParsableCommand {
                         connection: connection, mapping: mapping, layout: layout, stop: stopMode, flushChanges: flushChanges,
                         flushInterval: .milliseconds(Int64(flushSeconds * 1000))),
                     files: try runtime.objectStore(for: destination), state: try runtime.stateLocation(stateLocation), stop: stop)
-                return try await stager.run { line in
-                    if !quiet { printer.print(line) }
+                let figures = StageProgress()
+                return try await prometheus.exposing(figures, table: source.table) {
+                    try await stager.run(figures: figures) { line in
+                        if !quiet { printer.print(line) }
+                    }
                 }
             }
         }

@@ -73,8 +73,8 @@ public struct BinlogFileStager: Sendable {
     }
 
     /// Stages from `start` (the checkpoint when there is one) until the stop rule or a
-    /// stop request; `progress` gets the changes written so far.
-    public func run(from start: BinlogCoordinates, progress: @Sendable (Int) -> Void = { _ in }) async throws -> ChangeStagingSummary {
+    /// stop request; `progress` gets the changes written so far, per table.
+    public func run(from start: BinlogCoordinates, progress: @Sendable ([String: Int]) -> Void = { _ in }) async throws -> ChangeStagingSummary {
         let initial = try await state.read(.stagedBinlogCheckpoint)
             .map { BinlogCoordinates(file: $0.file, position: $0.position) } ?? start
         var summary = ChangeStagingSummary(
@@ -137,7 +137,7 @@ public struct BinlogFileStager: Sendable {
 
     /// Writes the buffered changes, one file per table, then saves the checkpoint.
     private func flush(
-        _ pending: inout Pending, into written: inout Written, summary: inout ChangeStagingSummary, progress: @Sendable (Int) -> Void
+        _ pending: inout Pending, into written: inout Written, summary: inout ChangeStagingSummary, progress: @Sendable ([String: Int]) -> Void
     ) async throws {
         guard let commit = pending.lastCommit else { return }
         let (name, date) = Self.nextFileName(after: written.lastFileDate)
@@ -153,7 +153,7 @@ public struct BinlogFileStager: Sendable {
         written.checkpoint = commit
         try await saveCheckpoint(commit, gtid: pending.gtid, counts: summary.changesWritten)
         summary.checkpoint = commit.description
-        progress(summary.changesWritten.values.reduce(0, +))
+        progress(summary.changesWritten)
         pending = Pending()
     }
 

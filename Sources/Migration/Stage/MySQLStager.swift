@@ -37,21 +37,30 @@ public struct MySQLStager: Sendable {
         self.stop = stop
     }
 
-    public func run(progress: @escaping @Sendable (String) -> Void) async throws -> Result {
+    /// - Parameters:
+    ///   - progress: a line for people now and then.
+    ///   - figures: the counts so far, per table (for metrics).
+    public func run(figures: StageProgress = StageProgress(), progress: @escaping @Sendable (String) -> Void) async throws -> Result {
         let snapshotState = SnapshotStateStore(state)
         var result: Result
         if let saved = try await snapshotState.position() {
             result = Result(position: saved, snapshotTaken: false, tables: [])
         } else {
             let stager = SnapshotStager(configuration: snapshot, store: files)
-            let (position, tables) = try await stager.run { table, rows in progress("stage: snapshot: \(table): \(rows) rows") }
+            let (position, tables) = try await stager.run { table, rows in
+                figures.snapshotRows(rows, of: table)
+                progress("stage: snapshot: \(table): \(rows) rows")
+            }
             try await snapshotState.save(position)
             result = Result(position: position, snapshotTaken: true, tables: tables)
         }
         guard let changes, !stop.isStopped else { return result }
         let stager = BinlogFileStager(configuration: changes, store: files, state: state, stop: stop)
         let start = BinlogCoordinates(file: result.position.binlogFile, position: result.position.binlogPosition)
-        result.changes = try await stager.run(from: start) { written in progress("stage: changes: \(written) written") }
+        result.changes = try await stager.run(from: start) { written in
+            figures.changesWritten(written)
+            progress("stage: changes: \(written.values.reduce(0, +)) written")
+        }
         return result
     }
 }

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import AWSCore
 import DynamoDB
 import Foundation
@@ -50,9 +51,14 @@ struct StagedPathScenarioTests {
                 environment: environment, log: work.appendingPathComponent("workload"))
             #expect(try await MariaDBSupport.waitForWrites(after: writesBefore, database: database), "the workload never wrote: \(workload.output())")
             let stageArguments = ["stage", "--from", url, "--to", staged, "--state", state, "--flush-seconds", "1"]
-            let stage = try BackgroundCommand(
-                stageArguments + ["--quiet"], environment: environment, log: work.appendingPathComponent("stage"))
+            let stageLog = work.appendingPathComponent("stage")
+            let stage = try BackgroundCommand(stageArguments + ["--quiet", "--metrics-port", "0"], environment: environment, log: stageLog)
             #expect(await workload.exitStatus() == 0, "workload: \(workload.output())")
+            // What it has staged is on Prometheus while it runs.
+            let announced = (try? String(contentsOfFile: stageLog.path + ".err", encoding: .utf8)) ?? ""
+            let port = try #require(announced.range(of: "Prometheus metrics on port ").map { announced[$0.upperBound...].prefix { $0.isNumber } })
+            let stagedRows = try await ServeHTTPTests().metric(HTTPClient.shared, "http://127.0.0.1:\(port)", "billmig_rows_read_total", [:])
+            #expect(stagedRows > 3_000, "rows and changes staged, on /metrics: \(stagedRows)")
             let checkpoint = work.appendingPathComponent("stage-state/stage/binlog.json").path
             #expect(FileManager.default.fileExists(atPath: checkpoint), "stage should have written change files while the workload ran")
             stage.kill(SIGTERM)
@@ -91,7 +97,7 @@ struct StagedPathScenarioTests {
                     #expect(oracle.verify(actual) == 0, "\(name): DynamoDB must equal MySQL item for item")
                 }
                 let validate = try await BillmigCLI.run(
-                    ["validate", "--source", url, "--table", table, "--state", tableState, "--json", "--quiet"], environment: environment)
+                    ["validate", "--from", url, "--table", table, "--state", tableState, "--json", "--quiet"], environment: environment)
                 #expect(validate.status == 0, "validate \(name): \(validate.stdout.prefix(1500)) \(validate.stderr.suffix(1500))")
             }
         }
