@@ -388,20 +388,27 @@ public struct WorkloadPlanner: Sendable {
         return plan
     }
 
+    /// A subscriber billed for more charges than this is not deleted or renumbered (a
+    /// billing system cancels such a subscriber instead, and keeps its history): one
+    /// transaction would delete or rewrite hundreds of a sample account's charges.
+    static let mostChargesOfAChangedSubscriber = 10
+
+    /// Charges billed to `subscriber` on any account of the model.
+    private func chargesBilled(to subscriber: String) -> Int {
+        model.accounts.reduce(0) { total, account in total + account.charges.count { $0.subscriber == subscriber } }
+    }
+
     private mutating func deleteSubscriber() -> Plan? {
         guard let index = pickAccount(where: { !$0.subscribers.isEmpty }) else { return nil }
         var account = model[index]
-        let subscriber = account.subscribers.remove(at: random.int(0...(account.subscribers.count - 1)))
+        let position = random.int(0...(account.subscribers.count - 1))
+        guard chargesBilled(to: account.subscribers[position].number) <= Self.mostChargesOfAChangedSubscriber else { return nil }
+        let subscriber = account.subscribers.remove(at: position)
         var plan = Plan()
         // Its charges go with it (a billing system keeps no charge of a subscriber it
         // removed), also those left on an account it moved away from.
         var others: [(Int, WorkloadModel.Account)] = []
-        plan.statements += billedCharges(of: subscriber.number, in: index, &account, others: &others) { ban, count in
-            WorkloadStatement(
-                table: .charge, kind: .delete,
-                operation: .delete(key: [.init("ban", .text(String(ban))), .init("subscriber_no", .text(subscriber.number))]),
-                expectedRows: count)
-        } change: { $0.removeAll { $0.subscriber == subscriber.number } }
+        plan.statements += deleteBilledCharges(of: subscriber.number, in: index, &account, others: &others)
         plan.changedAccounts += others
         if !subscriber.agreements.isEmpty {
             plan.statements.append(WorkloadStatement(
@@ -442,13 +449,10 @@ public struct WorkloadPlanner: Sendable {
         // Charges billed to its subscribers on accounts they moved away from go too.
         var others: [(Int, WorkloadModel.Account)] = []
         for subscriber in account.subscribers {
-            plan.statements += billedCharges(of: subscriber.number, in: index, &account, others: &others) { holder, count in
-                WorkloadStatement(
-                    table: .charge, kind: .delete,
-                    operation: .delete(key: [.init("ban", .text(String(holder))), .init("subscriber_no", .text(subscriber.number))]),
-                    expectedRows: count)
-            } change: { $0.removeAll { $0.subscriber == subscriber.number } }
+            plan.statements += deleteBilledCharges(of: subscriber.number, in: index, &account, others: &others)
         }
+        let elsewhere = others.reduce(0) { $0 + model[$1.0].charges.count - $1.1.charges.count }
+        guard elsewhere <= Self.mostChargesOfAChangedSubscriber else { return nil }
         plan.changedAccounts = others
         plan.statements += [deleteAll(.charge, account.charges.count), deleteAll(.bill, account.bills.count)].compactMap { $0 }
         plan.statements += [deleteAll(.serviceAgreement, account.agreementCount), deleteAll(.subscriber, account.subscribers.count)].compactMap { $0 }
@@ -530,6 +534,7 @@ public struct WorkloadPlanner: Sendable {
         var account = model[index]
         let subscriberIndex = random.int(0...(account.subscribers.count - 1))
         let old = account.subscribers[subscriberIndex]
+        guard chargesBilled(to: old.number) <= Self.mostChargesOfAChangedSubscriber else { return nil }
         let new = String(model.subscriberNumbers.take())
         var plan = Plan()
         if !old.agreements.isEmpty {
@@ -580,6 +585,18 @@ public struct WorkloadPlanner: Sendable {
             if position == index { account = holder } else { others.append((position, holder)) }
         }
         return statements
+    }
+
+    /// Deletes the charges billed to `subscriber`, on every account of the model that has some.
+    private func deleteBilledCharges(
+        of subscriber: String, in index: Int, _ account: inout WorkloadModel.Account, others: inout [(Int, WorkloadModel.Account)]
+    ) -> [WorkloadStatement] {
+        billedCharges(of: subscriber, in: index, &account, others: &others) { ban, count in
+            WorkloadStatement(
+                table: .charge, kind: .delete,
+                operation: .delete(key: [.init("ban", .text(String(ban))), .init("subscriber_no", .text(subscriber))]),
+                expectedRows: count)
+        } change: { $0.removeAll { $0.subscriber == subscriber } }
     }
 
     private mutating func moveSubscriber() -> Plan? {

@@ -14,13 +14,20 @@ struct HashedKeySet: Sendable {
     private(set) var count = 0
 
     init(minimumCapacity: Int = 0) {
-        var capacity = 16
-        while capacity * 3 < minimumCapacity * 4 { capacity *= 2 }
+        let capacity = Self.capacity(holding: minimumCapacity)
         slots = Array(repeating: 0, count: capacity)
         shift = UInt64(64 - capacity.trailingZeroBitCount)
     }
 
-    private static func slot(_ value: UInt64, shift: UInt64) -> Int {
+    /// The smallest power of two at least 16 that holds `count` at most three quarters full.
+    static func capacity(holding count: Int, atLeast minimum: Int = 16) -> Int {
+        var capacity = minimum
+        while capacity * 3 < count * 4 { capacity *= 2 }
+        return capacity
+    }
+
+    /// A slot for `value` in a table of `2^(64 - shift)` slots.
+    static func slot(_ value: UInt64, shift: UInt64) -> Int {
         Int(truncatingIfNeeded: (value &* 0x9e37_79b9_7f4a_7c15) >> shift)
     }
 
@@ -76,12 +83,8 @@ struct HashedKeySet: Sendable {
     }
 
     private mutating func grow(toHold wanted: Int? = nil) {
-        var capacity = slots.count * 2
-        if let wanted {
-            capacity = slots.count
-            while capacity * 3 < wanted * 4 { capacity *= 2 }
-            if capacity == slots.count { return }
-        }
+        let capacity = wanted.map { Self.capacity(holding: $0, atLeast: slots.count) } ?? slots.count * 2
+        if capacity == slots.count { return }
         let old = slots
         slots = Array(repeating: 0, count: capacity)
         shift = UInt64(64 - capacity.trailingZeroBitCount)
@@ -102,8 +105,7 @@ struct HashedCounts: Sendable {
     private(set) var count = 0
 
     init(minimumCapacity: Int = 0) {
-        var capacity = 16
-        while capacity * 3 < minimumCapacity * 4 { capacity *= 2 }
+        let capacity = HashedKeySet.capacity(holding: minimumCapacity)
         keys = Array(repeating: 0, count: capacity)
         counts = Array(repeating: 0, count: capacity)
         shift = UInt64(64 - capacity.trailingZeroBitCount)
@@ -120,7 +122,7 @@ struct HashedCounts: Sendable {
         }
         if (count + 1) * 4 > keys.count * 3 { rehash(capacity: keys.count * 2) }
         let mask = keys.count - 1
-        var index = Int(truncatingIfNeeded: (key &* 0x9e37_79b9_7f4a_7c15) >> shift)
+        var index = HashedKeySet.slot(key, shift: shift)
         while true {
             let slot = keys[index]
             if slot == key {

@@ -57,17 +57,6 @@ struct ReverseStreamCommandTests {
         }
 
         /// The `/metrics` address a background run announced on standard error.
-        func metricsBase(_ command: BackgroundCommand) async throws -> String {
-            var base: String?
-            _ = try await waitUntil(timeout: .seconds(30)) {
-                let text = (try? String(contentsOfFile: command.logBase.path + ".err", encoding: .utf8)) ?? ""
-                guard let range = text.range(of: "Prometheus metrics on port ") else { return false }
-                base = "http://127.0.0.1:" + text[range.upperBound...].prefix { $0.isNumber }
-                return true
-            }
-            return try #require(base, "no metrics port announced: \(command.output())")
-        }
-
         func untilCaughtUp() async throws -> (BillmigCLI.Result, ReverseReplication.Summary?) {
             let result = try await BillmigCLI.run(arguments + ["--until-caught-up", "--json"], environment: environment)
             return (result, try? JSONDecoder().decode(ReverseReplication.Summary.self, from: Data(result.stdout.utf8)))
@@ -133,7 +122,7 @@ struct ReverseStreamCommandTests {
 
             // Restarted while the burst goes on, then stopped cleanly.
             let second = try run.background("second", ["--metrics-port", "0"])
-            let metrics = try await run.metricsBase(second)
+            let metrics = try await second.metricsBase()
             await run.burst(30)
             // Its MySQL connection killed from another session: it reconnects and goes on.
             let admin = try await MySQLConnection.connect(try await MariaDBSupport.configuration(database: run.fixture.database))

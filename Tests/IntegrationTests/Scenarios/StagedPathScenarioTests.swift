@@ -55,9 +55,7 @@ struct StagedPathScenarioTests {
             let stage = try BackgroundCommand(stageArguments + ["--quiet", "--metrics-port", "0"], environment: environment, log: stageLog)
             #expect(await workload.exitStatus() == 0, "workload: \(workload.output())")
             // What it has staged is on Prometheus while it runs.
-            let announced = (try? String(contentsOfFile: stageLog.path + ".err", encoding: .utf8)) ?? ""
-            let port = try #require(announced.range(of: "Prometheus metrics on port ").map { announced[$0.upperBound...].prefix { $0.isNumber } })
-            let stagedRows = try await ServeHTTPTests().metric(HTTPClient.shared, "http://127.0.0.1:\(port)", "billmig_rows_read_total", [:])
+            let stagedRows = try await ServeHTTPTests().metric(HTTPClient.shared, try await stage.metricsBase(), "billmig_rows_read_total", [:])
             #expect(stagedRows > 3_000, "rows and changes staged, on /metrics: \(stagedRows)")
             let checkpoint = work.appendingPathComponent("stage-state/stage/binlog.json").path
             #expect(FileManager.default.fileExists(atPath: checkpoint), "stage should have written change files while the workload ran")

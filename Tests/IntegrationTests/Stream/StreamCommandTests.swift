@@ -253,14 +253,7 @@ extension BinlogToDynamoDBTests {
                     ["stream", "--from", "mysql://billmig@127.0.0.1:\(port)/billing?connect-timeout=1", "--table", table,
                      "--state", state, "--metrics-port", "0"],
                     environment: env, log: log)
-                var base: String?
-                _ = try await waitUntil(timeout: .seconds(30)) {
-                    let text = (try? String(contentsOfFile: log.path + ".err", encoding: .utf8)) ?? ""
-                    guard let range = text.range(of: "Prometheus metrics on port ") else { return false }
-                    base = "http://127.0.0.1:" + text[range.upperBound...].prefix { $0.isNumber }
-                    return true
-                }
-                let metrics = try #require(base, "no metrics port announced: \(stream.output())")
+                let metrics = try await stream.metricsBase()
                 let shown = try await waitUntil(timeout: .seconds(20), every: .milliseconds(250)) {
                     let err = (try? String(contentsOfFile: log.path + ".err", encoding: .utf8)) ?? ""
                     let seconds = try? await ServeHTTPTests().metric(

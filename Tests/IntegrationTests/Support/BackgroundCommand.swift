@@ -41,6 +41,24 @@ final class BackgroundCommand: Sendable {
         }.value
     }
 
+    /// The base URL of its Prometheus endpoint (`--metrics-port 0`), once it has announced the port.
+    func metricsBase(timeout: Duration = .seconds(30)) async throws -> String {
+        var base: String?
+        _ = try await waitUntil(timeout: timeout) {
+            let text = (try? String(contentsOfFile: logBase.path + ".err", encoding: .utf8)) ?? ""
+            guard let range = text.range(of: "Prometheus metrics on port ") else { return false }
+            base = "http://127.0.0.1:" + text[range.upperBound...].prefix { $0.isNumber }
+            return true
+        }
+        guard let base else { throw MetricsNotAnnounced(output: output()) }
+        return base
+    }
+
+    struct MetricsNotAnnounced: Error, CustomStringConvertible {
+        var output: String
+        var description: String { "no metrics port announced: \(output)" }
+    }
+
     /// The tail of what it printed, for failure messages.
     func output() -> String {
         let out = (try? String(contentsOfFile: logBase.path + ".out", encoding: .utf8)) ?? ""
