@@ -195,13 +195,8 @@ public struct MySQLBillingStore: BillingStore {
             }
             try connection.execute("COMMIT")
             // The binlog position the change stream must pass before DynamoDB shows this write.
-            let status = try connection.query("SHOW MASTER STATUS")
-            var position: ReplicationPosition?
-            if let row = status.rows.first, row.count >= 2, case .text(let file) = row[0], case .text(let offset) = row[1],
-                let offset = UInt64(offset)
-            {
-                position = ReplicationPosition(
-                    orderingKey: BinlogCoordinates(file: file, position: offset).sourcePosition(rowIndex: 0).orderingKey)
+            let position = try connection.binlogEnd().map {
+                ReplicationPosition(orderingKey: $0.sourcePosition(rowIndex: 0).orderingKey)
             }
             return .success(WriteReceipt(records: records, partitionKeys: partitionKeys, position: position))
         } catch {

@@ -74,7 +74,7 @@ struct PlanCommand: AsyncParsableCommand {
     func validate() throws {
         guard top > 0, files > 0, chunkSize > 0 else { throw ValidationError("--top, --files and --chunk-size must be positive") }
         _ = try sampleFraction()
-        if sampleBy == .files && from.hasPrefix("mysql://") {
+        if sampleBy == .files && MySQLSourceOptions.isMySQL(from) {
             throw ValidationError("--sample-by files samples staged files; sample a mysql:// source by partitions")
         }
         _ = try durationSeconds()
@@ -111,7 +111,7 @@ struct PlanCommand: AsyncParsableCommand {
         let display = ProgressReporter(mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: pass.progress)
 
         let report: PlanReport
-        if from.hasPrefix("mysql://") {
+        if MySQLSourceOptions.isMySQL(from) {
             let connection = try MySQLSourceOptions.connection(url: from, passwordEnv: passwordEnv, passwordFile: passwordFile)
             report = try await display.showing {
                 try await pass.snapshot(connection: connection, chunkSize: chunkSize, description: connection.description, prices: priceTable)

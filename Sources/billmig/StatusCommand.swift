@@ -36,7 +36,7 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let mapping = try loadMapping(path: mapping)
-        if let from, from.hasPrefix("mysql://") {
+        if let from, MySQLSourceOptions.isMySQL(from) {
             // status never connects to MySQL, but a password in the URL is refused
             // as everywhere else: URLs end up in shell histories and process lists.
             _ = try MySQLSourceOptions.connection(url: from, passwordEnv: nil, passwordFile: nil)
