@@ -52,9 +52,9 @@ public struct RouteProber: Sendable {
             let started = clock.now
             do {
                 let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                    .connectTimeout(.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+                    .connectTimeout(TimeAmount(timeout))
                     .connect(host: route.host, port: route.port).get()
-                times.append((clock.now - started).milliseconds)
+                times.append((clock.now - started) / .milliseconds(1))
                 try? await channel.close()
             } catch {
                 lastError = String(describing: error)
@@ -62,8 +62,4 @@ public struct RouteProber: Sendable {
         }
         return RouteProbeWindow(route: route.name, address: route.address, attempts: attempts, connectMilliseconds: times, lastError: lastError)
     }
-}
-
-extension Duration {
-    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
 }
