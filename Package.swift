@@ -210,7 +210,7 @@ let package = Package(
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "AWSTestSupport"]),
         .testTarget(
             name: "InfrastructureTests", dependencies: [
-                "Infrastructure", "DynamoDB", "BillingModel", "Telemetry", "MigrationCore", "AWSTestSupport",
+                "Infrastructure", "DynamoDB", "BillingModel", "Telemetry", "MigrationCore", "AWSTestSupport", "AWSCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
         .testTarget(name: "NetworkCoreTests", dependencies: ["NetworkCore", "NetworkMonitor", "AWSTestSupport", "AWSCore"]),

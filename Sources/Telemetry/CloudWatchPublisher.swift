@@ -26,7 +26,10 @@ public struct CloudWatchPublisher: Sendable {
             group.addTask {
                 while true {
                     try await Task.sleep(for: interval)
-                    await publish(sample())
+                    // The sample has moved its baseline: cancelling the request now (the body
+                    // ending) would lose that interval's deltas, so the request is not cancelled.
+                    let data = sample()
+                    await Task { await publish(data) }.value
                 }
             }
             defer { group.cancelAll() }

@@ -1,3 +1,4 @@
+import AWSCore
 import AWSTestSupport
 import Foundation
 import Synchronization
@@ -69,10 +70,48 @@ struct CloudWatchClientTests {
         #expect(reports.withLock { $0.count } == 1 && reports.withLock { $0[0] }.contains("PutMetricData"))
     }
 
+    @Test func aPublishInFlightWhenTheBodyEndsIsNotCutOffSoTheDeltasAddUp() async throws {
+        // Every request takes longer than the interval, so the body ends during one.
+        let transport = SlowTransport(delay: .milliseconds(120))
+        let publisher = CloudWatchPublisher(
+            cloudWatch: CloudWatchClient(client: AWSClient(configuration: SlowTransport.configuration, transport: transport)),
+            interval: .milliseconds(30), report: { _ in })
+        let sample = StreamCloudWatchSample(table: "T")
+        let read = Mutex(0)
+        try await publisher.publishing({ sample.data(.init(changesRead: read.withLock { $0 }, deadLettered: 0, lagSeconds: nil)) }) {
+            for _ in 0..<10 {
+                read.withLock { $0 += 7 }
+                try await Task.sleep(for: .milliseconds(15))
+            }
+        }
+        let published = transport.delivered.current
+            .compactMap { body in body.firstMatch(of: /member\.1\.MetricName=RowsRead&MetricData\.member\.1\.Unit=\w+&MetricData\.member\.1\.Value=([0-9.]+)/) }
+            .compactMap { Double($0.1) }.reduce(0, +)
+        #expect(published == 70, "every change is in one published delta")
+    }
+
     static func summary(table: String, entities: [(String, Int, Int)]) -> LoadSummary {
         LoadSummary(
             status: .completedWithDeadLetters, source: "test", table: table, dryRun: false, elapsedSeconds: 1,
             perEntity: entities.map { ($0.0, EntityCounts(rowsRead: $0.1, itemsWritten: $0.1 - $0.2, deadLettered: $0.2), 1) },
             files: LoadSummary.Files(found: 1, skipped: 0, completed: 1), deadLetterLocation: nil, error: nil)
     }
+}
+
+/// Answers 200 after `delay`; a request cancelled before then is not delivered.
+private struct SlowTransport: AWSHTTPTransport {
+    static let configuration = AWSConfiguration(
+        region: "us-east-1", credentials: AWSCredentials(accessKeyID: "AKIASLOW", secretAccessKey: "s"),
+        endpoint: AWSEndpoint(url: "http://127.0.0.1:9")!, retryPolicy: RetryPolicy(maxAttempts: 1, quota: nil))
+
+    let delay: Duration
+    let delivered = Locked<[String]>([])
+
+    func execute(_ request: AWSHTTPRequest, timeout: Duration) async throws -> AWSHTTPResponse {
+        try await Task.sleep(for: delay)
+        delivered.withLock { $0.append(request.body.map { String(buffer: $0) } ?? "") }
+        return AWSHTTPResponse(status: 200, headers: [:], body: AWSHTTPBody(string: "<PutMetricDataResponse/>"))
+    }
+
+    func shutdown() async throws {}
 }
