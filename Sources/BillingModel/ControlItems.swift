@@ -8,7 +8,9 @@ import DynamoDBModel
 /// - `CONTROL#STREAM`: the forward change stream's applied position, written
 ///   at every checkpoint save, which read-your-writes compares writes against;
 /// - `CONTROL#REVERSE`: reverse replication's progress and lag
-///   (`ReverseStreamProgress`), which a rollback waits on.
+///   (`ReverseStreamProgress`), which a rollback waits on;
+/// - `CONTROL#CUTOVER` and `CONTROL#REPLICATION`: the cutover's state and which
+///   stream it lets run.
 public enum ControlItems {
     public static let partitionKey = TrackingItem.partitionKey
     public static let flagsSortKey = "CONTROL#FLAGS"
@@ -19,6 +21,9 @@ public enum ControlItems {
     /// every DynamoDB change made by then is in MySQL), optional `LagMilliseconds`,
     /// `Checkpoints` (a map of shard id to sequence number), `UpdatedAt`.
     public static let reverseSortKey = "CONTROL#REVERSE"
+    /// Which stream runs (`ReplicationDirective`, JSON), conditional on its `Revision`;
+    /// the streams following it acknowledge under `replicationSortKey#FORWARD` and `#REVERSE`.
+    public static let replicationSortKey = "CONTROL#REPLICATION"
 
     /// The applied-position item: `Position` is a `SourcePosition.orderingKey`.
     public static func streamPosition(_ position: SourcePosition, updatedAt: String) -> Item {

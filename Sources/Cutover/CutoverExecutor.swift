@@ -307,8 +307,13 @@ struct PlanRun {
             try await executor.replication.stopForward()
             done("forward stream stopped")
         case .startForwardStream:
-            let from = try await position()
-            try await executor.replication.startForward(from: from)
+            // From where MySQL's new epoch opened, before writes resumed: not from its
+            // position now, which would skip the writes made since.
+            let from: SourcePosition
+            if let resumePosition { from = resumePosition } else { from = try await position() }
+            var epochs = state.epochs
+            if epochs.current.primary != .mysql { epochs.switchToMySQL(resumingAt: from) }
+            try await executor.replication.startForward(from: from, epochs: epochs)
             done("forward stream resumes from \(from.orderingKey)")
         case .startReverseStream:
             try await executor.replication.startReverse(epoch: state.epochs.current.epoch.next)

@@ -49,16 +49,28 @@ public protocol ReverseProgressSource: Sendable {
     func reverseProgress() async throws -> ReverseProgress?
 }
 
-/// Starting and stopping the two streams. The streams are separate processes
-/// today (`billmig stream`, `billmig reverse-stream`), so the production
-/// implementation tells the operator what to do (`OperatorReplicationControl`);
-/// the executor's safety does not depend on it: writes are paused and the
-/// drains wait on published positions.
+/// Starting and stopping the two streams, which run as their own processes
+/// (`billmig stream`, `billmig reverse-stream`). With `--follow-cutover` they obey
+/// a directive in the control items (`DirectedReplicationControl`, the default);
+/// otherwise the operator is told what to do (`OperatorReplicationControl`). The
+/// executor's safety does not depend on either: writes are paused and the drains
+/// wait on published positions.
 public protocol ReplicationControl: Sendable {
     func stopForward() async throws
-    func startForward(from position: SourcePosition) async throws
+    /// `epochs` are the write switches so far, the MySQL epoch opening at `position` included.
+    func startForward(from position: SourcePosition, epochs: SwitchEpochHistory) async throws
     func startReverse(epoch: SwitchEpoch) async throws
     func stopReverse() async throws
+}
+
+/// The directive the stream followers obey and their acknowledgements (control items).
+public protocol ReplicationDirectiveStore: Sendable {
+    /// The stored directive; `ReplicationDirective.initial` when none was stored.
+    func loadDirective() async throws -> ReplicationDirective
+    /// Stores `directive` only if the stored revision is still `directive.revision - 1`.
+    func saveDirective(_ directive: ReplicationDirective) async throws
+    func loadAcknowledgement(_ stream: ReplicatedStream) async throws -> ReplicationAcknowledgement?
+    func saveAcknowledgement(_ acknowledgement: ReplicationAcknowledgement) async throws
 }
 
 /// Measures what the gates need, just before they are checked.
@@ -89,7 +101,7 @@ public struct OperatorReplicationControl: ReplicationControl {
         tell("the forward stream has applied everything: stop `billmig stream` (SIGTERM) now")
     }
 
-    public func startForward(from position: SourcePosition) async throws {
+    public func startForward(from position: SourcePosition, epochs: SwitchEpochHistory) async throws {
         tell("start `billmig stream` again: MySQL's changes from \(position.orderingKey) flow to DynamoDB")
     }
 

@@ -34,23 +34,14 @@ public struct DynamoDBCutoverControl: CutoverControlStore, ReverseProgressSource
     public func loadCutover() async throws -> CutoverState {
         guard let item = try await client.getItem(tableName, key: DynamoDBControlStore.key(ControlItems.cutoverSortKey), consistentRead: true)
         else { return CutoverState() }
-        guard let json = item[Attribute.state]?.stringValue else {
-            throw CutoverExecutorError("the cutover item \(ControlItems.cutoverSortKey) has no State: it was not written by billmig; remove it to start over")
-        }
-        do {
-            return try JSONDecoder().decode(CutoverState.self, from: Data(json.utf8))
-        } catch {
-            throw CutoverExecutorError("the cutover item \(ControlItems.cutoverSortKey) is unreadable (\(error)): it was not written by this billmig version")
-        }
+        return try Self.decoded(CutoverState.self, item[Attribute.state], item: ControlItems.cutoverSortKey)
     }
 
     public func saveCutover(_ state: CutoverState, expectedRevision: Int) async throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         var item = DynamoDBControlStore.key(ControlItems.cutoverSortKey)
         item[Attribute.revision] = .n(String(state.revision))
-        item[Attribute.state] = .s(String(decoding: try encoder.encode(state), as: UTF8.self))
-        item[Attribute.updatedAt] = .s(DateTimeText.iso8601(epochMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)))
+        item[Attribute.state] = .s(try Self.json(state))
+        item[Attribute.updatedAt] = .s(Self.now())
         let condition =
             expectedRevision == 0
             ? DynamoDB.Expression("attribute_not_exists(#pk)", names: ["#pk": ItemKey.partitionKeyName])
@@ -92,7 +83,7 @@ public struct DynamoDBCutoverControl: CutoverControlStore, ReverseProgressSource
         item[Attribute.caughtUpThrough] = .n(String(progress.caughtUpThroughMilliseconds))
         if let lag = progress.lagMilliseconds { item[Attribute.lagMilliseconds] = .n(String(lag)) }
         item[Attribute.checkpoints] = .m(progress.checkpoints.mapValues { .s($0) })
-        item[Attribute.updatedAt] = .s(DateTimeText.iso8601(epochMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)))
+        item[Attribute.updatedAt] = .s(Self.now())
         return item
     }
 

@@ -78,7 +78,9 @@ struct FixedObserver: CutoverObserver {
 final class RecordingReplication: ReplicationControl, Sendable {
     let calls = Shared<[String]>([])
     func stopForward() async throws { calls.update { $0.append("stop forward") } }
-    func startForward(from position: SourcePosition) async throws { calls.update { $0.append("start forward") } }
+    func startForward(from position: SourcePosition, epochs: SwitchEpochHistory) async throws {
+        calls.update { $0.append("start forward from \(position.orderingKey) in epoch \(epochs.current.epoch)") }
+    }
     func startReverse(epoch: SwitchEpoch) async throws { calls.update { $0.append("start reverse \(epoch)") } }
     func stopReverse() async throws { calls.update { $0.append("stop reverse") } }
 }

@@ -108,7 +108,7 @@ import TrafficSwitch
         let state = harness.control.state.value
         #expect(state.epochs.current.primary == .mysql && state.epochs.current.mysqlStartKey == harness.mysqlAtPause.orderingKey)
         #expect(state.audit.last?.reverseCheckpoints == ["shard-1": "42"])
-        #expect(Array(harness.replication.calls.value.suffix(2)) == ["stop reverse", "start forward"])
+        #expect(Array(harness.replication.calls.value.suffix(2)) == ["stop reverse", "start forward from \(harness.mysqlAtPause.orderingKey) in epoch 2"])
     }
 
     @Test func rollbackWhoseReverseDrainMissesTheTimeoutKeepsDynamoDBPrimary() async throws {
