@@ -166,6 +166,15 @@ struct CutoverOptions: ParsableArguments {
     @Option(name: .long, help: "After pausing writes: time for every instance to see the pause (above their --flags-poll-ms) and finish writes in flight.")
     var pauseSettle = DurationArgument(argument: "1s")!
 
+    @Option(
+        name: .long,
+        help: "How the streams are started and stopped: follow (they run with --follow-cutover and obey the directive; the command waits for each to confirm, bounded by --timeout) or manual (the command prints ACTION: lines for the operator).")
+    var streams = StreamControl.follow
+
+    enum StreamControl: String, ExpressibleByArgument, CaseIterable {
+        case follow, manual
+    }
+
     @Option(name: .long, help: "Why, for the audit trail.")
     var reason = ""
 
@@ -242,11 +251,16 @@ struct CutoverOptions: ParsableArguments {
                 settings.pauseSettle = pauseSettle.duration
                 if let ramp { try ramp.apply(to: &settings) }
                 let quiet = output.quiet
+                let replication: any ReplicationControl =
+                    switch streams {
+                    case .follow: DirectedReplicationControl(store: control, timeout: timeout.duration)
+                    case .manual: OperatorReplicationControl { note("ACTION: " + $0) }
+                    }
                 let executor = CutoverExecutor(
                     control: control,
                     observer: LiveCutoverObserver(
                         control: control, mysql: position, validation: control, services: services, alarms: alarmStates, maxLag: maxLag.duration),
-                    mysql: position, reverse: control, replication: OperatorReplicationControl { note("ACTION: " + $0) },
+                    mysql: position, reverse: control, replication: replication,
                     traffic: traffic, health: traffic.flatMap { greenURLs.isEmpty ? nil : LiveGreenHealthProbe(services: services, traffic: $0, alarms: alarmStates) },
                     settings: settings, log: { line in if !quiet { note(line) } })
                 try await body(executor)

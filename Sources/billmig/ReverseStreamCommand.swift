@@ -1,6 +1,7 @@
 import ArgumentParser
 import BillingModel
 import BillingStores
+import Cutover
 import DMSStaging
 import DynamoDB
 import Foundation
@@ -68,10 +69,15 @@ struct ReverseStreamCommand: AsyncParsableCommand {
 
     @OptionGroup var prometheus: PrometheusOptions
 
+    @OptionGroup var follow: FollowCutoverOptions
+
     func validate() throws {
         guard MySQLSourceOptions.isMySQL(to) else { throw ValidationError("--to must be a mysql:// URL") }
         guard (1...1_000).contains(pageSize) else { throw ValidationError("--page-size must be 1-1000") }
         guard pollIntervalMs >= 10 else { throw ValidationError("--poll-interval-ms must be at least 10") }
+        if follow.followCutover, untilCaughtUp {
+            throw ValidationError("--follow-cutover runs until SIGTERM: it excludes --until-caught-up")
+        }
         if let epoch, epoch % 2 == 0 {
             throw ValidationError("--epoch \(epoch) is a MySQL epoch: DynamoDB was write primary in the odd epochs (1, 3, …)")
         }
@@ -87,35 +93,58 @@ struct ReverseStreamCommand: AsyncParsableCommand {
         let summary = try await withStopOnSignals(stop, announce: !output.quiet) {
             try await Runtime.with { runtime in
                 let dynamoDB = try runtime.dynamoDB()
-                let streamArn = try await Self.streamArn(dynamoDB, table: table)
-                let (reverseEpoch, epochs) = try await resolveEpochs(dynamoDB)
-                let configuration = ReverseReplication.Configuration(
-                    streamArn: streamArn, mapping: mapping, epochs: epochs, reverseEpoch: reverseEpoch, pageSize: pageSize,
-                    pollInterval: .milliseconds(pollIntervalMs), stopWhenCaughtUp: untilCaughtUp)
-                let target = try await MySQLConnection.connect(connection)
-                do {
-                    let replication = ReverseReplication(
-                        configuration: configuration, streams: DynamoDBStreamsClient(client: try runtime.awsClient()),
-                        target: MySQLRowWriteTarget(connection: target), state: try runtime.stateLocation(stateLocation),
-                        publisher: ControlItemReversePublisher(client: dynamoDB, tableName: table), stop: stop)
-                    let summary = try await prometheus.exposing(replication.progress, table: table) {
-                        try await ProgressReporter(mode: output.quiet ? .silent : ProgressReporter.automaticMode) {
-                            replication.progress.snapshot().statusLine
-                        }.showing {
-                            try await replication.run()
-                        }
-                    }
-                    await target.close()
-                    return summary
-                } catch {
-                    await target.close()
-                    throw error
+                guard follow.followCutover else {
+                    return try await replicate(runtime, dynamoDB, connection: connection, mapping: mapping, state: stateLocation, epoch: epoch, stop: stop)
                 }
+                let quiet = output.quiet
+                let follower = CutoverFollower(
+                    directives: DynamoDBCutoverControl(client: dynamoDB, tableName: table), stream: .reverse,
+                    pollInterval: follow.followInterval.duration, stop: stop,
+                    announce: { if !quiet { note("billmig reverse-stream: " + $0) } })
+                let last = try await follower.follow({ turn, turnEnded in
+                    guard case .run(_, _, let reverseEpoch) = turn else { preconditionFailure("a segment runs only on a turn") }
+                    return try await replicate(
+                        runtime, dynamoDB, connection: connection, mapping: mapping, state: stateLocation, epoch: reverseEpoch?.number ?? epoch,
+                        stop: turnEnded)
+                }, ended: { (_: ReverseReplication.Summary) in false })
+                guard let last else { throw CommandError("stopped before the cutover's directive gave reverse replication a turn") }
+                return last
             }
         }
 
         try output.conclude(summary, status: ExitStatus(summary.status)) {
             Self.render(summary, table: table, stateLocation: stateLocation)
+        }
+    }
+
+    /// One run of reverse replication, copying `epoch`'s writes (see the discussion), until `stop` or its end.
+    func replicate(
+        _ runtime: Runtime, _ dynamoDB: DynamoDBClient, connection: MySQLConnectionConfiguration, mapping: Mapping,
+        state: StagingLocation, epoch requested: UInt32?, stop: StopSignal
+    ) async throws -> ReverseReplication.Summary {
+        let streamArn = try await Self.streamArn(dynamoDB, table: table)
+        let (reverseEpoch, epochs) = try await resolveEpochs(dynamoDB, requested: requested)
+        let configuration = ReverseReplication.Configuration(
+            streamArn: streamArn, mapping: mapping, epochs: epochs, reverseEpoch: reverseEpoch, pageSize: pageSize,
+            pollInterval: .milliseconds(pollIntervalMs), stopWhenCaughtUp: untilCaughtUp)
+        let target = try await MySQLConnection.connect(connection)
+        do {
+            let replication = ReverseReplication(
+                configuration: configuration, streams: DynamoDBStreamsClient(client: try runtime.awsClient()),
+                target: MySQLRowWriteTarget(connection: target), state: try runtime.stateLocation(state),
+                publisher: ControlItemReversePublisher(client: dynamoDB, tableName: table), stop: stop)
+            let summary = try await prometheus.exposing(replication.progress, table: table) {
+                try await ProgressReporter(mode: output.quiet ? .silent : ProgressReporter.automaticMode) {
+                    replication.progress.snapshot().statusLine
+                }.showing {
+                    try await replication.run()
+                }
+            }
+            await target.close()
+            return summary
+        } catch {
+            await target.close()
+            throw error
         }
     }
 
@@ -137,7 +166,7 @@ struct ReverseStreamCommand: AsyncParsableCommand {
     }
 
     /// The epoch to copy and the history to judge records by (see the discussion).
-    func resolveEpochs(_ dynamoDB: DynamoDBClient) async throws -> (SwitchEpoch, SwitchEpochHistory) {
+    func resolveEpochs(_ dynamoDB: DynamoDBClient, requested epoch: UInt32?) async throws -> (SwitchEpoch, SwitchEpochHistory) {
         let recorded = try await DynamoDBControlStore(client: dynamoDB, tableName: table).load().flags.epoch
         let reverseEpoch: UInt32
         if let epoch {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BillingModel
 import Cutover
+import CutoverCore
 import DMSStaging
 import Foundation
 import Migration
@@ -65,11 +66,16 @@ struct StreamCommand: AsyncParsableCommand {
 
     @OptionGroup var metrics: CloudWatchPublishingOptions
 
+    @OptionGroup var follow: FollowCutoverOptions
+
     func validate() throws {
         if startPosition != nil && startGtid != nil { throw ValidationError("--start-position and --start-gtid exclude each other") }
         if let startPosition { _ = try BinlogStopOptions.coordinates(startPosition, option: "--start-position") }
         guard heartbeatIntervalMs >= 10 else { throw ValidationError("--heartbeat-interval-ms must be at least 10") }
         _ = try checkpoints.interval()
+        if follow.followCutover, stopping.untilCaughtUp || stopping.stopAt != nil {
+            throw ValidationError("--follow-cutover runs until SIGTERM: it excludes --until-caught-up and --stop-at")
+        }
     }
 
     func run() async throws {
@@ -97,28 +103,29 @@ struct StreamCommand: AsyncParsableCommand {
 
         let summary = try await withStopOnSignals(stop, announce: !output.quiet) {
             try await Runtime.with(maxConnections: writes.concurrency) { runtime in
-                let stream = BinlogChangeStream(
-                    configuration: streamConfiguration,
-                    target: try runtime.writeTarget(table: source.table),
-                    state: try runtime.stateLocation(stateLocation),
-                    stop: stop,
-                    epochs: CutoverEpochs(control: DynamoDBCutoverControl(client: DynamoDBWriteTarget.unretriedClient(try runtime.awsClient()), tableName: source.table)))
-                let sample = StreamCloudWatchSample(table: source.table)
-                let (progress, outage) = (stream.progress, stream.outage)
-                return try await metrics.publishing(through: runtime, { sample.data(.init(progress.snapshot(), outage: outage)) }) {
-                    try await prometheus.exposing(stream.progress, outage: stream.outage, table: source.table) {
-                        try await ProgressReporter(
-                            mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress,
-                            outage: stream.outage
-                        ).showing {
-                            do {
-                                return try await stream.run()
-                            } catch let error as BinlogStreamError {
-                                throw CommandError(error.description)
-                            }
-                        }
-                    }
+                let control = DynamoDBCutoverControl(client: DynamoDBWriteTarget.unretriedClient(try runtime.awsClient()), tableName: source.table)
+                guard follow.followCutover else {
+                    return try await stream(streamConfiguration, runtime: runtime, state: stateLocation, epochs: CutoverEpochs(control: control), stop: stop)
                 }
+                let quiet = output.quiet
+                let follower = CutoverFollower(
+                    directives: control, stream: .forward, pollInterval: follow.followInterval.duration, stop: stop,
+                    announce: { if !quiet { note("billmig stream: " + $0) } })
+                var first = true
+                let last = try await follower.follow({ turn, turnEnded in
+                    guard case .run(let forwardStart, let epochs, _) = turn else { preconditionFailure("a segment runs only on a turn") }
+                    var configuration = streamConfiguration
+                    if let forwardStart {
+                        configuration.start = try await Self.coordinates(forwardStart, on: streamConfiguration.connection)
+                    } else if !first {
+                        configuration.start = nil  // --start-position was for the first turn: from here on, the checkpoint
+                    }
+                    first = false
+                    let source: any SwitchEpochSource = epochs.map(RecordedEpochs.init) ?? CutoverEpochs(control: control)
+                    return try await stream(configuration, runtime: runtime, state: stateLocation, epochs: source, stop: turnEnded)
+                }, ended: { (summary: StreamSummary) in summary.status == .failed })
+                guard let last else { throw CommandError("stopped before the cutover's directive gave the forward stream a turn") }
+                return last
             }
         }
 
@@ -126,6 +133,61 @@ struct StreamCommand: AsyncParsableCommand {
             StreamSummaryText.render(summary, stateLocation: stateLocation)
         }
     }
+}
+
+extension StreamCommand {
+    /// One run of the stream, with its metrics, Prometheus endpoint and progress line, until `stop` or its end.
+    func stream(
+        _ configuration: BinlogStreamConfiguration, runtime: Runtime, state: StagingLocation, epochs: any SwitchEpochSource,
+        stop: StopSignal
+    ) async throws -> StreamSummary {
+        let stream = BinlogChangeStream(
+            configuration: configuration,
+            target: try runtime.writeTarget(table: source.table),
+            state: try runtime.stateLocation(state),
+            stop: stop,
+            epochs: epochs)
+        let sample = StreamCloudWatchSample(table: source.table)
+        let (progress, outage) = (stream.progress, stream.outage)
+        return try await metrics.publishing(through: runtime, { sample.data(.init(progress.snapshot(), outage: outage)) }) {
+            try await prometheus.exposing(stream.progress, outage: stream.outage, table: source.table) {
+                try await ProgressReporter(
+                    mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress,
+                    outage: stream.outage
+                ).showing {
+                    do {
+                        return try await stream.run()
+                    } catch let error as BinlogStreamError {
+                        throw CommandError(error.description)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The binlog coordinates of a directive's start, named as the source names its binlog files.
+    static func coordinates(
+        _ start: ReplicationDirective.ForwardStart, on connection: MySQLConnectionConfiguration
+    ) async throws -> BinlogStreamConfiguration.ExplicitStart {
+        let probe = try await MySQLConnection.connect(connection)
+        let end = try await probe.binlogEnd()
+        await probe.close()
+        guard let end else { throw CommandError("the source's binary log is off (SHOW MASTER STATUS is empty): the stream cannot resume") }
+        let coordinates = BinlogCoordinates(fileSequence: start.fileSequence, position: start.position, siblingOf: end.file)
+        return .coordinates(file: coordinates.file, position: coordinates.position)
+    }
+}
+
+/// The write switches a cutover directive handed over (MySQL's new epoch included,
+/// before the cutover state records it).
+struct RecordedEpochs: SwitchEpochSource {
+    let history: SwitchEpochHistory
+
+    init(_ history: SwitchEpochHistory) {
+        self.history = history
+    }
+
+    func switchEpochs() async throws -> SwitchEpochHistory { history }
 }
 
 /// The write switches as the cutover recorded them (`CONTROL#CUTOVER`; none before

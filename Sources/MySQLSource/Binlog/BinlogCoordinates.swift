@@ -24,6 +24,14 @@ public struct BinlogCoordinates: Sendable, Hashable, Comparable, Codable, Custom
 
     public var description: String { "\(file):\(position)" }
 
+    /// The coordinates in file number `fileSequence` of the binlog `sibling` belongs
+    /// to (same base name, six-digit suffix as MySQL and MariaDB write it).
+    public init(fileSequence: UInt32, position: UInt64, siblingOf sibling: String) {
+        let base = sibling.lastIndex(of: ".").map { String(sibling[..<$0]) } ?? sibling
+        let digits = String(fileSequence)
+        self.init(file: base + "." + String(repeating: "0", count: max(0, 6 - digits.count)) + digits, position: position)
+    }
+
     /// The `SourcePosition` of the row at `rowIndex` in the event that ends here.
     public func sourcePosition(rowIndex: Int) -> SourcePosition {
         .binlog(fileSequence: fileSequence ?? 0, position: position, rowIndex: UInt32(clamping: rowIndex))

@@ -41,17 +41,25 @@ import Glibc
             defer { try? FileManager.default.removeItem(at: work) }
             let state = work.appendingPathComponent("state").path
 
-            // Both stores hold the same data: the stream starts at MySQL's position now.
+            // Both stores hold the same data: the stream starts at MySQL's position now. Both
+            // streams follow the cutover's directive: the write switch and the rollback start
+            // and stop them, no operator in between.
+            _ = try await fixture.dynamoDB.enableStream(fixture.tableName)
             let start = try #require(try await fixture.pool.withConnection { connection in try connection.binlogEnd() })
             let stream = try BackgroundCommand(
                 [
                     "stream", "--from", url, "--table", fixture.tableName, "--state", state, "--quiet", "--checkpoint-seconds", "0.3",
-                    "--start-position", "\(start.file):\(start.position)",
+                    "--start-position", "\(start.file):\(start.position)", "--follow-cutover", "--follow-interval", "100ms",
                 ], environment: env, log: work.appendingPathComponent("stream"))
+            let reverse = try BackgroundCommand(
+                [
+                    "reverse-stream", "--to", url, "--table", fixture.tableName, "--state", state, "--quiet", "--poll-interval-ms", "100",
+                    "--follow-cutover", "--follow-interval", "100ms",
+                ], environment: env, log: work.appendingPathComponent("reverse"))
             let ports = (blue: try MotoServer.freePort(), green: try MotoServer.freePort())
             let blue = try CutoverStack.serve("blue", port: ports.blue, mysql: url, table: fixture.tableName, environment: env, work: work)
             let green = try CutoverStack.serve("green", port: ports.green, mysql: url, table: fixture.tableName, environment: env, work: work)
-            defer { [stream, blue, green].forEach { if $0.isRunning { $0.kill(SIGKILL) } } }
+            defer { [stream, reverse, blue, green].forEach { if $0.isRunning { $0.kill(SIGKILL) } } }
             let blueURL = try await http.waitForListening(blue, log: work.appendingPathComponent("blue"))
             let greenURL = try await http.waitForListening(green, log: work.appendingPathComponent("green"))
 
@@ -188,25 +196,31 @@ import Glibc
                     let version = item?["SourceVersion"]?.stringValue ?? ""
                     #expect(ApplicationVersion(orderingKey: version)?.epoch == 1, "\(version)")
 
-                    // Rollback waits for reverse replication; this stands in for `billmig reverse-stream`
-                    // and publishes its progress once writes are held.
-                    let dynamoDB = fixture.dynamoDB
-                    let tableName = fixture.tableName
-                    async let published: Void = {
-                        try await waitUntil("writes are held for the rollback", timeout: .seconds(30)) {
-                            try await control.load().flags.writePrimary == .paused
-                        }
-                        try await Task.sleep(for: .milliseconds(400))
-                        let now = Int64(Date().timeIntervalSince1970 * 1000)
-                        try await dynamoDB.putItem(
-                            tableName, item: DynamoDBCutoverControl.reverseProgressItem(ReverseProgress(caughtUpThroughMilliseconds: now)))
-                    }()
+                    // The switch stopped the forward stream and started reverse replication.
+                    let directives = DynamoDBCutoverControl(client: fixture.dynamoDB, tableName: fixture.tableName)
+                    #expect(try await directives.loadDirective().runs == .reverse)
+                    #expect(try await directives.loadAcknowledgement(.forward).map { !$0.running } == true)
+                    #expect(report.actions.contains("forward stream stopped") && report.actions.contains("reverse replication started"), "\(report.actions)")
+
                     let rollback = try await cutover(["rollback"])
-                    try await published
                     #expect(rollback.status == 0, "\(rollback.stdout) \(rollback.stderr)")
                     let back = try await control.load().flags
                     #expect(back.writePrimary == .mysql && back.readMode == .shadow && back.epoch == 2)
                     #expect(try await traffic.weights() == .allBlue)
+
+                    #expect(try await directives.loadDirective().runs == .forward)
+                    #expect(try await directives.loadAcknowledgement(.reverse).map { !$0.running } == true)
+
+                    // Reverse replication brought MySQL up to DynamoDB before the switch back ...
+                    try await ReverseStreamCommandTests.Run(fixture: fixture, arguments: [], environment: env, state: state).expectMySQLEqualsDynamoDB()
+                    // ... and a write to MySQL now, to an item last written in DynamoDB (epoch 1),
+                    // reaches DynamoDB through the resumed forward stream with epoch 2's version.
+                    try await write(9_999)
+                    try await waitUntil("the forward stream applies MySQL's write after the rollback", timeout: .seconds(30)) {
+                        let item = try await fixture.dynamoDB.getItem(
+                            fixture.tableName, key: ["PK": .s("BAN#\(ban)"), "SK": .s("SUB#\(number)")], consistentRead: true)
+                        return (item?["SourceVersion"]?.stringValue).map { ItemVersion.epoch(ofOrderingKey: $0) } == SwitchEpoch(2)
+                    }
 
                     let final = try await status()
                     #expect(final.phase == .shadow && final.epoch == 2)
@@ -251,8 +265,10 @@ import Glibc
                 #expect(writes.current > 1)
 
             }
-            stream.kill(SIGTERM)
-            _ = await stream.exitStatus()
+            for follower in [stream, reverse] {
+                follower.kill(SIGTERM)
+                #expect(await follower.exitStatus() == 0, "\(follower.output())")
+            }
         }
     }
 }

@@ -21,9 +21,10 @@ import Glibc
 /// The cutover of issue 12's "Done when", end to end against real servers: MariaDB,
 /// moto_server (table stream NEW_AND_OLD_IMAGES), the forward stream, a blue and a
 /// green `billmig serve` behind a real haproxy, and a load client sending reads of
-/// every pattern and writes through haproxy for the whole run. The test is the
-/// operator: it does what the cutover's `ACTION:` lines say (stop the forward
-/// stream, start `billmig reverse-stream`, and back).
+/// every pattern and writes through haproxy for the whole run. Both streams run
+/// from the start with `--follow-cutover`: the write switch, the rollback and
+/// `complete` stop and start them through the replication directive, with no
+/// operator in between.
 ///
 /// validate --live -> shadow -> validate --live -> switch-reads whose green fails its
 /// gate (traffic back to blue by itself) -> switch-reads 0 -> 50 -> 100 -> validate
@@ -50,65 +51,40 @@ import Glibc
             let controlStore = DynamoDBControlStore(client: fixture.dynamoDB, tableName: table)
             let pool = fixture.pool
 
-            // The streams the operator runs; at most one of them at a time.
+            // The two streams, each following the cutover's directive; at most one runs at a time.
             let launched = Locked(0)
             @Sendable func launch(_ arguments: [String], _ label: String) throws -> BackgroundCommand {
                 let number = launched.withLock { $0 += 1; return $0 }
                 return try BackgroundCommand(arguments, environment: env, log: work.appendingPathComponent("\(label)-\(number)"))
             }
-            @Sendable func forwardStream(from position: BinlogCoordinates) throws -> BackgroundCommand {
-                try launch(
-                    [
-                        "stream", "--from", url, "--table", table, "--state", state, "--quiet", "--checkpoint-seconds", "0.3",
-                        "--start-position", "\(position.file):\(position.position)",
-                    ], "stream")
-            }
             let start = try #require(try await pool.withConnection { connection in try connection.binlogEnd() })
-            let forward = Locked<BackgroundCommand?>(try forwardStream(from: start))
-            let reverse = Locked<BackgroundCommand?>(nil)
-            @Sendable func stop(_ stream: Locked<BackgroundCommand?>) async {
-                guard let command = stream.withLock({ running in defer { running = nil }; return running }) else { return }
-                command.kill(SIGTERM)
-                #expect(await command.exitStatus() == 0, "a stream stopped with SIGTERM ends cleanly: \(command.output())")
+            let forward = try launch(
+                [
+                    "stream", "--from", url, "--table", table, "--state", state, "--quiet", "--checkpoint-seconds", "0.3",
+                    "--start-position", "\(start.file):\(start.position)", "--follow-cutover", "--follow-interval", "100ms",
+                ], "stream")
+            let reverse = try launch(
+                [
+                    "reverse-stream", "--table", table, "--to", url, "--state", state, "--quiet", "--poll-interval-ms", "100",
+                    "--follow-cutover", "--follow-interval", "100ms",
+                ], "reverse")
+            /// Which streams run, as their acknowledgements say.
+            @Sendable func running() async throws -> [ReplicatedStream] {
+                var streams: [ReplicatedStream] = []
+                for stream in ReplicatedStream.allCases where try await control.loadAcknowledgement(stream)?.running == true {
+                    streams.append(stream)
+                }
+                return streams
             }
 
             let ports = (blue: try MotoServer.freePort(), green: try MotoServer.freePort())
             let blue = try CutoverStack.serve("blue", port: ports.blue, mysql: url, table: table, environment: env, work: work)
             let green = try CutoverStack.serve("green", port: ports.green, mysql: url, table: table, environment: env, work: work)
             defer {
-                for command in [blue, green, forward.current, reverse.current].compactMap({ $0 }) where command.isRunning { command.kill(SIGKILL) }
+                for command in [blue, green, forward, reverse] where command.isRunning { command.kill(SIGKILL) }
             }
             let blueURL = try await http.waitForListening(blue, log: work.appendingPathComponent("blue"))
             let greenURL = try await http.waitForListening(green, log: work.appendingPathComponent("green"))
-
-            /// What an `ACTION:` line of the cutover asks the operator to do, done.
-            @Sendable func act(_ line: String) async throws {
-                if line.contains("stop `billmig stream`") {
-                    await stop(forward)
-                } else if line.contains("stop `billmig reverse-stream`") {
-                    await stop(reverse)
-                } else if line.contains("start `billmig reverse-stream`") {
-                    let epoch = try #require(line.range(of: "of epoch ").map { String(line[$0.upperBound...].prefix { $0.isNumber }) }, "\(line)")
-                    let command = try launch(
-                        [
-                            "reverse-stream", "--table", table, "--to", url, "--state", state, "--quiet", "--poll-interval-ms", "100",
-                            "--epoch", epoch,
-                        ], "reverse")
-                    reverse.withLock { $0 = command }
-                } else if line.contains("start `billmig stream` again") {
-                    // "from B<file sequence, 10><position, 20><row, 6>": the binlog file keeps its base name.
-                    let key = try #require(line.range(of: "from B").map { String(line[$0.upperBound...].prefix { $0.isNumber }) }, "\(line)")
-                    let sequence = try #require(Int(key.prefix(10)), "\(line)")
-                    let offset = try #require(UInt64(key.dropFirst(10).prefix(20)), "\(line)")
-                    let end = try #require(try await pool.withConnection { connection in try connection.binlogEnd() })
-                    let base = end.file.split(separator: ".").dropLast().joined(separator: ".")
-                    let file = base + "." + String(format: "%06ld", sequence)
-                    let command = try forwardStream(from: BinlogCoordinates(file: file, position: offset))
-                    forward.withLock { $0 = command }
-                } else {
-                    Issue.record("an ACTION the scenario does not know: \(line)")
-                }
-            }
 
             try await LocalHAProxy.withHAProxy(fronting: ports) { proxy in
                 let front = "http://127.0.0.1:\(proxy.frontendPort)"
@@ -124,15 +100,12 @@ import Glibc
                     // the cutover: the stream's lag here is mostly the emulator's queue.
                     "--max-lag", "20s",
                 ]
-                // Each ACTION line of a cutover command is done as soon as it is printed.
                 func cutover(_ arguments: [String]) async throws -> BillmigCLI.Result {
-                    try await polled(["cutover"] + arguments + common) { line in
-                        if line.contains("ACTION: ") { try await act(line) }
-                    }
+                    try await polled(["cutover"] + arguments + common)
                 }
-                func polled(_ arguments: [String], onLine: (String) async throws -> Void = { _ in }) async throws -> BillmigCLI.Result {
+                func polled(_ arguments: [String]) async throws -> BillmigCLI.Result {
                     let log = work.appendingPathComponent("command-\(launched.withLock { $0 += 1; return $0 })")
-                    return try await CutoverStack.run(arguments, environment: env, log: log, onLine: onLine)
+                    return try await CutoverStack.run(arguments, environment: env, log: log)
                 }
 
                 // The load client. Writes change the status of two subscribers of one account
@@ -234,8 +207,7 @@ import Glibc
                         #expect(switched.status == 0, "\(switched.stdout) \(switched.stderr)")
                         let report = try JSONDecoder().decode(CutoverReport.self, from: Data(switched.stdout.utf8))
                         #expect(report.phase == .writesSwitched && report.epoch == epoch)
-                        #expect(forward.current == nil, "the forward stream was stopped")
-                        #expect(reverse.current?.isRunning == true, "reverse-stream runs while writes are switched")
+                        #expect(try await running() == [.reverse], "the forward stream was stopped and reverse-stream runs")
                         print("write pause at switch-writes (epoch \(epoch)): \(report.writePauseMilliseconds ?? -1) ms")
                     }
 
@@ -255,7 +227,7 @@ import Glibc
                     let back = try await controlStore.load().flags
                     #expect(back.writePrimary == .mysql && back.epoch == 2)
                     #expect(try await traffic.weights() == .allBlue)
-                    #expect(reverse.current == nil && forward.current?.isRunning == true, "rollback stops reverse-stream and resumes the stream")
+                    #expect(try await running() == [.forward], "rollback stops reverse-stream and resumes the stream")
                     // MySQL takes the writes again, items last written in DynamoDB among them.
                     try await Task.sleep(for: .seconds(3))
                     // The forward stream versions them in epoch 2, so they win over the epoch-1 items.
@@ -278,7 +250,7 @@ import Glibc
                     try await waitUntil("the writes in flight are answered", timeout: .seconds(30)) { writesInFlight.current == 0 }
                     let complete = try await cutover(["complete"])
                     #expect(complete.status == 0, "\(complete.stdout) \(complete.stderr)")
-                    #expect(reverse.current == nil, "complete stops reverse-stream")
+                    #expect(try await running() == [], "complete stops reverse-stream")
                     let final = try await cutover(["status", "--json", "--last", "30"])
                     let report = try JSONDecoder().decode(CutoverStatusReport.self, from: Data(final.stdout.utf8))
                     #expect(report.phase == .completed && report.epoch == 3)
@@ -361,8 +333,10 @@ import Glibc
                 }
                 try await expectMySQLEqualsDynamoDB()
             }
-            await stop(forward)
-            await stop(reverse)
+            for follower in [forward, reverse] {
+                follower.kill(SIGTERM)
+                #expect(await follower.exitStatus() == 0, "a follower stopped with SIGTERM ends cleanly: \(follower.output())")
+            }
         }
     }
 }

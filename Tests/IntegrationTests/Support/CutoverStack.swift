@@ -16,28 +16,14 @@ enum CutoverStack {
 
     /// Runs `billmig arguments` to its end. Polled, not waited for: a blocking wait
     /// would hold one of the few cooperative threads (two on a 2-core machine) and
-    /// stall the load client meanwhile. `onLine` sees each complete line of standard
-    /// error as soon as it is written (the cutover's `ACTION:` lines are done there).
-    static func run(
-        _ arguments: [String], environment: [String: String], log: URL, onLine: (String) async throws -> Void = { _ in }
-    ) async throws -> BillmigCLI.Result {
+    /// stall the load client meanwhile.
+    static func run(_ arguments: [String], environment: [String: String], log: URL) async throws -> BillmigCLI.Result {
         let command = try BackgroundCommand(arguments, environment: environment, log: log)
         func read(_ suffix: String) -> String { (try? String(contentsOfFile: log.path + suffix, encoding: .utf8)) ?? "" }
-        var seen = 0
-        func react() async throws {
-            let text = read(".err")
-            let lines = text.prefix(upTo: text.lastIndex(of: "\n") ?? text.startIndex).split(separator: "\n")
-            while seen < lines.count {
-                try await onLine(String(lines[seen]))
-                seen += 1
-            }
-        }
         while command.isRunning {
-            try await react()
             try await Task.sleep(for: .milliseconds(50))
         }
         let status = await command.exitStatus()
-        try await react()
         return BillmigCLI.Result(status: status, stdout: read(".out"), stderr: read(".err"))
     }
 
