@@ -164,6 +164,7 @@ public struct CutoverExecutor: Sendable {
             forwardStreamPosition: try await control.forwardStreamPosition()?.orderingKey,
             reverseProgress: try await reverse.reverseProgress(),
             weights: try await traffic?.weights(),
+            replication: try await replication.status(),
             gates: CutoverGates.check(CutoverGate.allCases, observed, policy: settings.gatePolicy),
             running: state.running, audit: Array(state.audit.suffix(max(0, auditEntries))))
     }
@@ -186,6 +187,8 @@ public struct CutoverStatusReport: Sendable, Codable {
     public var forwardStreamPosition: String?
     public var reverseProgress: ReverseProgress?
     public var weights: TrafficWeights?
+    /// Which stream the cutover lets run and what each follower confirmed (nil with `--streams manual`).
+    public var replication: ReplicationStatus?
     public var gates: [GateVerdict]
     /// The command holding the cutover now, if one is.
     public var running: CutoverRun?

@@ -61,6 +61,21 @@ public protocol ReplicationControl: Sendable {
     func startForward(from position: SourcePosition, epochs: SwitchEpochHistory) async throws
     func startReverse(epoch: SwitchEpoch) async throws
     func stopReverse() async throws
+    /// Which stream was told to run and what each confirmed; nil when the streams are run by hand.
+    func status() async throws -> ReplicationStatus?
+}
+
+/// The replication directive and the followers' acknowledgements, for `cutover status`.
+public struct ReplicationStatus: Sendable, Hashable, Codable {
+    public var directive: ReplicationDirective
+    public var forward: ReplicationAcknowledgement?
+    public var reverse: ReplicationAcknowledgement?
+
+    public init(directive: ReplicationDirective, forward: ReplicationAcknowledgement?, reverse: ReplicationAcknowledgement?) {
+        self.directive = directive
+        self.forward = forward
+        self.reverse = reverse
+    }
 }
 
 /// The directive the stream followers obey and their acknowledgements (control items).
@@ -112,4 +127,6 @@ public struct OperatorReplicationControl: ReplicationControl {
     public func stopReverse() async throws {
         tell("reverse replication has applied everything: stop `billmig reverse-stream` (SIGTERM) now")
     }
+
+    public func status() async throws -> ReplicationStatus? { nil }
 }

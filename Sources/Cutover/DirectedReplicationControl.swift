@@ -36,6 +36,12 @@ public struct DirectedReplicationControl: ReplicationControl {
         try await direct(.reverse) { $0.next(.neither) }
     }
 
+    public func status() async throws -> ReplicationStatus? {
+        ReplicationStatus(
+            directive: try await store.loadDirective(), forward: try await store.loadAcknowledgement(.forward),
+            reverse: try await store.loadAcknowledgement(.reverse))
+    }
+
     /// Stores the next directive and waits for `stream` to confirm it. A stop that
     /// is not confirmed is taken back (the stream runs on from its checkpoint), since
     /// the plan reverts to the phase in which that stream runs.

@@ -358,6 +358,14 @@ enum CutoverText {
             "reverse replication: "
                 + (status.reverseProgress.map { "caught up through " + DateTimeText.iso8601(epochMilliseconds: $0.caughtUpThroughMilliseconds) } ?? "not published"),
         ]
+        if let replication = status.replication {
+            func confirmed(_ acknowledgement: ReplicationAcknowledgement?) -> String {
+                acknowledgement.map { ($0.running ? "running" : "stopped") + " (directive \($0.revision))" } ?? "never seen"
+            }
+            lines.append(
+                "streams: directive \(replication.directive.revision) lets \(replication.directive.runs.rawValue) run; "
+                    + "forward \(confirmed(replication.forward)), reverse \(confirmed(replication.reverse))")
+        }
         if let weights = status.weights { lines.append("traffic: \(weights)") }
         if let running = status.running {
             lines.append(

@@ -83,6 +83,7 @@ final class RecordingReplication: ReplicationControl, Sendable {
     }
     func startReverse(epoch: SwitchEpoch) async throws { calls.update { $0.append("start reverse \(epoch)") } }
     func stopReverse() async throws { calls.update { $0.append("stop reverse") } }
+    func status() async throws -> ReplicationStatus? { nil }
 }
 
 final class MemoryTraffic: TrafficSwitch, Sendable {

@@ -232,6 +232,8 @@ import Glibc
                     #expect(final.audit.allSatisfy { $0.mysqlPosition != nil && ($0.reason.contains("integration test") || $0.outcome != .completed) })
                     let text = try await cutover(["status"])
                     #expect(text.stdout.contains("phase shadow") && text.stdout.contains("switch-writes: reads-switched -> writes-switched completed"), "\(text.stdout)")
+                    #expect(text.stdout.contains("streams: directive 4 lets forward run; forward running (directive 4), reverse stopped"), "\(text.stdout)")
+                    #expect(final.replication?.directive.runs == .forward)
                 }
 
                 try await withThrowingTaskGroup(of: Void.self) { group in
