@@ -9,12 +9,18 @@ final class BackgroundCommand: Sendable {
     let process: Process
     let logBase: URL
 
-    init(_ arguments: [String], environment: [String: String], log: URL) throws {
+    /// With `networkNamespace`, it runs inside that namespace (`ip netns exec`).
+    init(_ arguments: [String], environment: [String: String], log: URL, networkNamespace: String? = nil) throws {
         try BillmigCLI.requireBuilt()
         logBase = log
         process = Process()
-        process.executableURL = BillmigCLI.executable
-        process.arguments = arguments
+        if let networkNamespace {
+            process.executableURL = URL(fileURLWithPath: NetworkNamespace.ip)
+            process.arguments = ["netns", "exec", networkNamespace, BillmigCLI.executable.path] + arguments
+        } else {
+            process.executableURL = BillmigCLI.executable
+            process.arguments = arguments
+        }
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
         merged.merge(environment) { $1 }
         process.environment = merged
@@ -57,6 +63,11 @@ final class BackgroundCommand: Sendable {
     struct MetricsNotAnnounced: Error, CustomStringConvertible {
         var output: String
         var description: String { "no metrics port announced: \(output)" }
+    }
+
+    /// Everything it wrote to standard output.
+    func stdout() -> String {
+        (try? String(contentsOfFile: logBase.path + ".out", encoding: .utf8)) ?? ""
     }
 
     /// The tail of what it printed, for failure messages.

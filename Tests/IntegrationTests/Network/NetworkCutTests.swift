@@ -1,0 +1,106 @@
+import AWSCore
+import AsyncHTTPClient
+import BillingModel
+import BillingService
+import BillingStores
+import DynamoDB
+import Foundation
+import Migration
+import MigrationCore
+import MySQLSource
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real partition between billmig and its source: MariaDB inside a network
+/// namespace of the test's own, reached over a veth pair that the test takes
+/// down for 30 s while the change stream follows a workload (which keeps
+/// committing inside the namespace). The stream must say it is cut off (its
+/// progress line and Prometheus), keep running, resume from where it was once
+/// the link is back, and end with DynamoDB equal to MySQL.
+@Suite(.serialized) struct NetworkCutTests {
+    @Test func aStreamCutOffFromItsSourceFor30SecondsPausesSaysSoAndResumesWithNothingLost() async throws {
+        try await NetworkNamespace.withSource("cut") { source in
+            try await LocalAWS.withMotoServer(authenticated: false) { aws in
+                var environment = aws.environment
+                environment["BILLMIG_MYSQL_PASSWORD"] = MariaDBSupport.password
+                let env = environment
+                let work = FileManager.default.temporaryDirectory.appendingPathComponent("billmig-cut-\(UInt32.random(in: 0...UInt32.max))")
+                try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: work) }
+                let state = work.appendingPathComponent("state").path
+                let table = MotoTestServer.uniqueName("cut")
+                func billmig(_ arguments: [String]) async throws -> BillmigCLI.Result {
+                    try await BillmigCLI.run(arguments, environment: env)
+                }
+
+                // Everything below crosses the link: the snapshot, the stream, the validation.
+                let generated = try await billmig(["generate", "--to", source.sourceURL, "--accounts", "8", "--seed", "31", "--replace", "--quiet"])
+                try #require(generated.status == 0, "\(generated.stderr)")
+                #expect(try await billmig(["table", "create", "--table", table]).status == 0)
+                let load = try await billmig(["load", "--from", source.sourceURL, "--table", table, "--state", state, "--quiet"])
+                try #require(load.status == 0, "\(load.stdout) \(load.stderr)")
+
+                let stream = try BackgroundCommand(
+                    [
+                        "stream", "--from", source.sourceURL, "--table", table, "--state", state, "--metrics-port", "0",
+                        "--checkpoint-seconds", "1", "--json",
+                    ], environment: env, log: work.appendingPathComponent("stream"))
+                defer { if stream.isRunning { stream.kill(SIGKILL) } }
+                let metrics = try await stream.metricsBase()
+                let http = ServeHTTPTests()
+                func metric(_ name: String) async -> Double {
+                    (try? await http.metric(HTTPClient.shared, metrics, name, ["table": table])) ?? -1
+                }
+                // The workload commits inside the namespace: the source goes on changing while cut off.
+                let workload = try BackgroundCommand(
+                    ["workload", "--to", source.localSourceURL, "--changes", "2500", "--rate", "40", "--accounts", "8", "--seed", "5", "--quiet"],
+                    environment: env, log: work.appendingPathComponent("workload"), networkNamespace: source.name)
+                defer { if workload.isRunning { workload.kill(SIGKILL) } }
+                let flowing = try await waitUntil(timeout: .seconds(30), every: .milliseconds(250)) {
+                    await metric("billmig_rows_read_total") > 0
+                }
+                #expect(flowing, "the stream applies the workload's changes: \(stream.output())")
+
+                try await source.cut()
+                let cutAt = ContinuousClock.now
+                let log = work.appendingPathComponent("stream.err").path
+                // Its read times out after 10 s of silence (heartbeats stop), then reconnects fail.
+                let noticed = try await waitUntil(timeout: .seconds(28), every: .milliseconds(500)) {
+                    let err = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                    let seconds = await metric("billmig_source_unreachable_seconds")
+                    return err.contains("source UNREACHABLE for") && seconds >= 1
+                }
+                #expect(noticed, "the progress line and the metric say the source is cut off: \(stream.output())")
+                try await Task.sleep(until: cutAt + .seconds(30))
+                let unreachable = await metric("billmig_source_unreachable_seconds")
+                #expect(unreachable >= 10, "unreachable for \(unreachable) s by the end of the cut")
+                #expect(stream.isRunning, "the stream waits out the cut: \(stream.output())")
+                try await source.restore()
+
+                #expect(await workload.exitStatus() == 0, "\(workload.output())")
+                let end = try await source.binlogEnd()
+                let wanted = ReplicationPosition(orderingKey: end.sourcePosition(rowIndex: 0).orderingKey)
+                let caughtUp = try await AWSClient.withClient(aws.configuration) { client in
+                    let control = DynamoDBControlStore(client: DynamoDBClient(client: client), tableName: table)
+                    return try await waitUntil(timeout: .seconds(90), every: .milliseconds(500)) {
+                        (try? await control.load().replicated).flatMap { $0 }.map { $0 >= wanted } ?? false
+                    }
+                }
+                #expect(caughtUp, "the stream resumes and applies everything committed during the cut: \(stream.output())")
+                let afterwards = await metric("billmig_source_unreachable_seconds")
+                #expect(afterwards == 0, "back to reachable")
+
+                stream.kill(SIGTERM)
+                #expect(await stream.exitStatus() == 0, "\(stream.output())")
+                let summary = try JSONDecoder().decode(MigrationCore.StreamSummary.self, from: Data(stream.stdout().utf8))
+                #expect(summary.reconnects >= 1 && summary.total.deadLettered == 0, "\(summary.reconnects) reconnects")
+
+                let validation = try await billmig(["validate", "--from", source.sourceURL, "--table", table, "--state", state, "--quiet"])
+                #expect(validation.status == 0, "DynamoDB equals MySQL after the cut: \(validation.stdout.suffix(1200)) \(validation.stderr.suffix(600))")
+            }
+        }
+    }
+}
