@@ -29,6 +29,11 @@ public final class ProgressMetrics: Sendable {
             }
         }
     }
+
+    /// How long the source has been unreachable (0 while it answers), for a snapshot load.
+    public func recordSourceUnreachable(seconds: Double) {
+        Gauge(label: MetricName.sourceUnreachableSeconds.prometheusName, dimensions: [("table", table)]).record(seconds)
+    }
 }
 
 /// Running totals per table published as counter increments: each sample adds

@@ -172,7 +172,9 @@ extension LoadCommand {
                     configuration: configuration,
                     target: dryRun ? DiscardingWriteTarget() : try target(runtime, limits: limits),
                     state: try runtime.stateLocation(stateLocation))
-                return try await prometheus.showing(load.progress, throttle: load.throttle, outage: load.outage, table: table, quiet: output.quiet) {
+                return try await prometheus.showing(
+                    load.progress, throttle: load.throttle, outage: load.outage, source: load.sourceReachability, table: table, quiet: output.quiet
+                ) {
                     try await load.run()
                 }
             }

@@ -13,22 +13,29 @@ struct PrometheusOptions: ParsableArguments {
         if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port takes a port, 0 to 65535") }
     }
 
-    /// Runs `body` with `/metrics` served (when asked), sampling `progress` every second.
-    func exposing<Result: Sendable>(_ progress: LoadProgress, table: String, _ body: () async throws -> Result) async throws -> Result {
+    /// Runs `body` with `/metrics` served (when asked), sampling `progress` (and
+    /// how long the source has been unreachable, for a snapshot) every second.
+    func exposing<Result: Sendable>(
+        _ progress: LoadProgress, source: SourceReachability? = nil, table: String, _ body: () async throws -> Result
+    ) async throws -> Result {
         let recorder = ProgressMetrics(table: table)
-        return try await exposing(sample: { recorder.record(progress.snapshot().perEntity) }, body)
+        return try await exposing(
+            sample: {
+                recorder.record(progress.snapshot().perEntity)
+                if let source { recorder.recordSourceUnreachable(seconds: source.outage?.seconds ?? 0) }
+            }, body)
     }
 
     /// Runs a load (or an apply) with its progress shown on a terminal (unless
     /// `quiet`) and exposed as metrics (when asked).
     func showing<Result: Sendable>(
-        _ progress: LoadProgress, throttle: WriteThrottle, outage: TargetOutage, table: String, quiet: Bool,
-        _ body: () async throws -> Result
+        _ progress: LoadProgress, throttle: WriteThrottle, outage: TargetOutage, source: SourceReachability? = nil, table: String,
+        quiet: Bool, _ body: () async throws -> Result
     ) async throws -> Result {
-        try await exposing(progress, table: table) {
+        try await exposing(progress, source: source, table: table) {
             try await ProgressReporter(
                 mode: quiet ? .silent : ProgressReporter.automaticMode, progress: progress, rate: { throttle.currentRate },
-                outage: outage
+                outage: outage, source: source
             ).showing(body)
         }
     }

@@ -71,13 +71,17 @@ struct ProgressReporter: Sendable {
 
 extension ProgressReporter {
     /// A load: rows, rows/s since the last line, files, per-entity counts, ETA;
-    /// and the table's outage while it lasts.
-    init(mode: Mode, progress: LoadProgress, rate: @escaping @Sendable () -> Double? = { nil }, outage: TargetOutage? = nil) {
+    /// and the source's (a snapshot's) or the table's outage while it lasts.
+    init(
+        mode: Mode, progress: LoadProgress, rate: @escaping @Sendable () -> Double? = { nil }, outage: TargetOutage? = nil,
+        source: SourceReachability? = nil
+    ) {
         let window = RowRateWindow()
-        self.init(mode: mode, alerting: { outage?.current != nil }) {
+        self.init(mode: mode, alerting: { outage?.current != nil || source?.outage != nil }) {
             let snapshot = progress.snapshot(writeRate: rate())
             let (rowsPerSecond, elapsed) = window.advance(rows: snapshot.perEntity.values.reduce(0) { $0 + $1.rowsRead })
-            return snapshot.statusLine(rowsPerSecond: rowsPerSecond, elapsed: elapsed) + Self.outageNote(outage)
+            return snapshot.statusLine(rowsPerSecond: rowsPerSecond, elapsed: elapsed) + (source?.outage.map { " | \($0)" } ?? "")
+                + Self.outageNote(outage)
         }
     }
 

@@ -9,15 +9,24 @@ import MySQLSource
 /// A connection lost mid-table is reopened with a new snapshot and the read goes
 /// on after the last key read (`SnapshotReader`): those rows are newer than the
 /// saved position, which the change stream's replay from that position covers
-/// (docs/architecture.md, "Resuming the snapshot reads newer rows").
+/// (docs/architecture.md, "Resuming the snapshot reads newer rows"). While the
+/// source cannot be reached (a cut link) the reader waits with backoff for up
+/// to `reconnect.tolerance`, and `reachability` says so meanwhile.
 public struct MySQLSnapshotSource: Sendable {
     public let connection: MySQLConnectionConfiguration
     public let retry: MySQLRetryPolicy
+    public let reconnect: ReconnectBackoff.Policy
+    public let reachability: SourceReachability
     public let chunkSize: Int
 
-    public init(connection: MySQLConnectionConfiguration, retry: MySQLRetryPolicy = MySQLRetryPolicy(), chunkSize: Int) {
+    public init(
+        connection: MySQLConnectionConfiguration, retry: MySQLRetryPolicy = MySQLRetryPolicy(),
+        reconnect: ReconnectBackoff.Policy = .init(), reachability: SourceReachability = SourceReachability(), chunkSize: Int
+    ) {
         self.connection = connection
         self.retry = retry
+        self.reconnect = reconnect
+        self.reachability = reachability
         self.chunkSize = max(1, chunkSize)
     }
 
@@ -32,7 +41,7 @@ public struct MySQLSnapshotSource: Sendable {
                 gtid: snapshot.gtidPosition.flatMap { $0.isEmpty ? nil : $0 }, source: connection.sourceName,
                 takenAt: Timestamp.now())
             let result = try await body(OpenSnapshot(
-                position: position, reader: SnapshotReader(connection: session, retry: retry), source: self))
+                position: position, reader: SnapshotReader(connection: session, reconnect: reconnect, reachability: reachability), source: self))
             try? await session.rollback()
             await session.close()
             return result
@@ -62,26 +71,49 @@ public struct MySQLSnapshotSource: Sendable {
     }
 }
 
-/// Reads on the snapshot's connection; a lost connection is reopened with a new
-/// snapshot (a few times) and the read tried again.
+/// Reads on the snapshot's connection. A lost connection is reopened with a new
+/// snapshot and the read tried again; while the source cannot be reached the
+/// reader waits with backoff, up to the policy's tolerance from the first failure.
 struct SnapshotReader: Sendable {
     let connection: MySQLConnection
-    let retry: MySQLRetryPolicy
+    let reconnect: ReconnectBackoff.Policy
+    let reachability: SourceReachability
 
     func readChunk(_ query: PrimaryKeyChunkQuery, after key: [SourceValue]?) async throws -> PrimaryKeyChunk {
         try await run { connection in try await connection.readChunk(query, after: key) }
     }
 
     func run<Result: Sendable>(_ body: @Sendable (MySQLConnection) async throws -> Result) async throws -> Result {
-        var losses = 0
+        var backoff = ReconnectBackoff(policy: reconnect)
+        let clock = ContinuousClock()
+        let origin = clock.now
         while true {
             do {
-                return try await body(connection)
-            } catch let error as MySQLError where error.isConnectionLost && losses < max(1, retry.maxAttempts) {
-                losses += 1
-                try await connection.reconnect(retry: retry)
-                _ = try await connection.beginConsistentSnapshot()
+                let result = try await body(connection)
+                reachability.answered()
+                return result
+            } catch let error as MySQLError where error.isConnectionLost {
+                var lastError: MySQLError? = error
+                while let failure = lastError {
+                    reachability.failed(failure)
+                    guard case .retry(let delay) = backoff.failed(at: clock.now - origin) else {
+                        throw SnapshotSourceError(unreachableFor: reconnect.tolerance, lastError: failure)
+                    }
+                    try await Task.sleep(for: delay)
+                    lastError = try await reopen()
+                }
             }
+        }
+    }
+
+    /// Reconnects with a new snapshot: nil when it worked, the error when the source is still out of reach.
+    private func reopen() async throws -> MySQLError? {
+        do {
+            try await connection.reconnect(retry: .none)
+            _ = try await connection.beginConsistentSnapshot()
+            return nil
+        } catch where error.isConnectionLost {
+            return error
         }
     }
 }
@@ -90,16 +122,24 @@ struct SnapshotReader: Sendable {
 public struct SnapshotSourceError: Error, Sendable, CustomStringConvertible {
     private enum Code: Sendable {
         case noPrimaryKey(table: String)
+        case unreachable(tolerance: Duration, lastError: String)
     }
 
     private let code: Code
 
     init(noPrimaryKey table: String) { code = .noPrimaryKey(table: table) }
 
+    init(unreachableFor tolerance: Duration, lastError: MySQLError) {
+        code = .unreachable(tolerance: tolerance, lastError: lastError.description)
+    }
+
     public var description: String {
         switch code {
         case .noPrimaryKey(let table):
             return "\(table) has no primary key: the snapshot reads in primary-key chunks (billmig check explains the fix)"
+        case .unreachable(let tolerance, let lastError):
+            return "the source stayed unreachable for more than \(tolerance) (\(lastError)): run the load again once it answers; "
+                + "it resumes after the last chunk written"
         }
     }
 }

@@ -26,8 +26,11 @@ public struct SnapshotLoadConfiguration: Sendable {
     public var checkpointInterval: Duration
     /// Days a tracking item lives before its TTL removes it.
     public var trackingRetentionDays: Int
-    /// Connection attempts before the load gives up (a rerun resumes).
+    /// Connection attempts at the start, before the load gives up.
     public var connectRetry: MySQLRetryPolicy
+    /// How long the source may stay unreachable mid-load (a cut link) while the
+    /// read waits and retries, before the load stops (a rerun resumes).
+    public var reconnect: ReconnectBackoff.Policy
 
     public init(
         connection: MySQLConnectionConfiguration,
@@ -42,7 +45,8 @@ public struct SnapshotLoadConfiguration: Sendable {
         applier: BatchApplier.Configuration = .init(),
         checkpointInterval: Duration = .seconds(5),
         trackingRetentionDays: Int = 90,
-        connectRetry: MySQLRetryPolicy = MySQLRetryPolicy()
+        connectRetry: MySQLRetryPolicy = MySQLRetryPolicy(),
+        reconnect: ReconnectBackoff.Policy = .init()
     ) {
         self.connection = connection
         self.tableName = tableName
@@ -57,6 +61,7 @@ public struct SnapshotLoadConfiguration: Sendable {
         self.checkpointInterval = checkpointInterval
         self.trackingRetentionDays = trackingRetentionDays
         self.connectRetry = connectRetry
+        self.reconnect = reconnect
     }
 
     /// The source without secrets: `mysql://billmig@127.0.0.1:3307/billing`.
@@ -113,6 +118,8 @@ public struct SnapshotLoad: Sendable {
     public var throttle: WriteThrottle { loadRun.throttle }
     /// Whether the table answers, for progress lines.
     public var outage: TargetOutage { loadRun.outage }
+    /// Whether the source answers, for progress lines and metrics.
+    public let sourceReachability = SourceReachability()
 
     /// - Parameters:
     ///   - target: the table; ignored on a dry run.
@@ -157,7 +164,8 @@ public struct SnapshotLoad: Sendable {
         if !plan.isEmpty {
             do {
                 let source = MySQLSnapshotSource(
-                    connection: configuration.connection, retry: configuration.connectRetry, chunkSize: configuration.chunkSize)
+                    connection: configuration.connection, retry: configuration.connectRetry, reconnect: configuration.reconnect,
+                    reachability: sourceReachability, chunkSize: configuration.chunkSize)
                 try await source.withSnapshot { snapshot in
                     // The first snapshot's position stays: a resumed run's newer
                     // snapshot is covered by the stream replaying from the older one.

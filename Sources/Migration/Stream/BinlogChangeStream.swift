@@ -286,9 +286,7 @@ public struct BinlogChangeStream: Sendable {
                 progress.update {
                     $0.reconnects += 1
                     $0.note = "reconnecting in \(String(format: "%.1f", delay.seconds)) s: \(error)"
-                    $0.sourceOutage = StreamProgress.SourceOutage(
-                        since: $0.sourceOutage?.since ?? Date(), started: $0.sourceOutage?.started ?? .now,
-                        lastError: String(describing: error))
+                    $0.sourceOutage = .continuing($0.sourceOutage, error: String(describing: error))
                 }
             case .idle:
                 break

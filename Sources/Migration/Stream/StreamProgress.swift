@@ -21,16 +21,6 @@ public final class StreamProgress: Sendable {
         public var sourceOutage: SourceOutage?
     }
 
-    /// The source unreachable: since when (wall clock for people, the monotonic
-    /// clock for the figure) and the last error.
-    public struct SourceOutage: Sendable {
-        public var since: Date
-        public var started: ContinuousClock.Instant
-        public var lastError: String
-
-        public var seconds: Double { (ContinuousClock.now - started).seconds }
-    }
-
     private let state = Mutex(Snapshot())
 
     public init() {}
@@ -55,11 +45,7 @@ extension StreamProgress.Snapshot {
         if snapshot.deadLettered > 0 { parts.append("\(snapshot.deadLettered) dead-lettered") }
         if let position = snapshot.readPosition { parts.append("at \(position)") }
         if snapshot.reconnects > 0 { parts.append("\(snapshot.reconnects) reconnects") }
-        if let outage = snapshot.sourceOutage {
-            parts.append(
-                "source UNREACHABLE for \(Int(outage.seconds)) s (since "
-                    + "\(DateTimeText.iso8601(epochMilliseconds: Int64(outage.since.timeIntervalSince1970 * 1000))))")
-        }
+        if let outage = snapshot.sourceOutage { parts.append(outage.description) }
         if let note = snapshot.note { parts.append(note) }
         return parts.joined(separator: " | ")
     }
