@@ -16,11 +16,78 @@ import Glibc
 
 /// A real partition between billmig and its source: MariaDB inside a network
 /// namespace of the test's own, reached over a veth pair that the test takes
-/// down for 30 s while the change stream follows a workload (which keeps
-/// committing inside the namespace). The stream must say it is cut off (its
-/// progress line and Prometheus), keep running, resume from where it was once
-/// the link is back, and end with DynamoDB equal to MySQL.
+/// down for 30 s, once during a snapshot load and once while the change stream
+/// follows a workload (which keeps committing inside the namespace). Each must
+/// say it is cut off (its progress line and Prometheus), keep running, resume
+/// from where it was once the link is back, and end with DynamoDB equal to MySQL.
 @Suite(.serialized) struct NetworkCutTests {
+    @Test func aSnapshotLoadCutOffFromItsSourceFor30SecondsWaitsSaysSoAndFinishes() async throws {
+        try await NetworkNamespace.withSource("snap") { source in
+            try await LocalAWS.withMotoServer(authenticated: false) { aws in
+                var environment = aws.environment
+                environment["BILLMIG_MYSQL_PASSWORD"] = MariaDBSupport.password
+                let env = environment
+                let work = FileManager.default.temporaryDirectory.appendingPathComponent("billmig-snapcut-\(UInt32.random(in: 0...UInt32.max))")
+                try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: work) }
+                let state = work.appendingPathComponent("state").path
+                let table = MotoTestServer.uniqueName("snapcut")
+                // A silent link shows as a read that gets nothing: 10 s of that is a lost connection.
+                let url = source.sourceURL + "&read-timeout=10"
+                let generated = try await BillmigCLI.run(
+                    ["generate", "--to", url, "--accounts", "25", "--seed", "32", "--replace", "--quiet"], environment: env)
+                try #require(generated.status == 0, "\(generated.stderr)")
+                #expect(try await BillmigCLI.run(["table", "create", "--table", table], environment: env).status == 0)
+
+                // Small chunks: the read stays a few chunks ahead of the writes, so the cut falls mid-read.
+                let load = try BackgroundCommand(
+                    ["load", "--from", url, "--table", table, "--state", state, "--chunk-size", "200", "--metrics-port", "0", "--json"],
+                    environment: env, log: work.appendingPathComponent("load"))
+                defer { if load.isRunning { load.kill(SIGKILL) } }
+                let metrics = try await load.metricsBase()
+                let http = ServeHTTPTests()
+                func metric(_ name: String) async -> Double {
+                    (try? await http.metric(HTTPClient.shared, metrics, name, ["table": table])) ?? -1
+                }
+                let reading = try await waitUntil(timeout: .seconds(30), every: .milliseconds(200)) {
+                    await metric("billmig_rows_read_total") > 0
+                }
+                try #require(reading, "the load reads: \(load.output())")
+                // The source changes meanwhile (inside the namespace): the stream afterwards replays it.
+                let workload = try BackgroundCommand(
+                    ["workload", "--to", source.localSourceURL, "--changes", "600", "--rate", "20", "--accounts", "25", "--seed", "6", "--quiet"],
+                    environment: env, log: work.appendingPathComponent("workload"), networkNamespace: source.name)
+                defer { if workload.isRunning { workload.kill(SIGKILL) } }
+
+                try await source.cut()
+                let cutAt = ContinuousClock.now
+                let log = work.appendingPathComponent("load.err").path
+                let noticed = try await waitUntil(timeout: .seconds(28), every: .milliseconds(500)) {
+                    let err = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                    let seconds = await metric("billmig_source_unreachable_seconds")
+                    return err.contains("source UNREACHABLE for") && seconds >= 1
+                }
+                #expect(noticed, "the progress line and the metric say the source is cut off: \(load.output())")
+                try await Task.sleep(until: cutAt + .seconds(30))
+                #expect(load.isRunning, "the load waits out the cut: \(load.output())")
+                try await source.restore()
+
+                #expect(await load.exitStatus() == 0, "the load finishes once the link is back: \(load.output())")
+                let summary = try JSONDecoder().decode(LoadSummary.self, from: Data(load.stdout().utf8))
+                #expect(summary.total.deadLettered == 0 && summary.total.rowsRead > 5_000, "\(summary.total)")
+                #expect(await workload.exitStatus() == 0, "\(workload.output())")
+
+                // The stream from the snapshot's position brings the changes made during the load.
+                let stream = try await BillmigCLI.run(
+                    ["stream", "--from", url, "--table", table, "--state", state, "--until-caught-up", "--quiet"], environment: env)
+                #expect(stream.status == 0, "\(stream.stdout.suffix(800)) \(stream.stderr.suffix(800))")
+                let validation = try await BillmigCLI.run(
+                    ["validate", "--from", url, "--table", table, "--state", state, "--quiet"], environment: env)
+                #expect(validation.status == 0, "DynamoDB equals MySQL after the cut: \(validation.stdout.suffix(1200)) \(validation.stderr.suffix(600))")
+            }
+        }
+    }
+
     @Test func aStreamCutOffFromItsSourceFor30SecondsPausesSaysSoAndResumesWithNothingLost() async throws {
         try await NetworkNamespace.withSource("cut") { source in
             try await LocalAWS.withMotoServer(authenticated: false) { aws in
