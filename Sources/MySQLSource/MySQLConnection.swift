@@ -147,9 +147,36 @@ public actor MySQLConnection {
             self.handle = nil
         }
         transportSecurity = .plain
+        endpoint = nil
     }
 
+    /// The endpoint the open connection reached (the primary or the backup); nil when closed.
+    public private(set) var endpoint: MySQLConnectionConfiguration.Endpoint?
+
+    /// Whether the open connection runs over the backup endpoint.
+    public var isOnBackup: Bool { endpoint != nil && endpoint != configuration.endpoints.first }
+
+    /// Opens the connection at the first endpoint that answers, the primary first:
+    /// a primary that cannot be reached falls over to the backup.
     private func openHandle() throws(MySQLError) {
+        var primaryFailure: MySQLError?
+        for endpoint in configuration.endpoints {
+            do {
+                try openHandle(at: endpoint)
+                self.endpoint = endpoint
+                return
+            } catch where error.isConnectionLost && endpoint != configuration.endpoints.last {
+                primaryFailure = error
+            } catch {
+                guard let primaryFailure else { throw error }
+                throw MySQLError(
+                    code: error.code, errorNumber: error.errorNumber, sqlState: error.sqlState,
+                    message: "\(error.message); the primary failed first: \(primaryFailure.message)")
+            }
+        }
+    }
+
+    private func openHandle(at endpoint: MySQLConnectionConfiguration.Endpoint) throws(MySQLError) {
         guard libraryInitialised else {
             throw MySQLError(code: .connection, message: "libmariadb could not be initialised")
         }
@@ -159,19 +186,19 @@ public actor MySQLConnection {
         }
         do throws(MySQLError) {
             try applyOptions(mysql)
-            let connected = configuration.host.withCString { host in
+            let connected = endpoint.host.withCString { host in
                 configuration.user.withCString { user in
                     configuration.database.withCString { database in
                         withOptionalCString(password) { password in
                             withOptionalCString(configuration.unixSocket) { socket in
-                                mysql_real_connect(mysql, host, user, password, database, UInt32(configuration.port), socket, 0)
+                                mysql_real_connect(mysql, host, user, password, database, UInt32(endpoint.port), socket, 0)
                             }
                         }
                     }
                 }
             }
             guard connected != nil else {
-                var context = "connecting to \(configuration)"
+                var context = "connecting to \(configuration)" + (endpoint == configuration.endpoints.first ? "" : " over its backup \(endpoint)")
                 // CR_SSL_CONNECTION_ERROR: most often the wrong CA or a certificate for another name.
                 if mysql_errno(mysql) == 2026, configuration.tls.mode.verifiesServer {
                     context += "; ssl-ca must be the CA that signed the server's certificate, and the certificate must name \(configuration.host)"

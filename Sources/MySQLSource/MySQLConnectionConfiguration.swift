@@ -82,6 +82,19 @@ public struct MySQLConnectionConfiguration: Sendable, Hashable, CustomStringConv
     public static let defaultPasswordVariable = "BILLMIG_MYSQL_PASSWORD"
     public static let defaultPort = 3306
 
+    /// A host and port the server answers on.
+    public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int = MySQLConnectionConfiguration.defaultPort) {
+            self.host = host
+            self.port = port
+        }
+
+        public var description: String { "\(host):\(port)" }
+    }
+
     public var host: String
     public var port: Int
     public var user: String
@@ -96,6 +109,14 @@ public struct MySQLConnectionConfiguration: Sendable, Hashable, CustomStringConv
     public var writeTimeoutSeconds: UInt32
     /// Session `time_zone`. UTC makes TIMESTAMP values read by `SELECT` match the binlog decoder.
     public var sessionTimeZone: String
+    /// Another way to the same server (the backup link: a VPN beside Direct
+    /// Connect), tried whenever the primary `host:port` cannot be reached.
+    public var backup: Endpoint?
+
+    /// The primary endpoint, then the backup if there is one: the order connections try them in.
+    public var endpoints: [Endpoint] {
+        [Endpoint(host: host, port: port)] + (backup.map { [$0] } ?? [])
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = defaultPort, user: String, database: String,
@@ -159,6 +180,13 @@ public struct MySQLConnectionConfiguration: Sendable, Hashable, CustomStringConv
             case "password-env": passwordEnvironment = value
             case "password-file": passwordFile = value
             case "socket": unixSocket = value
+            case "backup":
+                // HOST:PORT, or [IPv6]:PORT; the port defaults to the primary's.
+                let parts = value.split(separator: ":", omittingEmptySubsequences: false)
+                guard let first = parts.first, !first.isEmpty, parts.count <= 2 else { throw invalid("backup must be HOST:PORT") }
+                let backupPort = parts.count == 2 ? Int(parts[1]) : port
+                guard let backupPort, (1...65535).contains(backupPort) else { throw invalid("backup must be HOST:PORT") }
+                backup = Endpoint(host: String(first), port: backupPort)
             default: throw invalid("unknown option \(item.name)")
             }
         }
@@ -201,6 +229,7 @@ public struct MySQLConnectionConfiguration: Sendable, Hashable, CustomStringConv
         if let caFile = tls.caFile { options.append("ssl-ca=\(caFile)") }
         if let certificateFile = tls.certificateFile { options.append("ssl-cert=\(certificateFile)") }
         if let unixSocket { options.append("socket=\(unixSocket)") }
+        if let backup { options.append("backup=\(backup)") }
         if !options.isEmpty { text += "?" + options.joined(separator: "&") }
         return text + " (password: \(password))"
     }

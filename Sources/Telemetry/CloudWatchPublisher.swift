@@ -54,8 +54,9 @@ public struct CloudWatchPublisher: Sendable {
 
 /// What `stream` publishes each interval: the changes read and dead-lettered
 /// since the last sample (per table, so that a Sum over any period is right,
-/// and the failure-rate alarm works as for a load), the replication lag now, and
-/// how long the source and the table have been unreachable (0 while they answer).
+/// and the failure-rate alarm works as for a load), the replication lag now, how
+/// long the source and the table have been unreachable (0 while they answer), and
+/// whether the source is read over its backup route.
 public final class StreamCloudWatchSample: Sendable {
     public struct Figures: Sendable, Hashable {
         public var changesRead: Int
@@ -63,16 +64,18 @@ public final class StreamCloudWatchSample: Sendable {
         public var lagSeconds: Double?
         public var sourceUnreachableSeconds: Double
         public var targetUnreachableSeconds: Double
+        public var sourceOnBackupRoute: Bool
 
         public init(
             changesRead: Int, deadLettered: Int, lagSeconds: Double?, sourceUnreachableSeconds: Double = 0,
-            targetUnreachableSeconds: Double = 0
+            targetUnreachableSeconds: Double = 0, sourceOnBackupRoute: Bool = false
         ) {
             self.changesRead = changesRead
             self.deadLettered = deadLettered
             self.lagSeconds = lagSeconds
             self.sourceUnreachableSeconds = sourceUnreachableSeconds
             self.targetUnreachableSeconds = targetUnreachableSeconds
+            self.sourceOnBackupRoute = sourceOnBackupRoute
         }
     }
 
@@ -97,6 +100,7 @@ public final class StreamCloudWatchSample: Sendable {
         if let lag = now.lagSeconds { data.append(MetricDatum(.replicationLagSeconds, dimensions, value: lag)) }
         data.append(MetricDatum(.sourceUnreachableSeconds, dimensions, value: now.sourceUnreachableSeconds))
         data.append(MetricDatum(.targetUnreachableSeconds, dimensions, value: now.targetUnreachableSeconds))
+        data.append(MetricDatum(.sourceOnBackupRoute, dimensions, value: now.sourceOnBackupRoute ? 1 : 0))
         return data
     }
 }

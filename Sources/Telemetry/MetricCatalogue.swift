@@ -27,6 +27,9 @@ public enum MetricName: String, Sendable, CaseIterable, Codable {
     case sourceUnreachableSeconds = "SourceUnreachableSeconds"
     /// How long the table has been unreachable (`stream`), 0 while it answers.
     case targetUnreachableSeconds = "TargetUnreachableSeconds"
+    /// 1 while `stream` reads the source over its backup route (`backup=` in the
+    /// source URL), 0 over the primary.
+    case sourceOnBackupRoute = "SourceOnBackupRoute"
 
     /// The Prometheus name: snake case, `billmig_` first, `_total` on counters.
     public var prometheusName: String {
@@ -40,13 +43,18 @@ public enum MetricName: String, Sendable, CaseIterable, Codable {
 
     /// Counts that only grow (Prometheus counters); the others are gauges.
     public var isCounter: Bool {
-        ![.replicationLagSeconds, .reverseReplicationLagSeconds, .reverseRecordsPending, .sourceUnreachableSeconds, .targetUnreachableSeconds]
-            .contains(self)
+        ![
+            .replicationLagSeconds, .reverseReplicationLagSeconds, .reverseRecordsPending, .sourceUnreachableSeconds, .targetUnreachableSeconds,
+            .sourceOnBackupRoute,
+        ].contains(self)
     }
 
     public var unit: MetricUnit {
-        [.replicationLagSeconds, .reverseReplicationLagSeconds, .sourceUnreachableSeconds, .targetUnreachableSeconds].contains(self)
-            ? .seconds : .count
+        switch self {
+        case .replicationLagSeconds, .reverseReplicationLagSeconds, .sourceUnreachableSeconds, .targetUnreachableSeconds: .seconds
+        case .sourceOnBackupRoute: .none
+        default: .count
+        }
     }
 
     /// The dimension sets each data point is published with: per table (what the
@@ -57,7 +65,7 @@ public enum MetricName: String, Sendable, CaseIterable, Codable {
         case .rowsRead, .itemsWritten, .rowsDeadLettered, .changesSkippedStale:
             [[.table], [.table, .entity]]
         case .validationMismatches, .replicationLagSeconds, .reverseReplicationLagSeconds, .reverseRecordsPending, .reverseRecordsRead,
-            .sourceUnreachableSeconds, .targetUnreachableSeconds:
+            .sourceUnreachableSeconds, .targetUnreachableSeconds, .sourceOnBackupRoute:
             [[.table]]
         }
     }

@@ -72,12 +72,13 @@ public final class StreamMetrics: Sendable {
 
     public func record(
         changesRead: Int, deadLettered: Int, lagSeconds: Double?, sourceUnreachableSeconds: Double = 0,
-        targetUnreachableSeconds: Double = 0
+        targetUnreachableSeconds: Double = 0, sourceOnBackupRoute: Bool = false
     ) {
         counters.record([.rowsRead: changesRead, .rowsDeadLettered: deadLettered])
         if let lagSeconds { counters.gauge(.replicationLagSeconds, lagSeconds) }
         counters.gauge(.sourceUnreachableSeconds, sourceUnreachableSeconds)
         counters.gauge(.targetUnreachableSeconds, targetUnreachableSeconds)
+        counters.gauge(.sourceOnBackupRoute, sourceOnBackupRoute ? 1 : 0)
     }
 }
 

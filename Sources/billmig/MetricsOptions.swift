@@ -51,7 +51,8 @@ struct PrometheusOptions: ParsableArguments {
                 let figures = StreamCloudWatchSample.Figures(progress.snapshot(), outage: outage)
                 recorder.record(
                     changesRead: figures.changesRead, deadLettered: figures.deadLettered, lagSeconds: figures.lagSeconds,
-                    sourceUnreachableSeconds: figures.sourceUnreachableSeconds, targetUnreachableSeconds: figures.targetUnreachableSeconds)
+                    sourceUnreachableSeconds: figures.sourceUnreachableSeconds, targetUnreachableSeconds: figures.targetUnreachableSeconds,
+                    sourceOnBackupRoute: figures.sourceOnBackupRoute)
             }, body)
     }
 
@@ -142,6 +143,7 @@ extension StreamCloudWatchSample.Figures {
         self.init(
             changesRead: snapshot.changesRead, deadLettered: snapshot.deadLettered,
             lagSeconds: snapshot.health?.lagCurrentMilliseconds.map { $0 / 1000 },
-            sourceUnreachableSeconds: snapshot.sourceOutage?.seconds ?? 0, targetUnreachableSeconds: outage.current?.seconds ?? 0)
+            sourceUnreachableSeconds: snapshot.sourceOutage?.seconds ?? 0, targetUnreachableSeconds: outage.current?.seconds ?? 0,
+            sourceOnBackupRoute: snapshot.backupRoute != nil)
     }
 }

@@ -85,9 +85,9 @@ extension ProgressReporter {
         }
     }
 
-    /// A change stream: changes, lag, position; and the source's or the table's outage while it lasts.
+    /// A change stream: changes, lag, position; the source's or the table's outage while it lasts, and the backup route while it is used.
     init(mode: Mode, progress: StreamProgress, outage: TargetOutage? = nil) {
-        self.init(mode: mode, alerting: { outage?.current != nil || progress.snapshot().sourceOutage != nil }) {
+        self.init(mode: mode, alerting: { outage?.current != nil || progress.snapshot().sourceOutage != nil || progress.snapshot().backupRoute != nil }) {
             progress.snapshot().statusLine + Self.outageNote(outage)
         }
     }

@@ -17,7 +17,8 @@ import Testing
         _ source: ScriptedBinlogSource, from start: BinlogStart = .coordinates(at(4)), mode: BinlogStopRule.Mode,
         policy: ReconnectBackoff.Policy = quickReconnect
     ) async throws -> (ending: StreamSummary.Ending, events: [String]) {
-        let reader = BinlogReader(source: source, reconnect: policy, stop: StopSignal())
+        var reader = BinlogReader(source: source, reconnect: policy, stop: StopSignal())
+        reader.primaryRecheck = .milliseconds(2)
         var events: [String] = []
         let ending = try await reader.read(from: start, stopRule: BinlogStopRule(mode: mode)) { event in
             switch event {
@@ -26,6 +27,7 @@ import Testing
             case .idle(let at): events.append("idle \(at.position)")
             case .reopened: events.append("open")
             case .reconnecting: events.append("reconnect")
+            case .route(let backup): if let backup { events.append("over backup \(backup)") }
             case .batchRead: break
             }
         }
@@ -48,6 +50,25 @@ import Testing
         let result = try await Self.read(source, mode: .stopAt(file: "bin.000001", position: 300))
         #expect(result.ending == .stopPositionReached)
         #expect(result.events == ["open", "changes 1", "commit 150", "changes 2", "reconnect", "open", "changes 3", "commit 300"])
+        #expect(source.openedFrom == [.coordinates(Self.at(4)), .coordinates(Self.at(150))])
+    }
+
+    @Test func aSessionOverTheBackupRouteReturnsToThePrimaryAtTheSamePositionOnceItAnswers() async throws {
+        let source = ScriptedBinlogSource([
+            // The primary could not be reached: the session runs over the backup, and a
+            // transaction is open when the primary answers again.
+            .init(batches: [
+                [.changes([ScriptedBinlogSource.change("BILL", 1, at: Self.at(100))])], [.commit(resumeAt: Self.at(150), gtid: nil)],
+                [.changes([ScriptedBinlogSource.change("BILL", 2, at: Self.at(200))])],
+            ], dropsAtEnd: false, backupRoute: "10.0.2.5:3306"),
+            .init(batches: [
+                [.changes([ScriptedBinlogSource.change("BILL", 2, at: Self.at(200))])], [.commit(resumeAt: Self.at(300), gtid: nil)],
+            ], dropsAtEnd: false),
+        ])
+        let result = try await Self.read(source, mode: .stopAt(file: "bin.000001", position: 300))
+        #expect(result.ending == .stopPositionReached)
+        // Reopened on the primary after the last commit read: no failure, nothing twice.
+        #expect(result.events == ["open", "over backup 10.0.2.5:3306", "changes 1", "commit 150", "changes 2", "open", "commit 300"])
         #expect(source.openedFrom == [.coordinates(Self.at(4)), .coordinates(Self.at(150))])
     }
 

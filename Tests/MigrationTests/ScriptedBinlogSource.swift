@@ -11,11 +11,15 @@ final class ScriptedBinlogSource: BinlogEventSource {
         var batches: [[BinlogStreamItem]]
         /// The connection drops after the batches (else heartbeats follow).
         var dropsAtEnd: Bool
+        /// The session runs over this backup route (nil: the primary).
+        var backupRoute: String? = nil
     }
 
     private let sessions: Mutex<[Session]>
     /// Where each session was opened from, in order.
     let opened = Mutex<[BinlogStart]>([])
+    /// The session opened last: the primary answers once a backup session has delivered its script.
+    private let latest = Mutex<ScriptedSession?>(nil)
 
     init(_ sessions: [Session]) {
         self.sessions = Mutex(sessions)
@@ -26,7 +30,13 @@ final class ScriptedBinlogSource: BinlogEventSource {
         guard let session = sessions.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else {
             throw MySQLError(code: .connection, message: "scripted: no more sessions")
         }
-        return ScriptedSession(script: session)
+        let opened = ScriptedSession(script: session)
+        latest.withLock { $0 = opened }
+        return opened
+    }
+
+    func primaryAnswers() async -> Bool {
+        latest.withLock { $0 }?.isDrained ?? false
     }
 
     var openedFrom: [BinlogStart] { opened.withLock { $0 } }
@@ -43,10 +53,18 @@ final class ScriptedBinlogSource: BinlogEventSource {
 final class ScriptedSession: BinlogEventSession {
     private let state: Mutex<(batches: [[BinlogStreamItem]], position: BinlogCoordinates?)>
     private let dropsAtEnd: Bool
+    private let route: String?
 
     init(script: ScriptedBinlogSource.Session) {
         state = Mutex((script.batches, nil))
         dropsAtEnd = script.dropsAtEnd
+        route = script.backupRoute
+    }
+
+    var isDrained: Bool { state.withLock { $0.batches.isEmpty } }
+
+    var backupRoute: String? {
+        get async { route }
     }
 
     func nextEvents() async throws -> (items: [BinlogStreamItem], timestamp: UInt32)? {

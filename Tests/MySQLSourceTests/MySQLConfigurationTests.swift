@@ -18,6 +18,17 @@ struct MySQLConfigurationTests {
         #expect(configuration.password == .environment("BILLMIG_MYSQL_PASSWORD"))
     }
 
+    @Test func aBackupRouteIsTriedAfterThePrimary() throws {
+        let configuration = try MySQLConnectionConfiguration(url: "mysql://billmig@10.0.1.5:3310/billing?backup=10.0.2.5:3311")
+        #expect(configuration.endpoints.map(\.description) == ["10.0.1.5:3310", "10.0.2.5:3311"])
+        #expect(configuration.description.contains("backup=10.0.2.5:3311"))
+        // The backup's port defaults to the primary's.
+        #expect(try MySQLConnectionConfiguration(url: "mysql://billmig@a:3310/billing?backup=b").backup?.port == 3310)
+        #expect(try MySQLConnectionConfiguration(url: "mysql://billmig@a/billing").endpoints.count == 1)
+        #expect(throws: MySQLError.self) { try MySQLConnectionConfiguration(url: "mysql://billmig@a/billing?backup=b:99999") }
+        #expect(BinlogCoordinates(fileSequence: 12, position: 4, siblingOf: "mariadb-bin.000003") == BinlogCoordinates(file: "mariadb-bin.000012", position: 4))
+    }
+
     @Test func defaultsArePlainTCPOnPort3306() throws {
         let configuration = try MySQLConnectionConfiguration(url: "mysql://reader@127.0.0.1/billing")
         #expect(configuration.port == 3306)

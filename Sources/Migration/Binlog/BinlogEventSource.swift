@@ -4,7 +4,14 @@ import MySQLSource
 /// (`MySQLBinlogEventSource`), a script in tests. The seam under `BinlogReader`.
 public protocol BinlogEventSource: Sendable {
     /// A new session reading from `start`; fails with a connection error when the source is unreachable.
+    /// It runs over the primary route when that answers, else over the backup, if there is one.
     func open(from start: BinlogStart) async throws -> any BinlogEventSession
+    /// Whether the primary route answers now (asked while a session runs over the backup).
+    func primaryAnswers() async -> Bool
+}
+
+extension BinlogEventSource {
+    public func primaryAnswers() async -> Bool { false }
 }
 
 /// One connection's worth of binlog.
@@ -14,12 +21,22 @@ public protocol BinlogEventSession: Sendable {
     func nextEvents() async throws -> (items: [BinlogStreamItem], timestamp: UInt32)?
     /// The end of the last event read.
     var position: BinlogCoordinates? { get async }
+    /// The backup route it runs over, nil over the primary.
+    var backupRoute: String? { get async }
     func close() async
+}
+
+extension BinlogEventSession {
+    public var backupRoute: String? { get async { nil } }
 }
 
 extension MySQLBinlogStream: BinlogEventSession {
     public func nextEvents() async throws -> (items: [BinlogStreamItem], timestamp: UInt32)? {
         try await nextWithTimestamp()
+    }
+
+    public var backupRoute: String? {
+        get async { await connection.isOnBackup ? await connection.endpoint?.description : nil }
     }
 }
 
@@ -51,5 +68,17 @@ public struct MySQLBinlogEventSource: BinlogEventSource {
         if let replicaServerID { options.replicaServerID = replicaServerID }
         // One attempt: the reader's own backoff decides when to try again.
         return try await MySQLBinlogStream.open(connection, options: options, retry: .none)
+    }
+
+    /// A connection to the primary alone, opened and closed (a short connect timeout:
+    /// the probe runs beside the stream every few seconds while it is on the backup).
+    public func primaryAnswers() async -> Bool {
+        guard connection.backup != nil else { return false }
+        var primary = connection
+        primary.backup = nil
+        primary.connectTimeoutSeconds = min(primary.connectTimeoutSeconds, 2)
+        guard let probe = try? await MySQLConnection.connect(primary, retry: .none) else { return false }
+        await probe.close()
+        return true
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import BillingModel
 import MigrationCore
 import MySQLSource
@@ -24,15 +25,39 @@ struct BinlogReader: Sendable {
         case reopened
         /// The connection was lost; the next session opens after `delay`.
         case reconnecting(after: Duration, error: any Error)
+        /// The session runs over the backup route (nil: over the primary again).
+        case route(backup: String?)
     }
 
     let source: any BinlogEventSource
     let reconnect: ReconnectBackoff.Policy
     let stop: StopSignal
+    /// How often the primary route is probed while a session runs over the backup.
+    var primaryRecheck: Duration = .seconds(5)
 
     /// Reads from `start` and hands every event to `handle`; returns how the reading ended.
+    /// While a session runs over the backup route, the primary is probed beside it,
+    /// and once it answers the session is reopened there at the same position.
     func read(
         from start: BinlogStart, stopRule: BinlogStopRule, handle: (Event) async throws -> Void
+    ) async throws -> StreamSummary.Ending {
+        let watch = PrimaryRouteWatch()
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [source, primaryRecheck] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: primaryRecheck)
+                    if watch.onBackup.load(ordering: .relaxed) {
+                        watch.primaryAnswers.store(await source.primaryAnswers(), ordering: .relaxed)
+                    }
+                }
+            }
+            defer { group.cancelAll() }
+            return try await readSessions(from: start, stopRule: stopRule, watch: watch, handle: handle)
+        }
+    }
+
+    private func readSessions(
+        from start: BinlogStart, stopRule: BinlogStopRule, watch: PrimaryRouteWatch, handle: (Event) async throws -> Void
     ) async throws -> StreamSummary.Ending {
         var backoff = ReconnectBackoff(policy: reconnect)
         let clock = ContinuousClock()
@@ -75,9 +100,13 @@ struct BinlogReader: Sendable {
                 continue
             }
             cursor.reopened()
+            let backupRoute = await session.backupRoute
+            watch.onBackup.store(backupRoute != nil, ordering: .relaxed)
+            watch.primaryAnswers.store(false, ordering: .relaxed)
             do {
                 try await handle(.reopened)
-                while true {
+                try await handle(.route(backup: backupRoute))
+                reading: while true {
                     try Task.checkCancellation()
                     if stop.isStopped {
                         await session.close()
@@ -118,6 +147,11 @@ struct BinlogReader: Sendable {
                         }
                     }
                     try await handle(.batchRead(position: await session.position))
+                    if backupRoute != nil, watch.primaryAnswers.load(ordering: .relaxed) {
+                        // Back to the primary at the same position: the open transaction is read again.
+                        await session.close()
+                        break reading
+                    }
                 }
             } catch {
                 await session.close()
@@ -138,4 +172,11 @@ struct BinlogReader: Sendable {
     static func isConnectionLost(_ error: any Error) -> Bool {
         (error as? MySQLError)?.isConnectionLost ?? false
     }
+}
+
+/// What the reader and its primary-route probe share: whether the session runs
+/// over the backup, and whether the primary answered the last probe.
+final class PrimaryRouteWatch: Sendable {
+    let onBackup = Atomic<Bool>(false)
+    let primaryAnswers = Atomic<Bool>(false)
 }

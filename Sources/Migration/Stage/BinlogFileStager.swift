@@ -118,7 +118,7 @@ public struct BinlogFileStager: Sendable {
                 }
             case .reconnecting:
                 summary.reconnects += 1
-            case .batchRead, .reopened:
+            case .batchRead, .reopened, .route:
                 break
             }
         }

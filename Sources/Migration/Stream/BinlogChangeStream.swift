@@ -288,6 +288,8 @@ public struct BinlogChangeStream: Sendable {
                     $0.note = "reconnecting in \(String(format: "%.1f", delay.seconds)) s: \(error)"
                     $0.sourceOutage = .continuing($0.sourceOutage, error: String(describing: error))
                 }
+            case .route(let backup):
+                progress.update { $0.backupRoute = backup }
             case .idle:
                 break
             }

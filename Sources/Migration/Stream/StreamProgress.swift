@@ -19,6 +19,8 @@ public final class StreamProgress: Sendable {
         public var note: String?
         /// Since when the source cannot be reached (every reconnect failed), nil while it answers.
         public var sourceOutage: SourceOutage?
+        /// The backup route the session runs over (`host:port`), nil over the primary.
+        public var backupRoute: String?
     }
 
     private let state = Mutex(Snapshot())
@@ -46,6 +48,7 @@ extension StreamProgress.Snapshot {
         if let position = snapshot.readPosition { parts.append("at \(position)") }
         if snapshot.reconnects > 0 { parts.append("\(snapshot.reconnects) reconnects") }
         if let outage = snapshot.sourceOutage { parts.append(outage.description) }
+        if let route = snapshot.backupRoute { parts.append("over the BACKUP route \(route)") }
         if let note = snapshot.note { parts.append(note) }
         return parts.joined(separator: " | ")
     }

@@ -170,4 +170,87 @@ import Glibc
             }
         }
     }
+
+    @Test func aStreamMovesToTheBackupRouteWhenThePrimaryIsCutAndBackWhenItAnswers() async throws {
+        try await NetworkNamespace.withSource("route", backupLink: true) { source in
+            try await LocalAWS.withMotoServer(authenticated: false) { aws in
+                var environment = aws.environment
+                environment["BILLMIG_MYSQL_PASSWORD"] = MariaDBSupport.password
+                let env = environment
+                let work = FileManager.default.temporaryDirectory.appendingPathComponent("billmig-route-\(UInt32.random(in: 0...UInt32.max))")
+                try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: work) }
+                let state = work.appendingPathComponent("state").path
+                let table = MotoTestServer.uniqueName("route")
+                let generated = try await BillmigCLI.run(
+                    ["generate", "--to", source.sourceURL, "--accounts", "6", "--seed", "33", "--replace", "--quiet"], environment: env)
+                try #require(generated.status == 0, "\(generated.stderr)")
+                #expect(try await BillmigCLI.run(["table", "create", "--table", table], environment: env).status == 0)
+                let load = try await BillmigCLI.run(["load", "--from", source.sourceURL, "--table", table, "--state", state, "--quiet"], environment: env)
+                try #require(load.status == 0, "\(load.stdout) \(load.stderr)")
+
+                let stream = try BackgroundCommand(
+                    ["stream", "--from", source.sourceURL, "--table", table, "--state", state, "--metrics-port", "0", "--checkpoint-seconds", "1", "--json"],
+                    environment: env, log: work.appendingPathComponent("stream"))
+                defer { if stream.isRunning { stream.kill(SIGKILL) } }
+                let metrics = try await stream.metricsBase()
+                let http = ServeHTTPTests()
+                func metric(_ name: String) async -> Double {
+                    (try? await http.metric(HTTPClient.shared, metrics, name, ["table": table])) ?? -1
+                }
+                let workload = try BackgroundCommand(
+                    ["workload", "--to", source.localSourceURL, "--changes", "1200", "--rate", "30", "--accounts", "6", "--seed", "7", "--quiet"],
+                    environment: env, log: work.appendingPathComponent("workload"), networkNamespace: source.name)
+                defer { if workload.isRunning { workload.kill(SIGKILL) } }
+                let flowing = try await waitUntil(timeout: .seconds(30), every: .milliseconds(250)) {
+                    await metric("billmig_rows_read_total") > 0
+                }
+                #expect(flowing, "the stream applies the workload's changes: \(stream.output())")
+                #expect(await metric("billmig_source_on_backup_route") == 0)
+
+                // The primary goes silent: the read times out (10 s without a heartbeat), the
+                // primary refuses the reconnect, the backup takes it. Bound: 20 s.
+                try await source.cut()
+                let cutAt = ContinuousClock.now
+                let moved = try await waitUntil(timeout: .seconds(20), every: .milliseconds(250)) {
+                    await metric("billmig_source_on_backup_route") == 1
+                }
+                #expect(moved, "the stream moves to the backup route within 20 s: \(stream.output())")
+                let movedAfter = ContinuousClock.now - cutAt
+                let readBefore = await metric("billmig_rows_read_total")
+                let readsOverBackup = try await waitUntil(timeout: .seconds(20), every: .milliseconds(250)) {
+                    await metric("billmig_rows_read_total") > readBefore
+                }
+                #expect(readsOverBackup, "changes flow over the backup route")
+
+                // The primary answers again: a probe every 5 s finds it, the session reopens there. Bound: 15 s.
+                try await source.restore()
+                let restoredAt = ContinuousClock.now
+                let returned = try await waitUntil(timeout: .seconds(15), every: .milliseconds(250)) {
+                    await metric("billmig_source_on_backup_route") == 0
+                }
+                #expect(returned, "the stream returns to the primary within 15 s: \(stream.output())")
+                print("failover: on the backup route \(movedAfter) after the cut, back on the primary \(ContinuousClock.now - restoredAt) after it answered")
+
+                #expect(await workload.exitStatus() == 0, "\(workload.output())")
+                let end = try await source.binlogEnd()
+                let wanted = ReplicationPosition(orderingKey: end.sourcePosition(rowIndex: 0).orderingKey)
+                let caughtUp = try await AWSClient.withClient(aws.configuration) { client in
+                    let control = DynamoDBControlStore(client: DynamoDBClient(client: client), tableName: table)
+                    return try await waitUntil(timeout: .seconds(90), every: .milliseconds(500)) {
+                        (try? await control.load().replicated).flatMap { $0 }.map { $0 >= wanted } ?? false
+                    }
+                }
+                #expect(caughtUp, "\(stream.output())")
+                stream.kill(SIGTERM)
+                #expect(await stream.exitStatus() == 0, "\(stream.output())")
+                let err = (try? String(contentsOfFile: work.appendingPathComponent("stream.err").path, encoding: .utf8)) ?? ""
+                #expect(err.contains("over the BACKUP route \(source.backupNamespaceAddress):3306"), "the progress line named the route")
+
+                let validation = try await BillmigCLI.run(
+                    ["validate", "--from", source.sourceURL, "--table", table, "--state", state, "--quiet"], environment: env)
+                #expect(validation.status == 0, "DynamoDB equals MySQL: \(validation.stdout.suffix(1200)) \(validation.stderr.suffix(600))")
+            }
+        }
+    }
 }

@@ -9,6 +9,9 @@ import Testing
 /// test cuts and restores (`ip link set … down/up` on the host's end: a
 /// silent partition, no reset, as when a VPN tunnel drops).
 ///
+/// With `backupLink`, a second veth pair (host 10.232.N.1, namespace 10.232.N.2)
+/// is the backup route to the same server.
+///
 /// Needs root and iproute2 (CI runs as root); a missing capability fails the
 /// test with the reason, it never skips.
 struct NetworkNamespace: Sendable {
@@ -18,22 +21,29 @@ struct NetworkNamespace: Sendable {
     let hostInterface: String
     let subnet: Int
     let mariaDBFolder: String
+    let backupLink: Bool
 
     var hostAddress: String { "10.231.\(subnet).1" }
     var namespaceAddress: String { "10.231.\(subnet).2" }
-    /// The source as billmig on the host reaches it: through the link.
-    var sourceURL: String { "mysql://billmig@\(namespaceAddress):3306/billing?connect-timeout=3" }
+    var backupHostInterface: String { hostInterface.replacingOccurrences(of: "bmh", with: "bmb") }
+    var backupNamespaceAddress: String { "10.232.\(subnet).2" }
+    /// The source as billmig on the host reaches it: through the link (and, with a
+    /// backup link, through that one when the primary cannot be reached).
+    var sourceURL: String {
+        "mysql://billmig@\(namespaceAddress):3306/billing?connect-timeout=3" + (backupLink ? "&backup=\(backupNamespaceAddress):3306" : "")
+    }
     /// The source as a process inside the namespace reaches it: not through the link.
     var localSourceURL: String { "mysql://billmig@127.0.0.1:3306/billing" }
 
     /// Makes the namespace, the link and the MariaDB, runs `body`, and removes them
     /// all (the processes left in the namespace are killed) whatever `body` did.
-    static func withSource<T>(_ label: String, _ body: (NetworkNamespace) async throws -> T) async throws -> T {
+    static func withSource<T>(_ label: String, backupLink: Bool = false, _ body: (NetworkNamespace) async throws -> T) async throws -> T {
         let subnet = Int.random(in: 1...250)
         let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let namespace = NetworkNamespace(
             name: "bm-\(label)-\(suffix)", hostInterface: "bmh\(suffix)", subnet: subnet,
-            mariaDBFolder: FileManager.default.temporaryDirectory.appendingPathComponent("billmig-netns-\(suffix)").path)
+            mariaDBFolder: FileManager.default.temporaryDirectory.appendingPathComponent("billmig-netns-\(suffix)").path,
+            backupLink: backupLink)
         do {
             try await namespace.create()
             let result = try await body(namespace)
@@ -56,7 +66,7 @@ struct NetworkNamespace: Sendable {
             ["netns", "exec", name, Self.ip, "addr", "add", "\(namespaceAddress)/30", "dev", peer],
             ["netns", "exec", name, Self.ip, "link", "set", peer, "up"],
             ["netns", "exec", name, Self.ip, "link", "set", "lo", "up"],
-        ] {
+        ] + backupCommands {
             let (status, output) = await MariaDBTestServer.run(Self.ip, command)
             if status != 0 {
                 try RequiredServer.unavailable(
@@ -68,11 +78,24 @@ struct NetworkNamespace: Sendable {
             Self.ip,
             [
                 "netns", "exec", name, "env", "BILLMIG_MYSQL_DIR=\(mariaDBFolder)", "BILLMIG_MYSQL_PORT=3306", "BILLMIG_MYSQL_BIND=0.0.0.0",
-                "BILLMIG_MYSQL_CLIENT_HOST=10.231.%", "BILLMIG_MYSQL_PASSWORD=\(MariaDBSupport.password)", script, "start",
+                "BILLMIG_MYSQL_CLIENT_HOST=10.%", "BILLMIG_MYSQL_PASSWORD=\(MariaDBSupport.password)", script, "start",
             ])
         if status != 0 {
             try RequiredServer.unavailable("MariaDB in a network namespace", reason: "scripts/mariadb start failed (\(status)): \(output.suffix(600))")
         }
+    }
+
+    private var backupCommands: [[String]] {
+        guard backupLink else { return [] }
+        let peer = backupHostInterface.replacingOccurrences(of: "bmb", with: "bmc")
+        return [
+            ["link", "add", backupHostInterface, "type", "veth", "peer", "name", peer],
+            ["link", "set", peer, "netns", name],
+            ["addr", "add", "10.232.\(subnet).1/30", "dev", backupHostInterface],
+            ["link", "set", backupHostInterface, "up"],
+            ["netns", "exec", name, Self.ip, "addr", "add", "\(backupNamespaceAddress)/30", "dev", peer],
+            ["netns", "exec", name, Self.ip, "link", "set", peer, "up"],
+        ]
     }
 
     /// The link goes silent: packets are dropped, connections hang until their timeouts.
