@@ -1,0 +1,146 @@
+import AWSCore
+import DynamoDB
+import Foundation
+import Migration
+import MigrationCore
+import NIOCore
+import S3
+import SQS
+import SampleData
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `billmig worker` processes against moto_server: the staging bucket's
+/// ObjectCreated notifications go to an SQS queue (moto sends them itself, and its
+/// s3:TestEvent), whose redrive policy moves a message to a dead-letter queue after
+/// two receives. Signature checks are off, as in LoadCommandIntegrationTests.
+@Suite(.serialized)
+struct WorkerQueueIntegrationTests {
+    static let bucket = "stage"
+    static let prefix = "run"
+
+    /// Queues and the bucket's notification configuration; returns the work queue's and the DLQ's URLs.
+    static func setUpQueues(_ client: AWSClient) async throws -> (queue: String, deadLetters: String) {
+        let sqs = SQSClient(client: client)
+        let deadLetters = try await sqs.createQueue(name: "staged-dlq")
+        let deadLetterArn = try #require(try await sqs.queueAttributes(queueURL: deadLetters)["QueueArn"])
+        let queue = try await sqs.createQueue(
+            name: "staged",
+            attributes: [
+                "VisibilityTimeout": "10",
+                "RedrivePolicy": SQSRedrivePolicy(deadLetterTargetArn: deadLetterArn, maxReceiveCount: 2).attributeValue,
+            ])
+        let queueArn = try #require(try await sqs.queueAttributes(queueURL: queue)["QueueArn"])
+
+        try await S3Client(client: client).createBucket(bucket)
+        // Only the DMS folder notifies: the workers' own state (run/_billmig/) does not.
+        let configuration = """
+            <NotificationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><QueueConfiguration>\
+            <Id>staged-files</Id><Queue>\(queueArn)</Queue><Event>s3:ObjectCreated:*</Event>\
+            <Filter><S3Key><FilterRule><Name>prefix</Name><Value>\(prefix)/billing/</Value></FilterRule></S3Key></Filter>\
+            </QueueConfiguration></NotificationConfiguration>
+            """
+        _ = try await client.execute(AWSRequest(
+            service: .s3, operation: "PutBucketNotificationConfiguration", method: .PUT, path: "/\(bucket)",
+            query: [("notification", "")], body: ByteBuffer(string: configuration)))
+        return (queue, deadLetters)
+    }
+
+    /// Messages the queue still holds, visible, in flight or delayed.
+    static func outstanding(_ sqs: SQSClient, _ queue: String) async throws -> Int {
+        let attributes = try await sqs.queueAttributes(
+            queueURL: queue,
+            names: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"])
+        return attributes.values.compactMap { Int($0) }.reduce(0, +)
+    }
+
+    @Test func workersLoadEveryNotifiedFileSurviveAKillAndLeaveThePoisonFileInTheDeadLetterQueue() async throws {
+        try await LocalAWS.withMotoServer(authenticated: false) { aws in
+            let env = aws.environment
+            let table = "BillingWorkers"
+            let create = try await BillmigCLI.run(["table", "create", "--table", table], environment: env)
+            #expect(create.status == 0, "\(create.stderr)")
+
+            try await AWSClient.withClient(aws.configuration) { client in
+                let sqs = SQSClient(client: client)
+                let (queue, deadLetters) = try await Self.setUpQueues(client)
+
+                let logs = FileManager.default.temporaryDirectory.appendingPathComponent("billmig-worker-\(UInt32.random(in: 0...UInt32.max))")
+                try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+                let arguments = [
+                    "worker", "--queue", queue, "--from", "s3://\(Self.bucket)/\(Self.prefix)", "--table", table,
+                    "--concurrency", "2", "--writes", "2", "--wait-seconds", "1", "--visibility-seconds", "6",
+                    "--checkpoint-seconds", "0.3", "--json", "--quiet",
+                ]
+                func startWorker(_ name: String) throws -> BackgroundCommand {
+                    try BackgroundCommand(arguments, environment: env, log: logs.appendingPathComponent(name))
+                }
+                // Two workers wait on the queue before anything is staged.
+                var workers = [try startWorker("a"), try startWorker("b")]
+
+                let generate = try await BillmigCLI.run(
+                    ["generate", "--accounts", "40", "--seed", "21", "--to", "s3://\(Self.bucket)/\(Self.prefix)", "--quiet"],
+                    environment: env)
+                #expect(generate.status == 0, "\(generate.stderr)")
+                // The poison object: in the DMS folder, but no DMS file.
+                let poison = "\(Self.prefix)/billing/CHARGE/notes for the team.txt"
+                _ = try await S3Client(client: client).putObject(bucket: Self.bucket, key: poison, body: ByteBuffer(string: "not a DMS file"))
+
+                // SIGKILL worker a once a file is part-loaded (a checkpoint in progress), then start it again.
+                let state = StateLocation(
+                    store: S3ObjectStore(client: S3Client(client: client), bucket: Self.bucket), prefix: "\(Self.prefix)/_billmig/\(table)")
+                let sawProgress = try await waitUntil(timeout: .seconds(30), every: .milliseconds(100)) {
+                    try await state.readAll(.fileCheckpoints).contains { $0.state == .inProgress && $0.recordsDone > 0 }
+                }
+                #expect(sawProgress, "no file checkpointed mid-way: \(workers[0].output())")
+                workers[0].kill(SIGKILL)
+                #expect(await workers[0].exitStatus() == SIGKILL)
+                workers[0] = try startWorker("a2")
+
+                let drained = try await waitUntil(timeout: .seconds(60), every: .milliseconds(500)) {
+                    let left = try await Self.outstanding(sqs, queue)
+                    let dead = try await Self.outstanding(sqs, deadLetters)
+                    return left == 0 && dead >= 1
+                }
+                let left = try await Self.outstanding(sqs, queue)
+                #expect(drained, "the queue never drained: \(left) left\n\(workers[0].output())\n\(workers[1].output())")
+
+                // SIGTERM: both stop cleanly and say what they did.
+                var summaries: [WorkerSummary] = []
+                for worker in workers {
+                    worker.kill(SIGTERM)
+                    let status = await worker.exitStatus()
+                    #expect(status == 0, "\(worker.output())")
+                    let out = try String(contentsOfFile: worker.logBase.path + ".out", encoding: .utf8)
+                    if let summary = try? JSONDecoder().decode(WorkerSummary.self, from: Data(out.utf8)) {
+                        summaries.append(summary)
+                    } else {
+                        Issue.record("no JSON summary: \(worker.output())")
+                    }
+                }
+                #expect(summaries.allSatisfy { $0.stopped && $0.error == nil })
+                #expect(summaries.reduce(0) { $0 + $1.messages.leftForDeadLetterQueue } >= 1)
+                #expect(summaries.flatMap(\.problems).contains { $0.key == poison && $0.reason.contains("not a DMS file name") })
+
+                // The table: every generated row's item, nothing else.
+                let data = SampleDataSet(.init(seed: 21, accounts: 40))
+                let expected = try ExpectedTable(data)
+                expected.verify(try await expected.scanConfirmingMisses(DynamoDBClient(client: client), table: table))
+                // Every full-load file has a completed checkpoint.
+                let checkpoints = try await state.readAll(.fileCheckpoints)
+                #expect(checkpoints.count == 6 && checkpoints.allSatisfy { $0.state == .completed }, "\(checkpoints.map { ($0.file, $0.state) })")
+
+                // The poison message is in the dead-letter queue, naming its object.
+                let dead = try await sqs.receiveMessages(queueURL: deadLetters, maxMessages: 10, waitSeconds: 0, visibilitySeconds: 30)
+                let deadKeys = dead.compactMap { message -> String? in
+                    guard case .records(let records)? = try? S3EventNotification(body: message.body) else { return nil }
+                    return records.first?.key
+                }
+                #expect(deadKeys == [poison])
+            }
+        }
+    }
+}
