@@ -85,10 +85,6 @@ struct WorkerQueueIntegrationTests {
                     ["generate", "--accounts", "40", "--seed", "21", "--to", "s3://\(Self.bucket)/\(Self.prefix)", "--quiet"],
                     environment: env)
                 #expect(generate.status == 0, "\(generate.stderr)")
-                // The poison object: in the DMS folder, but no DMS file.
-                let poison = "\(Self.prefix)/billing/CHARGE/notes for the team.txt"
-                _ = try await S3Client(client: client).putObject(bucket: Self.bucket, key: poison, body: ByteBuffer(string: "not a DMS file"))
-
                 // SIGKILL worker a once a file is part-loaded (a checkpoint in progress), then start it again.
                 let state = StateLocation(
                     store: S3ObjectStore(client: S3Client(client: client), bucket: Self.bucket), prefix: "\(Self.prefix)/_billmig/\(table)")
@@ -99,6 +95,10 @@ struct WorkerQueueIntegrationTests {
                 workers[0].kill(SIGKILL)
                 #expect(await workers[0].exitStatus() == SIGKILL)
                 workers[0] = try startWorker("a2")
+                // The poison object: in the DMS folder, but no DMS file (staged after the kill,
+                // so the workers that report it at the end are the ones that handle it).
+                let poison = "\(Self.prefix)/billing/CHARGE/notes for the team.txt"
+                _ = try await S3Client(client: client).putObject(bucket: Self.bucket, key: poison, body: ByteBuffer(string: "not a DMS file"))
 
                 let drained = try await waitUntil(timeout: .seconds(60), every: .milliseconds(500)) {
                     let left = try await Self.outstanding(sqs, queue)
