@@ -212,6 +212,30 @@ struct QueueWorkerTests {
         #expect(extensions >= 2, "\(queue.calls)")
         #expect(queue.calls.last == .delete("m1"))
     }
+
+    @Test func aStopReleasesAChangeFileInHandWithItsProgressCheckpointed() async throws {
+        let source = InMemoryObjectStore(chunkSize: 64)
+        let history = ChangeFileApplyTests.workload(seed: 8, count: 80)
+        let keys = try await ChangeFileApplyTests.stage([history], in: source)
+        let queue = ScriptedQueue()
+        queue.send(Self.event(keys[0], size: 10))
+        let target = ScriptedWriteTarget(latency: { _ in .milliseconds(10) })
+        let state = InMemoryObjectStore()
+        let summary = try await Self.work(queue, source: source, target: target, state: state) {
+            target.versionedWrites.count >= 3
+        }
+        #expect(summary.stopped && summary.error == nil)
+        #expect(summary.messages.released == 1)
+        #expect(summary.files.changeFilesApplied == 0)
+        // Back to the queue at once for another worker, not deleted.
+        #expect(queue.calls.last == .visibility("m1", .zero))
+        #expect(queue.remaining.map(\.id) == ["m1"])
+        // What settled is checkpointed: the next worker resumes there, not from the start.
+        let checkpoint = try #require(
+            try await StateLocation(store: state, prefix: "dms/_billmig/T").read(StateFolder.changeFileCheckpoints.file(keys[0])))
+        #expect(checkpoint.lastFile == nil)
+        #expect((checkpoint.inProgress?.recordsDone ?? 0) > 0)
+    }
 }
 
 extension Int64 {
