@@ -1,12 +1,16 @@
 import AWSCore
+import BillingModel
+import DMSStaging
 import DynamoDB
 import Foundation
 import Migration
 import MigrationCore
+import MigrationTestSupport
 import NIOCore
 import S3
 import SQS
 import SampleData
+import DynamoDBModel
 import Testing
 
 #if canImport(Glibc)
@@ -140,6 +144,80 @@ struct WorkerQueueIntegrationTests {
                     return records.first?.key
                 }
                 #expect(deadKeys == [poison])
+            }
+        }
+    }
+
+    /// Change files staged while the full load runs: each waits until its table's
+    /// full-load files are all checkpointed as completed, so the full load's
+    /// unconditional puts never overwrite a newer change.
+    @Test func changeFilesStagedDuringTheFullLoadEndNewestInTheTable() async throws {
+        try await LocalAWS.withMotoServer(authenticated: false) { aws in
+            let env = aws.environment
+            let table = "BillingWorkerChanges"
+            let create = try await BillmigCLI.run(["table", "create", "--table", table], environment: env)
+            #expect(create.status == 0, "\(create.stderr)")
+
+            try await AWSClient.withClient(aws.configuration) { client in
+                let sqs = SQSClient(client: client)
+                let (queue, _) = try await Self.setUpQueues(client)
+                let logs = FileManager.default.temporaryDirectory.appendingPathComponent("billmig-worker-\(UInt32.random(in: 0...UInt32.max))")
+                try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+                let arguments = [
+                    "worker", "--queue", queue, "--from", "s3://\(Self.bucket)/\(Self.prefix)", "--table", table,
+                    "--concurrency", "5", "--writes", "4", "--wait-seconds", "1", "--visibility-seconds", "10", "--retry-seconds", "1",
+                    "--change-sequence-column", "change_seq", "--checkpoint-seconds", "0.3", "--json", "--quiet",
+                ]
+                let generate = try await BillmigCLI.run(
+                    ["generate", "--accounts", "12", "--seed", "4", "--to", "s3://\(Self.bucket)/\(Self.prefix)", "--quiet"],
+                    environment: env)
+                #expect(generate.status == 0, "\(generate.stderr)")
+                let workload = ChangeWorkload(seed: 77, count: 150, keys: 30)
+                let s3 = S3Client(client: client)
+                // A second SUBSCRIBER full-load file holding the history's surviving rows with
+                // a stale status: a full load applied after the changes would leave it in the table.
+                var stale = DMSFileEncoder(columns: ChangeFiles.columns, kind: .fullLoad, options: DMSWriteOptions())
+                for var row in workload.liveRows.values.sorted(by: { "\($0)" < "\($1)" }) {
+                    row[2] = .text("X")
+                    stale.append(row)
+                }
+                _ = try await s3.putObject(
+                    bucket: Self.bucket, key: "\(Self.prefix)/billing/SUBSCRIBER/LOAD00000002.csv", body: try stale.takeFile())
+                // DMS writes a table's change files after its full-load files: so do we, at once.
+                let slices = [Array(workload.changes[..<50]), Array(workload.changes[50..<100]), Array(workload.changes[100...])]
+                for (index, slice) in slices.enumerated() {
+                    _ = try await s3.putObject(
+                        bucket: Self.bucket, key: "\(Self.prefix)/billing/SUBSCRIBER/20240301-10000000\(index).csv",
+                        body: ChangeFiles.withBeforeImages(slice))
+                }
+
+                // Everything is queued before the workers start, and their ten slots take every
+                // message at once: the change files meet SUBSCRIBER's full load unfinished.
+                let workers = try ["a", "b"].map { try BackgroundCommand(arguments, environment: env, log: logs.appendingPathComponent($0)) }
+                let drained = try await waitUntil(timeout: .seconds(60), every: .milliseconds(500)) {
+                    try await Self.outstanding(sqs, queue) == 0
+                }
+                #expect(drained, "the queue never drained\n\(workers[0].output())\n\(workers[1].output())")
+                var summaries: [WorkerSummary] = []
+                for worker in workers {
+                    worker.kill(SIGTERM)
+                    #expect(await worker.exitStatus() == 0, "\(worker.output())")
+                    let out = try String(contentsOfFile: worker.logBase.path + ".out", encoding: .utf8)
+                    summaries.append(try JSONDecoder().decode(WorkerSummary.self, from: Data(out.utf8)))
+                }
+                #expect(summaries.reduce(0) { $0 + $1.files.changeFilesApplied } == 3)
+                #expect(summaries.reduce(0) { $0 + $1.changes.changesRead } == workload.changes.count)
+                #expect(summaries.reduce(0) { $0 + $1.files.fullLoadLoaded } == 7)
+                #expect(summaries.reduce(0) { $0 + $1.messages.waitingForFullLoad } >= 1, "no change file waited for the full load")
+
+                // The full load's items, overlaid by the change history's end state (tombstones
+                // included; the stale rows' items among those it replaces).
+                #expect(workload.liveRows.count >= 5)
+                var expected = try ExpectedTable(SampleDataSet(.init(seed: 4, accounts: 12)))
+                let reference = try ChangeWorkload.reference(workload.changes, mapper: try ItemMapper(mapping: .billing), ttl: 0)
+                expected.items.merge(reference) { $1 }
+                expected.items = withoutTTL(expected.items)
+                expected.verify(withoutTTL(try await expected.scanConfirmingMisses(DynamoDBClient(client: client), table: table)))
             }
         }
     }
