@@ -21,8 +21,11 @@ final class ScriptedQueue: WorkQueue {
         case sendAgain(String, Duration)
     }
 
-    private let state = Mutex<(entries: [String: Entry], order: [String], calls: [Call], next: Int, receives: Int)>(([:], [], [], 0, 0))
+    private let state = Mutex<(entries: [String: Entry], order: [String], calls: [Call], next: Int, receives: Int, cancelledReceives: Int)>(
+        ([:], [], [], 0, 0, 0))
 
+    /// Long polls cut short by cancellation.
+    var cancelledReceives: Int { state.withLock { $0.cancelledReceives } }
     var receives: Int { state.withLock { $0.receives } }
 
     func send(_ body: String, after delay: Duration = .zero) {
@@ -57,7 +60,12 @@ final class ScriptedQueue: WorkQueue {
                 return nil
             }
             if let found { return found }
-            try await Task.sleep(for: .milliseconds(5))
+            do {
+                try await Task.sleep(for: .milliseconds(5))
+            } catch {
+                state.withLock { $0.cancelledReceives += 1 }
+                throw error
+            }
         } while ContinuousClock.now < deadline
         return nil
     }
@@ -235,6 +243,23 @@ struct QueueWorkerTests {
             try await StateLocation(store: state, prefix: "dms/_billmig/T").read(StateFolder.changeFileCheckpoints.file(keys[0])))
         #expect(checkpoint.lastFile == nil)
         #expect((checkpoint.inProgress?.recordsDone ?? 0) > 0)
+    }
+
+    @Test func aStopCutsTheLongPollsShort() async throws {
+        let queue = ScriptedQueue()
+        var configuration = Self.configuration()
+        configuration.wait = .seconds(600)
+        let stop = StopSignal()
+        let worker = QueueWorker(
+            configuration: configuration, queue: queue, source: InMemoryObjectStore(), target: ScriptedWriteTarget(),
+            state: StateLocation(store: InMemoryObjectStore(), prefix: "state"), stop: stop)
+        async let summary = worker.run()
+        try await Task.sleep(for: .milliseconds(50))
+        stop.stop()
+        let result = await summary
+        #expect(result.stopped && result.error == nil)
+        // Both slots' polls were cancelled, not waited out.
+        #expect(queue.cancelledReceives == 2)
     }
 }
 

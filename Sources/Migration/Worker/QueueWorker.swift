@@ -142,7 +142,7 @@ public struct QueueWorker: Sendable {
         while !stop.isStopped {
             let message: QueuedMessage?
             do {
-                message = try await queue.receive(wait: configuration.wait, visibility: configuration.visibility)
+                message = try await receiveUnlessStopped()
             } catch let error as AWSError where error.isRetryable {
                 logger.warning("receiving failed, trying again in 5 s: \(error)")
                 await stop.sleep(for: .seconds(5))
@@ -157,6 +157,33 @@ public struct QueueWorker: Sendable {
                 continue
             }
             await handle(message)
+        }
+    }
+
+    /// One long poll, cut short by a stop request, so a stopping worker does not
+    /// sit out the rest of its wait. A message that arrives as the poll is cut is
+    /// released, not kept.
+    private func receiveUnlessStopped() async throws -> QueuedMessage? {
+        enum Poll: Sendable {
+            case received(QueuedMessage?)
+            case stopRequested
+        }
+        return try await withThrowingTaskGroup(of: Poll.self) { group in
+            group.addTask { .received(try await queue.receive(wait: configuration.wait, visibility: configuration.visibility)) }
+            group.addTask {
+                await stop.requested()
+                return .stopRequested
+            }
+            var message: QueuedMessage?
+            do {
+                while let poll = try await group.next() {
+                    if case .received(let received) = poll { message = received }
+                    group.cancelAll()
+                }
+            } catch where stop.isStopped {
+                // The poll, cancelled by the stop.
+            }
+            return message
         }
     }
 
