@@ -21,8 +21,11 @@ final class ScriptedQueue: WorkQueue {
         case sendAgain(String, Duration)
     }
 
-    private let state = Mutex<(entries: [String: Entry], order: [String], calls: [Call], next: Int, receives: Int, cancelledReceives: Int)>(
-        ([:], [], [], 0, 0, 0))
+    private let state = Mutex<(entries: [String: Entry], order: [String], calls: [Call], next: Int, receives: Int, cancelledReceives: Int, pollsStarted: Int)>(
+        ([:], [], [], 0, 0, 0, 0))
+
+    /// Calls of `receive` so far.
+    var pollsStarted: Int { state.withLock { $0.pollsStarted } }
 
     /// Long polls cut short by cancellation.
     var cancelledReceives: Int { state.withLock { $0.cancelledReceives } }
@@ -41,6 +44,7 @@ final class ScriptedQueue: WorkQueue {
     var remaining: [QueuedMessage] { state.withLock { state in state.order.compactMap { state.entries[$0]?.message } } }
 
     func receive(wait: Duration, visibility: Duration) async throws -> QueuedMessage? {
+        state.withLock { $0.pollsStarted += 1 }
         let deadline = ContinuousClock.now + wait
         repeat {
             let found = state.withLock { state -> QueuedMessage? in
@@ -254,7 +258,7 @@ struct QueueWorkerTests {
             configuration: configuration, queue: queue, source: InMemoryObjectStore(), target: ScriptedWriteTarget(),
             state: StateLocation(store: InMemoryObjectStore(), prefix: "state"), stop: stop)
         async let summary = worker.run()
-        try await Task.sleep(for: .milliseconds(50))
+        while queue.pollsStarted < 2 { try await Task.sleep(for: .milliseconds(5)) }
         stop.stop()
         let result = await summary
         #expect(result.stopped && result.error == nil)

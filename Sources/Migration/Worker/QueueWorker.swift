@@ -234,9 +234,11 @@ public struct QueueWorker: Sendable {
                     if Task.isCancelled { break }
                     do {
                         try await queue.setVisibility(message, configuration.visibility)
-                    } catch {
+                    } catch where !Task.isCancelled {
+                        // The next beat tries again; if none gets through, another worker may take the file
+                        // over, which its checkpoint makes harmless.
                         logger.warning("message \(message.id): extending its visibility failed: \(error)")
-                    }
+                    } catch {}
                 }
                 return nil
             }
