@@ -137,6 +137,18 @@ struct WorkerQueueIntegrationTests {
                 let checkpoints = try await state.readAll(.fileCheckpoints)
                 #expect(checkpoints.count == 6 && checkpoints.allSatisfy { $0.state == .completed }, "\(checkpoints.map { ($0.file, $0.state) })")
 
+                // `status --queue` names the poison file from the dead-letter queue, and leaves it there.
+                let status = try await BillmigCLI.run(
+                    ["status", "--table", table, "--from", "s3://\(Self.bucket)/\(Self.prefix)", "--queue", queue, "--json"], environment: env)
+                #expect(status.status == 0, "\(status.stderr)")
+                let loadStatus = try JSONDecoder().decode(LoadStatus.self, from: Data(status.stdout.utf8))
+                #expect(loadStatus.deadLetterQueue?.files == ["\(Self.bucket)/\(poison)"])
+                #expect(loadStatus.deadLetterQueue?.queueURL == deadLetters)
+                #expect(loadStatus.overall == "COMPLETED")
+                let text = try await BillmigCLI.run(
+                    ["status", "--table", table, "--from", "s3://\(Self.bucket)/\(Self.prefix)", "--queue", queue], environment: env)
+                #expect(text.stdout.contains("files no worker could process") && text.stdout.contains(poison), "\(text.stdout)")
+
                 // The poison message is in the dead-letter queue, naming its object.
                 let dead = try await sqs.receiveMessages(queueURL: deadLetters, maxMessages: 10, waitSeconds: 0, visibilitySeconds: 30)
                 let deadKeys = dead.compactMap { message -> String? in
