@@ -120,7 +120,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .target(name: "Infrastructure", dependencies: ["BillingModel", "DynamoDB", "S3", "DMSStaging", "Telemetry", "NetworkMonitor"]),
+        .target(name: "Infrastructure", dependencies: ["BillingModel", "DynamoDB", "S3", "SQS", "DMSStaging", "Telemetry", "NetworkMonitor"]),
 
         // MARK: Validation (issue 4): the pure comparison, and its MySQL and DynamoDB driver
         .target(name: "ValidationCore", dependencies: ["BillingModel", "DynamoDBModel"]),
