@@ -55,6 +55,8 @@ let package = Package(
         ),
         .target(name: "DynamoDB", dependencies: ["AWSCore", "DynamoDBModel", "Backoff"]),
         .target(name: "S3", dependencies: ["AWSCore"]),
+        // SQS (JSON protocol) and the S3 event notifications it carries: the workers' queue (issue 14).
+        .target(name: "SQS", dependencies: ["AWSCore"]),
         .target(name: "ELBv2", dependencies: ["AWSCore"]),
         // VPN and Direct Connect states (EC2, Direct Connect APIs) and TCP route probes.
         .target(
@@ -94,7 +96,7 @@ let package = Package(
         .target(
             name: "Migration",
             dependencies: [
-                "BillingModel", "DynamoDBModel", "MigrationCore", "DynamoDB", "S3", "DMSStaging", "AWSCore", "MySQLSource", "Backoff",
+                "BillingModel", "DynamoDBModel", "MigrationCore", "DynamoDB", "S3", "SQS", "DMSStaging", "AWSCore", "MySQLSource", "Backoff",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -118,7 +120,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .target(name: "Infrastructure", dependencies: ["BillingModel", "DynamoDB", "S3", "DMSStaging", "Telemetry", "NetworkMonitor"]),
+        .target(name: "Infrastructure", dependencies: ["BillingModel", "DynamoDB", "S3", "SQS", "DMSStaging", "Telemetry", "NetworkMonitor"]),
 
         // MARK: Validation (issue 4): the pure comparison, and its MySQL and DynamoDB driver
         .target(name: "ValidationCore", dependencies: ["BillingModel", "DynamoDBModel"]),
@@ -168,7 +170,7 @@ let package = Package(
             name: "billmig",
             dependencies: [
                 "Migration", "MigrationCore", "BillingModel", "DynamoDBModel", "DMSStaging", "SampleData",
-                "AWSCore", "DynamoDB", "S3", "MySQLSource", "MySQLWorkload",
+                "AWSCore", "DynamoDB", "S3", "SQS", "MySQLSource", "MySQLWorkload",
                 "Validation", "ValidationCore", "PlanCore", "Planning", "Infrastructure", "Telemetry", "BillingService", "BillingStores", "BillingServer",
                 "Cutover", "CutoverCore", "TrafficSwitch", "ELBv2", "NetworkCore", "NetworkMonitor",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -208,6 +210,7 @@ let package = Package(
             path: "Tests/AWSTestSupport"
         ),
         .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "AWSTestSupport"]),
+        .testTarget(name: "SQSTests", dependencies: ["SQS", "AWSCore", "AWSTestSupport"]),
         .testTarget(
             name: "InfrastructureTests", dependencies: [
                 "Infrastructure", "DynamoDB", "BillingModel", "Telemetry", "MigrationCore", "AWSTestSupport", "AWSCore",
@@ -256,7 +259,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Migration", "MigrationCore", "FaultProxy", "AWSCore", "DynamoDB", "S3", "DMSStaging", "BillingModel",
+                "Migration", "MigrationCore", "FaultProxy", "AWSCore", "DynamoDB", "S3", "SQS", "DMSStaging", "BillingModel",
                 "DynamoDBModel", "SampleData", "MigrationTestSupport", "AWSTestSupport", "MariaDBTestSupport", "MySQLSource", "MySQLWorkload",
                 "Validation", "ValidationCore", "PlanCore", "BillingService", "BillingStores", "BillingServer", "CutoverCore", "TrafficSwitch", "ELBv2", "Cutover", "Telemetry", "NetworkCore", "NetworkMonitor",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -175,7 +175,7 @@ public struct DMSStagingLayout: Sendable, Hashable {
         self.cdcPath = cdcPath.map { StagingLocation.trimSlashes(Substring($0)) }
     }
 
-    private func join(_ parts: String...) -> String {
+    func join(_ parts: String...) -> String {
         parts.filter { !$0.isEmpty }.joined(separator: "/") + "/"
     }
 

@@ -1,6 +1,7 @@
 import DynamoDB
 import NetworkMonitor
 import S3
+import SQS
 import Telemetry
 
 /// A deployed part of the migration that runs billmig (or the billing service)
@@ -9,7 +10,7 @@ import Telemetry
 /// so a renamed or removed operation fails to compile here, and infra/tests
 /// fails when a role lacks an action printed by `billmig infra actions`.
 public enum Component: String, Sendable, CaseIterable {
-    /// `load`, `apply`, `stream`, `stage`, `status`, `network status`: role `WorkerRole`.
+    /// `load`, `apply`, `worker`, `stream`, `stage`, `status`, `network status`: role `WorkerRole`.
     case worker
     /// `validate`, `repair`, `query`: role `ValidatorRole`.
     case validator
@@ -45,6 +46,15 @@ public enum Component: String, Sendable, CaseIterable {
         }
     }
 
+    public var sqsOperations: [SQSClient.Operation] {
+        switch self {
+        // `worker` on the staging bucket's file-event queue (a waiting change file is sent
+        // again); `status --queue` finds and reads its dead-letter queue.
+        case .worker: [.receiveMessage, .deleteMessage, .changeMessageVisibility, .sendMessage, .getQueueAttributes, .getQueueUrl]
+        case .validator, .service: []
+        }
+    }
+
     /// CloudWatch: every component publishes its metrics (to `MetricCatalogue.namespace` only).
     public var cloudWatchOperations: [CloudWatchClient.Operation] { [.putMetricData] }
 
@@ -60,8 +70,8 @@ public enum Component: String, Sendable, CaseIterable {
     /// The IAM actions its role must allow, sorted and without repeats.
     public var iamActions: [String] {
         Set(
-            dynamoDBOperations.map(\.iamAction) + s3Operations.map(\.iamAction) + cloudWatchOperations.map(\.iamAction)
-                + networkActions
+            dynamoDBOperations.map(\.iamAction) + s3Operations.map(\.iamAction) + sqsOperations.map(\.iamAction)
+                + cloudWatchOperations.map(\.iamAction) + networkActions
         ).sorted()
     }
 }

@@ -37,6 +37,8 @@ public struct LoadStatus: Sendable, Codable, Equatable {
     public var damagedFiles: [String]
     /// Reverse replication's published progress (`CONTROL#REVERSE`), when it has run.
     public var reverse: ReverseStreamProgress?
+    /// The workers' dead-letter queue (`status --queue`): the files no worker could process.
+    public var deadLetterQueue: DeadLetterQueueStatus?
 
     public init(tracking: [TrackingItem], checkpoints: [FileCheckpoint], entityOrder: [String]) {
         files = tracking.sorted { ($0.entityType, $0.batchId) < ($1.entityType, $1.batchId) }.map {
@@ -87,5 +89,24 @@ public struct LoadStatus: Sendable, Codable, Equatable {
         } else {
             overall = "COMPLETED"
         }
+    }
+}
+
+/// What a worker queue's dead-letter queue holds: the S3 objects whose messages no
+/// worker could process within the queue's receive limit.
+public struct DeadLetterQueueStatus: Sendable, Codable, Equatable {
+    public var queueURL: String
+    /// SQS's approximate count of messages in it.
+    public var messages: Int
+    /// The objects the messages read name (bucket/key), sorted.
+    public var files: [String]
+    /// Messages read that are no S3 event (shown by id).
+    public var otherMessages: [String]
+
+    public init(queueURL: String, messages: Int, files: [String], otherMessages: [String]) {
+        self.queueURL = queueURL
+        self.messages = messages
+        self.files = files
+        self.otherMessages = otherMessages
     }
 }

@@ -20,6 +20,6 @@ struct Billmig: AsyncParsableCommand {
             3 finished with rows in the dead-letter store; 4 validate found mismatches \
             (repair: some left unrepaired); 5 a cutover command refused or reverted; 64 bad arguments.
             """,
-        subcommands: [PlanCommand.self, LoadCommand.self, ApplyCommand.self, TableCommand.self, StatusCommand.self, GenerateCommand.self, QueryCommand.self, CheckCommand.self, WorkloadCommand.self, ValidateCommand.self, RepairCommand.self, StreamCommand.self, ReverseStreamCommand.self, StageCommand.self, InfraCommand.self, ServeCommand.self, FlagsCommand.self, CutoverCommandGroup.self, NetworkCommand.self]
+        subcommands: [PlanCommand.self, LoadCommand.self, ApplyCommand.self, TableCommand.self, StatusCommand.self, GenerateCommand.self, QueryCommand.self, CheckCommand.self, WorkloadCommand.self, ValidateCommand.self, RepairCommand.self, StreamCommand.self, ReverseStreamCommand.self, StageCommand.self, InfraCommand.self, ServeCommand.self, FlagsCommand.self, CutoverCommandGroup.self, NetworkCommand.self, WorkerCommand.self]
     )
 }

@@ -6,6 +6,7 @@ import DynamoDBModel
 import Foundation
 import Migration
 import MigrationCore
+import SQS
 
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,6 +29,9 @@ struct StatusCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "A mapping file, for the order of entities.")
     var mapping: String?
+
+    @Option(name: .long, help: "The workers' SQS queue (URL): list the files in its dead-letter queue.")
+    var queue: String?
 
     @Flag(name: .long, help: "List every file, not only the entities.")
     var files = false
@@ -76,6 +80,10 @@ struct StatusCommand: AsyncParsableCommand {
             let reverseKey: Item = [ItemKey.partitionKeyName: .s(ControlItems.partitionKey), ItemKey.sortKeyName: .s(ControlItems.reverseSortKey)]
             status.reverse = try await runtime.dynamoDB().getItem(table, key: reverseKey, consistentRead: true)
                 .flatMap(ControlItems.reverseProgress(from:))
+            if let queue {
+                status.deadLetterQueue = try await DeadLetterQueueReader(sqs: SQSClient(client: runtime.awsClient())).status(ofQueue: queue)
+                if status.deadLetterQueue == nil { note("billmig status: the queue \(queue) has no redrive policy, so no dead-letter queue") }
+            }
             return status
         }
         if output.json {
@@ -120,6 +128,14 @@ struct StatusCommand: AsyncParsableCommand {
             }
             let total = replication.counts.values.reduce(ChangeCounts(), +)
             print("changes: \(total.changesRead) read, \(total.applied) applied, \(total.skippedStale) skipped (stale), \(total.deadLettered) dead-lettered")
+        }
+        if let deadLetters = status.deadLetterQueue {
+            print("\nworkers' dead-letter queue \(deadLetters.queueURL): \(deadLetters.messages) messages"
+                + (deadLetters.files.isEmpty ? "" : "; files no worker could process (fix the cause, then redrive them to the queue):"))
+            for file in deadLetters.files { print("  \(file)") }
+            if !deadLetters.otherMessages.isEmpty {
+                print("  and \(deadLetters.otherMessages.count) messages that are no S3 event: \(deadLetters.otherMessages.joined(separator: ", "))")
+            }
         }
         if let reverse = status.reverse {
             print("\nreverse stream (DynamoDB epoch \(reverse.epoch) -> MySQL): \(reverse.statusLine), published \(reverse.updatedAt)"

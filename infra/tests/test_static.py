@@ -53,7 +53,7 @@ def test_every_role_allows_each_action_its_component_calls_and_no_more(component
     for component in components:
         role = roles.get(component["role"])
         assert role, f"infra/iam.yaml has no role {component['role']} for component {component['component']}"
-        granted = {a for a in _policy_actions(role) if a.split(":")[0] in ("dynamodb", "s3", "cloudwatch", "ec2", "directconnect")}
+        granted = {a for a in _policy_actions(role) if a.split(":")[0] in ("dynamodb", "s3", "sqs", "cloudwatch", "ec2", "directconnect")}
         needed = set(component["actions"])
         assert not needed - granted, f"{component['role']} lacks {sorted(needed - granted)} that {component['component']} calls"
         assert not granted - needed, f"{component['role']} allows {sorted(granted - needed)} that {component['component']} never calls"

@@ -38,12 +38,13 @@ public struct ChangeFileApply: Sendable {
         source: any ObjectStore,
         target: any ItemWriteTarget,
         state: StateLocation,
-        stop: StopSignal = StopSignal()
+        stop: StopSignal = StopSignal(),
+        progress: LoadProgress = LoadProgress()
     ) {
         self.configuration = configuration
         self.source = source
         checkpointer = Checkpointer(state: state)
-        progress = LoadProgress()
+        self.progress = progress
         throttle = WriteThrottle(configuration: configuration.throttle)
         applier = ChangeApplier(target: target, throttle: throttle, configuration: configuration.applier)
         self.stop = stop
@@ -139,6 +140,36 @@ public struct ChangeFileApply: Sendable {
             files: .init(found: seen.count, skipped: skipped, applied: filesApplied),
             deadLetterLocation: total.deadLettered > 0 ? deadLetterPrefix : nil,
             error: failure.map { String(describing: $0) } ?? (stoppedEarly ? "stopped before every file was applied" : nil))
+    }
+
+    /// Applies one change file (for a worker handed files one at a time): the file is
+    /// a stream of its own, checkpointed under `change-file-checkpoints/`, so files of
+    /// one table may be applied in any order and by several workers at once (the
+    /// version conditions decide); a file applied before is skipped, one interrupted
+    /// resumes from its checkpoint. `table` is nil for a `CDC_TXN` file.
+    public func applyFile(_ file: DMSFile, table: String?) async throws -> AppliedChangeFile {
+        let mapping = configuration.mapping
+        var layout: DMSTableLayout?
+        if let table {
+            guard let mapped = mapping.tables.first(where: { $0.table == table }) else {
+                throw UnmappedTable(table: table, file: file.key)
+            }
+            layout = DMSTableLayout(schema: mapping.sourceSchema, table: mapped.table, columns: mapped.columns.map(\.name))
+        }
+        let folder = StateFolder<ChangeCheckpoint>.changeFileCheckpoints
+        let state = RunState(folder: folder)
+        let saved = try await checkpointer.state.read(folder.file(file.key))
+        state.values.withLock { $0.book = ChangeCheckpointBook(checkpoints: saved.map { [$0] } ?? []) }
+        let position = ChangeCheckpoint.FilePosition(order: file.stem, key: file.key)
+        guard let start = state.values.withLock({ $0.book.checkpoint(stream: file.key).startRecord(for: position) }) else {
+            progress.fileDone()
+            return AppliedChangeFile(key: file.key, counts: saved?.counts ?? [:], outcome: .alreadyDone)
+        }
+        let finished = try await apply(
+            [PlannedFile(stream: file.key, file: file, table: layout, startRecord: start)],
+            mapper: try ItemMapper(mapping: mapping), state: state)
+        let counts = state.values.withLock { $0.book.checkpoint(stream: file.key).counts }
+        return AppliedChangeFile(key: file.key, counts: counts, outcome: finished ? .applied : .interrupted)
     }
 
     /// Every change file of every stream, each stream in its order: tables in
@@ -276,7 +307,7 @@ public struct ChangeFileApply: Sendable {
         for _ in 0..<filesDone { progress.fileDone() }
         let changed = state.values.withLock { $0.book.takeChanged(updatedAt: now) }
         try await checkpointer.save(
-            changed.map { ($0, StateFolder.changeCheckpoints.file($0.stream)) },
+            changed.map { ($0, state.folder.file($0.stream)) },
             after: intervals.map { DeadLetterInterval(letters[$0]!, folder: $0.file, fromRecord: $0.fromRecord) })
     }
 }
@@ -284,6 +315,13 @@ public struct ChangeFileApply: Sendable {
 /// The run's state shared by the reading task and the code around the passes.
 /// Only one of them uses it at a time; the lock makes that safe to share.
 final class RunState: Sendable {
+    /// Where the checkpoints of this run's streams go.
+    let folder: StateFolder<ChangeCheckpoint>
+
+    init(folder: StateFolder<ChangeCheckpoint> = .changeCheckpoints) {
+        self.folder = folder
+    }
+
     struct Values {
         var book = ChangeCheckpointBook()
         /// Counts of this run.
@@ -303,4 +341,21 @@ final class RunState: Sendable {
             return true
         }
     }
+}
+
+/// One change file as `ChangeFileApply.applyFile` left it.
+public struct AppliedChangeFile: Sendable, Equatable {
+    public enum Outcome: String, Sendable, Hashable, Codable {
+        /// Every change applied, skipped as stale or dead-lettered.
+        case applied
+        /// Applied before (its checkpoint says so).
+        case alreadyDone
+        /// A stop request ended it before its end; its checkpoint says where to resume.
+        case interrupted
+    }
+
+    public var key: String
+    /// Counts per entity over every run of this file.
+    public var counts: [String: ChangeCounts]
+    public var outcome: Outcome
 }

@@ -11,6 +11,8 @@ public struct FullLoad: Sendable {
     public let configuration: FullLoadConfiguration
     let source: any ObjectStore
     let loadRun: LoadRun
+    /// One write limiter for every file of this load, however they are started.
+    let sharedServices: LoadServices
     public var progress: LoadProgress { loadRun.progress }
     public var throttle: WriteThrottle { loadRun.throttle }
     /// Whether the table answers, for progress lines.
@@ -25,13 +27,16 @@ public struct FullLoad: Sendable {
         configuration: FullLoadConfiguration,
         source: any ObjectStore,
         target: any ItemWriteTarget,
-        state: StateLocation
+        state: StateLocation,
+        progress: LoadProgress = LoadProgress()
     ) {
         self.configuration = configuration
         self.source = source
         self.loadRun = LoadRun(
             dryRun: configuration.dryRun, target: target, state: state, throttle: configuration.throttle,
-            applier: configuration.applier)
+            applier: configuration.applier, progress: progress)
+        self.sharedServices = loadRun.services(
+            writeConcurrency: configuration.writeConcurrency, checkpointInterval: configuration.checkpointInterval)
     }
 
     /// Where dead letters go, for summaries.
@@ -53,8 +58,7 @@ public struct FullLoad: Sendable {
         var results: [LoadUnitResult] = []
         for table in configuration.mapping.tables {
             for file in try await layout.listTable(table.table, in: source).fullLoad {
-                let previous = configuration.restart ? nil : try await loadRun.checkpointer?.state.read(StateFolder.fileCheckpoints.file(file.key))
-                let resume = previous.flatMap { $0.matches(size: file.size, etag: nil) ? $0 : nil }
+                let resume = try await resumePoint(of: file)
                 if let resume, resume.state == .completed {
                     results.append(loadRun.skipped(table: table.table, unit: file.key, counts: resume.counts))
                 } else {
@@ -71,8 +75,7 @@ public struct FullLoad: Sendable {
             files: plan.count + results.count,
             bytes: plan.reduce(0) { $0 + $1.file.size })
 
-        let services = loadRun.services(
-            writeConcurrency: configuration.writeConcurrency, checkpointInterval: configuration.checkpointInterval)
+        let services = sharedServices
 
         var failure: (any Error)?
         do {
@@ -102,6 +105,33 @@ public struct FullLoad: Sendable {
             failure: failure)
     }
 
+    /// Where a previous run left `file`: its checkpoint when it describes the object
+    /// as it is now, nil with `restart`.
+    private func resumePoint(of file: DMSFile) async throws -> FileCheckpoint? {
+        let previous = configuration.restart ? nil : try await loadRun.checkpointer?.state.read(StateFolder.fileCheckpoints.file(file.key))
+        return previous.flatMap { $0.matches(size: file.size, etag: nil) ? $0 : nil }
+    }
+
+    /// Loads one staged full-load file of `table` as `run` loads each (for a worker
+    /// handed files one at a time): skipped when a previous run completed it, else
+    /// resumed from its checkpoint, with its tracking item. Files loaded by several
+    /// calls at once share this load's writers, throttle and progress.
+    public func loadFile(_ file: DMSFile, table: String) async throws -> LoadedFile {
+        guard let mapping = configuration.mapping.tables.first(where: { $0.table == table }) else {
+            throw UnmappedTable(table: table, file: file.key)
+        }
+        let resume = try await resumePoint(of: file)
+        if let resume, resume.state == .completed {
+            _ = loadRun.skipped(table: table, unit: file.key, counts: resume.counts)
+            return LoadedFile(key: file.key, table: table, counts: resume.counts, outcome: .alreadyDone)
+        }
+        let result = try await loadFile(
+            PlannedFile(file: file, table: mapping, resume: resume), mapper: try ItemMapper(mapping: configuration.mapping),
+            services: sharedServices)
+        progress.fileDone()
+        return LoadedFile(key: file.key, table: table, counts: result.counts, outcome: result.damaged ? .damaged : .loaded)
+    }
+
     private func loadFile(_ planned: PlannedFile, mapper: ItemMapper, services: LoadServices) async throws -> LoadUnitResult {
         let tracking = FileTracking(file: planned.file, table: planned.table.table, retentionDays: configuration.trackingRetentionDays)
         return try await loadRun.tracked(tracking, unit: planned.file.key, resumedCounts: planned.resume?.counts) {
@@ -125,5 +155,33 @@ public struct NoStagedFiles: Error, Sendable, CustomStringConvertible {
     public var description: String {
         "no staged full-load files (LOAD*.csv[.gz]) under \(source) for any mapped table (looked for example in \(example)): "
             + "--from names the folder that holds the schema folder, as the DMS target's bucket folder"
+    }
+}
+
+/// One staged file as `FullLoad.loadFile` left it.
+public struct LoadedFile: Sendable, Equatable {
+    public enum Outcome: String, Sendable, Hashable, Codable {
+        /// Every record written or dead-lettered now.
+        case loaded
+        /// A previous run (or another worker) had completed it.
+        case alreadyDone
+        /// Read up to damage; the rest dead-lettered as a file.
+        case damaged
+    }
+
+    public var key: String
+    public var table: String
+    /// Counts of the whole file (a resumed file's earlier part included).
+    public var counts: EntityCounts
+    public var outcome: Outcome
+}
+
+/// A file of a table the mapping does not have.
+public struct UnmappedTable: Error, Sendable, CustomStringConvertible {
+    public var table: String
+    public var file: String
+
+    public var description: String {
+        "\(file) belongs to table \(table), which the mapping does not have: add it to the mapping file (--mapping) or leave it out of the DMS task"
     }
 }

@@ -15,12 +15,12 @@ struct LoadRun: Sendable {
 
     init(
         dryRun: Bool, target: any ItemWriteTarget, state: StateLocation, throttle: AdaptiveRateController.Configuration,
-        applier: BatchApplier.Configuration
+        applier: BatchApplier.Configuration, progress: LoadProgress = LoadProgress()
     ) {
         self.dryRun = dryRun
         self.target = dryRun ? DiscardingWriteTarget() : target
         self.checkpointer = dryRun ? nil : Checkpointer(state: state)
-        self.progress = LoadProgress()
+        self.progress = progress
         self.throttle = WriteThrottle(configuration: throttle)
         self.applier = BatchApplier(target: self.target, throttle: self.throttle, configuration: applier)
     }

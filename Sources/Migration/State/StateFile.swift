@@ -48,6 +48,9 @@ extension StateFolder<FileCheckpoint> {
 extension StateFolder<ChangeCheckpoint> {
     /// Per-stream checkpoints of `apply`.
     public static var changeCheckpoints: Self { Self("change-checkpoints/") }
+    /// Per-file checkpoints of workers (`worker`): each change file its own stream,
+    /// named by its key, as workers apply a table's files in any order and at once.
+    public static var changeFileCheckpoints: Self { Self("change-file-checkpoints/") }
 }
 
 extension StateFolder<SnapshotTableCheckpoint> {
@@ -60,6 +63,9 @@ extension StateFolder<SnapshotTableCheckpoint> {
 public enum ChangeStateFolders {
     public static var all: [String] {
         let binlog = StateFile<BinlogCheckpoint>.binlogCheckpoint.path
-        return [StateFolder<ChangeCheckpoint>.changeCheckpoints.path, String(binlog[...binlog.lastIndex(of: "/")!])]
+        return [
+            StateFolder<ChangeCheckpoint>.changeCheckpoints.path, StateFolder<ChangeCheckpoint>.changeFileCheckpoints.path,
+            String(binlog[...binlog.lastIndex(of: "/")!]),
+        ]
     }
 }

@@ -1,0 +1,177 @@
+import ArgumentParser
+import BillingModel
+import DMSStaging
+import Foundation
+import Migration
+import MigrationCore
+import SQS
+
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Process staged DMS files as S3 notifies them: long-poll an SQS queue, load or apply each file.",
+        discussion: """
+            The queue receives the staging bucket's s3:ObjectCreated:* notifications (filter them \
+            to the DMS folder, e.g. prefix {prefix}/{schema}/). Each object is, by its key, a \
+            full-load file (loaded as `load` loads one file, resumed from its checkpoint) or a change \
+            file (applied as `apply` does, each file checkpointed on its own, once every full-load \
+            file of its table has a completed checkpoint; until then it goes back to the queue with \
+            a delay). Run as many workers on as many hosts as the table's capacity allows: the queue \
+            and the table's conditional writes are their only coordination.
+
+            A message is hidden while its file is worked on (--visibility-seconds, extended by a \
+            heartbeat) and deleted only when every row is written or dead-lettered. A failed one is \
+            delivered again after its visibility timeout, to any worker, which resumes from the \
+            checkpoint; an object no worker can process (a key outside the DMS layout, a table the \
+            mapping does not have) is released at once. Give the queue a redrive policy: after its \
+            maxReceiveCount such messages move to its dead-letter queue. s3:TestEvent messages and \
+            billmig's own state objects are deleted.
+
+            SIGTERM or SIGINT: no more receiving; full-load files in hand are finished, change files \
+            stop at the next read and are released (visibility 0) for another worker; exit 0.
+
+            Exit status: 0 stopped on request; 1 failed (e.g. the queue does not exist).
+            """
+    )
+
+    @Option(name: .long, help: "The SQS queue's URL.")
+    var queue: String
+
+    @OptionGroup var staged: StagedSourceOptions
+
+    var table: String { staged.table }
+
+    @Option(name: .long, help: "DMS's CdcPath, relative to --from: change files and CDC_TXN-* files are read there.")
+    var cdcPath: String?
+
+    @Option(name: .long, help: "The column a DMS transformation rule added from $AR_H_CHANGE_SEQ (files without a header).")
+    var changeSequenceColumn: String?
+
+    @Option(name: .long, help: "Messages (files) worked on at once.")
+    var concurrency = 2
+
+    @Option(name: .long, help: "Writes in flight at once, across the files in hand.")
+    var writes = 32
+
+    @Option(name: .long, help: "Never write more than this many write capacity units per second (per worker).")
+    var maxWcu: Double?
+
+    @Option(name: .long, help: "Seconds a received message stays hidden from other workers; extended every third of it while its file is worked on.")
+    var visibilitySeconds = 120
+
+    @Option(name: .long, help: "Seconds one receive waits for a message (long poll, at most 20).")
+    var waitSeconds = 20
+
+    @Option(name: .long, help: "Seconds until a change file that waits for its table's full load comes back (at most 900).")
+    var retrySeconds = 30
+
+    @OptionGroup var checkpoints: CheckpointOptions
+
+    @OptionGroup var output: OutputOptions
+
+    @OptionGroup var prometheus: PrometheusOptions
+
+    func validate() throws {
+        guard concurrency > 0, writes > 0 else { throw ValidationError("--concurrency and --writes must be positive") }
+        guard (1...SQSClient.maxVisibilitySeconds).contains(visibilitySeconds) else {
+            throw ValidationError("--visibility-seconds must be between 1 and \(SQSClient.maxVisibilitySeconds)")
+        }
+        guard (0...SQSClient.maxWaitSeconds).contains(waitSeconds) else { throw ValidationError("--wait-seconds must be between 0 and 20") }
+        guard (0...SQSClient.maxDelaySeconds).contains(retrySeconds) else { throw ValidationError("--retry-seconds must be between 0 and 900") }
+        if let maxWcu, maxWcu <= 0 { throw ValidationError("--max-wcu must be positive") }
+        _ = try checkpoints.interval()
+        guard queue.hasPrefix("https://") || queue.hasPrefix("http://") else {
+            throw ValidationError("--queue takes the queue's URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME), not \(queue)")
+        }
+    }
+
+    func run() async throws {
+        let (location, stateLocation, mapping) = try staged.resolve()
+        let stop = StopSignal()
+        var sourceBucket: String?
+        var ownPrefixes: [String] = []
+        if case .s3(let bucket, _) = location {
+            sourceBucket = bucket
+            if case .s3(let stateBucket, let statePrefix) = stateLocation, stateBucket == bucket {
+                ownPrefixes.append(StagingLocation.folder(statePrefix))
+            }
+        }
+
+        let summary = try await withStopOnSignals(stop, announce: !output.quiet) {
+            try await Runtime.with(maxConnections: writes + concurrency) { runtime in
+                var load = FullLoadConfiguration(
+                    sourcePrefix: location.keyPrefix, sourceDescription: location.description, tableName: table, mapping: mapping,
+                    writeConcurrency: writes)
+                load.throttle.ceiling = maxWcu
+                load.checkpointInterval = try checkpoints.interval()
+                var apply = ChangeApplyConfiguration(
+                    sourcePrefix: location.keyPrefix, sourceDescription: location.description, tableName: table, mapping: mapping,
+                    readOptions: DMSReadOptions(changeSequenceColumnName: changeSequenceColumn), cdcPath: cdcPath,
+                    applier: .init(lanes: writes))
+                apply.throttle.ceiling = maxWcu
+                apply.checkpointInterval = try checkpoints.interval()
+                let sqs = SQSClient(client: try runtime.awsClient())
+                try await Self.checkRedrivePolicy(sqs, queue: queue, quiet: output.quiet)
+                let worker = QueueWorker(
+                    configuration: WorkerConfiguration(
+                        queueDescription: queue, sourceBucket: sourceBucket, ownPrefixes: ownPrefixes, concurrency: concurrency,
+                        wait: .seconds(waitSeconds), visibility: .seconds(visibilitySeconds),
+                        waitForFullLoadDelay: .seconds(retrySeconds), load: load, apply: apply),
+                    queue: SQSWorkQueue(sqs: sqs, url: queue),
+                    source: try runtime.objectStore(for: location),
+                    target: try runtime.writeTarget(table: table),
+                    state: try runtime.stateLocation(stateLocation),
+                    stop: stop)
+                return try await prometheus.showing(
+                    worker.progress, throttle: worker.throttle, outage: worker.outage, table: table, quiet: output.quiet
+                ) {
+                    await worker.run()
+                }
+            }
+        }
+        try output.conclude(summary, status: summary.exitStatus) { WorkerSummaryText.render(summary) }
+    }
+
+    /// Says so when the queue has no dead-letter queue: a poison message would then come back forever.
+    static func checkRedrivePolicy(_ sqs: SQSClient, queue: String, quiet: Bool) async throws {
+        let attributes: [String: String]
+        do {
+            attributes = try await sqs.queueAttributes(queueURL: queue, names: ["RedrivePolicy", "VisibilityTimeout"])
+        } catch {
+            throw CommandError("cannot read the queue \(queue): \(error)")
+        }
+        if attributes["RedrivePolicy"].flatMap(SQSRedrivePolicy.init(attributeValue:)) == nil {
+            note("billmig worker: the queue has no redrive policy: a message no worker can process will come back forever; "
+                + "give it a dead-letter queue (RedrivePolicy with maxReceiveCount)")
+        }
+    }
+}
+
+enum WorkerSummaryText {
+    static func render(_ summary: WorkerSummary) -> String {
+        let messages = summary.messages
+        let files = summary.files
+        var lines = [
+            "billmig worker \(summary.queue) -> \(summary.table): \(summary.error == nil ? (summary.stopped ? "stopped on request" : "ended") : "FAILED")"
+                + " after \(String(format: "%.1f", summary.elapsedSeconds)) s",
+            "messages: \(messages.received) received, \(messages.deleted) done, \(messages.waitingForFullLoad) waiting for a full load, "
+                + "\(messages.leftForDeadLetterQueue) left for the dead-letter queue, \(messages.failed) failed (to be redelivered), "
+                + "\(messages.released) released on stop",
+            "full-load files: \(files.fullLoadLoaded) loaded, \(files.fullLoadAlreadyDone) already done, \(files.fullLoadDamaged.count) damaged",
+            "change files: \(files.changeFilesApplied) applied, \(files.changeFilesAlreadyDone) already done",
+            "rows: \(summary.rows.rowsRead) read, \(summary.rows.itemsWritten) written, \(summary.rows.deadLettered) dead-lettered; "
+                + "changes: \(summary.changes.changesRead) read, \(summary.changes.applied) applied, "
+                + "\(summary.changes.skippedStale) stale, \(summary.changes.deadLettered) dead-lettered",
+        ]
+        if !files.fullLoadDamaged.isEmpty {
+            lines.append("damaged files (replace each; its next notification loads it):")
+            lines += files.fullLoadDamaged.map { "  \($0)" }
+        }
+        if !summary.problems.isEmpty {
+            lines.append("problems:")
+            lines += summary.problems.map { "  \($0.key ?? $0.messageID): \($0.reason)" }
+        }
+        if let error = summary.error { lines.append("error: \(error)") }
+        return lines.joined(separator: "\n")
+    }
+}
