@@ -195,8 +195,11 @@ def test_compute_runs_workers_and_blue_green_services_behind_an_internal_alb(dep
         assert _dropped("compute", logical_id, "LaunchType") == "FARGATE"
     worker = ecs.describe_task_definition(taskDefinition=created["WorkerTask"])["taskDefinition"]
     command = worker["containerDefinitions"][0]["command"]
-    assert command[:1] == ["apply"] and "--change-sequence-column" in command and "AR_H_CHANGE_SEQ" in command
+    assert command[:1] == ["worker"] and "--change-sequence-column" in command and "AR_H_CHANGE_SEQ" in command
     assert command[command.index("--cdc-path") + 1] == "cdc"
+    # The workers are fed by the staging bucket's file-event queue.
+    queue = deployed["resources"]["staging"]["FileEventsQueue"]
+    assert command[command.index("--queue") + 1] == queue
     balancer = elb.describe_load_balancers(LoadBalancerArns=[created["LoadBalancer"]])["LoadBalancers"][0]
     assert balancer["Scheme"] == "internal"
     listener = elb.describe_listeners(LoadBalancerArn=created["LoadBalancer"])["Listeners"][0]
