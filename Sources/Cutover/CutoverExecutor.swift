@@ -215,6 +215,8 @@ struct PlanRun {
     let expectedRevision: Int
     var flags: ServiceFlags
     var actions: [String] = []
+    /// When the plan started: each logged step says how far in it was done.
+    let started = ContinuousClock.now
     var verdicts: [GateVerdict] = []
     /// When writes were paused (the deadline counts from here), and the wall time
     /// once the pause had settled (reverse drains wait for changes up to it).
@@ -438,7 +440,8 @@ struct PlanRun {
 
     mutating func done(_ action: String) {
         actions.append(action)
-        executor.log("  \(action)")
+        let elapsed = ContinuousClock.now - started
+        executor.log("  " + String(format: "%+7.3f s  ", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) + action)
     }
 
     // MARK: Ending

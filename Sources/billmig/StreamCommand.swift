@@ -98,6 +98,13 @@ struct StreamCommand: AsyncParsableCommand {
             configuration.heartbeat = SourceHeartbeat.Configuration(interval: .milliseconds(heartbeatIntervalMs))
         }
         configuration.replicaServerID = serverId
+        if follow.followCutover {
+            // The write switch waits for a follower twice, writes held: for its position (published
+            // as soon as everything read is settled) and for its stop (noticed between two server
+            // heartbeats, so they come often).
+            configuration.settledCheckpointInterval = .milliseconds(200)
+            configuration.serverHeartbeatPeriod = .milliseconds(100)
+        }
         configuration.throttle.ceiling = writes.maxWcu
         let streamConfiguration = configuration
 

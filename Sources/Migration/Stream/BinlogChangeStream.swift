@@ -311,10 +311,11 @@ public struct BinlogChangeStream: Sendable {
                 try await save(state)
                 return
             }
-            if state.checkpointDue(every: configuration.checkpointInterval) {
+            let interval = tracker.isSettled ? configuration.settledCheckpointInterval ?? configuration.checkpointInterval : configuration.checkpointInterval
+            if state.checkpointDue(every: interval) {
                 try await save(state)
             }
-            await tracker.settlements.wait(until: state.nextCheckpoint(every: configuration.checkpointInterval))
+            await tracker.settlements.wait(until: state.nextCheckpoint(every: interval))
             // A busy stream settles changes all the time: collect them in batches.
             try await Task.sleep(for: configuration.collectInterval)
         }

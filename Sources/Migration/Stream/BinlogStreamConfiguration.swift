@@ -23,6 +23,10 @@ public struct BinlogStreamConfiguration: Sendable {
     public var applier: ChangeApplier.Configuration
     /// How often the checkpoint is saved while changes are applied (and always at the end).
     public var checkpointInterval: Duration
+    /// When set, the checkpoint is also saved (at most this often) whenever every
+    /// change read has settled: the applied position is published moments after
+    /// the source goes quiet, which is what the cutover's drain waits for.
+    public var settledCheckpointInterval: Duration?
     /// The server's heartbeat period while the binlog is idle.
     public var serverHeartbeatPeriod: Duration
     /// The longest wait for the server before the connection counts as lost.

@@ -209,6 +209,7 @@ import Glibc
                         #expect(report.phase == .writesSwitched && report.epoch == epoch)
                         #expect(try await running() == [.reverse], "the forward stream was stopped and reverse-stream runs")
                         print("write pause at switch-writes (epoch \(epoch)): \(report.writePauseMilliseconds ?? -1) ms")
+                        print(switched.stderr.split(separator: "\n").filter { $0.contains(" s  ") }.joined(separator: "\n"))
                     }
 
                     try await switchReadsToGreen()
@@ -224,6 +225,7 @@ import Glibc
 
                     let rollback = try await cutover(["rollback"])
                     #expect(rollback.status == 0, "\(rollback.stdout) \(rollback.stderr)")
+                    print("rollback:\n" + rollback.stderr.split(separator: "\n").filter { $0.contains(" s  ") }.joined(separator: "\n"))
                     let back = try await controlStore.load().flags
                     #expect(back.writePrimary == .mysql && back.epoch == 2)
                     #expect(try await traffic.weights() == .allBlue)
