@@ -39,6 +39,8 @@ public struct LoadStatus: Sendable, Codable, Equatable {
     public var reverse: ReverseStreamProgress?
     /// The workers' dead-letter queue (`status --queue`): the files no worker could process.
     public var deadLetterQueue: DeadLetterQueueStatus?
+    /// Where `billmig migrate` stands (its phases), when it runs under this state.
+    public var migration: MigrationProgress?
 
     public init(tracking: [TrackingItem], checkpoints: [FileCheckpoint], entityOrder: [String]) {
         files = tracking.sorted { ($0.entityType, $0.batchId) < ($1.entityType, $1.batchId) }.map {

@@ -6,10 +6,12 @@ struct Billmig: AsyncParsableCommand {
         commandName: "billmig",
         abstract: "Move a telecom billing system from MySQL to one DynamoDB table with zero downtime.",
         discussion: """
-            A migration runs in this order: create the table (`table create`), load the \
-            full snapshot that AWS DMS staged in S3 (`load`), follow its progress \
-            (`status`), apply the change files DMS keeps writing (`apply`), and check the \
-            result with the access patterns (`query`). \
+            A migration runs in this order, which `migrate --plan FILE` does in one resumable \
+            run: check the source (`check`), create the table (`table create`), load the full \
+            snapshot, from MySQL or as AWS DMS staged it in S3 (`load`), apply the changes since \
+            (`stream` from the binlog, or `apply` over DMS's change files; `worker` on a queue), \
+            validate (`validate`), then switch the application (`cutover`). Follow any of it with \
+            `status`; `query` runs the access patterns. \
             `generate` writes realistic sample data in the DMS layout for trying it all out.
 
             AWS settings follow the SDK conventions: AWS_REGION, AWS_PROFILE, \
@@ -20,6 +22,6 @@ struct Billmig: AsyncParsableCommand {
             3 finished with rows in the dead-letter store; 4 validate found mismatches \
             (repair: some left unrepaired); 5 a cutover command refused or reverted; 64 bad arguments.
             """,
-        subcommands: [PlanCommand.self, LoadCommand.self, ApplyCommand.self, TableCommand.self, StatusCommand.self, GenerateCommand.self, QueryCommand.self, CheckCommand.self, WorkloadCommand.self, ValidateCommand.self, RepairCommand.self, StreamCommand.self, ReverseStreamCommand.self, StageCommand.self, InfraCommand.self, ServeCommand.self, FlagsCommand.self, CutoverCommandGroup.self, NetworkCommand.self, WorkerCommand.self]
+        subcommands: [PlanCommand.self, LoadCommand.self, ApplyCommand.self, TableCommand.self, StatusCommand.self, GenerateCommand.self, QueryCommand.self, CheckCommand.self, WorkloadCommand.self, ValidateCommand.self, RepairCommand.self, StreamCommand.self, ReverseStreamCommand.self, StageCommand.self, InfraCommand.self, ServeCommand.self, FlagsCommand.self, CutoverCommandGroup.self, NetworkCommand.self, WorkerCommand.self, MigrateCommand.self]
     )
 }

@@ -62,6 +62,7 @@ struct StatusCommand: AsyncParsableCommand {
             var checkpoints: [FileCheckpoint] = []
             var snapshot: SnapshotPosition?
             var replication: BinlogCheckpoint?
+            var migration: MigrationProgress?
             if let stateLocation {
                 let state = try runtime.stateLocation(stateLocation)
                 checkpoints = try await state.readAll(.fileCheckpoints)
@@ -73,10 +74,12 @@ struct StatusCommand: AsyncParsableCommand {
                 do {
                     replication = try await state.read(.binlogCheckpoint)
                 } catch is DecodingError {}
+                migration = try? await state.read(.migrationProgress)
             }
             var status = LoadStatus(tracking: tracking, checkpoints: checkpoints, entityOrder: mapping.tables.map(\.table))
             status.snapshot = snapshot
             status.replication = replication
+            status.migration = migration
             let reverseKey: Item = [ItemKey.partitionKeyName: .s(ControlItems.partitionKey), ItemKey.sortKeyName: .s(ControlItems.reverseSortKey)]
             status.reverse = try await runtime.dynamoDB().getItem(table, key: reverseKey, consistentRead: true)
                 .flatMap(ControlItems.reverseProgress(from:))
@@ -89,6 +92,13 @@ struct StatusCommand: AsyncParsableCommand {
         if output.json {
             try output.printJSON(status)
             return
+        }
+        if let migration = status.migration {
+            let phase =
+                migration.isReadyToSwitch
+                ? "ready to switch"
+                : "phase \(migration.next?.rawValue ?? "-")" + (migration.interrupted != nil ? " (running, or killed in it)" : " (next)")
+            print("migrate: \(phase); done: \(migration.phases.filter(migration.completed.contains).map(\.rawValue).joined(separator: ", "))")
         }
         print("load into \(table): \(status.overall)")
         if let snapshot = status.snapshot {

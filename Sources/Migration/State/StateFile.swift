@@ -18,6 +18,11 @@ public struct StateFolder<Value: Codable & Sendable>: Sendable, Hashable {
     public func file(_ name: String) -> StateFile<Value> { StateFile(path + name + ".json") }
 }
 
+extension StateFile<MigrationProgress> {
+    /// Where `migrate` stands: its phases done, the one running, their history.
+    public static var migrationProgress: Self { Self("migrate.json") }
+}
+
 extension StateFile<SnapshotPosition> {
     /// Where the change stream starts (`load --from mysql://`; `stage/` for the stager).
     public static var snapshotPosition: Self { Self("snapshot.json") }

@@ -1,0 +1,76 @@
+import Foundation
+import MigrationCore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `billmig migrate` against MariaDB and moto_server: the whole migration from a
+/// plan file, killed with SIGKILL in its full load and run again, ends ready to
+/// switch with the table validated; its progress file tells what happened.
+@Suite(.serialized) struct MigrateCommandTests {
+    struct Report: Decodable {
+        var readyToSwitch: Bool
+        var next: String?
+        var history: [MigrationProgress.Entry]
+    }
+
+    @Test func aMigrationKilledInItsFullLoadResumesThereAndEndsReadyToSwitch() async throws {
+        try await MariaDBSupport.withFreshDatabase("migrate") { database in
+            let url = try await MariaDBSupport.url(database: database)
+            try await LocalAWS.withMotoServer(authenticated: false) { aws in
+                var environment = aws.environment
+                environment["BILLMIG_MYSQL_PASSWORD"] = MariaDBSupport.password
+                let env = environment
+                let work = FileManager.default.temporaryDirectory.appendingPathComponent("billmig-migrate-\(UInt32.random(in: 0...UInt32.max))")
+                try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: work) }
+                let generated = try await BillmigCLI.run(["generate", "--to", url, "--accounts", "25", "--seed", "41", "--replace", "--quiet"], environment: env)
+                try #require(generated.status == 0, "\(generated.stderr)")
+
+                let state = work.appendingPathComponent("state").path
+                let table = MotoTestServer.uniqueName("migrate")
+                let plan = work.appendingPathComponent("plan.json")
+                try Data(#"{"source": "\#(url)", "table": "\#(table)", "state": "\#(state)", "concurrency": 4}"#.utf8).write(to: plan)
+                let progressFile = URL(fileURLWithPath: state).appendingPathComponent("migrate.json")
+                func progress() -> MigrationProgress? {
+                    (try? Data(contentsOf: progressFile)).flatMap { try? JSONDecoder().decode(MigrationProgress.self, from: $0) }
+                }
+
+                // Killed in the full load, once its snapshot position is saved and rows are being written.
+                let first = try BackgroundCommand(["migrate", "--plan", plan.path], environment: env, log: work.appendingPathComponent("first"))
+                defer { if first.isRunning { first.kill(SIGKILL) } }
+                let loading = try await waitUntil(timeout: .seconds(60), every: .milliseconds(100)) {
+                    progress()?.interrupted == .fullLoad && FileManager.default.fileExists(atPath: state + "/snapshot.json")
+                }
+                try #require(loading, "the migration reaches its full load: \(first.output())")
+                try await Task.sleep(for: .seconds(1))
+                first.kill(SIGKILL)
+                _ = await first.exitStatus()
+                let killed = try #require(progress())
+                #expect(killed.completed == [.source, .table] && killed.interrupted == .fullLoad)
+                let status = try await BillmigCLI.run(["status", "--table", table, "--state", state], environment: env)
+                #expect(status.stdout.contains("migrate: phase full-load (running, or killed in it); done: source, table"), "\(status.stdout) \(status.stderr)")
+
+                let second = try await BillmigCLI.run(["migrate", "--plan", plan.path, "--json", "--quiet"], environment: env)
+                #expect(second.status == 0, "\(second.stdout.suffix(1500)) \(second.stderr.suffix(1500))")
+                let report = try JSONDecoder().decode(Report.self, from: Data(second.stdout.utf8))
+                #expect(report.readyToSwitch && report.next == nil)
+                #expect(
+                    report.history.map { "\($0.phase.rawValue) \($0.outcome?.rawValue ?? "-")" } == [
+                        "source completed", "table completed", "full-load -", "full-load completed", "changes completed", "validation completed",
+                    ])
+                #expect(report.history[2].note?.contains("interrupted") == true)
+
+                // Ready stays ready: a third run does nothing and says so.
+                let third = try await BillmigCLI.run(["migrate", "--plan", plan.path], environment: env)
+                #expect(third.status == 0 && third.stdout.contains("READY TO SWITCH"), "\(third.stdout)")
+                // A broken plan is refused with what to fix.
+                try Data(#"{"table": "x"}"#.utf8).write(to: plan)
+                let broken = try await BillmigCLI.run(["migrate", "--plan", plan.path], environment: env)
+                #expect(broken.status != 0 && broken.stderr.contains("is not a migration plan"), "\(broken.stderr)")
+            }
+        }
+    }
+}
