@@ -11,7 +11,8 @@
 #   logs         a folder for the processes' output and the load client's files
 #   blue_port, green_port   the services' ports (haproxy's: BILLMIG_HAPROXY_PORT,
 #                its folder: BILLMIG_HAPROXY_DIR, as scripts/haproxy takes them)
-# and may set cutover_stack_checkpoint_seconds (0.5) and cutover_stack_follow_interval (100ms).
+# and may set cutover_stack_checkpoint_seconds (0.5), cutover_stack_follow_interval (100ms)
+# and cutover_stack_read_gap (seconds each reader waits between two requests; 0: none).
 # cutover_stack_stop ends everything the functions started (call it from the EXIT trap).
 
 cutover_stack_pids=""
@@ -98,10 +99,11 @@ cutover_stack_read_urls() {
 }
 
 cutover_stack_reader() { # one line per request: status code
-  local url
+  local url gap=${cutover_stack_read_gap:-0}
   while [ ! -f "$logs/stop-load" ]; do
     for url in "${cutover_stack_urls[@]}"; do
       curl -s -o /dev/null --max-time 10 -H 'Connection: close' -w '%{http_code}\n' "$url" >>"$logs/reads-$1" 2>/dev/null || true
+      [ "$gap" = 0 ] || sleep "$gap"
     done
   done
 }
