@@ -9,7 +9,8 @@
 
   cutover_probe.py writes FRONT RATE SECONDS PROGRESS_JSON BAN:SUBSCRIBER...
       Sends status writes (PUT /accounts/BAN/subscribers/N/status) through FRONT at a
-      steady RATE per second for SECONDS, from one thread per subscriber group (a
+      steady RATE per second for SECONDS, from CUTOVER_PROBE_CONCURRENCY threads (default
+      4: writes in flight at most), each with its own subscribers (a
       subscriber's writes come from one thread, one at a time: no two race on one
       item), each on a kept-alive connection. Slots a thread misses by more than a
       second are dropped, not sent in a burst, so the achieved rate is what the
@@ -89,7 +90,7 @@ def writes(argv):
         print("no subscribers to write", file=sys.stderr)
         return 2
     host, port = front.replace("http://", "").rstrip("/").split(":")
-    threads = min(len(targets), 32)
+    threads = min(len(targets), int(os.environ.get("CUTOVER_PROBE_CONCURRENCY", "4")))
     groups = [targets[i::threads] for i in range(threads)]
     interval = threads / rate  # each thread's share of the rate
     lock = threading.Lock()

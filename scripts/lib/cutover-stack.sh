@@ -98,16 +98,16 @@ cutover_stack_read_urls() {
   [ "${#cutover_stack_urls[@]}" -gt 20 ] || { echo "too few read URLs; see $logs/read-urls" >&2; return 1; }
 }
 
-cutover_stack_reader() { # one line per request: status code
+cutover_stack_reader() { # one line per request: status code, wall time at the answer
   local url gap=${cutover_stack_read_gap:-0}
   while [ ! -f "$logs/stop-load" ]; do
     for url in "${cutover_stack_urls[@]}"; do
-      curl -s -o /dev/null --max-time 10 -H 'Connection: close' -w '%{http_code}\n' "$url" >>"$logs/reads-$1" 2>/dev/null || true
+      curl -s -o /dev/null --max-time 10 -H 'Connection: close' -w "%{http_code} $EPOCHREALTIME\n" "$url" >>"$logs/reads-$1" 2>/dev/null || true
       [ "$gap" = 0 ] || sleep "$gap"
     done
   done
 }
-cutover_stack_writer() { # ban subscriber; one line per request: status code and seconds taken
+cutover_stack_writer() { # ban subscriber; one line per request: status code, seconds taken, wall time at the start
   local ban=$1 number=$2 n=0 status date code
   while [ ! -f "$logs/stop-load" ]; do
     if [ -f "$logs/hold-writes" ]; then sleep 0.05; continue; fi
@@ -115,7 +115,7 @@ cutover_stack_writer() { # ban subscriber; one line per request: status code and
     n=$((n + 1)); status=$([ $((n % 2)) = 0 ] && echo A || echo S)
     date=$(date -u -d "2020-01-01 + $n days" +%F)
     code=$(curl -s -o /dev/null --max-time 30 -H 'Connection: close' -H 'Content-Type: application/json' -X PUT \
-      -d "{\"status\":\"$status\",\"status_date\":\"$date\"}" -w '%{http_code} %{time_total}' \
+      -d "{\"status\":\"$status\",\"status_date\":\"$date\"}" -w "%{http_code} %{time_total} $EPOCHREALTIME" \
       "$front/accounts/$ban/subscribers/$number/status" 2>/dev/null || true)
     echo "$code" >>"$logs/writes-$number"
     [ "${code%% *}" = 200 ] && echo "$status $date" >"$logs/acknowledged-$number"
