@@ -18,6 +18,12 @@
       (PROGRESS_JSON, its {state}/reverse/progress.json) every 100 ms: every new
       publication's lagSeconds is a lag sample. After the writes it waits (up to 60 s)
       for a caught-up publication. Prints JSON.
+
+  cutover_probe.py direct TABLE EPOCH RATE SECONDS PROGRESS_JSON BAN:SUBSCRIBER...
+      The same, the writes going straight into TABLE (PutItem of each subscriber's item
+      with its status changed and the version of DynamoDB epoch EPOCH, endpoint from
+      AWS_ENDPOINT_URL): reverse replication's lag at a rate the service cannot reach on
+      moto_server, whose TransactWriteItems deep-copies the whole table every call.
 """
 import http.client
 import json
@@ -83,13 +89,73 @@ def percentile(values, p):
     return ordered[int(rank) - 1]
 
 
-def writes(argv):
-    front, rate, seconds, progress_path = argv[0], float(argv[1]), float(argv[2]), argv[3]
-    targets = [tuple(t.split(":", 1)) for t in argv[4:]]
+class ServiceWrites:
+    """Status writes through the service (haproxy in front): PUT /accounts/BAN/subscribers/N/status."""
+
+    def __init__(self, front):
+        self.host, self.port = front.replace("http://", "").rstrip("/").split(":")
+
+    def connect(self):
+        return http.client.HTTPConnection(self.host, int(self.port), timeout=30)
+
+    def send(self, connection, target, n):
+        """Returns (status or None, connection to use next)."""
+        ban, number = target
+        body = json.dumps({"status": "A" if n % 2 else "S",
+                           "status_date": time.strftime("%Y-%m-%d", time.gmtime(946684800 + (n % 7000) * 86400))})
+        connection = connection or self.connect()
+        connection.request("PUT", f"/accounts/{ban}/subscribers/{number}/status", body=body,
+                           headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        if response.getheader("Connection", "").lower() == "close":
+            connection.close()
+            connection = None
+        return response.status, connection
+
+
+class DirectWrites:
+    """The same change written straight into the table with PutItem, as the service's
+    version of the epoch (V + epoch + A + clock): reverse replication's own capacity,
+    without the service's TransactWriteItems (which moto_server serves by deep-copying
+    the whole table and its stream for every call)."""
+
+    def __init__(self, table, epoch, targets):
+        import boto3
+        self.boto3 = boto3
+        self.table, self.epoch = table, int(epoch)
+        client = boto3.client("dynamodb", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
+        self.items = {}
+        for ban, number in targets:
+            item = client.get_item(TableName=table, Key={"PK": {"S": f"BAN#{ban}"}, "SK": {"S": f"SUB#{number}"}},
+                                   ConsistentRead=True).get("Item")
+            if item is None or "sub_status" not in item or "SourceVersion" not in item:
+                raise SystemExit(f"no subscriber item with sub_status and SourceVersion at BAN#{ban} / SUB#{number} in {table}: {item}")
+            self.items[(ban, number)] = item
+
+    def connect(self):
+        return self.boto3.client("dynamodb", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
+
+    def send(self, client, target, n):
+        client = client or self.connect()
+        item = dict(self.items[target])
+        item["sub_status"] = {"S": "A" if n % 2 else "S"}
+        item["SourceVersion"] = {"S": "V%010dA%020d" % (self.epoch, int(time.time() * 1e6))}
+        client.put_item(TableName=self.table, Item=item)
+        return 200, client
+
+
+def writes(argv, direct=False):
+    if direct:
+        table, epoch, rate, seconds, progress_path = argv[0], argv[1], float(argv[2]), float(argv[3]), argv[4]
+        targets = [tuple(t.split(":", 1)) for t in argv[5:]]
+    else:
+        front, rate, seconds, progress_path = argv[0], float(argv[1]), float(argv[2]), argv[3]
+        targets = [tuple(t.split(":", 1)) for t in argv[4:]]
     if not targets:
         print("no subscribers to write", file=sys.stderr)
         return 2
-    host, port = front.replace("http://", "").rstrip("/").split(":")
+    writer = DirectWrites(table, epoch, targets) if direct else ServiceWrites(front)
     threads = min(len(targets), int(os.environ.get("CUTOVER_PROBE_CONCURRENCY", "4")))
     groups = [targets[i::threads] for i in range(threads)]
     interval = threads / rate  # each thread's share of the rate
@@ -113,27 +179,16 @@ def writes(argv):
                 with lock:
                     results["dropped"] += missed
                 slot += missed * interval
-            ban, number = group[n % len(group)]
+            target = group[n % len(group)]
             n += 1
-            body = json.dumps({"status": "A" if n % 2 else "S",
-                               "status_date": time.strftime("%Y-%m-%d", time.gmtime(946684800 + (n % 7000) * 86400))})
             sent = time.time()
             try:
-                if connection is None:
-                    connection = http.client.HTTPConnection(host, int(port), timeout=30)
-                connection.request("PUT", f"/accounts/{ban}/subscribers/{number}/status", body=body,
-                                   headers={"Content-Type": "application/json"})
-                response = connection.getresponse()
-                response.read()
-                status = response.status
-                if response.getheader("Connection", "").lower() == "close":
-                    connection.close()
-                    connection = None
-            except (OSError, http.client.HTTPException) as error:
+                status, connection = writer.send(connection, target, n)
+            except Exception as error:  # noqa: BLE001 - every failure counts, by its kind
                 status = None
                 with lock:
                     results["errors"][type(error).__name__] = results["errors"].get(type(error).__name__, 0) + 1
-                if connection is not None:
+                if connection is not None and hasattr(connection, "close"):
                     connection.close()
                 connection = None
             took = time.time() - sent
@@ -147,7 +202,7 @@ def writes(argv):
                     results["failedStatus"] += 1
                     results["errors"][str(status)] = results["errors"].get(str(status), 0) + 1
             slot += interval
-        if connection is not None:
+        if connection is not None and hasattr(connection, "close"):
             connection.close()
 
     samples = []  # (updatedAtSeconds, lagSeconds, caughtUp)
@@ -225,5 +280,7 @@ if __name__ == "__main__":
         sys.exit(weights(rest))
     if command == "writes":
         sys.exit(writes(rest))
+    if command == "direct":
+        sys.exit(writes(rest, direct=True))
     print(__doc__, file=sys.stderr)
     sys.exit(2)
