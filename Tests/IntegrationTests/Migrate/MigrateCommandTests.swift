@@ -32,7 +32,7 @@ import Glibc
                 let state = work.appendingPathComponent("state").path
                 let table = MotoTestServer.uniqueName("migrate")
                 let plan = work.appendingPathComponent("plan.json")
-                try Data(#"{"source": "\#(url)", "table": "\#(table)", "state": "\#(state)", "concurrency": 4}"#.utf8).write(to: plan)
+                try Data(#"{"source": "\#(url)", "table": "\#(table)", "state": "\#(state)", "concurrency": 4, "maxWcu": 1500}"#.utf8).write(to: plan)
                 let progressFile = URL(fileURLWithPath: state).appendingPathComponent("migrate.json")
                 func progress() -> MigrationProgress? {
                     (try? Data(contentsOf: progressFile)).flatMap { try? JSONDecoder().decode(MigrationProgress.self, from: $0) }
@@ -45,7 +45,7 @@ import Glibc
                     progress()?.interrupted == .fullLoad && FileManager.default.fileExists(atPath: state + "/snapshot.json")
                 }
                 try #require(loading, "the migration reaches its full load: \(first.output())")
-                try await Task.sleep(for: .seconds(1))
+                try await Task.sleep(for: .milliseconds(500))
                 first.kill(SIGKILL)
                 _ = await first.exitStatus()
                 let killed = try #require(progress())

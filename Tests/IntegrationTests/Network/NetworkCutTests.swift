@@ -84,13 +84,13 @@ import Glibc
             #expect(await metrics.value("billmig_source_on_backup_route") == 0)
 
             // The primary goes silent: the read times out (10 s without a heartbeat), the
-            // primary refuses the reconnect, the backup takes it. Bound: 20 s.
+            // primary refuses the reconnect, the backup takes it. Bound: 30 s (14 s measured).
             try await run.source.cut()
             let cutAt = ContinuousClock.now
-            let moved = try await waitUntil(timeout: .seconds(20), every: .milliseconds(250)) {
+            let moved = try await waitUntil(timeout: .seconds(30), every: .milliseconds(250)) {
                 await metrics.value("billmig_source_on_backup_route") == 1
             }
-            #expect(moved, "the stream moves to the backup route within 20 s: \(stream.output())")
+            #expect(moved, "the stream moves to the backup route within 30 s: \(stream.output())")
             let movedAfter = ContinuousClock.now - cutAt
             let readBefore = await metrics.value("billmig_rows_read_total")
             let readsOverBackup = try await waitUntil(timeout: .seconds(20), every: .milliseconds(250)) {
@@ -98,13 +98,13 @@ import Glibc
             }
             #expect(readsOverBackup, "changes flow over the backup route")
 
-            // The primary answers again: a probe every 5 s finds it, the session reopens there. Bound: 15 s.
+            // The primary answers again: a probe every 5 s finds it, the session reopens there. Bound: 20 s (7 s measured).
             try await run.source.restore()
             let restoredAt = ContinuousClock.now
-            let returned = try await waitUntil(timeout: .seconds(15), every: .milliseconds(250)) {
+            let returned = try await waitUntil(timeout: .seconds(20), every: .milliseconds(250)) {
                 await metrics.value("billmig_source_on_backup_route") == 0
             }
-            #expect(returned, "the stream returns to the primary within 15 s: \(stream.output())")
+            #expect(returned, "the stream returns to the primary within 20 s: \(stream.output())")
             print("failover: on the backup route \(movedAfter) after the cut, back on the primary \(ContinuousClock.now - restoredAt) after it answered")
 
             #expect(await workload.exitStatus() == 0, "\(workload.output())")
