@@ -15,6 +15,14 @@ public struct DynamoDBControlStore: ControlStore {
         self.tableName = tableName
     }
 
+    /// The condition of a control item's optimistic write: its counter `attribute`
+    /// is still `expected`, and 0 means the item is not there yet.
+    public static func still(_ attribute: String, at expected: some BinaryInteger) -> DynamoDB.Expression {
+        expected == 0
+            ? DynamoDB.Expression("attribute_not_exists(#pk)", names: ["#pk": ItemKey.partitionKeyName])
+            : DynamoDB.Expression("#counter = :expected", names: ["#counter": attribute], values: [":expected": .n(String(expected))])
+    }
+
     /// The key of a control item (`ControlItems`).
     public static func key(_ sortKey: String) -> Item {
         [ItemKey.partitionKeyName: .s(ControlItems.partitionKey), ItemKey.sortKeyName: .s(sortKey)]
@@ -37,12 +45,7 @@ public struct DynamoDBControlStore: ControlStore {
         item["WritePrimary"] = .s(next.writePrimary.rawValue)
         item["ShadowSample"] = .n(String(next.shadowSample))
         item["Epoch"] = .n(String(next.epoch))
-        let condition =
-            expectedVersion == 0
-            ? DynamoDB.Expression("attribute_not_exists(#pk)", names: ["#pk": ItemKey.partitionKeyName])
-            : DynamoDB.Expression(
-                "#v = :expected", names: ["#v": "FlagsVersion"], values: [":expected": .n(String(expectedVersion))])
-        let outcome = try await client.putItem(tableName, item: item, condition: condition)
+        let outcome = try await client.putItem(tableName, item: item, condition: Self.still("FlagsVersion", at: expectedVersion))
         guard outcome.isApplied else {
             throw StoreError(.conflict, "the flags changed (not at version \(expectedVersion) any more); show them and set again")
         }

@@ -8,13 +8,6 @@ import Foundation
 /// The replication directive (`CONTROL#REPLICATION`) and each follower's
 /// acknowledgement (`CONTROL#REPLICATION#FORWARD`, `#REVERSE`), as JSON.
 extension DynamoDBCutoverControl: ReplicationDirectiveStore {
-    enum DirectiveAttribute {
-        static let revision = "Revision"
-        static let body = "Directive"
-        static let acknowledgement = "Acknowledgement"
-        static let updatedAt = "UpdatedAt"
-    }
-
     static func acknowledgementSortKey(_ stream: ReplicatedStream) -> String {
         ControlItems.replicationSortKey + "#" + stream.rawValue.uppercased()
     }
@@ -22,19 +15,16 @@ extension DynamoDBCutoverControl: ReplicationDirectiveStore {
     public func loadDirective() async throws -> ReplicationDirective {
         let key = DynamoDBControlStore.key(ControlItems.replicationSortKey)
         guard let item = try await client.getItem(tableName, key: key, consistentRead: true) else { return .initial }
-        return try Self.decoded(ReplicationDirective.self, item[DirectiveAttribute.body], item: ControlItems.replicationSortKey)
+        return try Self.decoded(ReplicationDirective.self, item[Attribute.directive], item: ControlItems.replicationSortKey)
     }
 
     public func saveDirective(_ directive: ReplicationDirective) async throws {
         var item = DynamoDBControlStore.key(ControlItems.replicationSortKey)
-        item[DirectiveAttribute.revision] = .n(String(directive.revision))
-        item[DirectiveAttribute.body] = .s(try Self.json(directive))
-        item[DirectiveAttribute.updatedAt] = .s(Self.now())
+        item[Attribute.revision] = .n(String(directive.revision))
+        item[Attribute.directive] = .s(try Self.json(directive))
+        item[Attribute.updatedAt] = .s(Self.now())
         let expected = directive.revision - 1
-        let condition =
-            expected == 0
-            ? DynamoDB.Expression("attribute_not_exists(#pk)", names: ["#pk": ItemKey.partitionKeyName])
-            : DynamoDB.Expression("#r = :expected", names: ["#r": DirectiveAttribute.revision], values: [":expected": .n(String(expected))])
+        let condition = DynamoDBControlStore.still(Attribute.revision, at: expected)
         guard try await client.putItem(tableName, item: item, condition: condition).isApplied else {
             throw CutoverExecutorError(
                 "the replication directive moved under this command (expected revision \(expected)): another cutover command changed it; run `billmig cutover status`",
@@ -45,13 +35,13 @@ extension DynamoDBCutoverControl: ReplicationDirectiveStore {
     public func loadAcknowledgement(_ stream: ReplicatedStream) async throws -> ReplicationAcknowledgement? {
         let key = DynamoDBControlStore.key(Self.acknowledgementSortKey(stream))
         guard let item = try await client.getItem(tableName, key: key, consistentRead: true) else { return nil }
-        return try Self.decoded(ReplicationAcknowledgement.self, item[DirectiveAttribute.acknowledgement], item: Self.acknowledgementSortKey(stream))
+        return try Self.decoded(ReplicationAcknowledgement.self, item[Attribute.acknowledgement], item: Self.acknowledgementSortKey(stream))
     }
 
     public func saveAcknowledgement(_ acknowledgement: ReplicationAcknowledgement) async throws {
         var item = DynamoDBControlStore.key(Self.acknowledgementSortKey(acknowledgement.stream))
-        item[DirectiveAttribute.acknowledgement] = .s(try Self.json(acknowledgement))
-        item[DirectiveAttribute.updatedAt] = .s(Self.now())
+        item[Attribute.acknowledgement] = .s(try Self.json(acknowledgement))
+        item[Attribute.updatedAt] = .s(Self.now())
         _ = try await client.putItem(tableName, item: item)
     }
 

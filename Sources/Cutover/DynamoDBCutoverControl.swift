@@ -29,6 +29,8 @@ public struct DynamoDBCutoverControl: CutoverControlStore, ReverseProgressSource
         static let caughtUpThrough = "CaughtUpThrough"
         static let lagMilliseconds = "LagMilliseconds"
         static let checkpoints = "Checkpoints"
+        static let directive = "Directive"
+        static let acknowledgement = "Acknowledgement"
     }
 
     public func loadCutover() async throws -> CutoverState {
@@ -42,10 +44,7 @@ public struct DynamoDBCutoverControl: CutoverControlStore, ReverseProgressSource
         item[Attribute.revision] = .n(String(state.revision))
         item[Attribute.state] = .s(try Self.json(state))
         item[Attribute.updatedAt] = .s(Self.now())
-        let condition =
-            expectedRevision == 0
-            ? DynamoDB.Expression("attribute_not_exists(#pk)", names: ["#pk": ItemKey.partitionKeyName])
-            : DynamoDB.Expression("#r = :expected", names: ["#r": Attribute.revision], values: [":expected": .n(String(expectedRevision))])
+        let condition = DynamoDBControlStore.still(Attribute.revision, at: expectedRevision)
         guard try await client.putItem(tableName, item: item, condition: condition).isApplied else {
             let found = (try? await loadCutover().revision) ?? -1
             throw CutoverError.staleState(expected: expectedRevision, found: found)
