@@ -47,7 +47,7 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let plan = try MigrationPlan.load(path: plan)
-        let stateLocation = try StagingLocation(parsing: plan.state ?? MySQLSourceOptions.defaultState(table: plan.table))
+        let stateLocation = try StagingLocation(parsing: plan.state ?? MySQLSourceOptions.defaultState(table: plan.tableName))
         try await Runtime.with(needsAWS: stateLocation.isS3) { runtime in
             try await migrate(plan, state: try runtime.stateLocation(stateLocation))
         }
@@ -56,7 +56,7 @@ struct MigrateCommand: AsyncParsableCommand {
     func migrate(_ plan: MigrationPlan, state: StateLocation) async throws {
         var progress =
             (restart ? nil : try await state.read(.migrationProgress))
-            ?? MigrationProgress(phases: MigrationProgress.phases(probesRoutes: !plan.routes.isEmpty))
+            ?? MigrationProgress(phases: MigrationProgress.phases(probesRoutes: !plan.probedRoutes.isEmpty))
         var failure: String?
         while let phase = progress.next {
             if !output.quiet { note("billmig migrate: phase \(phase)" + (progress.interrupted == phase ? " (again: the last run ended in it)" : "")) }
@@ -111,39 +111,24 @@ private func withStandardOutputOnStandardError(_ redirect: Bool, _ body: () asyn
 }
 
 /// What `migrate` runs, as its plan file says.
-struct MigrationPlan: Codable, Sendable {
+struct MigrationPlan: Decodable, Sendable {
     var source: String
-    var table: String = "BillingSystem"
+    private var table: String?
     var state: String?
     var mapping: String?
     /// DMS's staging location: the full load and the changes come from its files.
     var staged: String?
     var cdcPath: String?
     var changeSequenceColumn: String?
-    var routes: [String] = []
+    private var routes: [String]?
     var maxWcu: Int?
     var concurrency: Int?
-    /// Enable the table's stream (NEW_AND_OLD_IMAGES) for reverse replication.
-    var tableStream: Bool = true
+    /// Enable the table's stream (NEW_AND_OLD_IMAGES) for reverse replication; on unless the plan says false.
+    private var tableStream: Bool?
 
-    enum CodingKeys: String, CodingKey {
-        case source, table, state, mapping, staged, cdcPath, changeSequenceColumn, routes, maxWcu, concurrency, tableStream
-    }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        source = try container.decode(String.self, forKey: .source)
-        table = try container.decodeIfPresent(String.self, forKey: .table) ?? "BillingSystem"
-        state = try container.decodeIfPresent(String.self, forKey: .state)
-        mapping = try container.decodeIfPresent(String.self, forKey: .mapping)
-        staged = try container.decodeIfPresent(String.self, forKey: .staged)
-        cdcPath = try container.decodeIfPresent(String.self, forKey: .cdcPath)
-        changeSequenceColumn = try container.decodeIfPresent(String.self, forKey: .changeSequenceColumn)
-        routes = try container.decodeIfPresent([String].self, forKey: .routes) ?? []
-        maxWcu = try container.decodeIfPresent(Int.self, forKey: .maxWcu)
-        concurrency = try container.decodeIfPresent(Int.self, forKey: .concurrency)
-        tableStream = try container.decodeIfPresent(Bool.self, forKey: .tableStream) ?? true
-    }
+    var tableName: String { table ?? "BillingSystem" }
+    var probedRoutes: [String] { routes ?? [] }
+    var enablesTableStream: Bool { tableStream ?? true }
 
     static func load(path: String) throws -> MigrationPlan {
         do {
@@ -157,28 +142,28 @@ struct MigrationPlan: Codable, Sendable {
 
     /// The command line of `phase`, as an operator would type it (no secrets: the password stays in the environment).
     func arguments(for phase: MigrationPhase, quiet: Bool) -> [String] {
-        let state = ["--state", self.state ?? MySQLSourceOptions.defaultState(table: table)]
+        let state = ["--state", self.state ?? MySQLSourceOptions.defaultState(table: tableName)]
         let mapping = self.mapping.map { ["--mapping", $0] } ?? []
         let limits = (maxWcu.map { ["--max-wcu", String($0)] } ?? []) + (concurrency.map { ["--concurrency", String($0)] } ?? [])
         let staging = (cdcPath.map { ["--cdc-path", $0] } ?? []) + (changeSequenceColumn.map { ["--change-sequence-column", $0] } ?? [])
         let progress = quiet ? ["--quiet"] : []
         switch phase {
         case .network:
-            return ["network", "status"] + routes.flatMap { ["--route", $0] } + progress
+            return ["network", "status"] + probedRoutes.flatMap { ["--route", $0] } + progress
         case .source:
             return ["check", "--from", source] + mapping + progress
         case .table:
-            return ["table", "create", "--table", table] + mapping + (tableStream ? ["--stream"] : []) + progress
+            return ["table", "create", "--table", tableName] + mapping + (enablesTableStream ? ["--stream"] : []) + progress
         case .fullLoad:
-            return ["load", "--from", staged ?? source, "--table", table] + state + mapping + limits + (staged == nil ? [] : staging) + progress
+            return ["load", "--from", staged ?? source, "--table", tableName] + state + mapping + limits + (staged == nil ? [] : staging) + progress
         case .changes:
             if let staged {
-                return ["apply", "--from", staged, "--table", table, "--once"] + state + mapping + limits + staging + progress
+                return ["apply", "--from", staged, "--table", tableName, "--once"] + state + mapping + limits + staging + progress
             }
-            return ["stream", "--from", source, "--table", table, "--until-caught-up"] + state + mapping + (maxWcu.map { ["--max-wcu", String($0)] } ?? [])
+            return ["stream", "--from", source, "--table", tableName, "--until-caught-up"] + state + mapping + (maxWcu.map { ["--max-wcu", String($0)] } ?? [])
                 + progress
         case .validation:
-            return ["validate", "--from", source, "--table", table] + state + mapping + progress
+            return ["validate", "--from", source, "--table", tableName] + state + mapping + progress
         }
     }
 
