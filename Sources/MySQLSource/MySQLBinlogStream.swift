@@ -121,6 +121,12 @@ public struct MySQLBinlogStream: Sendable {
         get async { await connection.binlogPosition }
     }
 
+    /// The table definitions rows are decoded with: those the options pinned,
+    /// and those read from the source when the stream opened.
+    public var definitions: [String: SourceTableDefinition] {
+        get async { await connection.binlogDefinitions }
+    }
+
     /// Closes the stream's connection. A `next()` waiting for the server runs
     /// first, so this returns within about one heartbeat period.
     public func close() async {
@@ -225,6 +231,8 @@ extension MySQLConnection {
 
     var binlogPosition: BinlogCoordinates? { binlog?.position }
 
+    var binlogDefinitions: [String: SourceTableDefinition] { binlog?.assembler.configuration.definitions ?? [:] }
+
     /// Fetches one event into the reused event buffer and returns its bytes.
     private func fetchBinlogEvent() throws(MySQLError) -> [UInt8]? {
         guard let state = binlog else {
@@ -273,6 +281,7 @@ extension MySQLConnection {
                 items = try state.assembler.consume(event)
                 timestamp = event.header.timestamp
             } catch {
+                if case .schemaChange = error { throw MySQLError(code: .schemaChange, message: "\(error)") }
                 throw MySQLError(code: .binlog, message: "decoding a binlog event at \(state.position.map(String.init(describing:)) ?? "?"): \(error)")
             }
             if !items.isEmpty { return (items, timestamp) }

@@ -4,7 +4,7 @@
 public struct MySQLError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: Hashable, Sendable {
-            case configuration, connection, statement, snapshot, binlog, closed
+            case configuration, connection, statement, snapshot, binlog, schemaChange, closed
         }
 
         private let base: Base
@@ -20,6 +20,8 @@ public struct MySQLError: Error, Sendable, CustomStringConvertible {
         public static let snapshot = Code(.snapshot)
         /// Opening or reading the binlog stream failed.
         public static let binlog = Code(.binlog)
+        /// The binlog alters a guarded table: the stream stops before the statement.
+        public static let schemaChange = Code(.schemaChange)
         /// The connection was closed.
         public static let closed = Code(.closed)
 
@@ -30,6 +32,7 @@ public struct MySQLError: Error, Sendable, CustomStringConvertible {
             case .statement: "statement"
             case .snapshot: "snapshot"
             case .binlog: "binlog"
+            case .schemaChange: "schema change"
             case .closed: "closed"
             }
         }

@@ -69,10 +69,10 @@ struct StatusCommand: AsyncParsableCommand {
                 // A direct snapshot load's per-table checkpoints and position.
                 let snapshotState = SnapshotStateStore(state)
                 checkpoints += try await snapshotState.allCheckpoints().map(\.fileCheckpoint)
-                snapshot = try await snapshotState.position()
+                snapshot = try await snapshotState.position()?.withoutDefinitions
                 // An unreadable stream checkpoint does not hide the load's status.
                 do {
-                    replication = try await state.read(.binlogCheckpoint)
+                    replication = try await state.read(.binlogCheckpoint)?.withoutDefinitions
                 } catch is DecodingError {}
                 migration = try? await state.read(.migrationProgress)
             }

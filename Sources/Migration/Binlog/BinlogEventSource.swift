@@ -1,4 +1,6 @@
+import BillingModel
 import MySQLSource
+import Synchronization
 
 /// Where binlog events come from: MySQL's replication protocol in production
 /// (`MySQLBinlogEventSource`), a script in tests. The seam under `BinlogReader`.
@@ -23,11 +25,14 @@ public protocol BinlogEventSession: Sendable {
     var position: BinlogCoordinates? { get async }
     /// The backup route it runs over, nil over the primary.
     var backupRoute: String? { get async }
+    /// The table definitions its rows are decoded with (empty when not known).
+    var definitions: [String: SourceTableDefinition] { get async }
     func close() async
 }
 
 extension BinlogEventSession {
     public var backupRoute: String? { get async { nil } }
+    public var definitions: [String: SourceTableDefinition] { get async { [:] } }
 }
 
 extension MySQLBinlogStream: BinlogEventSession {
@@ -41,10 +46,17 @@ extension MySQLBinlogStream: BinlogEventSession {
 }
 
 /// The binlog of a MySQL or MariaDB server, read as a replica.
+///
+/// Rows are decoded with the definitions the assembler pins (those a checkpoint
+/// or a snapshot recorded), else with those the first session read from the
+/// source; every later session keeps them, so a session reopened after an
+/// outage reads the binlog as the first one did even if a table was altered
+/// meanwhile: the ALTER, when the binlog reaches it, stops the stream.
 public struct MySQLBinlogEventSource: BinlogEventSource {
     public let connection: MySQLConnectionConfiguration
     /// What to decode and how: the mapped tables, their source definitions and column order.
     public let assembler: BinlogChangeAssembler.Configuration
+    private let firstSession = FirstSessionDefinitions()
     public let heartbeatPeriod: Duration
     public let readTimeout: Duration
     /// nil: a random id per session.
@@ -62,12 +74,17 @@ public struct MySQLBinlogEventSource: BinlogEventSource {
     }
 
     public func open(from start: BinlogStart) async throws -> any BinlogEventSession {
+        var pinned = assembler
+        pinned.definitions.merge(firstSession.definitions.withLock { $0 }) { recorded, _ in recorded }
         var options = BinlogStreamOptions(
-            start: start, assembler: assembler,
+            start: start, assembler: pinned,
             heartbeatPeriod: heartbeatPeriod, readTimeout: readTimeout)
         if let replicaServerID { options.replicaServerID = replicaServerID }
         // One attempt: the reader's own backoff decides when to try again.
-        return try await MySQLBinlogStream.open(connection, options: options, retry: .none)
+        let session = try await MySQLBinlogStream.open(connection, options: options, retry: .none)
+        let used = await session.definitions
+        firstSession.definitions.withLock { kept in kept.merge(used) { first, _ in first } }
+        return session
     }
 
     /// A connection to the primary alone, opened and closed (a short connect timeout:
@@ -81,4 +98,9 @@ public struct MySQLBinlogEventSource: BinlogEventSource {
         await probe.close()
         return true
     }
+}
+
+/// The definitions the first session of a `MySQLBinlogEventSource` decoded with, shared by its copies.
+private final class FirstSessionDefinitions: Sendable {
+    let definitions = Mutex<[String: SourceTableDefinition]>([:])
 }

@@ -22,7 +22,8 @@ struct BinlogReader: Sendable {
         /// A batch was read; where the session stands.
         case batchRead(position: BinlogCoordinates?)
         /// A new session: a transaction that was open is read again from its start.
-        case reopened
+        /// Its rows are decoded with `definitions` (empty when the source does not say).
+        case reopened(definitions: [String: SourceTableDefinition])
         /// The connection was lost; the next session opens after `delay`.
         case reconnecting(after: Duration, error: any Error)
         /// The session runs over the backup route (nil: over the primary again).
@@ -104,7 +105,7 @@ struct BinlogReader: Sendable {
             watch.onBackup.store(backupRoute != nil, ordering: .relaxed)
             watch.primaryAnswers.store(false, ordering: .relaxed)
             do {
-                try await handle(.reopened)
+                try await handle(.reopened(definitions: await session.definitions))
                 try await handle(.route(backup: backupRoute))
                 reading: while true {
                     try Task.checkCancellation()

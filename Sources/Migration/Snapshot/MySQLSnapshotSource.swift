@@ -31,15 +31,17 @@ public struct MySQLSnapshotSource: Sendable {
     }
 
     /// Opens the snapshot, runs `body` with it, and ends it (read-only: rolled back) and closes the connection.
-    func withSnapshot<Result>(_ body: (OpenSnapshot) async throws -> Result) async throws -> Result {
+    /// The position records the definitions of `tables` as the snapshot began.
+    func withSnapshot<Result>(of tables: [TableMapping], _ body: (OpenSnapshot) async throws -> Result) async throws -> Result {
         let session = try await MySQLConnection.connect(connection, retry: retry)
         do {
             let snapshot = try await session.beginConsistentSnapshot()
+            let definitions = try await session.tableDefinitions(database: connection.database, tables: Set(tables.map(\.table)))
             // An empty GTID position would mean "from the very start" to a stream.
             let position = SnapshotPosition(
                 binlogFile: snapshot.coordinates.file, binlogPosition: snapshot.coordinates.position,
                 gtid: snapshot.gtidPosition.flatMap { $0.isEmpty ? nil : $0 }, source: connection.sourceName,
-                takenAt: Timestamp.now())
+                takenAt: Timestamp.now(), definitions: definitions)
             let result = try await body(OpenSnapshot(
                 position: position, reader: SnapshotReader(connection: session, reconnect: reconnect, reachability: reachability), source: self))
             try? await session.rollback()

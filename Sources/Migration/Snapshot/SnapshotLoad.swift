@@ -166,7 +166,7 @@ public struct SnapshotLoad: Sendable {
                 let source = MySQLSnapshotSource(
                     connection: configuration.connection, retry: configuration.connectRetry, reconnect: configuration.reconnect,
                     reachability: sourceReachability, chunkSize: configuration.chunkSize)
-                try await source.withSnapshot { snapshot in
+                try await source.withSnapshot(of: configuration.mapping.tables) { snapshot in
                     // The first snapshot's position stays: a resumed run's newer
                     // snapshot is covered by the stream replaying from the older one.
                     if position == nil && !dryRun {
@@ -188,7 +188,7 @@ public struct SnapshotLoad: Sendable {
             of: results, order: configuration.mapping.tables.map(\.table), unitsFound: configuration.mapping.tables.count,
             source: configuration.sourceDescription, table: configuration.tableName, elapsed: clock.now - started,
             failure: failure)
-        summary.snapshot = position
+        summary.snapshot = position?.withoutDefinitions
         return summary
     }
 

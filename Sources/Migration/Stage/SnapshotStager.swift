@@ -45,7 +45,7 @@ public struct SnapshotStager: Sendable {
         -> (position: SnapshotPosition, tables: [StagedTableFiles])
     {
         let source = MySQLSnapshotSource(connection: configuration.connection, chunkSize: configuration.chunkSize)
-        return try await source.withSnapshot { snapshot in
+        return try await source.withSnapshot(of: configuration.mapping.tables) { snapshot in
             var tables: [StagedTableFiles] = []
             for table in configuration.mapping.tables {
                 tables.append(try await stage(table, snapshot: snapshot, progress: progress))

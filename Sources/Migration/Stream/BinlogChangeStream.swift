@@ -76,6 +76,9 @@ public struct BinlogChangeStream: Sendable {
         var position: BinlogStart
         var origin: StreamSummary.StartOrigin
         var checkpoint: BinlogCheckpoint?
+        /// The definitions the checkpoint or the snapshot recorded for the binlog
+        /// from `position`; nil for an explicit start (read from the source then).
+        var definitions: [String: SourceTableDefinition]? = nil
     }
 
     /// The explicit start, else the checkpoint, else the snapshot position, else an error.
@@ -92,12 +95,12 @@ public struct BinlogChangeStream: Sendable {
         if let checkpoint {
             return Start(
                 position: .coordinates(.init(file: checkpoint.file, position: checkpoint.position)), origin: .checkpoint,
-                checkpoint: checkpoint)
+                checkpoint: checkpoint, definitions: checkpoint.definitions)
         }
         if let snapshot = try await read(.snapshotPosition) {
             return Start(
                 position: .coordinates(.init(file: snapshot.binlogFile, position: snapshot.binlogPosition)),
-                origin: .snapshot, checkpoint: nil)
+                origin: .snapshot, checkpoint: nil, definitions: snapshot.definitions)
         }
         throw BinlogStreamError(
             .noStartPosition,
@@ -145,9 +148,16 @@ public struct BinlogChangeStream: Sendable {
                                 tracker.settlements.signal()
                             }
                             let history = try await readEpochs()
-                            return try await read(
-                                from: start.position, stopRule: rule, mapper: mapper, epochs: history,
-                                heartbeat: heartbeat, submitter: submitter)
+                            do {
+                                return try await read(
+                                    from: start, stopRule: rule, mapper: mapper, epochs: history,
+                                    heartbeat: heartbeat, submitter: submitter, state: state)
+                            } catch let error as MySQLError where error.code == .schemaChange {
+                                // Everything before the statement is written and checkpointed
+                                // (the checkpoint ends right before it); then the run fails with it.
+                                state.stopped(by: error)
+                                return .failed
+                            }
                         }
                         inner.addTask {
                             try await collect(tracker: tracker, state: state)
@@ -167,6 +177,7 @@ public struct BinlogChangeStream: Sendable {
             state.absorb(tracker.takeSettled(), stream: self)
             try? await save(state)
         }
+        if failure == nil, let schemaChange = state.stoppingError { failure = schemaChange }
 
         let (counts, applied, transactions) = state.values.withLock { ($0.counts, $0.applied, $0.transactionsSettled) }
         let order = configuration.mapping.tables.map(\.table)
@@ -236,13 +247,14 @@ public struct BinlogChangeStream: Sendable {
     /// Follows the binlog and submits its changes until the stop rule or a stop
     /// request ends it (the reader reconnects after a dropped connection).
     private func read(
-        from start: BinlogStart, stopRule: BinlogStopRule, mapper: ItemMapper, epochs: SwitchEpochHistory,
-        heartbeat: SourceHeartbeat?, submitter: Submitter
+        from start: Start, stopRule: BinlogStopRule, mapper: ItemMapper, epochs: SwitchEpochHistory,
+        heartbeat: SourceHeartbeat?, submitter: Submitter, state: BinlogStreamState
     ) async throws -> StreamSummary.Ending {
         let heartbeatTable = heartbeat?.configuration.table
-        let assembler = BinlogChangeAssembler.Configuration(
+        var assembler = BinlogChangeAssembler.Configuration(
             database: configuration.connection.database, mapping: configuration.mapping,
             alsoReading: heartbeatTable.map { [$0] } ?? [])
+        assembler.definitions = start.definitions ?? [:]
         let reader = BinlogReader(
             source: eventSource ?? MySQLBinlogEventSource(
                 connection: configuration.connection, assembler: assembler, heartbeatPeriod: configuration.serverHeartbeatPeriod,
@@ -251,7 +263,7 @@ public struct BinlogChangeStream: Sendable {
         var changesInTransaction = 0
         var read = 0
         var beat: Double?
-        return try await reader.read(from: start, stopRule: stopRule) { event in
+        return try await reader.read(from: start.position, stopRule: stopRule) { event in
             switch event {
             case .changes(let changes):
                 for change in changes {
@@ -278,7 +290,8 @@ public struct BinlogChangeStream: Sendable {
                     $0.readPosition = position?.description
                     $0.note = nil
                 }
-            case .reopened:
+            case .reopened(let definitions):
+                state.decoding(with: definitions)
                 changesInTransaction = 0
                 beat = nil
                 progress.update { $0.sourceOutage = nil }
@@ -364,10 +377,16 @@ final class BinlogStreamState: Sendable {
         var meter = ThroughputMeter()
         var changed = false
         var lastSave: ContinuousClock.Instant
+        /// What rows are decoded with, kept in every checkpoint.
+        var definitions: [String: SourceTableDefinition]?
     }
 
     let values: Mutex<Values>
     let readerDone = Atomic<Bool>(false)
+    /// What stopped the reader after the writes before it were drained (a schema change).
+    private let stoppedBy = Mutex<(any Error)?>(nil)
+    var stoppingError: (any Error)? { stoppedBy.withLock { $0 } }
+    func stopped(by error: any Error) { stoppedBy.withLock { $0 = error } }
     let heartbeat: Bool
     let clock: ContinuousClock
     let origin: ContinuousClock.Instant
@@ -478,8 +497,17 @@ final class BinlogStreamState: Sendable {
             for (entity, counts) in values.counts { totals[entity, default: ChangeCounts()] += counts }
             let checkpoint = BinlogCheckpoint(
                 file: applied.file, position: applied.position, gtid: values.appliedGTID, source: source, counts: totals,
-                health: health, updatedAt: Timestamp.now())
+                health: health, updatedAt: Timestamp.now(), definitions: values.definitions)
             return (letters, values.intervalStart, checkpoint)
+        }
+    }
+
+    /// A session decodes rows with `definitions`; they go into the checkpoints
+    /// (those of the first session: later ones are given the same).
+    func decoding(with definitions: [String: SourceTableDefinition]) {
+        guard !definitions.isEmpty else { return }
+        values.withLock { values in
+            if values.definitions == nil { values.definitions = definitions }
         }
     }
 
