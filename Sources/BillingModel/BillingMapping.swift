@@ -125,7 +125,8 @@ extension TableMapping {
             IndexKeyTemplates(Mapping.gsi1, partitionKey: template("SUB#{subscriber_no}"), sortKey: template("SA#{soc}"))
         ],
         createdAtColumn: "created_at",
-        updatedAtColumn: "updated_at"
+        updatedAtColumn: "updated_at",
+        references: [TableReference(column: "subscriber_no", table: "SUBSCRIBER")]
     )
 
     static let bill = TableMapping(
@@ -184,6 +185,7 @@ extension TableMapping {
                 sortKey: template("{charge_creation_date}")),
         ],
         createdAtColumn: "created_at",
-        updatedAtColumn: "updated_at"
+        updatedAtColumn: "updated_at",
+        references: [TableReference(column: "subscriber_no", table: "SUBSCRIBER")]
     )
 }

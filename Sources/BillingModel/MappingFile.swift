@@ -174,17 +174,19 @@ struct MappingFile: Codable {
         var indexKeys: [IndexKeys]?
         var createdAtColumn: String?
         var updatedAtColumn: String?
+        var references: [Reference]?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case table, entityType, columns, primaryKey, uniqueKeys, partitionKey, sortKey, indexKeys
-            case createdAtColumn, updatedAtColumn
+            case createdAtColumn, updatedAtColumn, references
         }
 
         init(
             table: String, entityType: String?, columns: [Column], primaryKey: [String], uniqueKeys: [[String]]?,
             partitionKey: String, sortKey: String, indexKeys: [IndexKeys]?, createdAtColumn: String?,
-            updatedAtColumn: String?
+            updatedAtColumn: String?, references: [Reference]?
         ) {
+            self.references = references
             self.table = table
             self.entityType = entityType
             self.columns = columns
@@ -210,6 +212,26 @@ struct MappingFile: Codable {
             indexKeys = try container.decodeIfPresent([IndexKeys].self, forKey: .indexKeys)
             createdAtColumn = try container.decodeIfPresent(String.self, forKey: .createdAtColumn)
             updatedAtColumn = try container.decodeIfPresent(String.self, forKey: .updatedAtColumn)
+            references = try container.decodeIfPresent([Reference].self, forKey: .references)
+        }
+    }
+
+    struct Reference: Codable {
+        var column: String
+        var table: String
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case column, table }
+
+        init(column: String, table: String) {
+            self.column = column
+            self.table = table
+        }
+
+        init(from decoder: any Decoder) throws {
+            try rejectUnknownFields(decoder, CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            column = try container.decode(String.self, forKey: .column)
+            table = try container.decode(String.self, forKey: .table)
         }
     }
 
@@ -303,7 +325,8 @@ struct MappingFile: Codable {
                         IndexKeys(index: $0.indexName, partitionKey: $0.partitionKey.description, sortKey: $0.sortKey.description)
                     },
                 createdAtColumn: table.createdAtColumn,
-                updatedAtColumn: table.updatedAtColumn)
+                updatedAtColumn: table.updatedAtColumn,
+                references: table.references.isEmpty ? nil : table.references.map { Reference(column: $0.column, table: $0.table) })
         }
     }
 
@@ -358,7 +381,8 @@ struct MappingFile: Codable {
                     sortKey: template(table.sortKey, table.table, "sort key"),
                     indexKeys: indexKeys,
                     createdAtColumn: table.createdAtColumn,
-                    updatedAtColumn: table.updatedAtColumn))
+                    updatedAtColumn: table.updatedAtColumn,
+                    references: (table.references ?? []).map { TableReference(column: $0.column, table: $0.table) }))
         }
         guard problems.isEmpty else { throw MappingFileError(kind: .invalid, messages: problems) }
         return Mapping(

@@ -81,8 +81,36 @@ extension Mapping {
                 fail(name, "entity type `\(table.entityType)` is used by another table")
             }
             problems += table.problems(mapping: self, reservedAttributeNames: reserved)
+            for reference in table.references {
+                if let problem = referenceProblem(reference, from: table) { fail(name, problem) }
+            }
+        }
+        let referenced = Set(tables.flatMap { $0.references.map(\.table) })
+        if referenced.count > 1 {
+            fail(nil, "references name \(referenced.sorted().joined(separator: " and ")): validation follows references into one table; keep the references to one of them")
         }
         if !problems.isEmpty { throw MappingValidationError(problems: problems) }
+    }
+
+    /// Why `reference` cannot be checked, if it cannot: the column must be in both
+    /// tables and be the referenced table's key, and an item must be findable by
+    /// it (the referenced table's partition key, or an index partition key, built
+    /// from that column alone).
+    private func referenceProblem(_ reference: TableReference, from referring: TableMapping) -> String? {
+        let what = "reference `\(reference.column)` -> \(reference.table)"
+        guard let target = table(reference.table) else { return "\(what): no such table in the mapping" }
+        guard referring.column(reference.column) != nil else { return "\(what): the table has no column `\(reference.column)`" }
+        guard target.column(reference.column) != nil else { return "\(what): \(reference.table) has no column `\(reference.column)`" }
+        guard target.primaryKey == [reference.column] || target.uniqueKeys.contains([reference.column]) else {
+            return "\(what): `\(reference.column)` is not \(reference.table)'s primary key or a unique key of it alone"
+        }
+        let findable = target.partitionKey.columnNames == [reference.column]
+            || target.indexKeys.contains { $0.partitionKey.columnNames == [reference.column] }
+        guard findable else {
+            return "\(what): no key of \(reference.table) is built from `\(reference.column)` alone; "
+                + "add index keys whose partition key uses only it, so that validation can look the referenced item up"
+        }
+        return nil
     }
 }
 

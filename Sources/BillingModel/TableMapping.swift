@@ -22,6 +22,9 @@ public struct TableMapping: Sendable, Hashable {
     public var createdAtColumn: String?
     /// The column copied to `UpdatedAt` (a DATETIME/TIMESTAMP), if any.
     public var updatedAtColumn: String?
+    /// Columns that hold another table's key (CHARGE's `subscriber_no` names a
+    /// SUBSCRIBER): `validate` reports an item whose referenced item is missing.
+    public var references: [TableReference]
 
     public init(
         table: String,
@@ -33,7 +36,8 @@ public struct TableMapping: Sendable, Hashable {
         sortKey: KeyTemplate,
         indexKeys: [IndexKeyTemplates] = [],
         createdAtColumn: String? = nil,
-        updatedAtColumn: String? = nil
+        updatedAtColumn: String? = nil,
+        references: [TableReference] = []
     ) {
         self.table = table
         self.entityType = entityType ?? table
@@ -45,6 +49,7 @@ public struct TableMapping: Sendable, Hashable {
         self.indexKeys = indexKeys
         self.createdAtColumn = createdAtColumn
         self.updatedAtColumn = updatedAtColumn
+        self.references = references
     }
 
     /// The position of a column in `columns` (and in a `SourceRow`).
@@ -54,6 +59,21 @@ public struct TableMapping: Sendable, Hashable {
 
     public func column(_ name: String) -> ColumnSpec? {
         columns.first { $0.name == name }
+    }
+}
+
+/// A column whose non-NULL values are keys of another table's rows: the
+/// referenced table's primary key (or a unique key) is that one column, of the
+/// same name.
+public struct TableReference: Sendable, Hashable {
+    /// The referring column (`subscriber_no`), also the referenced table's key column.
+    public var column: String
+    /// The referenced table (`SUBSCRIBER`).
+    public var table: String
+
+    public init(column: String, table: String) {
+        self.column = column
+        self.table = table
     }
 }
 

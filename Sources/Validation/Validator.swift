@@ -304,21 +304,32 @@ public struct Validator: Sendable {
         outcome.settleSubscriberReferences(existing: existing, danglingInSource: danglingInSource)
     }
 
-    /// Whether a subscriber item with this number is anywhere in the table.
+    /// Whether an item of the referenced table with this key is anywhere in the
+    /// table: looked up by the key the mapping builds from the reference column
+    /// alone (the referenced table's partition key, else an index's; the mapping's
+    /// validation makes sure there is one).
     func subscriberExists(_ number: String) async throws -> Bool {
         let rules = configuration.rules
-        guard let table = configuration.mapping.table(rules.subscriberEntity),
-            let index = table.indexKeys.first(where: { $0.partitionKey.columnNames == [rules.subscriberColumn] })
-        else { return false }
-        let keyValue = index.partitionKey.segments.map { segment -> String in
+        guard let table = configuration.mapping.table(rules.subscriberEntity) else { return false }
+        let lookup: (index: String?, attribute: String, template: KeyTemplate)
+        if table.partitionKey.columnNames == [rules.subscriberColumn] {
+            lookup = (nil, configuration.mapping.partitionKeyAttribute, table.partitionKey)
+        } else if let index = table.indexKeys.first(where: { $0.partitionKey.columnNames == [rules.subscriberColumn] }) {
+            lookup = (index.indexName, index.partitionKeyAttribute, index.partitionKey)
+        } else {
+            return false
+        }
+        let keyValue = lookup.template.segments.map { segment -> String in
             switch segment {
             case .literal(let text): return text
-            default: return number
+            case .column(_, let padding):
+                guard let padding, number.count < padding else { return number }
+                return String(repeating: "0", count: padding - number.count) + number
             }
         }.joined()
         let items = try await dynamoDB.queryAll(QueryInput(
-            tableName: configuration.table, indexName: index.indexName, keyCondition: "#pk = :pk",
-            names: ["#pk": index.partitionKeyAttribute], values: [":pk": .s(keyValue)]))
+            tableName: configuration.table, indexName: lookup.index, keyCondition: "#pk = :pk",
+            names: ["#pk": lookup.attribute], values: [":pk": .s(keyValue)]))
         return items.contains { comparator.isData($0) && comparator.entity(of: $0) == rules.subscriberEntity }
     }
 

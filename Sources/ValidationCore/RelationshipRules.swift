@@ -5,10 +5,12 @@ import BillingModel
 /// service agreement and subscriber charge pointing at an existing subscriber.
 ///
 /// For any mapping the partition rules come from the mapping itself
-/// (`derived(from:)`): a table whose primary key is exactly the columns of its
+/// (`of(_:)`): a table whose primary key is exactly the columns of its
 /// partition-key template has one item per partition, and is the parent of
-/// every other table with the same template. Billing's rules are that
-/// derivation plus its subscriber references (which leave the partition).
+/// every other table with the same template. References between tables are
+/// declared in the mapping (`references`: CHARGE's `subscriber_no` names a
+/// SUBSCRIBER, which may live in another partition). Billing's rules are that
+/// derivation of billing's mapping.
 public struct RelationshipRules: Sendable, Hashable {
     /// The entity whose item every child's partition must hold (`BILLING_ACCOUNT`).
     public var accountEntity: String
@@ -53,8 +55,8 @@ public struct RelationshipRules: Sendable, Hashable {
     /// the set of its partition-key columns is the parent of the other tables
     /// with the same partition-key template. The first such group (in the
     /// mapping's order) fills `accountEntity`/`accountChildren`, the rest
-    /// `partitionParents`. No subscriber references.
-    public static func derived(from mapping: Mapping) -> RelationshipRules {
+    /// `partitionParents`; the declared references fill the `subscriber` fields.
+    public static func of(_ mapping: Mapping) -> RelationshipRules {
         var rules = RelationshipRules.none
         for parent in mapping.tables {
             let columns = parent.partitionKey.columnNames
@@ -77,15 +79,15 @@ public struct RelationshipRules: Sendable, Hashable {
                 for child in children { rules.partitionParents[child.table] = parent.table }
             }
         }
+        // The declared references (a valid mapping names one referenced table).
+        for table in mapping.tables {
+            for reference in table.references {
+                rules.subscriberEntity = reference.table
+                rules.subscriberColumn = reference.column
+                rules.subscriberChildren.insert(table.table)
+            }
+        }
         return rules
-    }
-
-    /// The rules validation uses for `mapping`: billing's for a mapping with
-    /// billing's account and subscriber tables, the derived ones otherwise.
-    public static func of(_ mapping: Mapping) -> RelationshipRules {
-        let billing = RelationshipRules.billing
-        if mapping.table(billing.accountEntity) != nil, mapping.table(billing.subscriberEntity) != nil { return billing }
-        return derived(from: mapping)
     }
 
     /// No relationships (a mapping of another schema).

@@ -41,6 +41,37 @@ import Testing
         #expect(try Mapping(json: mapping.jsonData()) == mapping)
     }
 
+    @Test func referencesAreReadAndCheckedAgainstTheReferencedTable() throws {
+        #expect(Mapping.billing.table("CHARGE")?.references == [TableReference(column: "subscriber_no", table: "SUBSCRIBER")])
+        func refused(_ change: (inout Mapping) -> Void) -> String {
+            var mapping = Mapping.billing
+            change(&mapping)
+            do {
+                try mapping.validate()
+                return ""
+            } catch {
+                return error.description
+            }
+        }
+        func referring(_ reference: TableReference) -> (inout Mapping) -> Void {
+            { mapping in
+                let charge = mapping.tables.firstIndex { $0.table == "CHARGE" }!
+                mapping.tables[charge].references = [reference]
+            }
+        }
+        #expect(refused(referring(TableReference(column: "subscriber_no", table: "PHONE"))).contains("no such table"))
+        #expect(refused(referring(TableReference(column: "soc", table: "SUBSCRIBER"))).contains("the table has no column `soc`"))
+        #expect(refused(referring(TableReference(column: "ban", table: "SUBSCRIBER"))).contains("not SUBSCRIBER's primary key"))
+        #expect(refused(referring(TableReference(column: "ban", table: "BILLING_ACCOUNT"))).contains("one of them"))
+        // Without GSI1's SUB#{subscriber_no} a subscriber could not be looked up by number.
+        let unfindable = refused { mapping in
+            let subscriber = mapping.tables.firstIndex { $0.table == "SUBSCRIBER" }!
+            mapping.tables[subscriber].indexKeys = []
+        }
+        #expect(unfindable.contains("no key of SUBSCRIBER is built from `subscriber_no` alone"), "\(unfindable)")
+        #expect(refused { _ in } == "")
+    }
+
     @Test func classicModelsMappingMapsTheRealDMSRows() throws {
         let mapping = try Mapping(json: try repositoryFile("mappings/classicmodels-customers.json"))
         #expect(mapping.sourceSchema == "classicmodels")

@@ -37,12 +37,16 @@ struct PartitionSchemeTests {
         #expect(scheme.partitionKeys(of: 7) == ["BAN#7"])
     }
 
-    @Test func billingsDerivedRulesAreItsAccountRules() {
-        let derived = RelationshipRules.derived(from: .billing)
+    @Test func billingsRulesAreWhatItsMappingImplies() {
+        // Its keys give the account rules, its declared references the subscriber ones.
+        #expect(RelationshipRules.of(.billing) == .billing)
+        var withoutReferences = Mapping.billing
+        for index in withoutReferences.tables.indices { withoutReferences.tables[index].references = [] }
+        let derived = RelationshipRules.of(withoutReferences)
         #expect(derived.accountEntity == RelationshipRules.billing.accountEntity)
         #expect(derived.accountChildren == RelationshipRules.billing.accountChildren)
         #expect(derived.partitionParents.isEmpty)
-        #expect(RelationshipRules.of(.billing) == .billing)
+        #expect(derived.subscriberChildren.isEmpty)
     }
 
     @Test func paddedAndPrefixedNumbersParseAndRender() throws {
