@@ -41,6 +41,12 @@ public struct LoadStatus: Sendable, Codable, Equatable {
     public var deadLetterQueue: DeadLetterQueueStatus?
     /// Where `billmig migrate` stands (its phases), when it runs under this state.
     public var migration: MigrationProgress?
+    /// What the long-running commands under this state last said (running, paused on
+    /// what, ended): `{state}/runs/`.
+    public var activity: [RunActivity] = []
+    /// Why the table's tracking items could not be read (the target unreachable): the
+    /// rest comes from the state alone.
+    public var tableError: String?
 
     public init(tracking: [TrackingItem], checkpoints: [FileCheckpoint], entityOrder: [String]) {
         files = tracking.sorted { ($0.entityType, $0.batchId) < ($1.entityType, $1.batchId) }.map {

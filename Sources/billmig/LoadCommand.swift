@@ -139,7 +139,11 @@ struct LoadCommand: AsyncParsableCommand {
                 target: dryRun ? DiscardingWriteTarget() : try target(runtime, limits: limits),
                 state: try runtime.stateLocation(stateLocation))
             return try await prometheus.showing(load.progress, throttle: load.throttle, outage: load.outage, table: table, quiet: output.quiet) {
-                try await load.run()
+                try await RunActivityRecorder(state: try runtime.stateLocation(stateLocation), command: "load").recordingLoad(
+                    outage: load.outage, sourceName: staged.from
+                ) {
+                    try await load.run()
+                }
             }
         }
 
@@ -175,7 +179,11 @@ extension LoadCommand {
                 return try await prometheus.showing(
                     load.progress, throttle: load.throttle, outage: load.outage, source: load.sourceReachability, table: table, quiet: output.quiet
                 ) {
-                    try await load.run()
+                    try await RunActivityRecorder(state: try runtime.stateLocation(stateLocation), command: "load").recordingLoad(
+                        outage: load.outage, source: load.sourceReachability, sourceName: connection.sourceName
+                    ) {
+                        try await load.run()
+                    }
                 }
             }
         } catch let error as SnapshotLoadError where error.isRefusal {

@@ -53,12 +53,22 @@ struct StatusCommand: AsyncParsableCommand {
                     : try StagingLocation(parsing: from).appending("_billmig/\(table)")
             }
         let status = try await Runtime.with { runtime in
-            let items = try await runtime.dynamoDB().queryAll(QueryInput(
-                tableName: table, keyCondition: "#pk = :pk AND begins_with(#sk, :batch)",
-                names: ["#pk": "PK", "#sk": "SK"],
-                values: [":pk": .s(TrackingItem.partitionKey), ":batch": .s(TrackingItem.sortKeyPrefix)],
-                consistentRead: true))
+            // A table that cannot be read (the outage a paused command waits out) leaves
+            // the state's part of the status to show.
+            var tableError: String?
+            var items: [Item] = []
+            do {
+                // One attempt: a status is asked for now, and says at once when the table does not answer.
+                items = try await DynamoDBWriteTarget.unretriedClient(try runtime.awsClient()).queryAll(QueryInput(
+                    tableName: table, keyCondition: "#pk = :pk AND begins_with(#sk, :batch)",
+                    names: ["#pk": "PK", "#sk": "SK"],
+                    values: [":pk": .s(TrackingItem.partitionKey), ":batch": .s(TrackingItem.sortKeyPrefix)],
+                    consistentRead: true))
+            } catch {
+                tableError = String(describing: error)
+            }
             let tracking = items.compactMap { try? TrackingItem(item: $0) }
+            var activity: [RunActivity] = []
             var checkpoints: [FileCheckpoint] = []
             var snapshot: SnapshotPosition?
             var replication: BinlogCheckpoint?
@@ -75,14 +85,19 @@ struct StatusCommand: AsyncParsableCommand {
                     replication = try await state.read(.binlogCheckpoint)?.withoutDefinitions
                 } catch is DecodingError {}
                 migration = try? await state.read(.migrationProgress)
+                activity = (try? await state.readAll(.runActivity)) ?? []
             }
             var status = LoadStatus(tracking: tracking, checkpoints: checkpoints, entityOrder: mapping.tables.map(\.table))
             status.snapshot = snapshot
             status.replication = replication
             status.migration = migration
-            let reverseKey: Item = [ItemKey.partitionKeyName: .s(ControlItems.partitionKey), ItemKey.sortKeyName: .s(ControlItems.reverseSortKey)]
-            status.reverse = try await runtime.dynamoDB().getItem(table, key: reverseKey, consistentRead: true)
-                .flatMap(ControlItems.reverseProgress(from:))
+            status.activity = activity.sorted { $0.command < $1.command }
+            status.tableError = tableError
+            if tableError == nil {
+                let reverseKey: Item = [ItemKey.partitionKeyName: .s(ControlItems.partitionKey), ItemKey.sortKeyName: .s(ControlItems.reverseSortKey)]
+                status.reverse = try await runtime.dynamoDB().getItem(table, key: reverseKey, consistentRead: true)
+                    .flatMap(ControlItems.reverseProgress(from:))
+            }
             if let queue {
                 status.deadLetterQueue = try await DeadLetterQueueReader(sqs: SQSClient(client: runtime.awsClient())).status(ofQueue: queue)
                 if status.deadLetterQueue == nil { note("billmig status: the queue \(queue) has no redrive policy, so no dead-letter queue") }
@@ -92,6 +107,11 @@ struct StatusCommand: AsyncParsableCommand {
         if output.json {
             try output.printJSON(status)
             return
+        }
+        let now = Date()
+        for activity in status.activity { print(activity.line(at: now)) }
+        if let tableError = status.tableError {
+            print("table \(table) cannot be read now (\(tableError)): the counts below come from the state alone")
         }
         if let migration = status.migration {
             let phase =

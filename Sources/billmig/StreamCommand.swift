@@ -162,10 +162,14 @@ extension StreamCommand {
                     mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress,
                     outage: stream.outage
                 ).showing {
-                    do {
-                        return try await stream.run()
-                    } catch let error as BinlogStreamError {
-                        throw CommandError(error.description)
+                    try await RunActivityRecorder(state: try runtime.stateLocation(state), command: "stream").recordingStream(
+                        progress: stream.progress, outage: stream.outage, sourceName: configuration.connection.sourceName
+                    ) {
+                        do {
+                            return try await stream.run()
+                        } catch let error as BinlogStreamError {
+                            throw CommandError(error.description)
+                        }
                     }
                 }
             }

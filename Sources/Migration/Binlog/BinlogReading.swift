@@ -5,7 +5,7 @@ import MySQLSource
 
 extension MySQLConnectionConfiguration {
     /// The source as summaries and checkpoints name it: its URL without options or secrets.
-    var sourceName: String { "mysql://\(user)@\(host):\(port)/\(database)" }
+    public var sourceName: String { "mysql://\(user)@\(host):\(port)/\(database)" }
 
     /// The source's binlog end now, on a connection of its own; nil when it cannot be read.
     func binlogEnd() async -> BinlogCoordinates? {

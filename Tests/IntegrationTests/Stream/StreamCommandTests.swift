@@ -332,6 +332,16 @@ extension BinlogToDynamoDBTests {
                 ((try? String(contentsOfFile: log.path + ".err", encoding: .utf8)) ?? "").contains("UNREACHABLE")
             }
             #expect(shown, "the progress line should say the table is unreachable within 10 s: \(stream.output())")
+            // `status`, from another process, says the stream is paused on the table (which it cannot read either).
+            let paused = try await waitUntil(timeout: .seconds(15), every: .milliseconds(500)) {
+                let activity = try? JSONDecoder().decode(RunActivity.self, from: Data(contentsOf: URL(fileURLWithPath: state + "/runs/stream.json")))
+                return activity?.targetUnreachable != nil
+            }
+            #expect(paused, "the stream records its pause in its state")
+            let report = try await BillmigCLI.run(["status", "--table", "Unreachable", "--from", url, "--state", state], environment: environment)
+            #expect(report.status == 0, "\(report.stdout)\(report.stderr)")
+            #expect(report.stdout.contains("stream (started") && report.stdout.contains("PAUSED"), "\(report.stdout)")
+            #expect(report.stdout.contains("127.0.0.1:\(port)") && report.stdout.contains("cannot be read now"), "\(report.stdout)")
             let status = await stream.exitStatus()
             let elapsed = ContinuousClock.now - started
             #expect(status == 1, "past the tolerance the stream exits 1: \(stream.output())")
@@ -339,6 +349,8 @@ extension BinlogToDynamoDBTests {
             let output = stream.output()
             #expect(output.contains("127.0.0.1:\(port)") && output.contains("outage tolerance"), "the endpoint is named: \(output)")
             #expect(!FileManager.default.fileExists(atPath: state + "/changes/binlog.json"), "nothing applied, no checkpoint")
+            let ended = try JSONDecoder().decode(RunActivity.self, from: Data(contentsOf: URL(fileURLWithPath: state + "/runs/stream.json")))
+            #expect(ended.ended == "failed" && ended.targetUnreachable == nil)
             try await StreamMariaDB.deleteAccounts(writer, bans)
             await writer.close()
         }
