@@ -49,11 +49,11 @@ struct Billmig: AsyncParsableCommand {
         let runID = RunID.make()
         settings.bootstrap(runID: runID)
         await LogContext.with([LogKey.runID: .string(runID)]) {
-            await run(arguments, settings: settings, runID: runID)
+            await run(arguments, settings: settings)
         }
     }
 
-    private static func run(_ arguments: [String], settings: LogSettings, runID: String) async {
+    private static func run(_ arguments: [String], settings: LogSettings) async {
         let clock = ContinuousClock()
         let started = clock.now
         var name: String?
@@ -69,27 +69,32 @@ struct Billmig: AsyncParsableCommand {
             finished(name, code: 0, after: clock.now - started)
         } catch {
             let code = exitCode(for: error)
-            // Help and --version are not runs.
-            if let name { finished(name, code: code.rawValue, after: clock.now - started) }
-            if settings.format == .json && code != .success {
-                // Standard error holds only JSON lines: the message is an event too.
-                let message = fullMessage(for: error)
-                if !message.isEmpty { commandLogger.error("\(message)") }
-                Foundation.exit(code.rawValue)
-            }
+            let json = settings.format == .json
+            let message = fullMessage(for: error)
+            // In JSON, standard error holds only JSON lines: the message goes on the
+            // command's last line, at error. In text, ArgumentParser says it as always.
+            finished(
+                name, code: code.rawValue, after: clock.now - started, error: json && code != .success && !message.isEmpty ? message : nil,
+                failureLevel: json ? .error : .info)
+            if json && code != .success { Foundation.exit(code.rawValue) }
             exit(withError: error)
         }
     }
 
-    private static func finished(_ name: String?, code: Int32, after elapsed: Duration) {
-        guard let name else { return }
-        let metadata: Logger.Metadata = [
-            "command": .string(name), "exitStatus": .stringConvertible(code), "elapsedSeconds": .stringConvertible(elapsed.seconds),
-        ]
-        if code == 0 || code == ExitStatus.deadLettered.rawValue || code == ExitStatus.mismatches.rawValue {
+    /// The command's last line: `command finished` (info) when it ran to its end,
+    /// with or without dead letters or mismatches; `command failed` when it did
+    /// not, or could not start (bad arguments), at `failureLevel`. Nothing for --help.
+    private static func finished(
+        _ name: String?, code: Int32, after elapsed: Duration, error: String? = nil, failureLevel: Logger.Level = .error
+    ) {
+        var metadata: Logger.Metadata = ["exitStatus": .stringConvertible(code), "elapsedSeconds": .stringConvertible(elapsed.seconds)]
+        if let name { metadata["command"] = .string(name) }
+        if let error { metadata["error"] = .string(error) }
+        let ranToItsEnd = [ExitStatus.success, .deadLettered, .mismatches].map(\.rawValue).contains(code)
+        if name != nil, ranToItsEnd {
             commandLogger.info("command finished", metadata: metadata)
-        } else {
-            commandLogger.error("command failed", metadata: metadata)
+        } else if name != nil || error != nil {
+            commandLogger.log(level: failureLevel, "command failed", metadata: metadata)
         }
     }
 
