@@ -58,7 +58,8 @@ public struct DeadLetterStore: Sendable {
 
     static let logger = Logger(label: "billmig.dead-letters")
 
-    /// What a dead letter's log line says: its ids and what identifies the row, never its values.
+    /// What a dead letter's log line says: its ids and what identifies the row,
+    /// never the row's columns (the record has them).
     static func metadata(of record: DeadLetterRecord, storedAt key: String) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
             "stage": .string(record.stage.rawValue), "table": .string(record.table), "source": .string(record.source),
