@@ -13,7 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.4.0"),
@@ -114,6 +114,7 @@ let package = Package(
             dependencies: [
                 "AWSCore", "MigrationCore",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -215,6 +216,7 @@ let package = Package(
             name: "InfrastructureTests", dependencies: [
                 "Infrastructure", "DynamoDB", "BillingModel", "Telemetry", "MigrationCore", "AWSTestSupport", "AWSCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "NetworkCoreTests", dependencies: ["NetworkCore", "NetworkMonitor", "AWSTestSupport", "AWSCore"]),
         .testTarget(name: "DMSStagingTests", dependencies: ["DMSStaging", "SampleData", "BillingModel"]),
@@ -231,7 +233,7 @@ let package = Package(
             dependencies: ["Migration", "BillingModel", "DynamoDBModel", "SampleData"],
             path: "Tests/MigrationTestSupport"
         ),
-        .testTarget(name: "MigrationTests", dependencies: ["Migration", "SampleData", "MigrationTestSupport", "MySQLSource", "DMSStaging", "AWSTestSupport", "DynamoDB"]),
+        .testTarget(name: "MigrationTests", dependencies: ["Migration", "SampleData", "MigrationTestSupport", "MySQLSource", "DMSStaging", "AWSTestSupport", "DynamoDB", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "FaultProxyTests",
             dependencies: [

@@ -29,11 +29,16 @@ public struct DeadLetterRecord: Sendable, Codable, Equatable {
     public var key: String?
     /// ISO-8601 time the record was made.
     public var at: String
+    /// The run that wrote the record, and the batch the row was in (see
+    /// `LogKey` in Migration): the log lines about it carry the same ids.
+    /// Absent in records written before they existed.
+    public var runID: String?
+    public var batch: String?
 
     public init(
         stage: Stage, table: String, source: String, line: Int?, reason: String,
         columns: [String]? = nil, values: [String?]? = nil, raw: String? = nil,
-        key: String? = nil, at: String
+        key: String? = nil, at: String, runID: String? = nil, batch: String? = nil
     ) {
         self.stage = stage
         self.table = table
@@ -45,5 +50,7 @@ public struct DeadLetterRecord: Sendable, Codable, Equatable {
         self.raw = raw
         self.key = key
         self.at = at
+        self.runID = runID
+        self.batch = batch
     }
 }

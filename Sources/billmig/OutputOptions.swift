@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import MigrationCore
 
 struct OutputOptions: ParsableArguments {
@@ -18,6 +19,8 @@ struct OutputOptions: ParsableArguments {
     /// Prints a command's summary, as JSON with `--json` or else as `text`, and
     /// ends the command with `status` when it is not success.
     func conclude<Summary: Encodable>(_ summary: Summary, status: ExitStatus, text: () -> String) throws {
+        // The summary as a log event too, for log shipping (nested as its --json is).
+        commandLogger.info("summary", metadata: logMetadata(summary).map { ["summary": $0] } ?? [:])
         if json {
             try printJSON(summary)
         } else {
@@ -37,6 +40,13 @@ extension OutputOptions {
 }
 
 /// Writes a line to standard error: messages that are not the command's result.
+/// With --log-format json it is a log event (notice), so that standard error
+/// holds only JSON lines.
 func note(_ message: String) {
+    if LogSettings.current.withLock({ $0.format }) == .json {
+        let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        commandLogger.notice("\(trimmed.hasPrefix("billmig: ") ? String(trimmed.dropFirst(9)) : trimmed)")
+        return
+    }
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }

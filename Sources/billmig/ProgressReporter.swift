@@ -1,10 +1,13 @@
 import Foundation
+import Logging
 import Migration
 import MigrationCore
 import Synchronization
 
 /// Shows a running command's status line on standard error: redrawn in place on
-/// a terminal; off a terminal a plain line now and then, so logs show liveness.
+/// a terminal; off a terminal a plain line now and then, so logs show liveness;
+/// with --log-format json never in place, but as a `progress` log event now and
+/// then, so standard error stays JSON lines.
 /// The pipeline formats the line (`statusLine`); showing it is the executable's.
 struct ProgressReporter: Sendable {
     enum Mode: Sendable {
@@ -12,6 +15,8 @@ struct ProgressReporter: Sendable {
         case terminal
         /// A full line every `interval` (stderr is a file or pipe).
         case lines(interval: Duration)
+        /// A `progress` log event (info) every `interval` (--log-format json).
+        case events(interval: Duration)
         case silent
     }
 
@@ -30,7 +35,8 @@ struct ProgressReporter: Sendable {
 
     /// The mode that fits standard error.
     static var automaticMode: Mode {
-        isatty(STDERR_FILENO) == 1 ? .terminal : .lines(interval: .seconds(5))
+        if LogSettings.current.withLock({ $0.format }) == .json { return .events(interval: .seconds(5)) }
+        return isatty(STDERR_FILENO) == 1 ? .terminal : .lines(interval: .seconds(5))
     }
 
     /// Reports until cancelled, then clears the status line.
@@ -39,7 +45,7 @@ struct ProgressReporter: Sendable {
         switch mode {
         case .silent: return
         case .terminal: interval = .milliseconds(500)
-        case .lines(let every): interval = every
+        case .lines(let every), .events(let every): interval = every
         }
         let clock = ContinuousClock()
         var shown = clock.now
@@ -125,6 +131,7 @@ extension ProgressReporter.Mode {
         switch self {
         case .terminal: FileHandle.standardError.write(Data(("\r\u{1B}[2K" + line).utf8))
         case .lines: FileHandle.standardError.write(Data((line + "\n").utf8))
+        case .events: commandLogger.info("progress", metadata: ["status": .string(line)])
         case .silent: break
         }
     }

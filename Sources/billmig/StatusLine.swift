@@ -1,17 +1,21 @@
 import Foundation
+import Logging
 import Synchronization
 
 /// Progress of a long command on standard error: one line redrawn in place on a
-/// terminal, a plain line now and then (`every`) when standard error is a file or pipe.
+/// terminal, a plain line now and then (`every`) when standard error is a file or pipe,
+/// a `progress` log event as often with --log-format json.
 final class StatusLine: Sendable {
     private let terminal: Bool
+    private let events: Bool
     private let quiet: Bool
     private let every: Duration
     private let lastLine = Mutex<ContinuousClock.Instant?>(nil)
 
     init(quiet: Bool, every: Duration = .seconds(10)) {
         self.quiet = quiet
-        self.terminal = isatty(STDERR_FILENO) == 1
+        self.events = LogSettings.current.withLock { $0.format } == .json
+        self.terminal = !events && isatty(STDERR_FILENO) == 1
         self.every = every
     }
 
@@ -27,7 +31,12 @@ final class StatusLine: Sendable {
             last = now
             return true
         }
-        if due { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+        guard due else { return }
+        if events {
+            commandLogger.info("progress", metadata: ["status": .string(text)])
+        } else {
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+        }
     }
 
     /// Clears the redrawn line before the summary.

@@ -190,6 +190,8 @@ import Testing
         let parse = try #require(letters.first { $0.stage == .parse })
         #expect(parse.line == good.count + 2)
         #expect(parse.raw?.hasPrefix("U,5550001") == true)
+        // A DMS change is its own batch: the file and its record.
+        #expect(map.batch == "\(keys[0])#\(good.count + 1)" && parse.batch == "\(keys[0])#\(good.count + 2)")
 
         // A rerun finds the file applied and the dead letters kept once.
         _ = try await Self.run(Self.configuration(), source: source, target: ScriptedWriteTarget(), state: state)

@@ -80,6 +80,20 @@ import Testing
         #expect(map.values?[2] == "A#2")
     }
 
+    /// Dead letters carry the run id of the task that wrote them and their
+    /// batch (`{file}#{first record}`), the ids their log lines carry.
+    @Test func deadLettersCarryTheRunAndTheirBatch() async throws {
+        let source = try await Self.stagedStore()
+        let state = InMemoryObjectStore()
+        let load = FullLoad(configuration: Self.configuration(), source: source, target: ScriptedWriteTarget(), state: StateLocation(store: state, prefix: "s"))
+        _ = try await LogContext.with([LogKey.runID: "run-1"]) { try await load.run() }
+        let letters = try await DeadLetterStore(store: state, prefix: "s/dead-letters/").readAll()
+        #expect(letters.count == 2)
+        #expect(letters.allSatisfy { $0.runID == "run-1" })
+        // Each file is one batch of fewer than 25 records.
+        #expect(Set(letters.compactMap(\.batch)) == ["dms/billing/BILLING_ACCOUNT/LOAD00000001.csv#1", "dms/billing/CHARGE/LOAD00000001.csv#1"])
+    }
+
     @Test func aSecondRunSkipsFinishedFilesAndRestartLoadsThemAgain() async throws {
         let source = try await Self.stagedStore()
         let state = InMemoryObjectStore()

@@ -9,6 +9,18 @@ import Testing
 @Suite struct StreamPartsTests {
     static let connection = MySQLConnectionConfiguration(user: "billmig", database: "billing")
 
+    /// A binlog change's batch id (on its dead letter and log lines) is its rows event's position.
+    @Test func aBinlogChangesBatchIsItsEventsPosition() {
+        let change = SourceChange(
+            table: "SUBSCRIBER", operation: .insert, row: [.text("1")],
+            position: BinlogCoordinates(file: "mariadb-bin.000003", position: 4567).sourcePosition(rowIndex: 2),
+            origin: RowOrigin(source: "binlog mariadb-bin.000003:4567 SUBSCRIBER", line: 3))
+        // The file read so far names the sequence's base; a rotation since is followed.
+        #expect(BinlogChangeStream.batchID(of: change, binlogFile: "mariadb-bin.000002") == "mariadb-bin.000003:4567")
+        // Before any file is known (a GTID start), the change's origin stands in.
+        #expect(BinlogChangeStream.batchID(of: change, binlogFile: nil) == "binlog mariadb-bin.000003:4567 SUBSCRIBER")
+    }
+
     @Test func aHeartbeatRowOfThisStreamGivesItsTimeToTheMillisecond() {
         let heartbeat = SourceHeartbeat(configuration: .init(rowID: 42), connection: Self.connection)
         // 2026-11-22T06:00:00.123456Z

@@ -34,7 +34,7 @@ import Testing
         let target = ScriptedWriteTarget()
         let table = try #require(Mapping.billing.tables.first { $0.table == "BILLING_ACCOUNT" })
         var writer = UnitWriter(
-            table: table, mapper: try ItemMapper(mapping: .billing), services: services(target: target, dryRun: dryRun),
+            table: table, unit: "BILLING_ACCOUNT.csv", mapper: try ItemMapper(mapping: .billing), services: services(target: target, dryRun: dryRun),
             resumeFrom: resumeFrom, counts: EntityCounts())
         var saved: [Saved] = []
         let checkpoint: UnitWriter.Checkpoint = { ledger, markers in

@@ -2,6 +2,7 @@ import BillingModel
 import DMSStaging
 import DynamoDBModel
 import Foundation
+import Logging
 import MigrationCore
 import Synchronization
 
@@ -216,6 +217,17 @@ public struct ChangeFileApply: Sendable {
     private func read(_ planned: PlannedFile, mapper: ItemMapper, submitter: Submitter, state: RunState) async throws
         -> Bool
     {
+        try await LogContext.with([LogKey.file: .string(planned.file.key)]) {
+            Self.logger.info("change file started", metadata: ["fromRecord": .stringConvertible(planned.startRecord)])
+            let finished = try await readFile(planned, mapper: mapper, submitter: submitter, state: state)
+            Self.logger.info(finished ? "change file read" : "change file stopped", metadata: [:])
+            return finished
+        }
+    }
+
+    static let logger = Logger(label: "billmig.apply")
+
+    private func readFile(_ planned: PlannedFile, mapper: ItemMapper, submitter: Submitter, state: RunState) async throws -> Bool {
         let file = planned.file
         try await checkpointer.deadLetters.discard(file: file.key, fromRecord: planned.startRecord)
         let reader = DMSFileReader(options: configuration.readOptions)
@@ -293,7 +305,8 @@ public struct ChangeFileApply: Sendable {
                         if letters[interval] == nil { intervals.append(interval) }
                         letters[interval, default: []].append(
                             change.context.deadLetter(
-                                table: change.entity, columns: columns[change.entity], reason: reason, at: now))
+                                table: change.entity, columns: columns[change.entity], reason: reason, at: now,
+                                batch: "\(entry.mark.file)#\(entry.mark.record)"))
                     }
                 }
                 if entry.mark.endOfFile {

@@ -1,3 +1,4 @@
+import Logging
 import MigrationCore
 
 /// What every full load shares, whatever its units are (staged files, or the
@@ -44,19 +45,54 @@ struct LoadRun: Sendable {
         return LoadUnitResult(table: table, unit: unit, counts: counts, span: nil)
     }
 
+    static let logger = Logger(label: "billmig.load")
+
     /// Loads one unit with its `MIGRATION#STATUS` tracking item: in progress,
     /// then completed with the counts `load` returns, or failed (also when the
-    /// unit was damaged and dead-lettered, with the reason).
+    /// unit was damaged and dead-lettered, with the reason). Its log lines (and
+    /// those of everything it runs) carry the unit as `file`.
     func tracked(
         _ tracking: FileTracking, unit: String, resumedCounts: EntityCounts?, _ load: () async throws -> (counts: EntityCounts, damage: String?)
     ) async throws -> LoadUnitResult {
+        try await LogContext.with([LogKey.file: .string(unit)]) {
+            Self.logger.info("file started", metadata: [
+                "entity": .string(tracking.entity), "resumedRows": .stringConvertible(resumedCounts?.rowsRead ?? 0),
+            ])
+            do {
+                let result = try await trackedLoad(tracking, resumedCounts: resumedCounts, load)
+                var metadata = Self.metadata(result.counts)
+                metadata["entity"] = .string(tracking.entity)
+                if result.damaged {
+                    Self.logger.warning("file damaged: loaded up to the damage and dead-lettered; replace it and run the load again", metadata: metadata)
+                } else {
+                    Self.logger.info("file finished", metadata: metadata)
+                }
+                return LoadUnitResult(table: tracking.entity, unit: unit, counts: result.counts, span: result.span, damaged: result.damaged)
+            } catch {
+                Self.logger.error("file failed", metadata: ["entity": .string(tracking.entity), "error": .string(String(describing: error))])
+                throw error
+            }
+        }
+    }
+
+    /// A unit's counts as log metadata.
+    static func metadata(_ counts: EntityCounts) -> Logger.Metadata {
+        [
+            "rowsRead": .stringConvertible(counts.rowsRead), "itemsWritten": .stringConvertible(counts.itemsWritten),
+            "deadLettered": .stringConvertible(counts.deadLettered),
+        ]
+    }
+
+    private func trackedLoad(
+        _ tracking: FileTracking, resumedCounts: EntityCounts?, _ load: () async throws -> (counts: EntityCounts, damage: String?)
+    ) async throws -> (counts: EntityCounts, span: Range<ContinuousClock.Instant>, damaged: Bool) {
         let clock = ContinuousClock()
         let started = clock.now
         try await applier.put(tracking.item(.inProgress, counts: resumedCounts ?? EntityCounts(), error: nil))
         do {
             let (counts, damage) = try await load()
             try await applier.put(tracking.item(damage == nil ? .completed : .failed, counts: counts, error: damage))
-            return LoadUnitResult(table: tracking.entity, unit: unit, counts: counts, span: started..<clock.now, damaged: damage != nil)
+            return (counts, started..<clock.now, damage != nil)
         } catch {
             // Best effort: the table may be what failed. The checkpoint, not this
             // item, is what a resume relies on.

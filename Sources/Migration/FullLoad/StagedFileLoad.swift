@@ -23,7 +23,7 @@ struct StagedFileLoad: Sendable {
         let startRecord = resume?.recordsDone ?? 0
         try await services.checkpointer?.deadLetters.discard(file: file.key, fromRecord: startRecord)
         var writer = UnitWriter(
-            table: table, mapper: mapper, services: services, resumeFrom: startRecord, counts: resume?.counts ?? EntityCounts())
+            table: table, unit: file.key, mapper: mapper, services: services, resumeFrom: startRecord, counts: resume?.counts ?? EntityCounts())
         let checkpoint: UnitWriter.Checkpoint = { ledger, _ in try await saveCheckpoint(&ledger, state: .inProgress) }
 
         var damage: DeadLetterRecord?
@@ -53,7 +53,7 @@ struct StagedFileLoad: Sendable {
                     stage: .file, table: table.table, source: file.key, line: recordIndex,
                     reason: "\(error.detail): the \(recordIndex) records before the damage are loaded; "
                         + "replace the file and run the load again to load the rest",
-                    at: Timestamp.now())
+                    at: Timestamp.now(), batch: "\(file.key)#\(recordIndex + 1)")
             }
             try await writer.finish(group: &group, checkpoint: checkpoint)
         }

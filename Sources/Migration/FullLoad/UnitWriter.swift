@@ -13,6 +13,9 @@ struct UnitWriter {
     typealias Checkpoint = (inout FileLoadLedger, _ markers: [Int: [SourceValue]]) async throws -> Void
 
     let table: String
+    /// The file's key, or the snapshot's unit (`snapshot/{TABLE}`): batch ids
+    /// are `{unit}#{first record}`.
+    let unit: String
     let mapper: ItemMapper
     let services: LoadServices
     private(set) var ledger: FileLoadLedger
@@ -30,14 +33,22 @@ struct UnitWriter {
     /// The marker at the end of each unit handed out, by record count, so a
     /// checkpoint at a watermark can say where to resume.
     private(set) var markers: [Int: [SourceValue]] = [:]
+    /// The record count at the end of the last unit handed out.
+    private var lastBoundary: Int
+    /// The batch id of each unit in flight, by sequence.
+    private var batchIDs: [Int: String] = [:]
 
-    init(table: TableMapping, mapper: ItemMapper, services: LoadServices, resumeFrom records: Int, counts: EntityCounts) {
+    init(
+        table: TableMapping, unit: String, mapper: ItemMapper, services: LoadServices, resumeFrom records: Int, counts: EntityCounts
+    ) {
         self.table = table.table
+        self.unit = unit
         self.mapper = mapper
         self.services = services
         self.ledger = FileLoadLedger(resumeFrom: records, counts: counts)
         self.assembler = UnitAssembler(table: table.table, columns: table.columns.map(\.name))
         self.records = records
+        self.lastBoundary = records
         self.lastCheckpoint = clock.now
     }
 
@@ -93,7 +104,12 @@ struct UnitWriter {
 
     private mutating func settle(_ result: (Int, BatchApplier.Outcome), checkpoint: Checkpoint) async throws {
         let (sequence, outcome) = result
-        let failures = outcome.failed.map { assembler.deadLetter(for: $0.put, reason: $0.reason) }
+        let batch = batchIDs.removeValue(forKey: sequence)
+        let failures = outcome.failed.map { failed in
+            var letter = assembler.deadLetter(for: failed.put, reason: failed.reason)
+            letter.batch = batch
+            return letter
+        }
         ledger.close(sequence, written: outcome.written.count, writeFailures: failures)
         services.progress.add(EntityCounts(itemsWritten: outcome.written.count, deadLettered: failures.count), to: table)
         if clock.now - lastCheckpoint >= services.checkpointInterval {
@@ -106,7 +122,11 @@ struct UnitWriter {
     }
 
     private mutating func dispatch(upTo boundary: Int, group: inout Group, checkpoint: Checkpoint) async throws {
-        let unit = assembler.takeUnit()
+        var unit = assembler.takeUnit()
+        // A batch is named by its first record, as dead-letter objects are by their interval's.
+        let batch = "\(self.unit)#\(lastBoundary + 1)"
+        lastBoundary = boundary
+        for index in unit.deadLetters.indices { unit.deadLetters[index].batch = batch }
         services.progress.add(unit.counts, to: table)
         if let marker = boundary == records ? marker : markerBefore { markers[boundary] = marker }
         let sequence = ledger.open(upTo: boundary, counts: unit.counts, deadLetters: unit.deadLetters)
@@ -126,9 +146,10 @@ struct UnitWriter {
         let applier = services.applier
         try await limiter.acquire()
         let puts = unit.puts
+        batchIDs[sequence] = batch
         group.addTask {
             defer { limiter.release() }
-            return (sequence, try await applier.apply(puts))
+            return try await LogContext.with([LogKey.batch: .string(batch)]) { (sequence, try await applier.apply(puts)) }
         }
         inFlight += 1
     }

@@ -261,7 +261,7 @@ public struct ReverseReplication: Sendable {
             stage: stage, table: image?[MigrationAttribute.entityType]?.stringValue ?? "",
             source: "\(configuration.streamArn) \(shard) \(record.sequenceNumber)", line: nil, reason: reason,
             raw: image.map { String(decoding: DynamoDBJSON.encode($0), as: UTF8.self) }, key: ItemKey(item: record.keys)?.description,
-            at: Timestamp.now())
+            at: Timestamp.now(), batch: "\(shard):\(record.sequenceNumber)")
     }
 }
 

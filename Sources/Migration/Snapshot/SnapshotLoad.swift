@@ -215,7 +215,7 @@ public struct SnapshotLoad: Sendable {
         let startRecords = resume?.rowsDone ?? 0
         let resumeKey = resume?.resumeKey
         try await services.checkpointer?.deadLetters.discard(file: deadLetterFile, fromRecord: startRecords)
-        var writer = UnitWriter(table: table, mapper: mapper, services: services, resumeFrom: startRecords, counts: resume?.counts ?? EntityCounts())
+        var writer = UnitWriter(table: table, unit: deadLetterFile, mapper: mapper, services: services, resumeFrom: startRecords, counts: resume?.counts ?? EntityCounts())
         let origin = configuration.sourceDescription + " " + table.table
 
         func save(_ ledger: inout FileLoadLedger, markers: [Int: [SourceValue]], state: FileCheckpoint.State) async throws -> EntityCounts {

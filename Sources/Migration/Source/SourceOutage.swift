@@ -1,5 +1,6 @@
 import BillingModel
 import Foundation
+import Logging
 import Synchronization
 
 /// The source unreachable: since when (wall clock for people, the monotonic
@@ -40,10 +41,18 @@ public final class SourceReachability: Sendable {
     public var outage: SourceOutage? { state.withLock { $0 } }
 
     func failed(_ error: any Error) {
-        state.withLock { $0 = .continuing($0, error: String(describing: error)) }
+        let began = state.withLock { state in
+            defer { state = .continuing(state, error: String(describing: error)) }
+            return state == nil
+        }
+        if began { TargetOutage.logger.warning("source outage began: retrying", metadata: ["error": .string(String(describing: error))]) }
     }
 
     func answered() {
-        state.withLock { $0 = nil }
+        let ended = state.withLock { state in
+            defer { state = nil }
+            return state != nil
+        }
+        if ended { TargetOutage.logger.notice("source outage ended") }
     }
 }

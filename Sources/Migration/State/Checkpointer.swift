@@ -1,3 +1,4 @@
+import Logging
 import MigrationCore
 
 /// The dead letters of one checkpoint interval: a folder (a file, a table, a
@@ -27,17 +28,25 @@ public struct Checkpointer: Sendable {
     }
 
     /// Writes the interval's dead letters, then `watermark` (when there is one yet) at `file`.
-    public func save<Watermark>(_ watermark: Watermark?, to file: StateFile<Watermark>, after interval: DeadLetterInterval) async throws {
-        try await save(watermark.map { [($0, file)] } ?? [], after: [interval])
+    public func save<Watermark>(
+        _ watermark: Watermark?, to file: StateFile<Watermark>, after interval: DeadLetterInterval, logging ids: Logger.Metadata = [:]
+    ) async throws {
+        try await save(watermark.map { [($0, file)] } ?? [], after: [interval], logging: ids)
     }
 
-    /// Writes every interval's dead letters, then every watermark.
-    public func save<Watermark>(_ watermarks: [(Watermark, StateFile<Watermark>)], after intervals: [DeadLetterInterval]) async throws {
+    /// Writes every interval's dead letters, then every watermark; `ids` go on
+    /// the checkpoint's log line (debug).
+    public func save<Watermark>(
+        _ watermarks: [(Watermark, StateFile<Watermark>)], after intervals: [DeadLetterInterval], logging ids: Logger.Metadata = [:]
+    ) async throws {
         for interval in intervals where !interval.records.isEmpty {
             try await deadLetters.write(interval.records, file: interval.folder, fromRecord: interval.fromRecord)
         }
         for (watermark, file) in watermarks {
             try await state.write(watermark, to: file)
+            Self.logger.debug("checkpoint saved", metadata: ids.merging(["checkpoint": .string(state.key(file.path))]) { $1 })
         }
     }
+
+    static let logger = Logger(label: "billmig.checkpoints")
 }

@@ -1,5 +1,6 @@
 import DMSStaging
 import Foundation
+import Logging
 import MigrationCore
 import NIOCore
 
@@ -31,17 +32,44 @@ public struct DeadLetterStore: Sendable {
         return String(repeating: "0", count: max(0, 12 - digits.count)) + digits + ".jsonl"
     }
 
-    /// Writes the records of the interval that starts at data record `fromRecord`.
+    /// Writes the records of the interval that starts at data record `fromRecord`,
+    /// each with the run id of the current task (`LogContext`), then logs each
+    /// one, at warning, with the same ids: this is the one place dead letters
+    /// are stored, so every one has its log line.
     public func write(_ records: [DeadLetterRecord], file: String, fromRecord: Int) async throws {
         guard !records.isEmpty else { return }
+        let runID = LogContext.runID
+        let stamped = records.map { record in
+            var record = record
+            record.runID = record.runID ?? runID
+            return record
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var buffer = ByteBuffer()
-        for record in records {
+        for record in stamped {
             buffer.writeBytes(try encoder.encode(record))
             buffer.writeInteger(UInt8(ascii: "\n"))
         }
-        try await store.put(key: folder(for: file) + Self.objectName(fromRecord: fromRecord), bytes: buffer)
+        let key = folder(for: file) + Self.objectName(fromRecord: fromRecord)
+        try await store.put(key: key, bytes: buffer)
+        for record in stamped { Self.logger.warning("dead letter", metadata: Self.metadata(of: record, storedAt: key)) }
+    }
+
+    static let logger = Logger(label: "billmig.dead-letters")
+
+    /// What a dead letter's log line says: its ids and what identifies the row,
+    /// never the row's columns (the record has them).
+    static func metadata(of record: DeadLetterRecord, storedAt key: String) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "stage": .string(record.stage.rawValue), "table": .string(record.table), "source": .string(record.source),
+            "reason": .string(record.reason), "deadLetterObject": .string(key),
+        ]
+        if let runID = record.runID { metadata[LogKey.runID] = .string(runID) }
+        if let batch = record.batch { metadata[LogKey.batch] = .string(batch) }
+        if let line = record.line { metadata["line"] = .stringConvertible(line) }
+        if let itemKey = record.key { metadata["key"] = .string(itemKey) }
+        return metadata
     }
 
     /// Removes what a previous run wrote for intervals at or after `fromRecord`:

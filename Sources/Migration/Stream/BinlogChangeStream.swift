@@ -1,6 +1,7 @@
 import BillingModel
 import DMSStaging
 import Foundation
+import Logging
 import MigrationCore
 import MySQLSource
 import NIOCore
@@ -216,6 +217,15 @@ public struct BinlogChangeStream: Sendable {
 
     static func deadLetterFolder(_ binlogFile: String) -> String { "binlog/" + binlogFile }
 
+    static let logger = Logger(label: "billmig.stream")
+
+    /// A binlog change's batch id: the position of its rows event, `file:position`
+    /// (the change's origin when the file is not known yet, after a GTID start).
+    static func batchID(of change: SourceChange, binlogFile: String?) -> String {
+        guard case .binlog(let sequence, let position, _) = change.position, let binlogFile else { return change.origin.source }
+        return BinlogCoordinates(fileSequence: sequence, position: position, siblingOf: binlogFile).description
+    }
+
     /// The write switches so far. The cutover keeps them in the target table, so
     /// they are read under the table's outage tolerance, as the writes are: an
     /// unreachable table shows on the progress line and ends the run past it.
@@ -263,6 +273,9 @@ public struct BinlogChangeStream: Sendable {
         var changesInTransaction = 0
         var read = 0
         var beat: Double?
+        // The binlog file being read, which names a change's batch (its event's position).
+        var binlogFile: String?
+        if case .coordinates(let coordinates) = start.position { binlogFile = coordinates.file }
         return try await reader.read(from: start.position, stopRule: stopRule) { event in
             switch event {
             case .changes(let changes):
@@ -275,14 +288,17 @@ public struct BinlogChangeStream: Sendable {
                     changesInTransaction += 1
                     try await submitter.submit(
                         change, mapper: mapper, mark: .change,
-                        version: epochs.version(ofMySQLChangeAt: change.position).orderingKey)
+                        version: epochs.version(ofMySQLChangeAt: change.position).orderingKey,
+                        batch: Self.batchID(of: change, binlogFile: binlogFile))
                 }
             case .commit(let resumeAt, let gtid, let commitTime):
+                binlogFile = resumeAt.file
                 submitter.mark(.commit(resumeAt, gtid: gtid, commitTime: commitTime, changes: changesInTransaction, heartbeat: beat))
                 if changesInTransaction > 0 { progress.update { $0.transactions += 1 } }
                 changesInTransaction = 0
                 beat = nil
             case .batchRead(let position):
+                if let position { binlogFile = position.file }
                 let changesRead = read
                 read = 0
                 progress.update {
@@ -291,11 +307,15 @@ public struct BinlogChangeStream: Sendable {
                     $0.note = nil
                 }
             case .reopened(let definitions):
+                Self.logger.notice("source reconnected")
                 state.decoding(with: definitions)
                 changesInTransaction = 0
                 beat = nil
                 progress.update { $0.sourceOutage = nil }
             case .reconnecting(let delay, let error):
+                Self.logger.warning("source connection lost: reconnecting", metadata: [
+                    "delaySeconds": .stringConvertible(delay.seconds), "error": .string(String(describing: error)),
+                ])
                 progress.update {
                     $0.reconnects += 1
                     $0.note = "reconnecting in \(String(format: "%.1f", delay.seconds)) s: \(error)"
@@ -339,7 +359,9 @@ public struct BinlogChangeStream: Sendable {
         let (letters, interval, checkpoint) = state.takeForSave(source: sourceName)
         let deadLetters = DeadLetterInterval(
             letters, folder: Self.deadLetterFolder(interval?.file ?? "start"), fromRecord: Int(interval?.position ?? 0))
-        try await checkpointer.save(checkpoint, to: .binlogCheckpoint, after: deadLetters)
+        // The checkpoint's log line carries the position it saves.
+        let ids: Logger.Metadata = checkpoint.map { [LogKey.position: .string("\($0.file):\($0.position)")] } ?? [:]
+        try await checkpointer.save(checkpoint, to: .binlogCheckpoint, after: deadLetters, logging: ids)
         guard let checkpoint else { return }
         state.saved(checkpoint)
         // Published for the billing service's read-your-writes (ControlItems). Advisory:

@@ -144,7 +144,7 @@ public struct QueueWorker: Sendable {
             do {
                 message = try await receiveUnlessStopped()
             } catch let error as AWSError where error.isRetryable {
-                logger.warning("receiving failed, trying again in 5 s: \(error)")
+                logger.warning("receiving failed, trying again in 5 s", metadata: ["error": .string(String(describing: error))])
                 await stop.sleep(for: .seconds(5))
                 continue
             }
@@ -156,7 +156,8 @@ public struct QueueWorker: Sendable {
                 shared.summary.withLock { $0.messages.released += 1 }
                 continue
             }
-            await handle(message)
+            // Every line about the message, down to its files' batches and dead letters, carries its id.
+            await LogContext.with([LogKey.messageID: .string(message.id)]) { await handle(message) }
         }
     }
 
@@ -221,7 +222,9 @@ public struct QueueWorker: Sendable {
             }
         } catch {
             // The message comes back after its visibility timeout; its files' checkpoints make that harmless.
-            logger.warning("message \(message.id): \(disposition) did not go through: \(error)")
+            logger.warning("message disposition did not go through", metadata: [
+                "disposition": .string("\(disposition)"), "error": .string(String(describing: error)),
+            ])
         }
     }
 
@@ -237,7 +240,7 @@ public struct QueueWorker: Sendable {
                     } catch where !Task.isCancelled {
                         // The next beat tries again; if none gets through, another worker may take the file
                         // over, which its checkpoint makes harmless.
-                        logger.warning("message \(message.id): extending its visibility failed: \(error)")
+                        logger.warning("extending the message's visibility failed", metadata: ["error": .string(String(describing: error))])
                     } catch {}
                 }
                 return nil
@@ -264,7 +267,7 @@ public struct QueueWorker: Sendable {
             return .leaveForDeadLetterQueue
         }
         guard case .records(let records) = notification else {
-            logger.info("message \(message.id): S3's test event, deleted")
+            logger.info("S3's test event, deleted")
             return .delete
         }
         var result = Disposition.delete
@@ -284,6 +287,10 @@ public struct QueueWorker: Sendable {
     }
 
     private func process(_ record: S3EventNotification.Record, of message: QueuedMessage) async -> Disposition {
+        await LogContext.with([LogKey.object: .string(record.key)]) { await processObject(record, of: message) }
+    }
+
+    private func processObject(_ record: S3EventNotification.Record, of message: QueuedMessage) async -> Disposition {
         let object = classify(record)
         let gating = WorkerTriage.gatingTables(of: object.triage, mapped: mappedTables)
         do {
@@ -291,14 +298,15 @@ public struct QueueWorker: Sendable {
             for table in gating { fullLoads[table] = try await fullLoadCompletion(of: table) }
             switch WorkerTriage.decide(object.triage, mapped: mappedTables, fullLoads: fullLoads) {
             case .ignore(let reason):
-                logger.debug("\(record.key): ignored (\(reason))")
+                logger.debug("object ignored", metadata: ["reason": .string(reason)])
                 return .delete
             case .leaveForDeadLetterQueue(let reason):
                 problem(message, key: record.key, reason: reason)
                 return .leaveForDeadLetterQueue
             case .waitForFullLoad(let tables, let pending):
-                logger.info(
-                    "\(record.key): waits for the full load of \(tables.joined(separator: ", ")) (\(pending.count) files pending)")
+                logger.info("object waits for the full load", metadata: [
+                    "tables": .array(tables.map { .string($0) }), "pendingFiles": .stringConvertible(pending.count),
+                ])
                 return .waitForFullLoad
             case .process:
                 return try await work(object.staged)
@@ -379,7 +387,7 @@ public struct QueueWorker: Sendable {
     }
 
     private func problem(_ message: QueuedMessage, key: String?, reason: String) {
-        logger.warning("message \(message.id)\(key.map { " (\($0))" } ?? "") [receive \(message.receiveCount)]: \(reason)")
+        logger.warning("message not processed", metadata: ["receiveCount": .stringConvertible(message.receiveCount), "reason": .string(reason)])
         shared.summary.withLock { $0.note(.init(messageID: message.id, key: key, reason: reason)) }
     }
 }

@@ -1,6 +1,7 @@
 import Backoff
 import BillingModel
 import DynamoDBModel
+import Logging
 import MigrationCore
 
 /// Writes batches of full-load items: paced by the throttle, unprocessed items
@@ -33,7 +34,11 @@ public struct BatchApplier: Sendable {
     public struct Outcome: Sendable {
         public var written: [PendingPut] = []
         public var failed: [(put: PendingPut, reason: String)] = []
+        /// Calls sent again after throttling or a transient failure.
+        public var resubmissions = 0
     }
+
+    static let logger = Logger(label: "billmig.write")
 
     let target: any ItemWriteTarget
     let throttle: WriteThrottle
@@ -51,9 +56,21 @@ public struct BatchApplier: Sendable {
         self.outage = outage ?? TargetOutage(tolerance: configuration.outageTolerance, target: target.targetDescription)
     }
 
+    /// Writes a batch; one that needed resubmissions or left items failed is
+    /// logged (with the batch id of the caller's `LogContext`).
     public func apply(_ batch: [PendingPut]) async throws -> Outcome {
         var outcome = Outcome()
         try await apply(batch, into: &outcome)
+        if !outcome.failed.isEmpty {
+            Self.logger.warning("batch items failed (dead-lettered)", metadata: [
+                "items": .stringConvertible(batch.count), "failed": .stringConvertible(outcome.failed.count),
+                "resubmissions": .stringConvertible(outcome.resubmissions), "reason": .string(outcome.failed[0].reason),
+            ])
+        } else if outcome.resubmissions > 0 {
+            Self.logger.info("batch written after resubmissions (throttled or transient failures)", metadata: [
+                "items": .stringConvertible(batch.count), "resubmissions": .stringConvertible(outcome.resubmissions),
+            ])
+        }
         return outcome
     }
 
@@ -109,6 +126,7 @@ public struct BatchApplier: Sendable {
                 return
             }
             failures += 1
+            outcome.resubmissions += 1
             try await Task.sleep(for: backoff(attempt: failures))
         }
     }

@@ -1,6 +1,7 @@
 import Backoff
 import BillingModel
 import DynamoDBModel
+import Logging
 import MigrationCore
 
 /// Applies the writes of source changes: writes to different keys in parallel,
@@ -138,7 +139,7 @@ public struct ChangeApplier: Sendable {
                     throttle.observe(accepted: 0, throttled: units)
                     throttledAttempts += 1
                     if throttledAttempts >= configuration.maxAttempts {
-                        return .failed(reason: "\(write.key): still throttled after \(throttledAttempts) attempts")
+                        return Self.failed("\(write.key): still throttled after \(throttledAttempts) attempts", entity: write.entity)
                     }
                 case .transient:
                     try outage.failed(error)
@@ -146,7 +147,7 @@ public struct ChangeApplier: Sendable {
                 case .missingTable:
                     throw error
                 case .rejected:
-                    return .failed(reason: "\(write.key): rejected by DynamoDB: \(error.message)")
+                    return Self.failed("\(write.key): rejected by DynamoDB: \(error.message)", entity: write.entity)
                 }
             }
             try await Task.sleep(for: backoff(attempt: max(1, throttledAttempts + transientAttempts)))
@@ -156,6 +157,14 @@ public struct ChangeApplier: Sendable {
     /// Full jitter: uniformly random up to min(cap, base * 2^attempt).
     func backoff(attempt: Int) -> Duration {
         ExponentialBackoff(base: configuration.backoffBase, cap: configuration.backoffCap).jittered(afterAttempt: attempt + 1)
+    }
+
+    static let logger = Logger(label: "billmig.write")
+
+    /// A write given up on: its change will be dead-lettered (and logged as such when stored).
+    static func failed(_ reason: String, entity: String) -> ChangeWriteResult {
+        logger.warning("change write failed", metadata: ["entity": .string(entity), "reason": .string(reason)])
+        return .failed(reason: reason)
     }
 
     /// Write capacity units of a write: 1 per started KB of the item; a tombstone is small.

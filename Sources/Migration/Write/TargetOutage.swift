@@ -1,5 +1,6 @@
 import BillingModel
 import Foundation
+import Logging
 import MigrationCore
 import Synchronization
 
@@ -40,20 +41,34 @@ public final class TargetOutage: Sendable {
     /// A write got through: the outage, if any, is over.
     func succeeded() {
         guard failing.load(ordering: .relaxed) else { return }
-        state.withLock {
-            $0 = nil
-            failing.store(false, ordering: .relaxed)
+        let ended = state.withLock { state in
+            defer {
+                state = nil
+                failing.store(false, ordering: .relaxed)
+            }
+            return state.map { (clock.now - $0.start).seconds }
+        }
+        if let ended {
+            Self.logger.notice("outage ended", metadata: ["target": .string(target), "seconds": .stringConvertible(ended)])
         }
     }
+
+    static let logger = Logger(label: "billmig.outage")
 
     /// A transient failure: fine within the tolerance, the end of the run past it.
     func failed(_ error: WriteTargetError) throws(WriteTargetUnavailable) {
         let now = clock.now
-        let start = state.withLock { state in
+        let (start, began) = state.withLock { state in
+            let began = state == nil
             let start = state?.start ?? now
             state = (start, state?.since ?? Date(), error.message)
             failing.store(true, ordering: .relaxed)
-            return start
+            return (start, began)
+        }
+        if began {
+            Self.logger.warning("outage began: retrying", metadata: [
+                "target": .string(target), "error": .string(error.message), "toleranceSeconds": .stringConvertible(Int(tolerance.seconds)),
+            ])
         }
         if now - start > tolerance { throw WriteTargetUnavailable(target: target, tolerance: tolerance, lastError: error.message) }
     }

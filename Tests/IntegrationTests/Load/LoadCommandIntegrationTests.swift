@@ -83,6 +83,67 @@ struct LoadCommandIntegrationTests {
         }
     }
 
+    /// `--log-format json`: standard error is JSON lines only, every one with the
+    /// run id, and each dead letter joins its log line on the run and the batch.
+    @Test func jsonLogsJoinEachDeadLetterWithItsLogLine() async throws {
+        try await LocalAWS.withMotoServer(authenticated: false) { aws in
+            let env = aws.environment
+            let create = try await BillmigCLI.run(["table", "create", "--table", "Billing7"], environment: env)
+            #expect(create.status == 0, "\(create.stderr)")
+            let generate = try await BillmigCLI.run(
+                ["generate", "--accounts", "4", "--seed", "5", "--bad-rows", "3", "--to", "s3://stage/run7", "--create-bucket", "--quiet"],
+                environment: env)
+            #expect(generate.status == 0, "\(generate.stderr)")
+
+            // The log options may come before the command, and no --quiet: progress must not break the JSON either.
+            let load = try await BillmigCLI.run(
+                ["--log-format", "json", "load", "--from", "s3://stage/run7", "--table", "Billing7", "--json"], environment: env)
+            #expect(load.status == 3, "\(load.stderr)")
+            let lines = load.stderr.split(separator: "\n", omittingEmptySubsequences: true)
+            var events: [[String: Any]] = []
+            for line in lines {
+                let object = try #require(try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
+                events.append(object)
+            }
+            let runIDs = Set(events.compactMap { $0["runID"] as? String })
+            #expect(runIDs.count == 1, "one run id on every line: \(runIDs)")
+            #expect(events.allSatisfy { $0["runID"] != nil && $0["timestamp"] != nil && $0["level"] != nil && $0["message"] != nil })
+            let runID = try #require(runIDs.first)
+            #expect(events.contains { $0["message"] as? String == "command started" && $0["command"] as? String == "load" })
+            #expect(events.contains { $0["message"] as? String == "command finished" && $0["exitStatus"] as? Int == 3 })
+            #expect(events.contains { $0["message"] as? String == "summary" && (($0["summary"] as? [String: Any])?["total"] as? [String: Any])?["deadLettered"] as? Int == 3 })
+            let summary = try JSONDecoder().decode(LoadSummary.self, from: Data(load.stdout.utf8))
+            #expect(summary.files.completed > 0)
+            #expect(events.filter { $0["message"] as? String == "file finished" }.count == summary.files.completed)
+
+            let deadLetterLines = events.filter { $0["message"] as? String == "dead letter" }
+            #expect(deadLetterLines.count == 3)
+            #expect(deadLetterLines.allSatisfy { $0["level"] as? String == "warning" })
+            try await AWSClient.withClient(aws.configuration) { client in
+                let letters = try await DeadLetterStore(
+                    store: S3ObjectStore(client: S3Client(client: client), bucket: "stage"),
+                    prefix: "run7/_billmig/Billing7/dead-letters/"
+                ).readAll()
+                #expect(letters.count == 3)
+                for letter in letters {
+                    #expect(letter.runID == runID)
+                    let batch = try #require(letter.batch, "\(letter)")
+                    // A batch names its file and its first record.
+                    #expect(batch.hasPrefix(letter.source + "#"))
+                    let logged = deadLetterLines.filter { $0["batch"] as? String == batch && $0["line"] as? Int == letter.line }
+                    #expect(logged.count == 1, "one log line for the dead letter of \(batch) line \(letter.line ?? -1)")
+                    #expect(logged.first?["runID"] as? String == letter.runID)
+                    #expect(logged.first?["file"] as? String == letter.source)
+                    #expect(logged.first?["reason"] as? String == letter.reason)
+                }
+            }
+
+            // A bad --log-format is a usage error, said on standard error.
+            let bad = try await BillmigCLI.run(["load", "--log-format", "xml", "--from", "s3://stage/run7", "--table", "Billing7"], environment: env)
+            #expect(bad.status == 64 && bad.stderr.contains("--log-format"), "\(bad.stderr)")
+        }
+    }
+
     @Test func aLoadKilledMidwayAndStartedAgainEndsWithTheSameTable() async throws {
         try await LocalAWS.withMotoServer(authenticated: false) { aws in
             let env = aws.environment

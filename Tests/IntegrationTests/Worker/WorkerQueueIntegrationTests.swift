@@ -77,7 +77,7 @@ struct WorkerQueueIntegrationTests {
                 let arguments = [
                     "worker", "--queue", queue, "--from", "s3://\(Self.bucket)/\(Self.prefix)", "--table", table,
                     "--concurrency", "2", "--writes", "2", "--wait-seconds", "1", "--visibility-seconds", "6",
-                    "--checkpoint-seconds", "0.3", "--json", "--quiet",
+                    "--checkpoint-seconds", "0.3", "--json", "--quiet", "--log-format", "json",
                 ]
                 func startWorker(_ name: String) throws -> BackgroundCommand {
                     try BackgroundCommand(arguments, environment: env, log: logs.appendingPathComponent(name))
@@ -128,6 +128,26 @@ struct WorkerQueueIntegrationTests {
                 #expect(summaries.allSatisfy { $0.stopped && $0.error == nil })
                 #expect(summaries.reduce(0) { $0 + $1.messages.leftForDeadLetterQueue } >= 1)
                 #expect(summaries.flatMap(\.problems).contains { $0.key == poison && $0.reason.contains("not a DMS file name") })
+
+                // --log-format json: standard error is JSON events only, and a file's
+                // lines carry the queue message and the object that brought it.
+                var events: [[String: Any]] = []
+                for worker in workers {
+                    let err = try String(contentsOfFile: worker.logBase.path + ".err", encoding: .utf8)
+                    for line in err.split(separator: "\n") {
+                        guard let event = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                            Issue.record("not a JSON line: \(line)")
+                            continue
+                        }
+                        events.append(event)
+                    }
+                }
+                let filesFinished = events.filter { $0["message"] as? String == "file finished" }
+                #expect(!filesFinished.isEmpty)
+                #expect(filesFinished.allSatisfy { $0["messageID"] is String && $0["object"] as? String == $0["file"] as? String })
+                #expect(events.contains {
+                    $0["message"] as? String == "message not processed" && $0["object"] as? String == poison && $0["messageID"] is String
+                })
 
                 // The table: every generated row's item, nothing else.
                 let data = SampleDataSet(.init(seed: 21, accounts: 40))
