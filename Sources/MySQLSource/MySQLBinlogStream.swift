@@ -121,6 +121,11 @@ public struct MySQLBinlogStream: Sendable {
         get async { await connection.binlogPosition }
     }
 
+    /// The bytes of the events fetched so far.
+    public var bytesRead: Int {
+        get async { await connection.binlogBytesRead }
+    }
+
     /// The table definitions rows are decoded with: those the options pinned,
     /// and those read from the source when the stream opened.
     public var definitions: [String: SourceTableDefinition] {
@@ -143,6 +148,8 @@ final class BinlogState {
     var decoder: BinlogEventDecoder
     var assembler: BinlogChangeAssembler
     var position: BinlogCoordinates?
+    /// Event bytes fetched so far (for pacing the link).
+    var bytesRead = 0
     private var released = false
 
     init(rpl: UnsafeMutablePointer<MARIADB_RPL>, decoder: BinlogEventDecoder, assembler: BinlogChangeAssembler) {
@@ -233,6 +240,8 @@ extension MySQLConnection {
 
     var binlogDefinitions: [String: SourceTableDefinition] { binlog?.assembler.configuration.definitions ?? [:] }
 
+    var binlogBytesRead: Int { binlog?.bytesRead ?? 0 }
+
     /// Fetches one event into the reused event buffer and returns its bytes.
     private func fetchBinlogEvent() throws(MySQLError) -> [UInt8]? {
         guard let state = binlog else {
@@ -251,6 +260,7 @@ extension MySQLConnection {
         guard let bytes = billmig_rpl_event_bytes(event, &length), length >= BinlogEventHeader.length else {
             throw MySQLError(code: .binlog, message: "libmariadb returned an empty binlog event")
         }
+        state.bytesRead += length
         return Array(UnsafeBufferPointer(start: bytes, count: length))
     }
 

@@ -62,6 +62,8 @@ struct LoadCommand: AsyncParsableCommand {
 
     @OptionGroup var checkpoints: CheckpointOptions
 
+    @OptionGroup var transfer: TransferOptions
+
     @Option(name: .long, help: "mysql:// only: the environment variable holding the password (default BILLMIG_MYSQL_PASSWORD).")
     var passwordEnv: String?
 
@@ -172,6 +174,7 @@ extension LoadCommand {
                     force: force, chunkSize: chunkSize, writeConcurrency: concurrency)
                 configuration.throttle.ceiling = maxWcu
                 configuration.checkpointInterval = try checkpoints.interval()
+                configuration.transfer = try transfer.limit()
                 let load = SnapshotLoad(
                     configuration: configuration,
                     target: dryRun ? DiscardingWriteTarget() : try target(runtime, limits: limits),

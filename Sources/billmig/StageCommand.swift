@@ -47,6 +47,8 @@ struct StageCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Rows per primary-key chunk of the snapshot.")
     var chunkSize = 10_000
 
+    @OptionGroup var transfer: TransferOptions
+
     @OptionGroup var output: OutputOptions
 
     @OptionGroup var prometheus: PrometheusOptions
@@ -80,11 +82,15 @@ struct StageCommand: AsyncParsableCommand {
 
         let staged = try await withStopOnSignals(stop, announce: !quiet) {
             try await Runtime.with(needsAWS: needsAWS) { runtime in
+                let limit = try transfer.limit()
+                var snapshot = SnapshotStager.Configuration(connection: connection, mapping: mapping, layout: layout, chunkSize: chunkSize)
+                snapshot.transfer = limit
+                var changes = BinlogFileStager.Configuration(
+                    connection: connection, mapping: mapping, layout: layout, stop: stopMode, flushChanges: flushChanges,
+                    flushInterval: .milliseconds(Int64(flushSeconds * 1000)))
+                changes.transfer = limit
                 let stager = MySQLStager(
-                    snapshot: .init(connection: connection, mapping: mapping, layout: layout, chunkSize: chunkSize),
-                    changes: snapshotOnly ? nil : .init(
-                        connection: connection, mapping: mapping, layout: layout, stop: stopMode, flushChanges: flushChanges,
-                        flushInterval: .milliseconds(Int64(flushSeconds * 1000))),
+                    snapshot: snapshot, changes: snapshotOnly ? nil : changes,
                     files: try runtime.objectStore(for: destination), state: try runtime.stateLocation(stateLocation), stop: stop)
                 let figures = StageProgress()
                 return try await prometheus.exposing(figures, table: source.table) {
@@ -95,7 +101,7 @@ struct StageCommand: AsyncParsableCommand {
             }
         }
         let result = Summary(
-            source: connection.description, to: destination.description, snapshot: staged.position,
+            source: connection.description, to: destination.description, snapshot: staged.position.withoutDefinitions,
             snapshotTaken: staged.snapshotTaken, tables: staged.tables, changes: staged.changes)
         if output.json {
             try output.printJSON(result)

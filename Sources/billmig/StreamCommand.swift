@@ -55,6 +55,8 @@ struct StreamCommand: AsyncParsableCommand {
 
     @OptionGroup var checkpoints: CheckpointOptions
 
+    @OptionGroup var transfer: TransferOptions
+
     @OptionGroup var writes: ChangeWriteOptions
 
     @Option(name: .long, help: "The replica server id the stream announces (random by default; must be unique).")
@@ -106,6 +108,7 @@ struct StreamCommand: AsyncParsableCommand {
             configuration.serverHeartbeatPeriod = .milliseconds(100)
         }
         configuration.throttle.ceiling = writes.maxWcu
+        configuration.transfer = try transfer.limit()
         let streamConfiguration = configuration
 
         let summary = try await withStopOnSignals(stop, announce: !output.quiet) {

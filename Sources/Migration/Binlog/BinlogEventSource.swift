@@ -27,12 +27,15 @@ public protocol BinlogEventSession: Sendable {
     var backupRoute: String? { get async }
     /// The table definitions its rows are decoded with (empty when not known).
     var definitions: [String: SourceTableDefinition] { get async }
+    /// The bytes read from the source so far (0 when not known).
+    var bytesRead: Int { get async }
     func close() async
 }
 
 extension BinlogEventSession {
     public var backupRoute: String? { get async { nil } }
     public var definitions: [String: SourceTableDefinition] { get async { [:] } }
+    public var bytesRead: Int { get async { 0 } }
 }
 
 extension MySQLBinlogStream: BinlogEventSession {

@@ -35,6 +35,8 @@ struct BinlogReader: Sendable {
     let stop: StopSignal
     /// How often the primary route is probed while a session runs over the backup.
     var primaryRecheck: Duration = .seconds(5)
+    /// Paces reading to the link's limit and transfer windows; nil: as fast as it comes.
+    var transfer: SourceTransferLimiter?
 
     /// Reads from `start` and hands every event to `handle`; returns how the reading ended.
     /// While a session runs over the backup route, the primary is probed beside it,
@@ -101,6 +103,7 @@ struct BinlogReader: Sendable {
                 continue
             }
             cursor.reopened()
+            var bytesAdmitted = 0
             let backupRoute = await session.backupRoute
             watch.onBackup.store(backupRoute != nil, ordering: .relaxed)
             watch.primaryAnswers.store(false, ordering: .relaxed)
@@ -122,6 +125,11 @@ struct BinlogReader: Sendable {
                     }
                     let (items, timestamp) = next
                     backoff.succeeded()
+                    if let transfer {
+                        let bytes = await session.bytesRead
+                        await transfer.admit(bytes: bytes - bytesAdmitted, stop: stop)
+                        bytesAdmitted = bytes
+                    }
                     for item in items {
                         switch item {
                         case .changes(let changes):

@@ -18,11 +18,15 @@ public struct MySQLSnapshotSource: Sendable {
     public let reconnect: ReconnectBackoff.Policy
     public let reachability: SourceReachability
     public let chunkSize: Int
+    /// Paces reading to the link's limit and transfer windows; nil: as fast as it comes.
+    public let transfer: SourceTransferLimiter?
 
     public init(
         connection: MySQLConnectionConfiguration, retry: MySQLRetryPolicy = MySQLRetryPolicy(),
-        reconnect: ReconnectBackoff.Policy = .init(), reachability: SourceReachability = SourceReachability(), chunkSize: Int
+        reconnect: ReconnectBackoff.Policy = .init(), reachability: SourceReachability = SourceReachability(), chunkSize: Int,
+        transfer: TransferLimit = TransferLimit()
     ) {
+        self.transfer = SourceTransferLimiter.pacing(transfer)
         self.connection = connection
         self.retry = retry
         self.reconnect = reconnect
@@ -43,7 +47,7 @@ public struct MySQLSnapshotSource: Sendable {
                 gtid: snapshot.gtidPosition.flatMap { $0.isEmpty ? nil : $0 }, source: connection.sourceName,
                 takenAt: Timestamp.now(), definitions: definitions)
             let result = try await body(OpenSnapshot(
-                position: position, reader: SnapshotReader(connection: session, reconnect: reconnect, reachability: reachability), source: self))
+                position: position, reader: SnapshotReader(connection: session, reconnect: reconnect, reachability: reachability, transfer: transfer), source: self))
             try? await session.rollback()
             await session.close()
             return result
@@ -80,9 +84,13 @@ struct SnapshotReader: Sendable {
     let connection: MySQLConnection
     let reconnect: ReconnectBackoff.Policy
     let reachability: SourceReachability
+    /// Paces the chunks to the link's limit; nil: as fast as they come.
+    var transfer: SourceTransferLimiter? = nil
 
     func readChunk(_ query: PrimaryKeyChunkQuery, after key: [SourceValue]?) async throws -> PrimaryKeyChunk {
-        try await run { connection in try await connection.readChunk(query, after: key) }
+        let chunk = try await run { connection in try await connection.readChunk(query, after: key) }
+        if let transfer { await transfer.admit(bytes: chunk.rows.reduce(0) { $0 + $1.transferBytes }) }
+        return chunk
     }
 
     func run<Result: Sendable>(_ body: @Sendable (MySQLConnection) async throws -> Result) async throws -> Result {

@@ -18,6 +18,8 @@ public struct SnapshotLoadConfiguration: Sendable {
     public var force: Bool
     /// Rows per primary-key chunk.
     public var chunkSize: Int
+    /// How fast the source may be read (`--max-bandwidth`, `--transfer-window`); unlimited by default.
+    public var transfer = TransferLimit()
     /// BatchWriteItem calls in flight at once.
     public var writeConcurrency: Int
     public var throttle: AdaptiveRateController.Configuration
@@ -165,7 +167,7 @@ public struct SnapshotLoad: Sendable {
             do {
                 let source = MySQLSnapshotSource(
                     connection: configuration.connection, retry: configuration.connectRetry, reconnect: configuration.reconnect,
-                    reachability: sourceReachability, chunkSize: configuration.chunkSize)
+                    reachability: sourceReachability, chunkSize: configuration.chunkSize, transfer: configuration.transfer)
                 try await source.withSnapshot(of: configuration.mapping.tables) { snapshot in
                     // The first snapshot's position stays: a resumed run's newer
                     // snapshot is covered by the stream replaying from the older one.

@@ -20,6 +20,8 @@ import MySQLSource
 /// the new one, which is what a reader of the files needs to remove the old item.
 public struct BinlogFileStager: Sendable {
     public struct Configuration: Sendable {
+        /// How fast the source may be read (`--max-bandwidth`, `--transfer-window`); unlimited by default.
+        public var transfer = TransferLimit()
         public var connection: MySQLConnectionConfiguration
         public var mapping: Mapping
         public var layout: DMSStagingLayout
@@ -89,7 +91,7 @@ public struct BinlogFileStager: Sendable {
                 connection: configuration.connection,
                 assembler: .init(database: configuration.connection.database, mapping: configuration.mapping),
                 readTimeout: configuration.readTimeout),
-            reconnect: configuration.reconnect, stop: stopSignal)
+            reconnect: configuration.reconnect, stop: stopSignal, transfer: SourceTransferLimiter.pacing(configuration.transfer))
         // Changes of whole transactions since the last flush; a lost connection
         // keeps them (the reader does not deliver a change twice).
         var pending = Pending()

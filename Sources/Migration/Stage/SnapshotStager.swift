@@ -18,6 +18,8 @@ public struct SnapshotStager: Sendable {
         public var mapping: Mapping
         public var layout: DMSStagingLayout
         public var chunkSize: Int
+        /// How fast the source may be read (`--max-bandwidth`, `--transfer-window`); unlimited by default.
+        public var transfer = TransferLimit()
         public var options: DMSWriteOptions
 
         public init(
@@ -44,7 +46,7 @@ public struct SnapshotStager: Sendable {
     public func run(progress: @Sendable (String, Int) -> Void = { _, _ in }) async throws
         -> (position: SnapshotPosition, tables: [StagedTableFiles])
     {
-        let source = MySQLSnapshotSource(connection: configuration.connection, chunkSize: configuration.chunkSize)
+        let source = MySQLSnapshotSource(connection: configuration.connection, chunkSize: configuration.chunkSize, transfer: configuration.transfer)
         return try await source.withSnapshot(of: configuration.mapping.tables) { snapshot in
             var tables: [StagedTableFiles] = []
             for table in configuration.mapping.tables {

@@ -269,7 +269,7 @@ public struct BinlogChangeStream: Sendable {
             source: eventSource ?? MySQLBinlogEventSource(
                 connection: configuration.connection, assembler: assembler, heartbeatPeriod: configuration.serverHeartbeatPeriod,
                 readTimeout: configuration.readTimeout, replicaServerID: configuration.replicaServerID),
-            reconnect: configuration.reconnect, stop: stop)
+            reconnect: configuration.reconnect, stop: stop, transfer: SourceTransferLimiter.pacing(configuration.transfer))
         var changesInTransaction = 0
         var read = 0
         var beat: Double?

@@ -14,6 +14,8 @@ public struct BinlogStreamConfiguration: Sendable {
     public var connection: MySQLConnectionConfiguration
     public var tableName: String
     public var mapping: Mapping
+    /// How fast the source may be read (`--max-bandwidth`, `--transfer-window`); unlimited by default.
+    public var transfer = TransferLimit()
     public var start: ExplicitStart?
     /// When the stream ends by itself (`--until-caught-up`, `--stop-at`); else at a signal.
     public var stop: BinlogStopRule.Mode

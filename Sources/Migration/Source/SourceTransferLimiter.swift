@@ -1,0 +1,77 @@
+import BillingModel
+import Foundation
+import MigrationCore
+import Synchronization
+
+/// Paces reading from the source to its `TransferLimit`: a reader reports the
+/// bytes it has just read and waits as long as the limit asks. A reader that
+/// waits stops taking data off its connection, so TCP's window closes and the
+/// link carries no more than the limit over time. Inside a window that allows
+/// nothing, the reader waits for the window's end (checked every second).
+public final class SourceTransferLimiter: Sendable {
+    public let limit: TransferLimit
+    let calendar: Calendar
+    private let bucket = Mutex<TokenBucket?>(nil)
+    private let pausedBy = Mutex<TransferLimit.Window?>(nil)
+
+    public init(limit: TransferLimit, calendar: Calendar = .current) {
+        self.limit = limit
+        self.calendar = calendar
+    }
+
+    /// A limiter for `limit`, or nil when it limits nothing.
+    public static func pacing(_ limit: TransferLimit) -> SourceTransferLimiter? {
+        limit.isUnlimited ? nil : SourceTransferLimiter(limit: limit)
+    }
+
+    /// The window that holds reading now, if one does (for progress lines and logs).
+    public var pausingWindow: TransferLimit.Window? { pausedBy.withLock { $0 } }
+
+    /// Waits until `bytes` just read may have been read: at once under the
+    /// limit, later above it, after the window when one allows nothing. Returns
+    /// early when `stop` is requested or the task is cancelled.
+    public func admit(bytes: Int, stop: StopSignal? = nil) async {
+        while !Task.isCancelled, !(stop?.isStopped ?? false) {
+            let now = Date()
+            guard let rate = limit.bytesPerSecond(at: now, calendar: calendar) else { return }
+            if rate <= 0 {
+                let window = limit.windows.first { $0.bytesPerSecond <= 0 && $0.contains(date: now, calendar: calendar) }
+                pausedBy.withLock { $0 = window }
+                await Self.sleep(for: .seconds(1), stop: stop)
+                continue
+            }
+            pausedBy.withLock { $0 = nil }
+            let wait = bucket.withLock { bucket -> Duration in
+                let clock = ContinuousClock.now
+                if bucket == nil { bucket = TokenBucket(ratePerSecond: rate, burstSeconds: 1, now: clock) }
+                if bucket!.ratePerSecond != rate { bucket!.setRate(rate, now: clock) }
+                return bucket!.reserve(Double(bytes), now: clock)
+            }
+            if wait > .zero { await Self.sleep(for: wait, stop: stop) }
+            return
+        }
+    }
+
+    private static func sleep(for duration: Duration, stop: StopSignal?) async {
+        if let stop { await stop.sleep(for: duration) } else { try? await Task.sleep(for: duration) }
+    }
+}
+
+extension TransferLimit.Window {
+    func contains(date: Date, calendar: Calendar) -> Bool {
+        TransferLimit(windows: [self]).bytesPerSecond(at: date, calendar: calendar) != nil
+    }
+}
+
+extension SourceRow {
+    /// About the bytes the row took on the wire (its values' lengths), for pacing.
+    var transferBytes: Int {
+        reduce(0) { total, value in
+            switch value {
+            case .null: total + 1
+            case .text(let text): total + text.utf8.count + 1
+            case .bytes(let bytes): total + bytes.count + 1
+            }
+        }
+    }
+}
