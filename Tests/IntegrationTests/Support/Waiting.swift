@@ -33,4 +33,9 @@ struct KillSchedule {
     mutating func delay(in range: ClosedRange<Int>) -> Duration {
         .milliseconds(Int.random(in: range, using: &generator))
     }
+
+    /// One of `count` processes to kill.
+    mutating func victim(of count: Int) -> Int {
+        Int.random(in: 0..<count, using: &generator)
+    }
 }

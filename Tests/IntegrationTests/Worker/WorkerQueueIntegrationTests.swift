@@ -61,7 +61,11 @@ struct WorkerQueueIntegrationTests {
         return attributes.values.compactMap { Int($0) }.reduce(0, +)
     }
 
-    @Test func workersLoadEveryNotifiedFileSurviveAKillAndLeaveThePoisonFileInTheDeadLetterQueue() async throws {
+    /// The scenario of issue 14: four workers, a staged full load and change files
+    /// uploaded while they run, two of them SIGKILLed at random moments and started
+    /// again, and a poison file that ends in the dead-letter queue and in `status`.
+    @Test func fourWorkersLoadEveryNotifiedFileSurviveRandomKillsAndLeaveThePoisonFileInTheDeadLetterQueue() async throws {
+        var kills = KillSchedule("four workers")
         try await LocalAWS.withMotoServer(authenticated: false) { aws in
             let env = aws.environment
             let table = "BillingWorkers"
@@ -76,30 +80,47 @@ struct WorkerQueueIntegrationTests {
                 try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
                 let arguments = [
                     "worker", "--queue", queue, "--from", "s3://\(Self.bucket)/\(Self.prefix)", "--table", table,
-                    "--concurrency", "2", "--writes", "2", "--wait-seconds", "1", "--visibility-seconds", "6",
-                    "--checkpoint-seconds", "0.3", "--json", "--quiet", "--log-format", "json",
+                    "--concurrency", "2", "--writes", "2", "--wait-seconds", "1", "--visibility-seconds", "6", "--retry-seconds", "1",
+                    "--change-sequence-column", "change_seq", "--checkpoint-seconds", "0.3", "--json", "--quiet", "--log-format", "json",
                 ]
                 func startWorker(_ name: String) throws -> BackgroundCommand {
                     try BackgroundCommand(arguments, environment: env, log: logs.appendingPathComponent(name))
                 }
-                // Two workers wait on the queue before anything is staged.
-                var workers = [try startWorker("a"), try startWorker("b")]
+                // Four workers wait on the queue before anything is staged.
+                var workers = try ["a", "b", "c", "d"].map(startWorker)
 
                 let generate = try await BillmigCLI.run(
                     ["generate", "--accounts", "40", "--seed", "21", "--to", "s3://\(Self.bucket)/\(Self.prefix)", "--quiet"],
                     environment: env)
                 #expect(generate.status == 0, "\(generate.stderr)")
-                // SIGKILL worker a once a file is part-loaded (a checkpoint in progress), then start it again.
+                // Once a file is part-loaded (a checkpoint in progress), two workers chosen at random are
+                // SIGKILLed at random moments and started again.
                 let state = StateLocation(
                     store: S3ObjectStore(client: S3Client(client: client), bucket: Self.bucket), prefix: "\(Self.prefix)/_billmig/\(table)")
                 let sawProgress = try await waitUntil(timeout: .seconds(30), every: .milliseconds(100)) {
                     try await state.readAll(.fileCheckpoints).contains { $0.state == .inProgress && $0.recordsDone > 0 }
                 }
                 #expect(sawProgress, "no file checkpointed mid-way: \(workers[0].output())")
-                workers[0].kill(SIGKILL)
-                #expect(await workers[0].exitStatus() == SIGKILL)
-                workers[0] = try startWorker("a2")
-                // The poison object: in the DMS folder, but no DMS file (staged after the kill,
+                func killAndRestart(_ round: Int) async throws {
+                    let victim = kills.victim(of: workers.count)
+                    workers[victim].kill(SIGKILL)
+                    #expect(await workers[victim].exitStatus() == SIGKILL)
+                    workers[victim] = try startWorker("restarted-\(round)-\(victim)")
+                }
+                try await Task.sleep(for: kills.delay(in: 0...1_500))
+                try await killAndRestart(1)
+                // Change files uploaded while the workers run (a SUBSCRIBER history of its own
+                // keys): each waits for SUBSCRIBER's full load, then applies in any order.
+                let workload = ChangeWorkload(seed: 78, count: 120, keys: 24)
+                let slices = [Array(workload.changes[..<40]), Array(workload.changes[40..<80]), Array(workload.changes[80...])]
+                for (index, slice) in slices.enumerated() {
+                    _ = try await S3Client(client: client).putObject(
+                        bucket: Self.bucket, key: "\(Self.prefix)/billing/SUBSCRIBER/20240301-20000000\(index).csv",
+                        body: ChangeFiles.withBeforeImages(slice))
+                }
+                try await Task.sleep(for: kills.delay(in: 200...3_000))
+                try await killAndRestart(2)
+                // The poison object: in the DMS folder, but no DMS file (staged after the kills,
                 // so the workers that report it at the end are the ones that handle it).
                 let poison = "\(Self.prefix)/billing/CHARGE/notes for the team.txt"
                 _ = try await S3Client(client: client).putObject(bucket: Self.bucket, key: poison, body: ByteBuffer(string: "not a DMS file"))
@@ -149,10 +170,13 @@ struct WorkerQueueIntegrationTests {
                     $0["message"] as? String == "message not processed" && $0["object"] as? String == poison && $0["messageID"] is String
                 })
 
-                // The table: every generated row's item, nothing else.
-                let data = SampleDataSet(.init(seed: 21, accounts: 40))
-                let expected = try ExpectedTable(data)
-                expected.verify(try await expected.scanConfirmingMisses(DynamoDBClient(client: client), table: table))
+                // The table: every generated row's item, overlaid by the change history's end state.
+                var expected = try ExpectedTable(SampleDataSet(.init(seed: 21, accounts: 40)))
+                let reference = try ChangeWorkload.reference(workload.changes, mapper: try ItemMapper(mapping: .billing), ttl: 0)
+                expected.items.merge(reference) { $1 }
+                expected.items = withoutTTL(expected.items)
+                expected.verify(withoutTTL(try await expected.scanConfirmingMisses(DynamoDBClient(client: client), table: table)))
+
                 // Every full-load file has a completed checkpoint.
                 let checkpoints = try await state.readAll(.fileCheckpoints)
                 #expect(checkpoints.count == 6 && checkpoints.allSatisfy { $0.state == .completed }, "\(checkpoints.map { ($0.file, $0.state) })")
