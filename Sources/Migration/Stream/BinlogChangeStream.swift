@@ -275,6 +275,7 @@ public struct BinlogChangeStream: Sendable {
         var beat: Double?
         // The binlog file being read, which names a change's batch (its event's position).
         var binlogFile: String?
+        var sessions = 0
         if case .coordinates(let coordinates) = start.position { binlogFile = coordinates.file }
         return try await reader.read(from: start.position, stopRule: stopRule) { event in
             switch event {
@@ -307,7 +308,8 @@ public struct BinlogChangeStream: Sendable {
                     $0.note = nil
                 }
             case .reopened(let definitions):
-                Self.logger.notice("source reconnected")
+                sessions += 1
+                if sessions > 1 { Self.logger.notice("source reconnected") }
                 state.decoding(with: definitions)
                 changesInTransaction = 0
                 beat = nil

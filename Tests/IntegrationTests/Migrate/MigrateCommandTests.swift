@@ -73,4 +73,66 @@ import Glibc
             }
         }
     }
+
+    /// Killed with SIGKILL in every phase in turn (each as soon as the progress file
+    /// says it runs), started again each time: each run resumes the phase it was
+    /// killed in, and the last ends ready to switch with nothing lost.
+    @Test func aMigrationKilledInEachPhaseResumesEachTimeAndEndsReadyToSwitch() async throws {
+        try await MariaDBSupport.withFreshDatabase("migratekill") { database in
+            let url = try await MariaDBSupport.url(database: database)
+            try await LocalAWS.withMotoServer(authenticated: false) { aws in
+                var environment = aws.environment
+                environment["BILLMIG_MYSQL_PASSWORD"] = MariaDBSupport.password
+                let env = environment
+                let work = FileManager.default.temporaryDirectory.appendingPathComponent("billmig-migrate-\(UInt32.random(in: 0...UInt32.max))")
+                try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: work) }
+                let generated = try await BillmigCLI.run(["generate", "--to", url, "--accounts", "25", "--seed", "43", "--replace", "--quiet"], environment: env)
+                try #require(generated.status == 0, "\(generated.stderr)")
+                let state = work.appendingPathComponent("state").path
+                let table = MotoTestServer.uniqueName("migratekill")
+                let plan = work.appendingPathComponent("plan.json")
+                try Data(#"{"source": "\#(url)", "table": "\#(table)", "state": "\#(state)", "concurrency": 4, "maxWcu": 1500}"#.utf8).write(to: plan)
+                let progressFile = URL(fileURLWithPath: state).appendingPathComponent("migrate.json")
+                func progress() -> MigrationProgress? {
+                    (try? Data(contentsOf: progressFile)).flatMap { try? JSONDecoder().decode(MigrationProgress.self, from: $0) }
+                }
+
+                var killedIn: [MigrationPhase] = []
+                for (round, phase) in [MigrationPhase.source, .table, .fullLoad, .changes, .validation].enumerated() {
+                    if progress()?.completed.contains(phase) == true { continue }  // a quick phase finished before its kill
+                    let run = try BackgroundCommand(["migrate", "--plan", plan.path], environment: env, log: work.appendingPathComponent("run\(round)"))
+                    defer { if run.isRunning { run.kill(SIGKILL) } }
+                    let reached = try await waitUntil(timeout: .seconds(60), every: .milliseconds(2)) {
+                        guard let now = progress() else { return false }
+                        return now.interrupted == phase || now.completed.contains(phase) || !run.isRunning
+                    }
+                    try #require(reached, "round \(round): the migration never reached \(phase): \(run.output())")
+                    run.kill(SIGKILL)
+                    _ = await run.exitStatus()
+                    if let now = progress(), let interrupted = now.interrupted {
+                        killedIn.append(interrupted)
+                        #expect(!now.completed.contains(interrupted))
+                    }
+                }
+                // The phases that take more than a moment are each killed at least once; the quick
+                // ones (a check, a table that exists) are killed when the poll catches them.
+                print("migrate killed in: \(killedIn.map(\.rawValue))")
+                #expect(Set(killedIn).isSuperset(of: [.fullLoad, .changes, .validation]), "\(killedIn)")
+
+                let last = try await BillmigCLI.run(["migrate", "--plan", plan.path, "--json", "--quiet"], environment: env)
+                #expect(last.status == 0, "\(last.stdout.suffix(1500)) \(last.stderr.suffix(1500))")
+                let report = try JSONDecoder().decode(Report.self, from: Data(last.stdout.utf8))
+                #expect(report.readyToSwitch)
+                // Every kill left its phase interrupted in the history, and each was run again to completion.
+                for phase in Set(killedIn) {
+                    #expect(report.history.contains { $0.phase == phase && $0.outcome == nil }, "\(phase)")
+                    #expect(report.history.contains { $0.phase == phase && $0.outcome == .completed }, "\(phase)")
+                }
+                // The last phase's validation compared the table with MySQL: ready means equal.
+                let validate = try await BillmigCLI.run(["validate", "--from", url, "--table", table, "--state", state, "--quiet"], environment: env)
+                #expect(validate.status == 0, "\(validate.stdout.suffix(2000))")
+            }
+        }
+    }
 }
