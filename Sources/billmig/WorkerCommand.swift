@@ -30,12 +30,22 @@ struct WorkerCommand: AsyncParsableCommand {
             SIGTERM or SIGINT: no more receiving; full-load files in hand are finished, change files \
             stop at the next read and are released (visibility 0) for another worker; exit 0.
 
+            With --lambda the same handler runs as a Lambda function's custom runtime \
+            (provided.al2023; a `bootstrap` that execs `billmig worker --lambda` with these flags): \
+            each invocation's event (an SQS batch of S3 notifications, or an S3 event) is handled \
+            as the worker handles messages, and answered with the messages that failed \
+            (ReportBatchItemFailures), which the queue delivers again. Give --queue so that a change \
+            file waiting for its table's full load is sent back with a delay rather than failed.
+
             Exit status: 0 stopped on request; 1 failed (e.g. the queue does not exist).
             """
     )
 
-    @Option(name: .long, help: "The SQS queue's URL.")
-    var queue: String
+    @Option(name: .long, help: "The SQS queue's URL (with --lambda: where a waiting change file is sent back; optional).")
+    var queue: String?
+
+    @Flag(name: .long, help: "Run as a Lambda function (custom runtime): take invocations from AWS_LAMBDA_RUNTIME_API.")
+    var lambda = false
 
     @OptionGroup var staged: StagedSourceOptions
 
@@ -80,48 +90,25 @@ struct WorkerCommand: AsyncParsableCommand {
         guard (0...SQSClient.maxDelaySeconds).contains(retrySeconds) else { throw ValidationError("--retry-seconds must be between 0 and 900") }
         if let maxWcu, maxWcu <= 0 { throw ValidationError("--max-wcu must be positive") }
         _ = try checkpoints.interval()
+        guard let queue else {
+            guard lambda else { throw ValidationError("give --queue URL (or --lambda to run as a Lambda function)") }
+            return
+        }
         guard queue.hasPrefix("https://") || queue.hasPrefix("http://") else {
             throw ValidationError("--queue takes the queue's URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME), not \(queue)")
         }
     }
 
     func run() async throws {
-        let (location, stateLocation, mapping) = try staged.resolve()
+        if lambda { return try await runLambda() }
+        guard let queue else { throw ValidationError("give --queue URL") }
         let stop = StopSignal()
-        var sourceBucket: String?
-        var ownPrefixes: [String] = []
-        if case .s3(let bucket, _) = location {
-            sourceBucket = bucket
-            if case .s3(let stateBucket, let statePrefix) = stateLocation, stateBucket == bucket {
-                ownPrefixes.append(StagingLocation.folder(statePrefix))
-            }
-        }
-
         let summary = try await withStopOnSignals(stop, announce: !output.quiet) {
             try await Runtime.with(maxConnections: writes + concurrency) { runtime in
-                var load = FullLoadConfiguration(
-                    sourcePrefix: location.keyPrefix, sourceDescription: location.description, tableName: table, mapping: mapping,
-                    writeConcurrency: writes)
-                load.throttle.ceiling = maxWcu
-                load.checkpointInterval = try checkpoints.interval()
-                var apply = ChangeApplyConfiguration(
-                    sourcePrefix: location.keyPrefix, sourceDescription: location.description, tableName: table, mapping: mapping,
-                    readOptions: DMSReadOptions(changeSequenceColumnName: changeSequenceColumn), cdcPath: cdcPath,
-                    applier: .init(lanes: writes))
-                apply.throttle.ceiling = maxWcu
-                apply.checkpointInterval = try checkpoints.interval()
                 let sqs = SQSClient(client: try runtime.awsClient())
                 try await Self.checkRedrivePolicy(sqs, queue: queue, quiet: output.quiet)
-                let worker = QueueWorker(
-                    configuration: WorkerConfiguration(
-                        queueDescription: queue, sourceBucket: sourceBucket, ownPrefixes: ownPrefixes, concurrency: concurrency,
-                        wait: .seconds(waitSeconds), visibility: .seconds(visibilitySeconds),
-                        waitForFullLoadDelay: .seconds(retrySeconds), load: load, apply: apply),
-                    queue: SQSWorkQueue(sqs: sqs, url: queue),
-                    source: try runtime.objectStore(for: location),
-                    target: try runtime.writeTarget(table: table),
-                    state: try runtime.stateLocation(stateLocation),
-                    stop: stop)
+                let worker = try makeWorker(
+                    runtime: runtime, queue: SQSWorkQueue(sqs: sqs, url: queue), description: queue, concurrency: concurrency, stop: stop)
                 return try await prometheus.showing(
                     worker.progress, throttle: worker.throttle, outage: worker.outage, table: table, quiet: output.quiet
                 ) {
@@ -130,6 +117,91 @@ struct WorkerCommand: AsyncParsableCommand {
             }
         }
         try output.conclude(summary, status: summary.exitStatus) { WorkerSummaryText.render(summary) }
+    }
+
+    /// The worker over `queue`, with the flags' load and apply settings.
+    func makeWorker(runtime: Runtime, queue: any WorkQueue, description: String, concurrency: Int, stop: StopSignal, endWhenEmpty: Bool = false)
+        throws -> QueueWorker
+    {
+        let (location, stateLocation, mapping) = try staged.resolve()
+        var sourceBucket: String?
+        var ownPrefixes: [String] = []
+        if case .s3(let bucket, _) = location {
+            sourceBucket = bucket
+            if case .s3(let stateBucket, let statePrefix) = stateLocation, stateBucket == bucket {
+                ownPrefixes.append(StagingLocation.folder(statePrefix))
+            }
+        }
+        var load = FullLoadConfiguration(
+            sourcePrefix: location.keyPrefix, sourceDescription: location.description, tableName: table, mapping: mapping,
+            writeConcurrency: writes)
+        load.throttle.ceiling = maxWcu
+        load.checkpointInterval = try checkpoints.interval()
+        var apply = ChangeApplyConfiguration(
+            sourcePrefix: location.keyPrefix, sourceDescription: location.description, tableName: table, mapping: mapping,
+            readOptions: DMSReadOptions(changeSequenceColumnName: changeSequenceColumn), cdcPath: cdcPath,
+            applier: .init(lanes: writes))
+        apply.throttle.ceiling = maxWcu
+        apply.checkpointInterval = try checkpoints.interval()
+        var configuration = WorkerConfiguration(
+            queueDescription: description, sourceBucket: sourceBucket, ownPrefixes: ownPrefixes, concurrency: concurrency,
+            wait: .seconds(waitSeconds), visibility: .seconds(visibilitySeconds),
+            waitForFullLoadDelay: .seconds(retrySeconds), load: load, apply: apply)
+        configuration.endWhenEmpty = endWhenEmpty
+        return QueueWorker(
+            configuration: configuration, queue: queue, source: try runtime.objectStore(for: location),
+            target: try runtime.writeTarget(table: table), state: try runtime.stateLocation(stateLocation), stop: stop)
+    }
+
+    /// `--lambda`: invocation after invocation from the Runtime API, each event's
+    /// messages handled by a worker that ends when they are, answered with the failed ones.
+    func runLambda() async throws {
+        guard let endpoint = ProcessInfo.processInfo.environment["AWS_LAMBDA_RUNTIME_API"], !endpoint.isEmpty else {
+            throw CommandError("--lambda runs inside a Lambda function: AWS_LAMBDA_RUNTIME_API is not set")
+        }
+        let stop = StopSignal()
+        try await withStopOnSignals(stop, announce: false) {
+            try await Runtime.with(maxConnections: writes + concurrency) { runtime in
+                let api = LambdaRuntimeAPI(endpoint: endpoint, transport: try runtime.awsClient().transport)
+                let resend = try queue.map { SQSWorkQueue(sqs: SQSClient(client: try runtime.awsClient()), url: $0) }
+                while !stop.isStopped {
+                    let invocation: LambdaInvocation
+                    do {
+                        // The wait for the next invocation ends on SIGTERM too (Lambda's shutdown).
+                        guard let next = try await Self.unlessStopped(stop, { try await api.next() }) else { break }
+                        invocation = next
+                    } catch is LambdaEventError {
+                        continue  // answered as an error already
+                    }
+                    let batch = BatchWorkQueue(invocation.messages, resend: resend)
+                    let worker = try makeWorker(
+                        runtime: runtime, queue: batch, description: "lambda \(invocation.requestID)",
+                        concurrency: min(concurrency, invocation.messages.count), stop: StopSignal(), endWhenEmpty: true)
+                    let summary = await worker.run()
+                    if !output.quiet { note(WorkerSummaryText.render(summary)) }
+                    if let response = invocation.response(failed: batch.failed) {
+                        try await api.respond(invocation.requestID, response)
+                    } else {
+                        try await api.fail(
+                            invocation.requestID, "not every object was handled: " + summary.problems.map { "\($0.key ?? $0.messageID): \($0.reason)" }
+                                .joined(separator: "; "), type: "ObjectsFailed")
+                    }
+                }
+            }
+        }
+    }
+
+    /// `body`'s result, or nil once a stop is requested first (`body` is then cancelled).
+    static func unlessStopped<Result: Sendable>(_ stop: StopSignal, _ body: @escaping @Sendable () async throws -> Result) async throws -> Result? {
+        try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                await stop.requested()
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
     }
 
     /// Says so when the queue has no dead-letter queue: a poison message would then come back forever.

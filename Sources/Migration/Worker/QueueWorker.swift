@@ -29,6 +29,9 @@ public struct WorkerConfiguration: Sendable {
     public var load: FullLoadConfiguration
     /// How a change file is applied.
     public var apply: ChangeApplyConfiguration
+    /// End once the queue has nothing to give (a Lambda invocation's batch; a
+    /// worker run as a batch job), instead of waiting for a stop request.
+    public var endWhenEmpty = false
 
     public init(
         queueDescription: String, sourceBucket: String?, ownPrefixes: [String] = [], concurrency: Int = 2,
@@ -148,7 +151,10 @@ public struct QueueWorker: Sendable {
                 await stop.sleep(for: .seconds(5))
                 continue
             }
-            guard let message else { continue }
+            guard let message else {
+                if configuration.endWhenEmpty { return }
+                continue
+            }
             shared.summary.withLock { $0.messages.received += 1 }
             if stop.isStopped {
                 // Received while stopping: straight back for another worker.
