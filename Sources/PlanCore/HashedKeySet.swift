@@ -74,12 +74,20 @@ struct HashedKeySet: Sendable {
     /// Every value, in no particular order.
     var values: [UInt64] { slots.filter { $0 != 0 } + (containsZero ? [0] : []) }
 
-    /// Room for the union first: the other set's values come in slot order,
-    /// and poured in that order into a table that grows on the way, each would
-    /// probe past the run the earlier ones made.
-    mutating func formUnion(_ other: HashedKeySet) {
+    /// Adds the other set's values; returns how many were already here (the
+    /// sets' intersection). The smaller set is poured into the larger, with
+    /// room made first: its values come in slot order, and poured in that order
+    /// into a table that grows on the way, each would probe past the run the
+    /// earlier ones made.
+    @discardableResult
+    mutating func formUnion(_ other: HashedKeySet) -> Int {
+        var other = other
+        if other.count > count { swap(&self, &other) }
+        guard other.count > 0 else { return 0 }
         grow(toHold: count + other.count)
-        for value in other.values { insert(value) }
+        var shared = 0
+        for value in other.values where !insert(value) { shared += 1 }
+        return shared
     }
 
     private mutating func grow(toHold wanted: Int? = nil) {

@@ -7,8 +7,17 @@ import DynamoDBModel
 /// units, oversized and near-limit items, errors and colliding keys; per key
 /// (the table's partition key and each index's) distinct values and the
 /// heaviest values by items, bytes and write units. Pure: fed by the reader.
+///
+/// Entities and keys are held by position, found by name once (`entity(named:)`
+/// per file; an index's position by comparing its few names), so a row costs
+/// no hashing of a name.
 public struct PlanAccumulator: Sendable {
     public static let tableKey = "table"
+
+    /// An entity's position, found once per file by `entity(named:)`.
+    public struct Entity: Sendable, Hashable {
+        let position: Int
+    }
 
     struct EntityKeyState: Sendable {
         var items = 0
@@ -23,7 +32,6 @@ public struct PlanAccumulator: Sendable {
         var items = 0
         var sizes = SizeDistribution(exactUpTo: ItemSize.limit)
         var tableWriteUnits = 0
-        var indexWriteUnits: [String: Int] = [:]
         var storageBytes = 0
         var unreadable = 0
         var mappingErrors: [String: Int] = [:]
@@ -34,7 +42,9 @@ public struct PlanAccumulator: Sendable {
         var nearLimitItems: [PlanReport.ListedItem] = []
         var collisions = 0
         var collisionExamples: [String] = []
-        var keys: [String: EntityKeyState] = [:]
+        /// By key position (`keyNames`); nil until an item has that key. An
+        /// index's write units are its `writeUnits`.
+        var keys: [EntityKeyState?] = []
     }
 
     struct KeyState: Sendable {
@@ -49,10 +59,16 @@ public struct PlanAccumulator: Sendable {
 
     public let configuration: PlanConfiguration
     let mapping: Mapping
-    /// Key names in report order: `table`, then the mapping's indexes.
-    let keyNames: [String]
-    var entities: [String: EntityState] = [:]
-    var keys: [String: KeyState] = [:]
+    /// Key names by position: `table`, the mapping's indexes, then indexes the
+    /// items name that the mapping does not declare, as they appear.
+    var keyNames: [String]
+    /// How many of `keyNames` the mapping declares (report order; the rest are sorted).
+    let declaredKeyCount: Int
+    var keys: [KeyState]
+    /// Entity names by position: the mapping's entity types first.
+    var entityNames: [String] = []
+    var entityPositions: [String: Int] = [:]
+    var entities: [EntityState] = []
     /// Hashes of the item keys seen, to find two rows mapped to one key.
     var itemKeys = HashedKeySet()
     var collisionCheckComplete = true
@@ -64,25 +80,53 @@ public struct PlanAccumulator: Sendable {
         self.mapping = mapping
         self.configuration = configuration
         self.keyNames = [Self.tableKey] + mapping.indexes.map(\.name)
-        for name in keyNames {
-            keys[name] = KeyState(
-                distinct: DistinctCounter(exactLimit: configuration.exactDistinctLimit),
-                byItems: HeavyHitters(capacity: configuration.heavyHitterCapacity),
-                byBytes: HeavyHitters(capacity: configuration.heavyHitterCapacity),
-                byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))
-        }
-        for table in mapping.tables { entities[table.entityType] = EntityState() }
+        self.declaredKeyCount = keyNames.count
+        self.keys = []
+        keys = keyNames.map { _ in newKeyState() }
+        for table in mapping.tables { _ = entity(named: table.entityType) }
+    }
+
+    /// The entity's position, added on first use.
+    public mutating func entity(named name: String) -> Entity {
+        if let position = entityPositions[name] { return Entity(position: position) }
+        entityPositions[name] = entities.count
+        entityNames.append(name)
+        entities.append(EntityState(keys: Array(repeating: nil, count: keyNames.count)))
+        return Entity(position: entities.count - 1)
+    }
+
+    /// The key's position, added on first use: a scan of a few names (an
+    /// index's name in a footprint is the mapper's own string, so equal ones
+    /// compare at once), where a dictionary would hash it.
+    mutating func keyPosition(_ name: String) -> Int {
+        if let position = keyNames.firstIndex(of: name) { return position }
+        keyNames.append(name)
+        keys.append(newKeyState())
+        for position in entities.indices { entities[position].keys.append(nil) }
+        return keyNames.count - 1
+    }
+
+    private func newKeyState() -> KeyState {
+        KeyState(
+            distinct: DistinctCounter(exactLimit: configuration.exactDistinctLimit),
+            byItems: HeavyHitters(capacity: configuration.heavyHitterCapacity),
+            byBytes: HeavyHitters(capacity: configuration.heavyHitterCapacity),
+            byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))
     }
 
     /// A row whose partition is not in the sample: counted as read, nothing else.
-    public mutating func addOutsideSample(entity: String) {
-        entities[entity, default: EntityState()].rowsRead += 1
-        entities[entity, default: EntityState()].rowsOutsideSample += 1
+    public mutating func addOutsideSample(entity name: String) { addOutsideSample(entity(named: name)) }
+
+    public mutating func addOutsideSample(_ entity: Entity) {
+        entities[entity.position].rowsRead += 1
+        entities[entity.position].rowsOutsideSample += 1
     }
 
     /// A row the reader could not parse: a dead letter of the load.
-    public mutating func addUnreadable(entity: String, reason: String) {
-        update(entity) { state in
+    public mutating func addUnreadable(entity name: String, reason: String) { addUnreadable(entity(named: name), reason: reason) }
+
+    public mutating func addUnreadable(_ entity: Entity, reason: String) {
+        Self.modify(&entities[entity.position]) { state in
             state.rowsRead += 1
             state.unreadable += 1
             if state.errorExamples.count < 3 { state.errorExamples.append(reason) }
@@ -90,8 +134,10 @@ public struct PlanAccumulator: Sendable {
     }
 
     /// A row the mapper rejects: a dead letter of the load.
-    public mutating func addRejected(entity: String, error: MappingError) {
-        update(entity) { state in
+    public mutating func addRejected(entity name: String, error: MappingError) { addRejected(entity(named: name), error: error) }
+
+    public mutating func addRejected(_ entity: Entity, error: MappingError) {
+        Self.modify(&entities[entity.position]) { state in
             state.rowsRead += 1
             state.mappingErrors[error.kind.rawValue, default: 0] += 1
             if state.errorExamples.count < 3 { state.errorExamples.append(error.description) }
@@ -99,10 +145,12 @@ public struct PlanAccumulator: Sendable {
     }
 
     /// A row mapped to its item's footprint.
-    public mutating func add(entity: String, footprint: ItemFootprint) {
+    public mutating func add(entity name: String, footprint: ItemFootprint) { add(footprint, to: entity(named: name)) }
+
+    public mutating func add(_ footprint: ItemFootprint, to entity: Entity) {
         let listed = configuration.listedItems
         if footprint.isOversized {
-            update(entity) { state in
+            Self.modify(&entities[entity.position]) { state in
                 state.rowsRead += 1
                 state.oversized += 1
                 state.sizes.add(footprint.size)
@@ -116,13 +164,13 @@ public struct PlanAccumulator: Sendable {
         let units = ItemSize.writeUnits(bytes: size)
         let tableHash = StableHash.of(footprint.key.pk)
         let collides = checkCollision(footprint.key, partitionHash: tableHash)
-        let configuration = configuration
-        update(entity) { state in
+        Self.record(&keys[0], footprint.key.pk, hash: tableHash, size: size, units: units)
+        Self.modify(&entities[entity.position]) { state in
             state.rowsRead += 1
             state.items += 1
             state.sizes.add(size)
             state.tableWriteUnits += units
-            state.storageBytes += size + Self.storageOverheadBytes
+            state.storageBytes += (size + Self.storageOverheadBytes) * (1 + footprint.indexKeys.count)
             if size * 10 > ItemSize.limit * 9 {
                 state.nearLimit += 1
                 if state.nearLimitItems.count < listed {
@@ -133,33 +181,29 @@ public struct PlanAccumulator: Sendable {
                 state.collisions += 1
                 if state.collisionExamples.count < 3 { state.collisionExamples.append(footprint.key.description) }
             }
-            Self.addEntityKey(&state, configuration, Self.tableKey, footprint.key.pk, hash: tableHash, units: units)
-            for indexKey in footprint.indexKeys {
-                state.indexWriteUnits[indexKey.index, default: 0] += units
-                state.storageBytes += size + Self.storageOverheadBytes
-                Self.addEntityKey(&state, configuration, indexKey.index, indexKey.partitionKey, hash: StableHash.of(indexKey.partitionKey), units: units)
-            }
         }
-        addKey(Self.tableKey, footprint.key.pk, hash: tableHash, size: size, units: units)
+        addEntityKey(entity, 0, footprint.key.pk, hash: tableHash, units: units)
         for indexKey in footprint.indexKeys {
-            addKey(indexKey.index, indexKey.partitionKey, hash: StableHash.of(indexKey.partitionKey), size: size, units: units)
+            let position = keyPosition(indexKey.index)
+            let hash = StableHash.of(indexKey.partitionKey)
+            addEntityKey(entity, position, indexKey.partitionKey, hash: hash, units: units)
+            Self.record(&keys[position], indexKey.partitionKey, hash: hash, size: size, units: units)
         }
     }
 
-    private mutating func update(_ entity: String, _ body: (inout EntityState) -> Void) {
-        body(&entities[entity, default: EntityState()])
+    /// Mutates in place through one access (a copy taken out and stored back
+    /// would copy the state's storage).
+    private static func modify<State>(_ state: inout State, _ body: (inout State) -> Void) {
+        body(&state)
     }
 
-    private static func addEntityKey(
-        _ state: inout EntityState, _ configuration: PlanConfiguration, _ name: String, _ value: String, hash: UInt64, units: Int
-    ) {
-        // One lookup, mutated in place: a copy taken out and stored back would
-        // copy its sketch's storage on every item.
-        Self.record(
-            &state.keys[name, default: EntityKeyState(
+    private mutating func addEntityKey(_ entity: Entity, _ position: Int, _ value: String, hash: UInt64, units: Int) {
+        if entities[entity.position].keys[position] == nil {
+            entities[entity.position].keys[position] = EntityKeyState(
                 distinct: DistinctCounter(exactLimit: configuration.exactDistinctLimit),
-                byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))],
-            value, hash: hash, units: units)
+                byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))
+        }
+        Self.record(&entities[entity.position].keys[position]!, value, hash: hash, units: units)
     }
 
     private static func record(_ key: inout EntityKeyState, _ value: String, hash: UInt64, units: Int) {
@@ -167,18 +211,6 @@ public struct PlanAccumulator: Sendable {
         key.writeUnits += units
         key.distinct.add(hash: hash)
         key.byWriteUnits.add(value, hash: hash, weight: units)
-    }
-
-    private mutating func addKey(_ name: String, _ value: String, hash: UInt64, size: Int, units: Int) {
-        // An index the mapping writes but does not declare still gets its figures.
-        let configuration = configuration
-        Self.record(
-            &keys[name, default: KeyState(
-                distinct: DistinctCounter(exactLimit: configuration.exactDistinctLimit),
-                byItems: HeavyHitters(capacity: configuration.heavyHitterCapacity),
-                byBytes: HeavyHitters(capacity: configuration.heavyHitterCapacity),
-                byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))],
-            value, hash: hash, size: size, units: units)
     }
 
     private static func record(_ key: inout KeyState, _ value: String, hash: UInt64, size: Int, units: Int) {
@@ -201,5 +233,10 @@ public struct PlanAccumulator: Sendable {
             return false
         }
         return !itemKeys.insert(hash)
+    }
+
+    /// Key positions in report order: the declared keys, then the others by name.
+    var keyPositionsInReportOrder: [Int] {
+        Array(0..<declaredKeyCount) + (declaredKeyCount..<keyNames.count).sorted { keyNames[$0] < keyNames[$1] }
     }
 }

@@ -4,8 +4,15 @@
 /// HyperLogLog's register choice and leading-zero count need.
 public enum StableHash {
     public static func of(_ text: String) -> UInt64 {
+        // Over the contiguous bytes: iterating `utf8` decodes a small string byte by byte.
+        if let hash = text.utf8.withContiguousStorageIfAvailable(of) { return hash }
+        var text = text
+        return text.withUTF8(of)
+    }
+
+    public static func of(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
+        for byte in bytes {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01b3
         }

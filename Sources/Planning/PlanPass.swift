@@ -65,14 +65,18 @@ public struct PlanPass: Sendable {
                     // Each file is measured on its own and merged at its end, so
                     // files in parallel do not queue for the shared accumulator.
                     var plan = PlanAccumulator(mapping: mapping, configuration: configuration)
+                    let entity = plan.entity(named: table.entityType)
                     _ = try await reader.read(file, table: tableLayout, from: store) { records in
-                        let outcomes = records.map { record -> Outcome in
+                        for record in records {
                             switch record {
-                            case .change(let change): return measure(change.row, table: table.table, version: change.position.orderingKey, mapper: mapper)
-                            case .error(let problem): return .unreadable(problem.reason)
+                            case .change(let change):
+                                self.record(
+                                    measure(change.row, table: table.table, version: change.position.orderingKey, mapper: mapper),
+                                    entity: entity, into: &plan)
+                            case .error(let problem): self.record(.unreadable(problem.reason), entity: entity, into: &plan)
                             }
                         }
-                        record(outcomes, entity: table.entityType, into: &plan)
+                        progress.add(EntityCounts(rowsRead: records.count), to: table.entityType)
                     }
                     accumulator.state.withLock { $0.merge(plan) }
                     progress.fileDone()
@@ -98,11 +102,12 @@ public struct PlanPass: Sendable {
         let started = ContinuousClock.now
         let mapper = try ItemMapper(mapping: mapping)
         var plan = PlanAccumulator(mapping: mapping, configuration: self.configuration)
+        let entities = mapping.tables.map { plan.entity(named: $0.entityType) }
         progress.setTotals(files: mapping.tables.count, bytes: 0)
         let connection = try await MySQLConnection.connect(configuration)
         do {
             _ = try await connection.beginConsistentSnapshot()
-            for table in mapping.tables {
+            for (table, entity) in zip(mapping.tables, entities) {
                 let keyColumns = try await connection.primaryKeyColumns(database: configuration.database, table: table.table)
                 guard !keyColumns.isEmpty else {
                     throw PlanPassError("\(table.table) has no primary key: the load reads tables in primary-key order (add one)")
@@ -116,8 +121,8 @@ public struct PlanPass: Sendable {
                     async let following: PrimaryKeyChunk? = after == nil ? nil : connection.readChunk(query, after: after)
                     // A snapshot row is a full-load row: version "0", as the load writes it.
                     let version = SourcePosition.fullLoad(file: table.table, line: 0).orderingKey
-                    let outcomes = chunk.rows.map { measure($0, table: table.table, version: version, mapper: mapper) }
-                    record(outcomes, entity: table.entityType, into: &plan)
+                    for row in chunk.rows { record(measure(row, table: table.table, version: version, mapper: mapper), entity: entity, into: &plan) }
+                    progress.add(EntityCounts(rowsRead: chunk.rows.count), to: table.entityType)
                     guard let next = try await following else { break }
                     chunk = next
                 }
@@ -148,16 +153,14 @@ public struct PlanPass: Sendable {
         }
     }
 
-    func record(_ outcomes: [Outcome], entity: String, into plan: inout PlanAccumulator) {
-        for outcome in outcomes {
-            switch outcome {
-            case .outsideSample: plan.addOutsideSample(entity: entity)
-            case .unreadable(let reason): plan.addUnreadable(entity: entity, reason: reason)
-            case .rejected(let error): plan.addRejected(entity: entity, error: error)
-            case .item(let footprint): plan.add(entity: entity, footprint: footprint)
-            }
+    /// Adds one row's outcome (the caller counts the rows read for the progress display, by batch).
+    func record(_ outcome: Outcome, entity: PlanAccumulator.Entity, into plan: inout PlanAccumulator) {
+        switch outcome {
+        case .outsideSample: plan.addOutsideSample(entity)
+        case .unreadable(let reason): plan.addUnreadable(entity, reason: reason)
+        case .rejected(let error): plan.addRejected(entity, error: error)
+        case .item(let footprint): plan.add(footprint, to: entity)
         }
-        progress.add(EntityCounts(rowsRead: outcomes.count), to: entity)
     }
 }
 
