@@ -199,6 +199,7 @@ final class TablePlan: Sendable {
         let (checked, size) = try measureItem(row, version: version)
         let texts = checked.values.texts
         var indexKeys: [ItemFootprint.IndexKey] = []
+        indexKeys.reserveCapacity(checked.presentIndexes.nonzeroBitCount)
         for position in indexes.indices where checked.presentIndexes & (1 << UInt64(position)) != 0 {
             indexKeys.append(.init(index: indexes[position].name, partitionKey: build(indexes[position].partitionKey, texts)))
         }

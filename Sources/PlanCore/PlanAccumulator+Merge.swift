@@ -36,7 +36,6 @@ extension PlanAccumulator.KeyState {
         items += other.items
         bytes += other.bytes
         writeUnits += other.writeUnits
-        distinct.merge(other.distinct)
         byItems.merge(other.byItems)
         byBytes.merge(other.byBytes)
         byWriteUnits.merge(other.byWriteUnits)

@@ -39,7 +39,7 @@ extension PlanAccumulator {
             let unitsByKey = Dictionary(key.byWriteUnits.top(c.heavyHitterCapacity).map { ($0.key, $0.estimate) }) { a, _ in a }
             keyPlans.append(PlanReport.KeyPlan(
                 name: name, items: scaled(key.items), bytes: scaled(key.bytes), writeUnits: scaled(key.writeUnits),
-                distinctPartitionKeys: distinct(key.distinct, isTablePartition: name == Self.tableKey),
+                distinctPartitionKeys: distinct(distinctValues(at: position), isTablePartition: name == Self.tableKey),
                 topByItems: topKeys(key.byItems, indexWriteUnits: key.writeUnits) { unitsByKey[$0.key] ?? 0 },
                 topByBytes: topKeys(key.byBytes, indexWriteUnits: key.writeUnits) { unitsByKey[$0.key] ?? 0 },
                 topByWriteUnits: topKeys(key.byWriteUnits, indexWriteUnits: key.writeUnits) { $0.estimate }))

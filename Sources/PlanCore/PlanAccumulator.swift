@@ -47,11 +47,12 @@ public struct PlanAccumulator: Sendable {
         var keys: [EntityKeyState?] = []
     }
 
+    /// A key's figures over all entities. Its distinct values are the union of
+    /// the entities' (`distinctValues(at:)`), not counted twice per row.
     struct KeyState: Sendable {
         var items = 0
         var bytes = 0
         var writeUnits = 0
-        var distinct: DistinctCounter
         var byItems: HeavyHitters
         var byBytes: HeavyHitters
         var byWriteUnits: HeavyHitters
@@ -108,7 +109,6 @@ public struct PlanAccumulator: Sendable {
 
     private func newKeyState() -> KeyState {
         KeyState(
-            distinct: DistinctCounter(exactLimit: configuration.exactDistinctLimit),
             byItems: HeavyHitters(capacity: configuration.heavyHitterCapacity),
             byBytes: HeavyHitters(capacity: configuration.heavyHitterCapacity),
             byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))
@@ -217,7 +217,6 @@ public struct PlanAccumulator: Sendable {
         key.items += 1
         key.bytes += size
         key.writeUnits += units
-        key.distinct.add(hash: hash)
         key.byItems.add(value, hash: hash)
         key.byBytes.add(value, hash: hash, weight: size)
         key.byWriteUnits.add(value, hash: hash, weight: units)
@@ -233,6 +232,17 @@ public struct PlanAccumulator: Sendable {
             return false
         }
         return !itemKeys.insert(hash)
+    }
+
+    /// The distinct values of the key at `position` over all entities: the
+    /// union of theirs (the same count, exact or estimated, as one counter fed
+    /// every value: a set's union, a sketch's register-wise maximum).
+    func distinctValues(at position: Int) -> DistinctCounter {
+        var union = DistinctCounter(exactLimit: configuration.exactDistinctLimit)
+        for entity in entities {
+            if let key = entity.keys[position] { union.merge(key.distinct) }
+        }
+        return union
     }
 
     /// Key positions in report order: the declared keys, then the others by name.
