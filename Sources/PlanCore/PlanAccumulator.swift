@@ -225,7 +225,7 @@ public struct PlanAccumulator: Sendable {
     /// Whether another row already mapped to this item key (while the check's memory lasts).
     private mutating func checkCollision(_ key: ItemKey, partitionHash: UInt64) -> Bool {
         guard collisionCheckComplete else { return false }
-        let hash = StableHash.mix(partitionHash &+ StableHash.of(key.sk) &* 0x9e37_79b9_7f4a_7c15)
+        let hash = StableHash.mix(partitionHash &+ StableHash.ofWords(key.sk) &* 0x9e37_79b9_7f4a_7c15)
         guard itemKeys.count < configuration.collisionCheckLimit else {
             collisionCheckComplete = false
             itemKeys = HashedKeySet()
