@@ -210,6 +210,20 @@ final class TablePlan: Sendable {
             size: size, indexKeys: indexKeys)
     }
 
+    /// `footprint(_:version:)` with the keys written into a reused buffer.
+    func footprint(_ row: SourceRow, version: String, into footprint: inout FootprintBytes) throws(MappingError) {
+        let (checked, size) = try measureItem(row, version: version)
+        let texts = checked.values.texts
+        footprint.reset(size: size)
+        footprint.appendKey(length: checked.keyLengths.partition) { write(partitionKey, texts, into: $0, at: $1) }
+        footprint.appendKey(length: checked.keyLengths.sort) { write(sortKey, texts, into: $0, at: $1) }
+        for position in indexes.indices where checked.presentIndexes & (1 << UInt64(position)) != 0 {
+            let template = indexes[position].partitionKey
+            footprint.appendKey(length: length(of: template, texts)) { write(template, texts, into: $0, at: $1) }
+            footprint.appendIndex(position)
+        }
+    }
+
     /// Converts a row and checks its values and keys; returns it with its item's size.
     private func measureItem(_ row: SourceRow, version: String) throws(MappingError) -> (CheckedRow, size: Int) {
         try checkCount(row)
@@ -420,36 +434,45 @@ final class TablePlan: Sendable {
     private func build(_ template: TemplatePlan, _ texts: [String?], length: Int? = nil) -> String {
         // `{column}` alone is the value itself: no new string.
         if let index = template.soleColumn { return texts[index]! }
-        let length = length ?? template.pieces.reduce(0) {
+        return String(unsafeUninitializedCapacity: length ?? self.length(of: template, texts)) {
+            write(template, texts, into: $0, at: 0)
+        }
+    }
+
+    /// The UTF-8 length of a key whose values `measure` checked.
+    private func length(of template: TemplatePlan, _ texts: [String?]) -> Int {
+        template.pieces.reduce(0) {
             switch $1 {
             case .literal(let bytes): return $0 + bytes.count
             case .column(let index, let padding): return $0 + max(padding, texts[index]!.utf8.count)
             }
         }
-        return String(unsafeUninitializedCapacity: length) { buffer in
-            var at = 0
-            for piece in template.pieces {
-                switch piece {
-                case .literal(let bytes):
-                    bytes.withUnsafeBufferPointer { source in
-                        guard let base = source.baseAddress, let target = buffer.baseAddress else { return }
-                        (target + at).update(from: base, count: source.count)
-                    }
-                    at += bytes.count
-                case .column(let index, let padding):
-                    guard let text = texts[index] else { continue }  // checked above
-                    let count = text.utf8.count
-                    if padding > count {
-                        for _ in 0..<(padding - count) {
-                            buffer[at] = UInt8(ascii: "0")
-                            at += 1
-                        }
-                    }
-                    at += copyUTF8(of: text, into: buffer, at: at)
+    }
+
+    /// Writes a key whose values `measure` checked into `buffer` at `offset`; returns its length.
+    private func write(_ template: TemplatePlan, _ texts: [String?], into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) -> Int {
+        var at = offset
+        for piece in template.pieces {
+            switch piece {
+            case .literal(let bytes):
+                bytes.withUnsafeBufferPointer { source in
+                    guard let base = source.baseAddress, let target = buffer.baseAddress else { return }
+                    (target + at).update(from: base, count: source.count)
                 }
+                at += bytes.count
+            case .column(let index, let padding):
+                guard let text = texts[index] else { continue }  // checked above
+                let count = text.utf8.count
+                if padding > count {
+                    for _ in 0..<(padding - count) {
+                        buffer[at] = UInt8(ascii: "0")
+                        at += 1
+                    }
+                }
+                at += copyUTF8(of: text, into: buffer, at: at)
             }
-            return at
         }
+        return at - offset
     }
 
     /// Whether a key value holds the `#` separator, and whether it is all ASCII digits.

@@ -144,50 +144,65 @@ public struct PlanAccumulator: Sendable {
         }
     }
 
-    /// A row mapped to its item's footprint.
-    public mutating func add(entity name: String, footprint: ItemFootprint) { add(footprint, to: entity(named: name)) }
+    /// Where one table's rows land, found by name once: its entity, and the
+    /// key position of each of the table's index keys (`TableMapping.indexKeys`).
+    public struct TableRows: Sendable {
+        public let entity: Entity
+        let indexKeys: [Int]
+    }
 
-    public mutating func add(_ footprint: ItemFootprint, to entity: Entity) {
+    /// The positions for a table's rows: `indexes` are its index keys' index names, in order.
+    public mutating func rows(entity name: String, indexes: [String]) -> TableRows {
+        TableRows(entity: entity(named: name), indexKeys: indexes.map { keyPosition($0) })
+    }
+
+    /// A row mapped to its item's footprint.
+    public mutating func add(entity name: String, footprint: ItemFootprint) {
+        add(FootprintBytes(footprint), to: rows(entity: name, indexes: footprint.indexKeys.map(\.index)))
+    }
+
+    public mutating func add(_ footprint: FootprintBytes, to rows: TableRows) {
         let listed = configuration.listedItems
+        let entity = rows.entity.position
         if footprint.isOversized {
-            Self.modify(&entities[entity.position]) { state in
+            Self.modify(&entities[entity]) { state in
                 state.rowsRead += 1
                 state.oversized += 1
                 state.sizes.add(footprint.size)
                 if state.oversizedItems.count < listed {
-                    state.oversizedItems.append(.init(key: footprint.key.description, bytes: footprint.size))
+                    state.oversizedItems.append(.init(key: footprint.itemKey.description, bytes: footprint.size))
                 }
             }
             return
         }
         let size = footprint.size
         let units = ItemSize.writeUnits(bytes: size)
-        let tableHash = StableHash.of(footprint.key.pk)
-        let collides = checkCollision(footprint.key, partitionHash: tableHash)
-        Self.record(&keys[0], footprint.key.pk, hash: tableHash, size: size, units: units)
-        Self.modify(&entities[entity.position]) { state in
+        let tableHash = footprint.withKey(0, StableHash.of)
+        let collides = checkCollision(footprint, partitionHash: tableHash)
+        Self.record(&keys[0], hash: tableHash, size: size, units: units) { footprint.key(0) }
+        Self.modify(&entities[entity]) { state in
             state.rowsRead += 1
             state.items += 1
             state.sizes.add(size)
             state.tableWriteUnits += units
-            state.storageBytes += (size + Self.storageOverheadBytes) * (1 + footprint.indexKeys.count)
+            state.storageBytes += (size + Self.storageOverheadBytes) * (1 + footprint.indexes.count)
             if size * 10 > ItemSize.limit * 9 {
                 state.nearLimit += 1
                 if state.nearLimitItems.count < listed {
-                    state.nearLimitItems.append(.init(key: footprint.key.description, bytes: size))
+                    state.nearLimitItems.append(.init(key: footprint.itemKey.description, bytes: size))
                 }
             }
             if collides {
                 state.collisions += 1
-                if state.collisionExamples.count < 3 { state.collisionExamples.append(footprint.key.description) }
+                if state.collisionExamples.count < 3 { state.collisionExamples.append(footprint.itemKey.description) }
             }
         }
-        addEntityKey(entity, 0, footprint.key.pk, hash: tableHash, units: units)
-        for indexKey in footprint.indexKeys {
-            let position = keyPosition(indexKey.index)
-            let hash = StableHash.of(indexKey.partitionKey)
-            addEntityKey(entity, position, indexKey.partitionKey, hash: hash, units: units)
-            Self.record(&keys[position], indexKey.partitionKey, hash: hash, size: size, units: units)
+        addEntityKey(entity, 0, hash: tableHash, units: units) { footprint.key(0) }
+        for (n, index) in footprint.indexes.enumerated() {
+            let position = rows.indexKeys[index]
+            let hash = footprint.withKey(2 + n, StableHash.of)
+            addEntityKey(entity, position, hash: hash, units: units) { footprint.key(2 + n) }
+            Self.record(&keys[position], hash: hash, size: size, units: units) { footprint.key(2 + n) }
         }
     }
 
@@ -197,35 +212,36 @@ public struct PlanAccumulator: Sendable {
         body(&state)
     }
 
-    private mutating func addEntityKey(_ entity: Entity, _ position: Int, _ value: String, hash: UInt64, units: Int) {
-        if entities[entity.position].keys[position] == nil {
-            entities[entity.position].keys[position] = EntityKeyState(
+    /// `value` makes the key's text, asked only when a sketch starts counting it.
+    private mutating func addEntityKey(_ entity: Int, _ position: Int, hash: UInt64, units: Int, value: () -> String) {
+        if entities[entity].keys[position] == nil {
+            entities[entity].keys[position] = EntityKeyState(
                 distinct: DistinctCounter(exactLimit: configuration.exactDistinctLimit),
                 byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))
         }
-        Self.record(&entities[entity.position].keys[position]!, value, hash: hash, units: units)
+        Self.record(&entities[entity].keys[position]!, hash: hash, units: units, value: value)
     }
 
-    private static func record(_ key: inout EntityKeyState, _ value: String, hash: UInt64, units: Int) {
+    private static func record(_ key: inout EntityKeyState, hash: UInt64, units: Int, value: () -> String) {
         key.items += 1
         key.writeUnits += units
         key.distinct.add(hash: hash)
-        key.byWriteUnits.add(value, hash: hash, weight: units)
+        key.byWriteUnits.add(hash: hash, weight: units, key: value)
     }
 
-    private static func record(_ key: inout KeyState, _ value: String, hash: UInt64, size: Int, units: Int) {
+    private static func record(_ key: inout KeyState, hash: UInt64, size: Int, units: Int, value: () -> String) {
         key.items += 1
         key.bytes += size
         key.writeUnits += units
-        key.byItems.add(value, hash: hash)
-        key.byBytes.add(value, hash: hash, weight: size)
-        key.byWriteUnits.add(value, hash: hash, weight: units)
+        key.byItems.add(hash: hash, key: value)
+        key.byBytes.add(hash: hash, weight: size, key: value)
+        key.byWriteUnits.add(hash: hash, weight: units, key: value)
     }
 
     /// Whether another row already mapped to this item key (while the check's memory lasts).
-    private mutating func checkCollision(_ key: ItemKey, partitionHash: UInt64) -> Bool {
+    private mutating func checkCollision(_ footprint: FootprintBytes, partitionHash: UInt64) -> Bool {
         guard collisionCheckComplete else { return false }
-        let hash = StableHash.mix(partitionHash &+ StableHash.ofWords(key.sk) &* 0x9e37_79b9_7f4a_7c15)
+        let hash = StableHash.mix(partitionHash &+ footprint.withKey(1, StableHash.ofWords) &* 0x9e37_79b9_7f4a_7c15)
         guard itemKeys.count < configuration.collisionCheckLimit else {
             collisionCheckComplete = false
             itemKeys = HashedKeySet()
