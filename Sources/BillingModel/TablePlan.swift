@@ -27,6 +27,16 @@ final class TablePlan: Sendable {
             case column(index: Int, padding: Int)
         }
         let pieces: [Piece]
+        /// The pieces again for `write`, as trivially copyable parts over one
+        /// array of the literals' bytes: a `Piece` holds an array, retained and
+        /// released at each piece of every key written.
+        struct Part: Sendable {
+            let literal: Range<Int>
+            let column: Int?
+            let padding: Int
+        }
+        let parts: [Part]
+        let literals: [UInt8]
         /// UTF-8 length of the literal pieces together.
         let literalLength: Int
         /// Positions of the columns the template uses.
@@ -46,6 +56,17 @@ final class TablePlan: Sendable {
                     return .column(index: columns.firstIndex { $0.name == name }!, padding: padding ?? 0)
                 }
             }
+            var literals: [UInt8] = []
+            parts = pieces.map {
+                switch $0 {
+                case .literal(let bytes):
+                    literals += bytes
+                    return Part(literal: literals.count - bytes.count..<literals.count, column: nil, padding: 0)
+                case .column(let index, let padding):
+                    return Part(literal: 0..<0, column: index, padding: padding)
+                }
+            }
+            self.literals = literals
             literalLength = pieces.reduce(0) {
                 if case .literal(let bytes) = $1 { return $0 + bytes.count }
                 return $0
@@ -451,25 +472,28 @@ final class TablePlan: Sendable {
 
     /// Writes a key whose values `measure` checked into `buffer` at `offset`; returns its length.
     private func write(_ template: TemplatePlan, _ texts: [String?], into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) -> Int {
+        // Byte by byte: keys are short, a call to copy a few bytes costs more.
+        func copy(_ bytes: UnsafeBufferPointer<UInt8>, at: inout Int) {
+            for byte in bytes {
+                buffer[at] = byte
+                at += 1
+            }
+        }
         var at = offset
-        for piece in template.pieces {
-            switch piece {
-            case .literal(let bytes):
-                bytes.withUnsafeBufferPointer { source in
-                    guard let base = source.baseAddress, let target = buffer.baseAddress else { return }
-                    (target + at).update(from: base, count: source.count)
-                }
-                at += bytes.count
-            case .column(let index, let padding):
-                guard let text = texts[index] else { continue }  // checked above
+        template.literals.withUnsafeBufferPointer { literals in
+            for part in template.parts {
+                copy(UnsafeBufferPointer(rebasing: literals[part.literal]), at: &at)
+                guard let index = part.column, let text = texts[index] else { continue }  // checked above
                 let count = text.utf8.count
-                if padding > count {
-                    for _ in 0..<(padding - count) {
+                if part.padding > count {
+                    for _ in 0..<(part.padding - count) {
                         buffer[at] = UInt8(ascii: "0")
                         at += 1
                     }
                 }
-                at += copyUTF8(of: text, into: buffer, at: at)
+                if text.utf8.withContiguousStorageIfAvailable({ copy($0, at: &at) }) == nil {
+                    at += copyUTF8(of: text, into: buffer, at: at)
+                }
             }
         }
         return at - offset
