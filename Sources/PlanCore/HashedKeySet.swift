@@ -59,6 +59,23 @@ struct HashedKeySet: Sendable {
         }
     }
 
+    /// Reads the slot each value's probe starts at and returns their sum: in
+    /// a tight loop the cache misses overlap, so the inserts that follow find
+    /// their slots in cache.
+    func readStartSlots(of values: [UInt64]) -> UInt64 {
+        let shift = shift
+        return slots.withUnsafeBufferPointer { slots in
+            var sum: UInt64 = 0
+            for value in values { sum &+= slots[Self.slot(value, shift: shift)] }
+            return sum
+        }
+    }
+
+    /// Grows now, if needed, to hold `count` values without growing again.
+    mutating func reserveCapacity(_ count: Int) {
+        grow(toHold: count)
+    }
+
     func contains(_ value: UInt64) -> Bool {
         if value == 0 { return containsZero }
         let mask = slots.count - 1

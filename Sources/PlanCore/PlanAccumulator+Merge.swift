@@ -4,6 +4,9 @@ extension PlanAccumulator {
     /// and merged once at its end. Exact figures stay exact; the sketches keep
     /// their bounds (see `HeavyHitters.merge`).
     public mutating func merge(_ other: PlanAccumulator) {
+        var other = other
+        checkCollisions()
+        other.checkCollisions()
         // The other's positions by name: both start from the same mapping, but
         // undeclared indexes and entities take positions as they appear.
         let keyPositions = other.keyNames.map { keyPosition($0) }
@@ -15,18 +18,9 @@ extension PlanAccumulator {
             entities[mine].merge(theirs, keyPositions: keyPositions, listed: configuration.listedItems)
         }
         // Keys seen by both: rows of different files on one item key.
-        guard collisionCheckComplete, other.collisionCheckComplete else {
-            collisionCheckComplete = false
-            itemKeys = HashedKeySet()
-            return
-        }
-        let shared = itemKeys.formUnion(other.itemKeys)
+        let shared = collisionCheck.merge(other.collisionCheck)
         if shared > 0, let entity = other.entities.firstIndex(where: { $0.items > 0 }) {
             entities[self.entity(named: other.entityNames[entity]).position].collisions += shared
-        }
-        if itemKeys.count > configuration.collisionCheckLimit {
-            collisionCheckComplete = false
-            itemKeys = HashedKeySet()
         }
     }
 }

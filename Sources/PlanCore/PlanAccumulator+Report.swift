@@ -5,6 +5,11 @@ extension PlanAccumulator {
     /// The report of what was read: figures scaled up by the sample fraction,
     /// rates at the configured duration, costs from `prices`, warnings and advice.
     public func report(source: String, prices: PriceTable, elapsedSeconds: Double) -> PlanReport {
+        guard !collisionCheck.hasPending else {
+            var checked = self
+            checked.checkCollisions()
+            return checked.report(source: source, prices: prices, elapsedSeconds: elapsedSeconds)
+        }
         let c = configuration
         let scale = 1 / max(c.sampleFraction, 1e-9)
         func scaled(_ value: Int) -> Int { Int((Double(value) * scale).rounded()) }
@@ -115,7 +120,7 @@ extension PlanAccumulator {
 
         return PlanReport(
             source: source, durationSeconds: c.durationSeconds, sampleFraction: c.sampleFraction, sampleUnit: c.sampleUnit,
-            elapsedSeconds: elapsedSeconds, collisionCheckComplete: collisionCheckComplete,
+            elapsedSeconds: elapsedSeconds, collisionCheckComplete: collisionCheck.isComplete,
             limits: .init(
                 itemBytes: ItemSize.limit, partitionWriteUnitsPerSecond: limit,
                 partitionReadUnitsPerSecond: c.partitionReadUnitsPerSecond, headroom: c.headroom),

@@ -70,9 +70,8 @@ public struct PlanAccumulator: Sendable {
     var entityNames: [String] = []
     var entityPositions: [String: Int] = [:]
     var entities: [EntityState] = []
-    /// Hashes of the item keys seen, to find two rows mapped to one key.
-    var itemKeys = HashedKeySet()
-    var collisionCheckComplete = true
+    /// The item keys seen, to find two rows mapped to one key.
+    var collisionCheck: CollisionCheck
 
     /// Storage DynamoDB adds to every item and index entry.
     public static let storageOverheadBytes = 100
@@ -82,6 +81,7 @@ public struct PlanAccumulator: Sendable {
         self.configuration = configuration
         self.keyNames = [Self.tableKey] + mapping.indexes.map(\.name)
         self.declaredKeyCount = keyNames.count
+        self.collisionCheck = CollisionCheck(limit: configuration.collisionCheckLimit)
         self.keys = []
         keys = keyNames.map { _ in newKeyState() }
         for table in mapping.tables { _ = entity(named: table.entityType) }
@@ -178,7 +178,12 @@ public struct PlanAccumulator: Sendable {
         let size = footprint.size
         let units = ItemSize.writeUnits(bytes: size)
         let tableHash = footprint.withKey(0, StableHash.of)
-        let collides = checkCollision(footprint, partitionHash: tableHash)
+        if collisionCheck.isComplete {
+            // The sort key's hash is only compared in memory: eight bytes a step.
+            let itemHash = StableHash.mix(tableHash &+ footprint.withKey(1, StableHash.ofWords) &* 0x9e37_79b9_7f4a_7c15)
+            collisionCheck.enqueue(hash: itemHash, entity: entity, footprint: footprint)
+            if collisionCheck.isBatchFull { checkCollisions() }
+        }
         Self.record(&keys[0], hash: tableHash, size: size, units: units) { footprint.key(0) }
         Self.modify(&entities[entity]) { state in
             state.rowsRead += 1
@@ -191,10 +196,6 @@ public struct PlanAccumulator: Sendable {
                 if state.nearLimitItems.count < listed {
                     state.nearLimitItems.append(.init(key: footprint.itemKey.description, bytes: size))
                 }
-            }
-            if collides {
-                state.collisions += 1
-                if state.collisionExamples.count < 3 { state.collisionExamples.append(footprint.itemKey.description) }
             }
         }
         addEntityKey(entity, 0, hash: tableHash, units: units) { footprint.key(0) }
@@ -238,16 +239,15 @@ public struct PlanAccumulator: Sendable {
         key.byWriteUnits.add(hash: hash, weight: units, key: value)
     }
 
-    /// Whether another row already mapped to this item key (while the check's memory lasts).
-    private mutating func checkCollision(_ footprint: FootprintBytes, partitionHash: UInt64) -> Bool {
-        guard collisionCheckComplete else { return false }
-        let hash = StableHash.mix(partitionHash &+ footprint.withKey(1, StableHash.ofWords) &* 0x9e37_79b9_7f4a_7c15)
-        guard itemKeys.count < configuration.collisionCheckLimit else {
-            collisionCheckComplete = false
-            itemKeys = HashedKeySet()
-            return false
+    /// Counts the rows queued in the collision check whose key an earlier row had.
+    mutating func checkCollisions() {
+        for (entity, row) in collisionCheck.checkPending() {
+            entities[entity].collisions += 1
+            if entities[entity].collisionExamples.count < 3 {
+                entities[entity].collisionExamples.append(collisionCheck.pendingKey(row))
+            }
         }
-        return !itemKeys.insert(hash)
+        collisionCheck.clearPending()
     }
 
     /// The distinct values of the key at `position` over all entities: the
