@@ -46,23 +46,28 @@ extension ItemMapper {
 /// of the n-th index it is in.
 public struct FootprintBytes: Sendable {
     /// Bytes, as `ItemFootprint.size`.
-    public private(set) var size = 0
+    public internal(set) var size = 0
     /// The position, among its table's index keys (`TableMapping.indexKeys`),
     /// of each index the item is in (a sparse index leaves some out).
-    public private(set) var indexes: [Int] = []
-    private var storage = [UInt8](repeating: 0, count: 256)
+    public internal(set) var indexes: [Int] = []
+    /// The keys' bytes, back to back (at least as long as they are).
+    var storage = [UInt8](repeating: 0, count: 256)
     /// Where each key ends in `storage`.
-    private var ends: [Int] = []
+    var ends: [Int] = []
 
     public init() {}
 
     /// The same footprint as bytes; its n-th index key gets position n.
     public init(_ footprint: ItemFootprint) {
+        let keys = [footprint.key.pk, footprint.key.sk] + footprint.indexKeys.map(\.partitionKey)
         reset(size: footprint.size)
-        for key in [footprint.key.pk, footprint.key.sk] + footprint.indexKeys.map(\.partitionKey) {
-            appendKey(length: key.utf8.count) { copyUTF8(of: key, into: $0, at: $1) }
-        }
+        for key in keys { ends.append((ends.last ?? 0) + key.utf8.count) }
         indexes = Array(footprint.indexKeys.indices)
+        reserve(ends.last ?? 0)
+        storage.withUnsafeMutableBufferPointer { buffer in
+            var at = 0
+            for key in keys { at += copyUTF8(of: key, into: buffer, at: at) }
+        }
     }
 
     public var isOversized: Bool { size > ItemSize.limit }
@@ -78,24 +83,16 @@ public struct FootprintBytes: Sendable {
 
     public var itemKey: ItemKey { ItemKey(pk: key(0), sk: key(1)) }
 
+    /// Empties the footprint for another row's: the writer sets `ends` and
+    /// `indexes`, makes room with `reserve`, and writes `storage`.
     mutating func reset(size: Int) {
         self.size = size
         indexes.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
     }
 
-    /// Appends a key of `length` bytes that `write` writes at the offset it is given, returning their count.
-    mutating func appendKey(length: Int, _ write: (UnsafeMutableBufferPointer<UInt8>, Int) -> Int) {
-        let start = ends.last ?? 0
-        if start + length > storage.count {
-            storage.append(contentsOf: repeatElement(0, count: max(storage.count, length)))
-        }
-        let written = storage.withUnsafeMutableBufferPointer { write($0, start) }
-        ends.append(start + written)
-    }
-
-    mutating func appendIndex(_ position: Int) {
-        indexes.append(position)
+    mutating func reserve(_ bytes: Int) {
+        if bytes > storage.count { storage.append(contentsOf: repeatElement(0, count: max(storage.count, bytes))) }
     }
 }
 

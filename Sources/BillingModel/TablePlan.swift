@@ -235,13 +235,24 @@ final class TablePlan: Sendable {
     func footprint(_ row: SourceRow, version: String, into footprint: inout FootprintBytes) throws(MappingError) {
         let (checked, size) = try measureItem(row, version: version)
         let texts = checked.values.texts
+        // The keys' ends first, then every key in one pass over the buffer.
         footprint.reset(size: size)
-        footprint.appendKey(length: checked.keyLengths.partition) { write(partitionKey, texts, into: $0, at: $1) }
-        footprint.appendKey(length: checked.keyLengths.sort) { write(sortKey, texts, into: $0, at: $1) }
+        var end = checked.keyLengths.partition
+        footprint.ends.append(end)
+        end += checked.keyLengths.sort
+        footprint.ends.append(end)
         for position in indexes.indices where checked.presentIndexes & (1 << UInt64(position)) != 0 {
-            let template = indexes[position].partitionKey
-            footprint.appendKey(length: length(of: template, texts)) { write(template, texts, into: $0, at: $1) }
-            footprint.appendIndex(position)
+            end += length(of: indexes[position].partitionKey, texts)
+            footprint.ends.append(end)
+            footprint.indexes.append(position)
+        }
+        footprint.reserve(end)
+        footprint.storage.withUnsafeMutableBufferPointer { buffer in
+            var at = write(partitionKey, texts, into: buffer, at: 0)
+            at += write(sortKey, texts, into: buffer, at: at)
+            for position in indexes.indices where checked.presentIndexes & (1 << UInt64(position)) != 0 {
+                at += write(indexes[position].partitionKey, texts, into: buffer, at: at)
+            }
         }
     }
 
