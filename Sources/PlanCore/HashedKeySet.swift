@@ -122,17 +122,22 @@ struct HashedKeySet: Sendable {
 /// probing): the heavy-hitter sketches add to a count for every row and key,
 /// three times, where a `Dictionary<UInt64, Int>` hashed the key again each time.
 struct HashedCounts: Sendable {
-    private var keys: [UInt64]
-    private var counts: [Int]
-    /// The count of the key 0, which marks empty slots in `keys`.
+    /// A key beside its count: a probe reads one cache line, not one in each of two arrays.
+    private struct Slot: Sendable {
+        var key: UInt64
+        var count: Int
+    }
+
+    /// Key 0 marks an empty slot.
+    private var slots: [Slot]
+    /// The count of the key 0.
     private var zeroCount: Int?
     private var shift: UInt64
     private(set) var count = 0
 
     init(minimumCapacity: Int = 0) {
         let capacity = HashedKeySet.capacity(holding: minimumCapacity)
-        keys = Array(repeating: 0, count: capacity)
-        counts = Array(repeating: 0, count: capacity)
+        slots = Array(repeating: Slot(key: 0, count: 0), count: capacity)
         shift = UInt64(64 - capacity.trailingZeroBitCount)
     }
 
@@ -145,28 +150,30 @@ struct HashedCounts: Sendable {
             if new { count += 1 }
             return new
         }
-        if (count + 1) * 4 > keys.count * 3 { rehash(capacity: keys.count * 2) }
-        let mask = keys.count - 1
-        var index = HashedKeySet.slot(key, shift: shift)
-        while true {
-            let slot = keys[index]
-            if slot == key {
-                counts[index] += weight
-                return false
+        if (count + 1) * 4 > slots.count * 3 { rehash(capacity: slots.count * 2) }
+        let shift = shift
+        let new = slots.withUnsafeMutableBufferPointer { slots in
+            let mask = slots.count - 1
+            var index = HashedKeySet.slot(key, shift: shift)
+            while true {
+                if slots[index].key == key {
+                    slots[index].count += weight
+                    return false
+                }
+                if slots[index].key == 0 {
+                    slots[index] = Slot(key: key, count: weight)
+                    return true
+                }
+                index = (index + 1) & mask
             }
-            if slot == 0 {
-                keys[index] = key
-                counts[index] = weight
-                count += 1
-                return true
-            }
-            index = (index + 1) & mask
         }
+        if new { count += 1 }
+        return new
     }
 
     /// Every key with its count, in no particular order.
     var entries: [(key: UInt64, count: Int)] {
-        var result = zip(keys, counts).filter { $0.0 != 0 }.map { (key: $0.0, count: $0.1) }
+        var result = slots.filter { $0.key != 0 }.map { (key: $0.key, count: $0.count) }
         if let zeroCount { result.append((0, zeroCount)) }
         return result
     }
@@ -182,8 +189,7 @@ struct HashedCounts: Sendable {
 
     private mutating func rehash(capacity: Int) {
         let old = entries.filter { $0.key != 0 }
-        keys = Array(repeating: 0, count: capacity)
-        counts = Array(repeating: 0, count: capacity)
+        slots = Array(repeating: Slot(key: 0, count: 0), count: capacity)
         shift = UInt64(64 - capacity.trailingZeroBitCount)
         count = zeroCount == nil ? 0 : 1
         for entry in old { add(entry.key, entry.count) }
