@@ -38,3 +38,67 @@ extension ItemMapper {
         try plan(table).footprint(row, version: version)
     }
 }
+
+/// A row's footprint with its keys as UTF-8 bytes, back to back in one buffer
+/// reused row after row: what `plan` measures per row, without a `String` (an
+/// allocation and a UTF-8 check) per key when most keys are only hashed.
+/// Key 0 is the item's partition key, 1 its sort key, 2 + n the partition key
+/// of the n-th index it is in.
+public struct FootprintBytes: Sendable {
+    /// Bytes, as `ItemFootprint.size`.
+    public internal(set) var size = 0
+    /// The position, among its table's index keys (`TableMapping.indexKeys`),
+    /// of each index the item is in (a sparse index leaves some out).
+    public internal(set) var indexes: [Int] = []
+    /// The keys' bytes, back to back (at least as long as they are).
+    var storage = [UInt8](repeating: 0, count: 256)
+    /// Where each key ends in `storage`.
+    var ends: [Int] = []
+
+    public init() {}
+
+    /// The same footprint as bytes; its n-th index key gets position n.
+    public init(_ footprint: ItemFootprint) {
+        let keys = [footprint.key.pk, footprint.key.sk] + footprint.indexKeys.map(\.partitionKey)
+        reset(size: footprint.size)
+        for key in keys { ends.append((ends.last ?? 0) + key.utf8.count) }
+        indexes = Array(footprint.indexKeys.indices)
+        reserve(ends.last ?? 0)
+        storage.withUnsafeMutableBufferPointer { buffer in
+            var at = 0
+            for key in keys { at += copyUTF8(of: key, into: buffer, at: at) }
+        }
+    }
+
+    public var isOversized: Bool { size > ItemSize.limit }
+
+    public func withKey<Result>(_ key: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        let start = key == 0 ? 0 : ends[key - 1]
+        return storage.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<ends[key]])) }
+    }
+
+    public func key(_ key: Int) -> String {
+        withKey(key) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    public var itemKey: ItemKey { ItemKey(pk: key(0), sk: key(1)) }
+
+    /// Empties the footprint for another row's: the writer sets `ends` and
+    /// `indexes`, makes room with `reserve`, and writes `storage`.
+    mutating func reset(size: Int) {
+        self.size = size
+        indexes.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+    }
+
+    mutating func reserve(_ bytes: Int) {
+        if bytes > storage.count { storage.append(contentsOf: repeatElement(0, count: max(storage.count, bytes))) }
+    }
+}
+
+extension ItemMapper {
+    /// `footprint(table:row:version:)` written into a reused buffer (see `FootprintBytes`).
+    public func footprint(table: String, row: SourceRow, version: String, into footprint: inout FootprintBytes) throws(MappingError) {
+        try plan(table).footprint(row, version: version, into: &footprint)
+    }
+}

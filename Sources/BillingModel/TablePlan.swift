@@ -27,6 +27,16 @@ final class TablePlan: Sendable {
             case column(index: Int, padding: Int)
         }
         let pieces: [Piece]
+        /// The pieces again for `write`, as trivially copyable parts over one
+        /// array of the literals' bytes: a `Piece` holds an array, retained and
+        /// released at each piece of every key written.
+        struct Part: Sendable {
+            let literal: Range<Int>
+            let column: Int?
+            let padding: Int
+        }
+        let parts: [Part]
+        let literals: [UInt8]
         /// UTF-8 length of the literal pieces together.
         let literalLength: Int
         /// Positions of the columns the template uses.
@@ -46,6 +56,17 @@ final class TablePlan: Sendable {
                     return .column(index: columns.firstIndex { $0.name == name }!, padding: padding ?? 0)
                 }
             }
+            var literals: [UInt8] = []
+            parts = pieces.map {
+                switch $0 {
+                case .literal(let bytes):
+                    literals += bytes
+                    return Part(literal: literals.count - bytes.count..<literals.count, column: nil, padding: 0)
+                case .column(let index, let padding):
+                    return Part(literal: 0..<0, column: index, padding: padding)
+                }
+            }
+            self.literals = literals
             literalLength = pieces.reduce(0) {
                 if case .literal(let bytes) = $1 { return $0 + bytes.count }
                 return $0
@@ -199,6 +220,7 @@ final class TablePlan: Sendable {
         let (checked, size) = try measureItem(row, version: version)
         let texts = checked.values.texts
         var indexKeys: [ItemFootprint.IndexKey] = []
+        indexKeys.reserveCapacity(checked.presentIndexes.nonzeroBitCount)
         for position in indexes.indices where checked.presentIndexes & (1 << UInt64(position)) != 0 {
             indexKeys.append(.init(index: indexes[position].name, partitionKey: build(indexes[position].partitionKey, texts)))
         }
@@ -207,6 +229,31 @@ final class TablePlan: Sendable {
                 pk: build(partitionKey, texts, length: checked.keyLengths.partition),
                 sk: build(sortKey, texts, length: checked.keyLengths.sort)),
             size: size, indexKeys: indexKeys)
+    }
+
+    /// `footprint(_:version:)` with the keys written into a reused buffer.
+    func footprint(_ row: SourceRow, version: String, into footprint: inout FootprintBytes) throws(MappingError) {
+        let (checked, size) = try measureItem(row, version: version)
+        let texts = checked.values.texts
+        // The keys' ends first, then every key in one pass over the buffer.
+        footprint.reset(size: size)
+        var end = checked.keyLengths.partition
+        footprint.ends.append(end)
+        end += checked.keyLengths.sort
+        footprint.ends.append(end)
+        for position in indexes.indices where checked.presentIndexes & (1 << UInt64(position)) != 0 {
+            end += length(of: indexes[position].partitionKey, texts)
+            footprint.ends.append(end)
+            footprint.indexes.append(position)
+        }
+        footprint.reserve(end)
+        footprint.storage.withUnsafeMutableBufferPointer { buffer in
+            var at = write(partitionKey, texts, into: buffer, at: 0)
+            at += write(sortKey, texts, into: buffer, at: at)
+            for position in indexes.indices where checked.presentIndexes & (1 << UInt64(position)) != 0 {
+                at += write(indexes[position].partitionKey, texts, into: buffer, at: at)
+            }
+        }
     }
 
     /// Converts a row and checks its values and keys; returns it with its item's size.
@@ -419,36 +466,48 @@ final class TablePlan: Sendable {
     private func build(_ template: TemplatePlan, _ texts: [String?], length: Int? = nil) -> String {
         // `{column}` alone is the value itself: no new string.
         if let index = template.soleColumn { return texts[index]! }
-        let length = length ?? template.pieces.reduce(0) {
+        return String(unsafeUninitializedCapacity: length ?? self.length(of: template, texts)) {
+            write(template, texts, into: $0, at: 0)
+        }
+    }
+
+    /// The UTF-8 length of a key whose values `measure` checked.
+    private func length(of template: TemplatePlan, _ texts: [String?]) -> Int {
+        template.pieces.reduce(0) {
             switch $1 {
             case .literal(let bytes): return $0 + bytes.count
             case .column(let index, let padding): return $0 + max(padding, texts[index]!.utf8.count)
             }
         }
-        return String(unsafeUninitializedCapacity: length) { buffer in
-            var at = 0
-            for piece in template.pieces {
-                switch piece {
-                case .literal(let bytes):
-                    bytes.withUnsafeBufferPointer { source in
-                        guard let base = source.baseAddress, let target = buffer.baseAddress else { return }
-                        (target + at).update(from: base, count: source.count)
+    }
+
+    /// Writes a key whose values `measure` checked into `buffer` at `offset`; returns its length.
+    private func write(_ template: TemplatePlan, _ texts: [String?], into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) -> Int {
+        // Byte by byte: keys are short, a call to copy a few bytes costs more.
+        func copy(_ bytes: UnsafeBufferPointer<UInt8>, at: inout Int) {
+            for byte in bytes {
+                buffer[at] = byte
+                at += 1
+            }
+        }
+        var at = offset
+        template.literals.withUnsafeBufferPointer { literals in
+            for part in template.parts {
+                copy(UnsafeBufferPointer(rebasing: literals[part.literal]), at: &at)
+                guard let index = part.column, let text = texts[index] else { continue }  // checked above
+                let count = text.utf8.count
+                if part.padding > count {
+                    for _ in 0..<(part.padding - count) {
+                        buffer[at] = UInt8(ascii: "0")
+                        at += 1
                     }
-                    at += bytes.count
-                case .column(let index, let padding):
-                    guard let text = texts[index] else { continue }  // checked above
-                    let count = text.utf8.count
-                    if padding > count {
-                        for _ in 0..<(padding - count) {
-                            buffer[at] = UInt8(ascii: "0")
-                            at += 1
-                        }
-                    }
+                }
+                if text.utf8.withContiguousStorageIfAvailable({ copy($0, at: &at) }) == nil {
                     at += copyUTF8(of: text, into: buffer, at: at)
                 }
             }
-            return at
         }
+        return at - offset
     }
 
     /// Whether a key value holds the `#` separator, and whether it is all ASCII digits.

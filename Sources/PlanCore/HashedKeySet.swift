@@ -59,6 +59,23 @@ struct HashedKeySet: Sendable {
         }
     }
 
+    /// Reads the slot each value's probe starts at and returns their sum: in
+    /// a tight loop the cache misses overlap, so the inserts that follow find
+    /// their slots in cache.
+    func readStartSlots(of values: [UInt64]) -> UInt64 {
+        let shift = shift
+        return slots.withUnsafeBufferPointer { slots in
+            var sum: UInt64 = 0
+            for value in values { sum &+= slots[Self.slot(value, shift: shift)] }
+            return sum
+        }
+    }
+
+    /// Grows now, if needed, to hold `count` values without growing again.
+    mutating func reserveCapacity(_ count: Int) {
+        grow(toHold: count)
+    }
+
     func contains(_ value: UInt64) -> Bool {
         if value == 0 { return containsZero }
         let mask = slots.count - 1
@@ -74,12 +91,20 @@ struct HashedKeySet: Sendable {
     /// Every value, in no particular order.
     var values: [UInt64] { slots.filter { $0 != 0 } + (containsZero ? [0] : []) }
 
-    /// Room for the union first: the other set's values come in slot order,
-    /// and poured in that order into a table that grows on the way, each would
-    /// probe past the run the earlier ones made.
-    mutating func formUnion(_ other: HashedKeySet) {
+    /// Adds the other set's values; returns how many were already here (the
+    /// sets' intersection). The smaller set is poured into the larger, with
+    /// room made first: its values come in slot order, and poured in that order
+    /// into a table that grows on the way, each would probe past the run the
+    /// earlier ones made.
+    @discardableResult
+    mutating func formUnion(_ other: HashedKeySet) -> Int {
+        var other = other
+        if other.count > count { swap(&self, &other) }
+        guard other.count > 0 else { return 0 }
         grow(toHold: count + other.count)
-        for value in other.values { insert(value) }
+        var shared = 0
+        for value in other.values where !insert(value) { shared += 1 }
+        return shared
     }
 
     private mutating func grow(toHold wanted: Int? = nil) {
@@ -97,17 +122,22 @@ struct HashedKeySet: Sendable {
 /// probing): the heavy-hitter sketches add to a count for every row and key,
 /// three times, where a `Dictionary<UInt64, Int>` hashed the key again each time.
 struct HashedCounts: Sendable {
-    private var keys: [UInt64]
-    private var counts: [Int]
-    /// The count of the key 0, which marks empty slots in `keys`.
+    /// A key beside its count: a probe reads one cache line, not one in each of two arrays.
+    private struct Slot: Sendable {
+        var key: UInt64
+        var count: Int
+    }
+
+    /// Key 0 marks an empty slot.
+    private var slots: [Slot]
+    /// The count of the key 0.
     private var zeroCount: Int?
     private var shift: UInt64
     private(set) var count = 0
 
     init(minimumCapacity: Int = 0) {
         let capacity = HashedKeySet.capacity(holding: minimumCapacity)
-        keys = Array(repeating: 0, count: capacity)
-        counts = Array(repeating: 0, count: capacity)
+        slots = Array(repeating: Slot(key: 0, count: 0), count: capacity)
         shift = UInt64(64 - capacity.trailingZeroBitCount)
     }
 
@@ -120,28 +150,30 @@ struct HashedCounts: Sendable {
             if new { count += 1 }
             return new
         }
-        if (count + 1) * 4 > keys.count * 3 { rehash(capacity: keys.count * 2) }
-        let mask = keys.count - 1
-        var index = HashedKeySet.slot(key, shift: shift)
-        while true {
-            let slot = keys[index]
-            if slot == key {
-                counts[index] += weight
-                return false
+        if (count + 1) * 4 > slots.count * 3 { rehash(capacity: slots.count * 2) }
+        let shift = shift
+        let new = slots.withUnsafeMutableBufferPointer { slots in
+            let mask = slots.count - 1
+            var index = HashedKeySet.slot(key, shift: shift)
+            while true {
+                if slots[index].key == key {
+                    slots[index].count += weight
+                    return false
+                }
+                if slots[index].key == 0 {
+                    slots[index] = Slot(key: key, count: weight)
+                    return true
+                }
+                index = (index + 1) & mask
             }
-            if slot == 0 {
-                keys[index] = key
-                counts[index] = weight
-                count += 1
-                return true
-            }
-            index = (index + 1) & mask
         }
+        if new { count += 1 }
+        return new
     }
 
     /// Every key with its count, in no particular order.
     var entries: [(key: UInt64, count: Int)] {
-        var result = zip(keys, counts).filter { $0.0 != 0 }.map { (key: $0.0, count: $0.1) }
+        var result = slots.filter { $0.key != 0 }.map { (key: $0.key, count: $0.count) }
         if let zeroCount { result.append((0, zeroCount)) }
         return result
     }
@@ -157,8 +189,7 @@ struct HashedCounts: Sendable {
 
     private mutating func rehash(capacity: Int) {
         let old = entries.filter { $0.key != 0 }
-        keys = Array(repeating: 0, count: capacity)
-        counts = Array(repeating: 0, count: capacity)
+        slots = Array(repeating: Slot(key: 0, count: 0), count: capacity)
         shift = UInt64(64 - capacity.trailingZeroBitCount)
         count = zeroCount == nil ? 0 : 1
         for entry in old { add(entry.key, entry.count) }

@@ -32,11 +32,16 @@ public struct HeavyHitters: Sendable {
 
     /// Adds `weight` to `key`; `hash` is its `StableHash` when the caller has it.
     public mutating func add(_ key: String, hash: UInt64? = nil, weight: Int = 1) {
+        add(hash: hash ?? StableHash.of(key), weight: weight) { key }
+    }
+
+    /// Adds `weight` to the key whose `StableHash` is `hash`; `key` makes its
+    /// text, asked only when the sketch starts counting it.
+    public mutating func add(hash: UInt64, weight: Int = 1, key: () -> String) {
         guard weight > 0 else { return }
-        let hash = hash ?? StableHash.of(key)
         totalWeight += weight
         guard counts.add(hash, weight) else { return }
-        names[hash] = key
+        names[hash] = key()
         if counts.count > 2 * capacity { shrink() }
     }
 

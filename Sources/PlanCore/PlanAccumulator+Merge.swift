@@ -4,48 +4,46 @@ extension PlanAccumulator {
     /// and merged once at its end. Exact figures stay exact; the sketches keep
     /// their bounds (see `HeavyHitters.merge`).
     public mutating func merge(_ other: PlanAccumulator) {
-        for (name, theirs) in other.entities {
-            entities[name, default: EntityState()].merge(theirs, listed: configuration.listedItems)
+        var other = other
+        checkCollisions()
+        other.checkCollisions()
+        // The other's positions by name: both start from the same mapping, but
+        // undeclared indexes and entities take positions as they appear.
+        let keyPositions = other.keyNames.map { keyPosition($0) }
+        for (position, theirs) in other.keys.enumerated() {
+            keys[keyPositions[position]].merge(theirs)
         }
-        for (name, theirs) in other.keys {
-            guard keys[name] != nil else {
-                keys[name] = theirs
-                continue
-            }
-            keys[name]!.items += theirs.items
-            keys[name]!.bytes += theirs.bytes
-            keys[name]!.writeUnits += theirs.writeUnits
-            keys[name]!.distinct.merge(theirs.distinct)
-            keys[name]!.byItems.merge(theirs.byItems)
-            keys[name]!.byBytes.merge(theirs.byBytes)
-            keys[name]!.byWriteUnits.merge(theirs.byWriteUnits)
+        for (position, theirs) in other.entities.enumerated() {
+            let mine = entity(named: other.entityNames[position]).position
+            entities[mine].merge(theirs, keyPositions: keyPositions, listed: configuration.listedItems)
         }
         // Keys seen by both: rows of different files on one item key.
-        guard collisionCheckComplete, other.collisionCheckComplete else {
-            collisionCheckComplete = false
-            itemKeys = HashedKeySet()
-            return
-        }
-        let shared = other.itemKeys.values.count { itemKeys.contains($0) }
-        if shared > 0, let entity = other.entities.first(where: { $0.value.items > 0 })?.key {
-            entities[entity]!.collisions += shared
-        }
-        itemKeys.formUnion(other.itemKeys)
-        if itemKeys.count > configuration.collisionCheckLimit {
-            collisionCheckComplete = false
-            itemKeys = HashedKeySet()
+        let shared = collisionCheck.merge(other.collisionCheck)
+        if shared > 0, let entity = other.entities.firstIndex(where: { $0.items > 0 }) {
+            entities[self.entity(named: other.entityNames[entity]).position].collisions += shared
         }
     }
 }
 
+extension PlanAccumulator.KeyState {
+    mutating func merge(_ other: Self) {
+        items += other.items
+        bytes += other.bytes
+        writeUnits += other.writeUnits
+        byItems.merge(other.byItems)
+        byBytes.merge(other.byBytes)
+        byWriteUnits.merge(other.byWriteUnits)
+    }
+}
+
 extension PlanAccumulator.EntityState {
-    mutating func merge(_ other: Self, listed: Int) {
+    /// `keyPositions`: this accumulator's position of each of the other's keys.
+    mutating func merge(_ other: Self, keyPositions: [Int], listed: Int) {
         rowsRead += other.rowsRead
         rowsOutsideSample += other.rowsOutsideSample
         items += other.items
         sizes.merge(other.sizes)
         tableWriteUnits += other.tableWriteUnits
-        indexWriteUnits.merge(other.indexWriteUnits, uniquingKeysWith: +)
         storageBytes += other.storageBytes
         unreadable += other.unreadable
         mappingErrors.merge(other.mappingErrors, uniquingKeysWith: +)
@@ -56,15 +54,17 @@ extension PlanAccumulator.EntityState {
         nearLimitItems = Array((nearLimitItems + other.nearLimitItems).prefix(listed))
         collisions += other.collisions
         collisionExamples = Array((collisionExamples + other.collisionExamples).prefix(3))
-        for (name, theirs) in other.keys {
-            guard keys[name] != nil else {
-                keys[name] = theirs
+        for (position, theirs) in other.keys.enumerated() {
+            guard let theirs else { continue }
+            let mine = keyPositions[position]
+            guard keys[mine] != nil else {
+                keys[mine] = theirs
                 continue
             }
-            keys[name]!.items += theirs.items
-            keys[name]!.writeUnits += theirs.writeUnits
-            keys[name]!.distinct.merge(theirs.distinct)
-            keys[name]!.byWriteUnits.merge(theirs.byWriteUnits)
+            keys[mine]!.items += theirs.items
+            keys[mine]!.writeUnits += theirs.writeUnits
+            keys[mine]!.distinct.merge(theirs.distinct)
+            keys[mine]!.byWriteUnits.merge(theirs.byWriteUnits)
         }
     }
 }

@@ -5,6 +5,11 @@ extension PlanAccumulator {
     /// The report of what was read: figures scaled up by the sample fraction,
     /// rates at the configured duration, costs from `prices`, warnings and advice.
     public func report(source: String, prices: PriceTable, elapsedSeconds: Double) -> PlanReport {
+        guard !collisionCheck.hasPending else {
+            var checked = self
+            checked.checkCollisions()
+            return checked.report(source: source, prices: prices, elapsedSeconds: elapsedSeconds)
+        }
         let c = configuration
         let scale = 1 / max(c.sampleFraction, 1e-9)
         func scaled(_ value: Int) -> Int { Int((Double(value) * scale).rounded()) }
@@ -30,14 +35,16 @@ extension PlanAccumulator {
         }
 
         var keyPlans: [PlanReport.KeyPlan] = []
-        for name in keyNames + keys.keys.filter({ !keyNames.contains($0) }).sorted() {
-            guard let key = keys[name], key.items > 0 else { continue }
+        for position in keyPositionsInReportOrder {
+            let name = keyNames[position]
+            let key = keys[position]
+            guard key.items > 0 else { continue }
             // The write units of a value ranked by items or bytes are not
             // tracked; its write-unit estimate (if ranked there) or its own rank gives the share.
             let unitsByKey = Dictionary(key.byWriteUnits.top(c.heavyHitterCapacity).map { ($0.key, $0.estimate) }) { a, _ in a }
             keyPlans.append(PlanReport.KeyPlan(
                 name: name, items: scaled(key.items), bytes: scaled(key.bytes), writeUnits: scaled(key.writeUnits),
-                distinctPartitionKeys: distinct(key.distinct, isTablePartition: name == Self.tableKey),
+                distinctPartitionKeys: distinct(distinctValues(at: position), isTablePartition: name == Self.tableKey),
                 topByItems: topKeys(key.byItems, indexWriteUnits: key.writeUnits) { unitsByKey[$0.key] ?? 0 },
                 topByBytes: topKeys(key.byBytes, indexWriteUnits: key.writeUnits) { unitsByKey[$0.key] ?? 0 },
                 topByWriteUnits: topKeys(key.byWriteUnits, indexWriteUnits: key.writeUnits) { $0.estimate }))
@@ -46,12 +53,17 @@ extension PlanAccumulator {
         var entityPlans: [PlanReport.EntityPlan] = []
         var advice: [String: Double] = [:]
         var warnings: [PlanReport.Warning] = []
-        let order = mapping.tables.map(\.entityType) + entities.keys.filter { name in !mapping.tables.contains { $0.entityType == name } }.sorted()
+        let order = mapping.tables.map(\.entityType) + entityNames.filter { name in !mapping.tables.contains { $0.entityType == name } }.sorted()
         for name in order {
-            guard let e = entities[name], e.rowsRead > 0 else { continue }
+            guard let position = entityPositions[name] else { continue }
+            let e = entities[position]
+            guard e.rowsRead > 0 else { continue }
             var entityKeys: [PlanReport.EntityKey] = []
-            for keyName in keyNames + e.keys.keys.filter({ !keyNames.contains($0) }).sorted() {
-                guard let key = e.keys[keyName] else { continue }
+            var indexWriteUnits: [String: Int] = [:]
+            for keyPosition in keyPositionsInReportOrder {
+                guard let key = e.keys[keyPosition] else { continue }
+                let keyName = keyNames[keyPosition]
+                if keyPosition != 0 { indexWriteUnits[keyName] = key.writeUnits }
                 let hottest = topKeys(key.byWriteUnits, indexWriteUnits: key.writeUnits) { $0.estimate }.first
                 // At an entity rate R (table units/s) the value gets R · its units / the entity's table units.
                 let maxRate = hottest.flatMap { top -> Double? in
@@ -73,14 +85,14 @@ extension PlanAccumulator {
                 oversized: scaled(e.oversized), oversizedItems: e.oversizedItems,
                 nearLimit: scaled(e.nearLimit), nearLimitItems: e.nearLimitItems,
                 collidingKeys: scaled(e.collisions), collisionExamples: e.collisionExamples,
-                tableWriteUnits: scaled(e.tableWriteUnits), indexWriteUnits: e.indexWriteUnits.mapValues(scaled),
+                tableWriteUnits: scaled(e.tableWriteUnits), indexWriteUnits: indexWriteUnits.mapValues(scaled),
                 storageBytes: scaled(e.storageBytes), keys: entityKeys))
         }
 
         let tableUnits = entityPlans.reduce(0) { $0 + $1.tableWriteUnits }
         let indexUnits = entityPlans.reduce(0) { $0 + $1.indexWriteUnits.values.reduce(0, +) }
-        let tableBytes = keys[Self.tableKey].map { scaled($0.bytes) } ?? 0
-        let tableStorage = (keys[Self.tableKey].map { scaled($0.items) } ?? 0) * Self.storageOverheadBytes + tableBytes
+        let tableBytes = scaled(keys[0].bytes)
+        let tableStorage = scaled(keys[0].items) * Self.storageOverheadBytes + tableBytes
         // An eventually consistent Scan: half a unit per started 4 KB of items read.
         let validationReads = ((tableBytes + 4095) / 4096 + 1) / 2
         let totals = PlanReport.Totals(
@@ -108,7 +120,7 @@ extension PlanAccumulator {
 
         return PlanReport(
             source: source, durationSeconds: c.durationSeconds, sampleFraction: c.sampleFraction, sampleUnit: c.sampleUnit,
-            elapsedSeconds: elapsedSeconds, collisionCheckComplete: collisionCheckComplete,
+            elapsedSeconds: elapsedSeconds, collisionCheckComplete: collisionCheck.isComplete,
             limits: .init(
                 itemBytes: ItemSize.limit, partitionWriteUnitsPerSecond: limit,
                 partitionReadUnitsPerSecond: c.partitionReadUnitsPerSecond, headroom: c.headroom),

@@ -7,8 +7,17 @@ import DynamoDBModel
 /// units, oversized and near-limit items, errors and colliding keys; per key
 /// (the table's partition key and each index's) distinct values and the
 /// heaviest values by items, bytes and write units. Pure: fed by the reader.
+///
+/// Entities and keys are held by position, found by name once (`entity(named:)`
+/// per file; an index's position by comparing its few names), so a row costs
+/// no hashing of a name.
 public struct PlanAccumulator: Sendable {
     public static let tableKey = "table"
+
+    /// An entity's position, found once per file by `entity(named:)`.
+    public struct Entity: Sendable, Hashable {
+        let position: Int
+    }
 
     struct EntityKeyState: Sendable {
         var items = 0
@@ -23,7 +32,6 @@ public struct PlanAccumulator: Sendable {
         var items = 0
         var sizes = SizeDistribution(exactUpTo: ItemSize.limit)
         var tableWriteUnits = 0
-        var indexWriteUnits: [String: Int] = [:]
         var storageBytes = 0
         var unreadable = 0
         var mappingErrors: [String: Int] = [:]
@@ -34,14 +42,17 @@ public struct PlanAccumulator: Sendable {
         var nearLimitItems: [PlanReport.ListedItem] = []
         var collisions = 0
         var collisionExamples: [String] = []
-        var keys: [String: EntityKeyState] = [:]
+        /// By key position (`keyNames`); nil until an item has that key. An
+        /// index's write units are its `writeUnits`.
+        var keys: [EntityKeyState?] = []
     }
 
+    /// A key's figures over all entities. Its distinct values are the union of
+    /// the entities' (`distinctValues(at:)`), not counted twice per row.
     struct KeyState: Sendable {
         var items = 0
         var bytes = 0
         var writeUnits = 0
-        var distinct: DistinctCounter
         var byItems: HeavyHitters
         var byBytes: HeavyHitters
         var byWriteUnits: HeavyHitters
@@ -49,13 +60,18 @@ public struct PlanAccumulator: Sendable {
 
     public let configuration: PlanConfiguration
     let mapping: Mapping
-    /// Key names in report order: `table`, then the mapping's indexes.
-    let keyNames: [String]
-    var entities: [String: EntityState] = [:]
-    var keys: [String: KeyState] = [:]
-    /// Hashes of the item keys seen, to find two rows mapped to one key.
-    var itemKeys = HashedKeySet()
-    var collisionCheckComplete = true
+    /// Key names by position: `table`, the mapping's indexes, then indexes the
+    /// items name that the mapping does not declare, as they appear.
+    var keyNames: [String]
+    /// How many of `keyNames` the mapping declares (report order; the rest are sorted).
+    let declaredKeyCount: Int
+    var keys: [KeyState]
+    /// Entity names by position: the mapping's entity types first.
+    var entityNames: [String] = []
+    var entityPositions: [String: Int] = [:]
+    var entities: [EntityState] = []
+    /// The item keys seen, to find two rows mapped to one key.
+    var collisionCheck: CollisionCheck
 
     /// Storage DynamoDB adds to every item and index entry.
     public static let storageOverheadBytes = 100
@@ -64,25 +80,53 @@ public struct PlanAccumulator: Sendable {
         self.mapping = mapping
         self.configuration = configuration
         self.keyNames = [Self.tableKey] + mapping.indexes.map(\.name)
-        for name in keyNames {
-            keys[name] = KeyState(
-                distinct: DistinctCounter(exactLimit: configuration.exactDistinctLimit),
-                byItems: HeavyHitters(capacity: configuration.heavyHitterCapacity),
-                byBytes: HeavyHitters(capacity: configuration.heavyHitterCapacity),
-                byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))
-        }
-        for table in mapping.tables { entities[table.entityType] = EntityState() }
+        self.declaredKeyCount = keyNames.count
+        self.collisionCheck = CollisionCheck(limit: configuration.collisionCheckLimit)
+        self.keys = []
+        keys = keyNames.map { _ in newKeyState() }
+        for table in mapping.tables { _ = entity(named: table.entityType) }
+    }
+
+    /// The entity's position, added on first use.
+    public mutating func entity(named name: String) -> Entity {
+        if let position = entityPositions[name] { return Entity(position: position) }
+        entityPositions[name] = entities.count
+        entityNames.append(name)
+        entities.append(EntityState(keys: Array(repeating: nil, count: keyNames.count)))
+        return Entity(position: entities.count - 1)
+    }
+
+    /// The key's position, added on first use: a scan of a few names (an
+    /// index's name in a footprint is the mapper's own string, so equal ones
+    /// compare at once), where a dictionary would hash it.
+    mutating func keyPosition(_ name: String) -> Int {
+        if let position = keyNames.firstIndex(of: name) { return position }
+        keyNames.append(name)
+        keys.append(newKeyState())
+        for position in entities.indices { entities[position].keys.append(nil) }
+        return keyNames.count - 1
+    }
+
+    private func newKeyState() -> KeyState {
+        KeyState(
+            byItems: HeavyHitters(capacity: configuration.heavyHitterCapacity),
+            byBytes: HeavyHitters(capacity: configuration.heavyHitterCapacity),
+            byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))
     }
 
     /// A row whose partition is not in the sample: counted as read, nothing else.
-    public mutating func addOutsideSample(entity: String) {
-        entities[entity, default: EntityState()].rowsRead += 1
-        entities[entity, default: EntityState()].rowsOutsideSample += 1
+    public mutating func addOutsideSample(entity name: String) { addOutsideSample(entity(named: name)) }
+
+    public mutating func addOutsideSample(_ entity: Entity) {
+        entities[entity.position].rowsRead += 1
+        entities[entity.position].rowsOutsideSample += 1
     }
 
     /// A row the reader could not parse: a dead letter of the load.
-    public mutating func addUnreadable(entity: String, reason: String) {
-        update(entity) { state in
+    public mutating func addUnreadable(entity name: String, reason: String) { addUnreadable(entity(named: name), reason: reason) }
+
+    public mutating func addUnreadable(_ entity: Entity, reason: String) {
+        Self.modify(&entities[entity.position]) { state in
             state.rowsRead += 1
             state.unreadable += 1
             if state.errorExamples.count < 3 { state.errorExamples.append(reason) }
@@ -90,116 +134,135 @@ public struct PlanAccumulator: Sendable {
     }
 
     /// A row the mapper rejects: a dead letter of the load.
-    public mutating func addRejected(entity: String, error: MappingError) {
-        update(entity) { state in
+    public mutating func addRejected(entity name: String, error: MappingError) { addRejected(entity(named: name), error: error) }
+
+    public mutating func addRejected(_ entity: Entity, error: MappingError) {
+        Self.modify(&entities[entity.position]) { state in
             state.rowsRead += 1
             state.mappingErrors[error.kind.rawValue, default: 0] += 1
             if state.errorExamples.count < 3 { state.errorExamples.append(error.description) }
         }
     }
 
+    /// Where one table's rows land, found by name once: its entity, and the
+    /// key position of each of the table's index keys (`TableMapping.indexKeys`).
+    public struct TableRows: Sendable {
+        public let entity: Entity
+        let indexKeys: [Int]
+    }
+
+    /// The positions for a table's rows: `indexes` are its index keys' index names, in order.
+    public mutating func rows(entity name: String, indexes: [String]) -> TableRows {
+        TableRows(entity: entity(named: name), indexKeys: indexes.map { keyPosition($0) })
+    }
+
     /// A row mapped to its item's footprint.
-    public mutating func add(entity: String, footprint: ItemFootprint) {
+    public mutating func add(entity name: String, footprint: ItemFootprint) {
+        add(FootprintBytes(footprint), to: rows(entity: name, indexes: footprint.indexKeys.map(\.index)))
+    }
+
+    public mutating func add(_ footprint: FootprintBytes, to rows: TableRows) {
         let listed = configuration.listedItems
+        let entity = rows.entity.position
         if footprint.isOversized {
-            update(entity) { state in
+            Self.modify(&entities[entity]) { state in
                 state.rowsRead += 1
                 state.oversized += 1
                 state.sizes.add(footprint.size)
                 if state.oversizedItems.count < listed {
-                    state.oversizedItems.append(.init(key: footprint.key.description, bytes: footprint.size))
+                    state.oversizedItems.append(.init(key: footprint.itemKey.description, bytes: footprint.size))
                 }
             }
             return
         }
         let size = footprint.size
         let units = ItemSize.writeUnits(bytes: size)
-        let tableHash = StableHash.of(footprint.key.pk)
-        let collides = checkCollision(footprint.key, partitionHash: tableHash)
-        let configuration = configuration
-        update(entity) { state in
+        let tableHash = footprint.withKey(0, StableHash.of)
+        if collisionCheck.isComplete {
+            // The sort key's hash is only compared in memory: eight bytes a step.
+            let itemHash = StableHash.mix(tableHash &+ footprint.withKey(1, StableHash.ofWords) &* 0x9e37_79b9_7f4a_7c15)
+            collisionCheck.enqueue(hash: itemHash, entity: entity, footprint: footprint)
+            if collisionCheck.isBatchFull { checkCollisions() }
+        }
+        Self.record(&keys[0], hash: tableHash, size: size, units: units) { footprint.key(0) }
+        Self.modify(&entities[entity]) { state in
             state.rowsRead += 1
             state.items += 1
             state.sizes.add(size)
             state.tableWriteUnits += units
-            state.storageBytes += size + Self.storageOverheadBytes
+            state.storageBytes += (size + Self.storageOverheadBytes) * (1 + footprint.indexes.count)
             if size * 10 > ItemSize.limit * 9 {
                 state.nearLimit += 1
                 if state.nearLimitItems.count < listed {
-                    state.nearLimitItems.append(.init(key: footprint.key.description, bytes: size))
+                    state.nearLimitItems.append(.init(key: footprint.itemKey.description, bytes: size))
                 }
             }
-            if collides {
-                state.collisions += 1
-                if state.collisionExamples.count < 3 { state.collisionExamples.append(footprint.key.description) }
-            }
-            Self.addEntityKey(&state, configuration, Self.tableKey, footprint.key.pk, hash: tableHash, units: units)
-            for indexKey in footprint.indexKeys {
-                state.indexWriteUnits[indexKey.index, default: 0] += units
-                state.storageBytes += size + Self.storageOverheadBytes
-                Self.addEntityKey(&state, configuration, indexKey.index, indexKey.partitionKey, hash: StableHash.of(indexKey.partitionKey), units: units)
-            }
         }
-        addKey(Self.tableKey, footprint.key.pk, hash: tableHash, size: size, units: units)
-        for indexKey in footprint.indexKeys {
-            addKey(indexKey.index, indexKey.partitionKey, hash: StableHash.of(indexKey.partitionKey), size: size, units: units)
+        addEntityKey(entity, 0, hash: tableHash, units: units) { footprint.key(0) }
+        for (n, index) in footprint.indexes.enumerated() {
+            let position = rows.indexKeys[index]
+            let hash = footprint.withKey(2 + n, StableHash.of)
+            addEntityKey(entity, position, hash: hash, units: units) { footprint.key(2 + n) }
+            Self.record(&keys[position], hash: hash, size: size, units: units) { footprint.key(2 + n) }
         }
     }
 
-    private mutating func update(_ entity: String, _ body: (inout EntityState) -> Void) {
-        body(&entities[entity, default: EntityState()])
+    /// Mutates in place through one access (a copy taken out and stored back
+    /// would copy the state's storage).
+    private static func modify<State>(_ state: inout State, _ body: (inout State) -> Void) {
+        body(&state)
     }
 
-    private static func addEntityKey(
-        _ state: inout EntityState, _ configuration: PlanConfiguration, _ name: String, _ value: String, hash: UInt64, units: Int
-    ) {
-        // One lookup, mutated in place: a copy taken out and stored back would
-        // copy its sketch's storage on every item.
-        Self.record(
-            &state.keys[name, default: EntityKeyState(
+    /// `value` makes the key's text, asked only when a sketch starts counting it.
+    private mutating func addEntityKey(_ entity: Int, _ position: Int, hash: UInt64, units: Int, value: () -> String) {
+        if entities[entity].keys[position] == nil {
+            entities[entity].keys[position] = EntityKeyState(
                 distinct: DistinctCounter(exactLimit: configuration.exactDistinctLimit),
-                byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))],
-            value, hash: hash, units: units)
+                byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))
+        }
+        Self.record(&entities[entity].keys[position]!, hash: hash, units: units, value: value)
     }
 
-    private static func record(_ key: inout EntityKeyState, _ value: String, hash: UInt64, units: Int) {
+    private static func record(_ key: inout EntityKeyState, hash: UInt64, units: Int, value: () -> String) {
         key.items += 1
         key.writeUnits += units
         key.distinct.add(hash: hash)
-        key.byWriteUnits.add(value, hash: hash, weight: units)
+        key.byWriteUnits.add(hash: hash, weight: units, key: value)
     }
 
-    private mutating func addKey(_ name: String, _ value: String, hash: UInt64, size: Int, units: Int) {
-        // An index the mapping writes but does not declare still gets its figures.
-        let configuration = configuration
-        Self.record(
-            &keys[name, default: KeyState(
-                distinct: DistinctCounter(exactLimit: configuration.exactDistinctLimit),
-                byItems: HeavyHitters(capacity: configuration.heavyHitterCapacity),
-                byBytes: HeavyHitters(capacity: configuration.heavyHitterCapacity),
-                byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))],
-            value, hash: hash, size: size, units: units)
-    }
-
-    private static func record(_ key: inout KeyState, _ value: String, hash: UInt64, size: Int, units: Int) {
+    private static func record(_ key: inout KeyState, hash: UInt64, size: Int, units: Int, value: () -> String) {
         key.items += 1
         key.bytes += size
         key.writeUnits += units
-        key.distinct.add(hash: hash)
-        key.byItems.add(value, hash: hash)
-        key.byBytes.add(value, hash: hash, weight: size)
-        key.byWriteUnits.add(value, hash: hash, weight: units)
+        key.byItems.add(hash: hash, key: value)
+        key.byBytes.add(hash: hash, weight: size, key: value)
+        key.byWriteUnits.add(hash: hash, weight: units, key: value)
     }
 
-    /// Whether another row already mapped to this item key (while the check's memory lasts).
-    private mutating func checkCollision(_ key: ItemKey, partitionHash: UInt64) -> Bool {
-        guard collisionCheckComplete else { return false }
-        let hash = StableHash.mix(partitionHash &+ StableHash.of(key.sk) &* 0x9e37_79b9_7f4a_7c15)
-        guard itemKeys.count < configuration.collisionCheckLimit else {
-            collisionCheckComplete = false
-            itemKeys = HashedKeySet()
-            return false
+    /// Counts the rows queued in the collision check whose key an earlier row had.
+    mutating func checkCollisions() {
+        for (entity, row) in collisionCheck.checkPending() {
+            entities[entity].collisions += 1
+            if entities[entity].collisionExamples.count < 3 {
+                entities[entity].collisionExamples.append(collisionCheck.pendingKey(row))
+            }
         }
-        return !itemKeys.insert(hash)
+        collisionCheck.clearPending()
+    }
+
+    /// The distinct values of the key at `position` over all entities: the
+    /// union of theirs (the same count, exact or estimated, as one counter fed
+    /// every value: a set's union, a sketch's register-wise maximum).
+    func distinctValues(at position: Int) -> DistinctCounter {
+        var union = DistinctCounter(exactLimit: configuration.exactDistinctLimit)
+        for entity in entities {
+            if let key = entity.keys[position] { union.merge(key.distinct) }
+        }
+        return union
+    }
+
+    /// Key positions in report order: the declared keys, then the others by name.
+    var keyPositionsInReportOrder: [Int] {
+        Array(0..<declaredKeyCount) + (declaredKeyCount..<keyNames.count).sorted { keyNames[$0] < keyNames[$1] }
     }
 }

@@ -2,9 +2,11 @@
 /// `exactUpTo` (DynamoDB's 400 KB limit) keep their byte value, so at most
 /// 409,601 counters whatever the number of items; larger (oversized) sizes are
 /// rounded up to the next KiB for the quantiles (their exact maximum is kept).
-public struct SizeDistribution: Sendable, Hashable {
+/// The counts are in a `HashedCounts` (every item adds to one; a `Dictionary`
+/// would run SipHash over its size).
+public struct SizeDistribution: Sendable {
     public let exactUpTo: Int
-    private var counts: [Int: Int] = [:]
+    private var counts = HashedCounts()
     public private(set) var count = 0
     public private(set) var totalBytes = 0
     public private(set) var max = 0
@@ -18,14 +20,14 @@ public struct SizeDistribution: Sendable, Hashable {
         totalBytes += size
         if size > max { max = size }
         let bucket = size <= exactUpTo ? size : (size + 1023) / 1024 * 1024
-        counts[bucket, default: 0] += 1
+        counts.add(UInt64(bucket), 1)
     }
 
     public mutating func merge(_ other: SizeDistribution) {
         count += other.count
         totalBytes += other.totalBytes
         max = Swift.max(max, other.max)
-        counts.merge(other.counts, uniquingKeysWith: +)
+        for entry in other.counts.entries { counts.add(entry.key, entry.count) }
     }
 
     /// The nearest-rank quantile: the smallest size `s` with at least
@@ -34,9 +36,9 @@ public struct SizeDistribution: Sendable, Hashable {
         guard count > 0 else { return 0 }
         let rank = Swift.max(1, Int((q * Double(count)).rounded(.up)))
         var seen = 0
-        for (size, n) in counts.sorted(by: { $0.key < $1.key }) {
+        for (size, n) in counts.entries.sorted(by: { $0.key < $1.key }) {
             seen += n
-            if seen >= rank { return Swift.min(size, max) }
+            if seen >= rank { return Swift.min(Int(size), max) }
         }
         return max
     }

@@ -31,7 +31,8 @@ public struct PlanPass: Sendable {
         case outsideSample
         case unreadable(String)
         case rejected(MappingError)
-        case item(ItemFootprint)
+        /// Its footprint is in the buffer given to `measure`.
+        case item
     }
 
     /// Plans the full-load files DMS staged under `prefix` in `store`.
@@ -65,14 +66,19 @@ public struct PlanPass: Sendable {
                     // Each file is measured on its own and merged at its end, so
                     // files in parallel do not queue for the shared accumulator.
                     var plan = PlanAccumulator(mapping: mapping, configuration: configuration)
+                    let rows = plan.rows(entity: table.entityType, indexes: table.indexKeys.map(\.indexName))
+                    var footprint = FootprintBytes()
                     _ = try await reader.read(file, table: tableLayout, from: store) { records in
-                        let outcomes = records.map { record -> Outcome in
+                        for record in records {
                             switch record {
-                            case .change(let change): return measure(change.row, table: table.table, version: change.position.orderingKey, mapper: mapper)
-                            case .error(let problem): return .unreadable(problem.reason)
+                            case .change(let change):
+                                let outcome = measure(
+                                    change.row, table: table.table, version: change.position.orderingKey, mapper: mapper, into: &footprint)
+                                self.record(outcome, footprint, rows, into: &plan)
+                            case .error(let problem): self.record(.unreadable(problem.reason), footprint, rows, into: &plan)
                             }
                         }
-                        record(outcomes, entity: table.entityType, into: &plan)
+                        progress.add(EntityCounts(rowsRead: records.count), to: table.entityType)
                     }
                     accumulator.state.withLock { $0.merge(plan) }
                     progress.fileDone()
@@ -98,11 +104,13 @@ public struct PlanPass: Sendable {
         let started = ContinuousClock.now
         let mapper = try ItemMapper(mapping: mapping)
         var plan = PlanAccumulator(mapping: mapping, configuration: self.configuration)
+        let tableRows = mapping.tables.map { plan.rows(entity: $0.entityType, indexes: $0.indexKeys.map(\.indexName)) }
+        var footprint = FootprintBytes()
         progress.setTotals(files: mapping.tables.count, bytes: 0)
         let connection = try await MySQLConnection.connect(configuration)
         do {
             _ = try await connection.beginConsistentSnapshot()
-            for table in mapping.tables {
+            for (table, rows) in zip(mapping.tables, tableRows) {
                 let keyColumns = try await connection.primaryKeyColumns(database: configuration.database, table: table.table)
                 guard !keyColumns.isEmpty else {
                     throw PlanPassError("\(table.table) has no primary key: the load reads tables in primary-key order (add one)")
@@ -116,8 +124,10 @@ public struct PlanPass: Sendable {
                     async let following: PrimaryKeyChunk? = after == nil ? nil : connection.readChunk(query, after: after)
                     // A snapshot row is a full-load row: version "0", as the load writes it.
                     let version = SourcePosition.fullLoad(file: table.table, line: 0).orderingKey
-                    let outcomes = chunk.rows.map { measure($0, table: table.table, version: version, mapper: mapper) }
-                    record(outcomes, entity: table.entityType, into: &plan)
+                    for row in chunk.rows {
+                        record(measure(row, table: table.table, version: version, mapper: mapper, into: &footprint), footprint, rows, into: &plan)
+                    }
+                    progress.add(EntityCounts(rowsRead: chunk.rows.count), to: table.entityType)
                     guard let next = try await following else { break }
                     chunk = next
                 }
@@ -133,8 +143,8 @@ public struct PlanPass: Sendable {
     }
 
     /// Maps one row as the load would, as far as the plan needs: only its key
-    /// when its partition is outside the sample.
-    func measure(_ row: SourceRow, table: String, version: String, mapper: ItemMapper) -> Outcome {
+    /// when its partition is outside the sample. An item's footprint is written into `footprint`.
+    func measure(_ row: SourceRow, table: String, version: String, mapper: ItemMapper, into footprint: inout FootprintBytes) -> Outcome {
         do throws(MappingError) {
             if configuration.samplesPartitions {
                 let key = try mapper.key(table: table, row: row)
@@ -142,22 +152,21 @@ public struct PlanPass: Sendable {
                     return .outsideSample
                 }
             }
-            return .item(try mapper.footprint(table: table, row: row, version: version))
+            try mapper.footprint(table: table, row: row, version: version, into: &footprint)
+            return .item
         } catch {
             return .rejected(error)
         }
     }
 
-    func record(_ outcomes: [Outcome], entity: String, into plan: inout PlanAccumulator) {
-        for outcome in outcomes {
-            switch outcome {
-            case .outsideSample: plan.addOutsideSample(entity: entity)
-            case .unreadable(let reason): plan.addUnreadable(entity: entity, reason: reason)
-            case .rejected(let error): plan.addRejected(entity: entity, error: error)
-            case .item(let footprint): plan.add(entity: entity, footprint: footprint)
-            }
+    /// Adds one row's outcome (the caller counts the rows read for the progress display, by batch).
+    func record(_ outcome: Outcome, _ footprint: FootprintBytes, _ rows: PlanAccumulator.TableRows, into plan: inout PlanAccumulator) {
+        switch outcome {
+        case .outsideSample: plan.addOutsideSample(rows.entity)
+        case .unreadable(let reason): plan.addUnreadable(rows.entity, reason: reason)
+        case .rejected(let error): plan.addRejected(rows.entity, error: error)
+        case .item: plan.add(footprint, to: rows)
         }
-        progress.add(EntityCounts(rowsRead: outcomes.count), to: entity)
     }
 }
 

@@ -24,8 +24,18 @@ import Testing
         for value in 0..<300 { a.insert(StableHash.mix(UInt64(value))) }
         for value in 200..<500 { b.insert(StableHash.mix(UInt64(value))) }
         #expect(b.values.count { a.contains($0) } == 100)
-        a.formUnion(b)
+        var small = HashedKeySet()
+        for value in 250..<260 { small.insert(StableHash.mix(UInt64(value))) }
+        #expect(a.formUnion(b) == 100)
         #expect(a.count == 500)
+        // The smaller set poured into the larger, whichever is the receiver.
+        #expect(small.formUnion(a) == 10 && small.count == 500 && Set(small.values) == Set(a.values))
+    }
+
+    @Test func theWordHashSeparatesTextsOfOneLengthAndRepeats() {
+        let texts = (0..<20_000).map { "CHARGE#\(String($0).leftPadded(to: 20))#1" } + (0..<64).map { String(repeating: "a", count: $0) }
+        #expect(Set(texts.map(StableHash.ofWords)).count == texts.count)
+        #expect(texts.allSatisfy { StableHash.ofWords($0) == StableHash.ofWords(String($0.utf8.map { Character(UnicodeScalar($0)) })) })
     }
 
     @Test func countsAddUpLikeADictionaryAndARebuildKeepsWhatItIsTold() {
@@ -44,4 +54,8 @@ import Testing
         let expected = reference.filter { $0.value > 40 }.mapValues { $0 - 40 }
         #expect(Dictionary(uniqueKeysWithValues: rebuilt.entries.map { ($0.key, $0.count) }) == expected)
     }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

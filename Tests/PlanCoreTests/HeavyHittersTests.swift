@@ -64,6 +64,33 @@ struct DistinctCounterTests {
         }
     }
 
+    /// The sketch is made when the exact set passes its limit, from its
+    /// hashes: the same registers as a sketch fed every value, also when
+    /// counters are merged (both past the limit, one of them, or only their union).
+    @Test func pastTheLimitTheCountIsTheSketchOfEveryValue() {
+        var sketch = HyperLogLog()
+        var counter = DistinctCounter(exactLimit: 1_000)
+        var evens = DistinctCounter(exactLimit: 1_000), odds = DistinctCounter(exactLimit: 1_000)
+        var wideEvens = DistinctCounter(exactLimit: 3_000), wideOdds = DistinctCounter(exactLimit: 3_000)
+        var few = DistinctCounter(exactLimit: 1_000)
+        for value in 0..<5_000 {
+            let hash = StableHash.of("SUB#\(value)")
+            sketch.add(hash: hash)
+            counter.add(hash: hash)
+            if value % 2 == 0 { evens.add(hash: hash); wideEvens.add(hash: hash) } else { odds.add(hash: hash); wideOdds.add(hash: hash) }
+            if value < 10 { few.add(hash: hash) }
+        }
+        let expected = Int(sketch.estimate.rounded())
+        #expect(!counter.isExact && counter.count == expected)
+        evens.merge(odds)
+        #expect(!evens.isExact && evens.count == expected)
+        #expect(wideEvens.isExact && wideEvens.count == 2_500)
+        wideEvens.merge(wideOdds)
+        #expect(!wideEvens.isExact && wideEvens.count == expected)
+        few.merge(counter)
+        #expect(!few.isExact && few.count == expected)
+    }
+
     @Test func theSampleKeepsAboutItsFractionAndIsStable() {
         let sample = PartitionSample(fraction: 0.25)
         let kept = (0..<20_000).filter { sample.includes(partitionKey: "BAN#\($0)") }.count

@@ -126,6 +126,25 @@ struct PlanAccumulatorTests {
             .report(source: "", prices: testPrices, elapsedSeconds: 0).warnings.isEmpty)
     }
 
+    /// The check takes rows in batches: a key repeated in a later batch is
+    /// found, counted once per repeating row, with the first examples in row order.
+    @Test func collisionsAcrossBatchesAreCountedWithTheFirstExamplesInOrder() throws {
+        var plan = PlanAccumulator(mapping: .billing, configuration: PlanConfiguration())
+        for i in 0..<700 {
+            plan.add(entity: "CHARGE", footprint: .init(key: ItemKey(pk: "BAN#\(i % 300 % 7)", sk: "CHARGE#\(i % 300)"), size: 100, indexKeys: []))
+        }
+        let charge = try #require(plan.report(source: "t", prices: testPrices, elapsedSeconds: 0).entities.first)
+        #expect(charge.collidingKeys == 400)
+        #expect(charge.collisionExamples == ["BAN#0 | CHARGE#0", "BAN#1 | CHARGE#1", "BAN#2 | CHARGE#2"])
+
+        var bounded = PlanAccumulator(mapping: .billing, configuration: PlanConfiguration(collisionCheckLimit: 250))
+        for i in 0..<700 {
+            bounded.add(entity: "CHARGE", footprint: .init(key: ItemKey(pk: "BAN#1", sk: "CHARGE#\(i % 300)"), size: 100, indexKeys: []))
+        }
+        let report = bounded.report(source: "t", prices: testPrices, elapsedSeconds: 0)
+        #expect(!report.collisionCheckComplete && report.entities.first?.collidingKeys == 0)
+    }
+
     @Test func aSampleScalesCountsUpAndSaysWhichDistinctCountsAreLowerBounds() throws {
         var plan = PlanAccumulator(mapping: .billing, configuration: PlanConfiguration(sampleFraction: 0.25))
         for i in 0..<100 {
@@ -152,10 +171,17 @@ struct PlanAccumulatorTests {
         var plan = PlanAccumulator(mapping: .billing, configuration: PlanConfiguration(durationSeconds: 1))
         var features: [String: Int] = [:]
         var totalBytes = 0
+        var bytes = FootprintBytes()
         for table in SampleTable.allCases {
             let featureColumn = Mapping.billing.table(table.name)!.columnIndex("feature_code")
             for row in data.rows(of: table) {
                 let footprint = try mapper.footprint(table: table.name, row: row, version: "0")
+                // The plan's pass reads the same footprint as bytes in a reused buffer.
+                try mapper.footprint(table: table.name, row: row, version: "0", into: &bytes)
+                let indexNames = try #require(Mapping.billing.table(table.name)).indexKeys.map(\.indexName)
+                #expect(bytes.size == footprint.size && bytes.itemKey == footprint.key)
+                #expect(bytes.indexes.map { indexNames[$0] } == footprint.indexKeys.map(\.index))
+                #expect(bytes.indexes.indices.map { bytes.key(2 + $0) } == footprint.indexKeys.map(\.partitionKey))
                 let (_, item) = try mapper.item(table: table.name, row: row, version: "0")
                 #expect(footprint.size == ItemSize.of(item))
                 totalBytes += footprint.size
