@@ -2,6 +2,7 @@ import BillingModel
 import BillingServer
 import BillingService
 import Logging
+import NIOCore
 import Synchronization
 import Testing
 
@@ -136,13 +137,20 @@ final class MemoryControlStore: ControlStore, Sendable {
         let mysql = NamedStore(.mysql)
         let gateway = gateway(mysql, NamedStore(.dynamodb), MemoryControlStore(), cacheEntries: 100)
         await gateway.refreshFlags()
-        _ = try await servedBy(gateway)
+        let first = try await gateway.read(.account(ban: 1), cursor: nil, limit: 10, minimumPosition: nil)
         let second = try await gateway.read(.account(ban: 1), cursor: nil, limit: 10, minimumPosition: nil)
         #expect(second.cached)
         #expect(mysql.reads.load(ordering: .relaxed) == 1)
+        // A hit answers the body encoded on the miss, byte for byte.
+        let body = String(buffer: try #require(first.body))
+        #expect(body.hasPrefix(#"{"items":[{"#) && body.hasSuffix(#""next_cursor":null}"#), "\(body)")
+        #expect(second.body == first.body)
+        // One entity is the record itself; a missing one has no body (the route's 404).
+        let entity = try await gateway.read(.accountEntity(ban: 1, sortKey: "ACCOUNT"), cursor: nil, limit: 1, minimumPosition: nil)
+        #expect(String(buffer: try #require(entity.body)).hasPrefix(#"{"account_sub_type":"R","account_type":"I","#))
         _ = try await gateway.write(.deleteCharge(ban: 1, chargeSeq: 1, activityNum: "A"))
         #expect(try await gateway.read(.account(ban: 1), cursor: nil, limit: 10, minimumPosition: nil).cached == false)
-        #expect(mysql.reads.load(ordering: .relaxed) == 2)
+        #expect(mysql.reads.load(ordering: .relaxed) == 3)  // the page twice, the entity once
     }
 
     @Test func pausedWritesWaitThenAnswer503() async throws {
