@@ -164,10 +164,11 @@ public final class BillingGateway: Sendable {
         do {
             if case .accountEntity = query {
                 guard let record = page.records.first?.record else { return EncodedAnswer(body: nil) }
-                return EncodedAnswer(body: try Self.json(record))
+                var body = ByteBuffer()
+                return EncodedAnswer(body: FlatJSON.write(record, into: &body) ? body : try Self.json(record))
             }
-            return EncodedAnswer(
-                body: try Self.json(PageBody(items: page.records.map(\.record), nextCursor: page.next.map { cursors.encode($0, for: query) })))
+            let body = PageBody(items: page.records.map(\.record), nextCursor: page.next.map { cursors.encode($0, for: query) })
+            return EncodedAnswer(body: try body.json())
         } catch {
             throw Failure(kind: .unavailable, message: "the answer could not be encoded: \(error)")
         }
@@ -192,6 +193,25 @@ public final class BillingGateway: Sendable {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(items, forKey: .items)
             try container.encode(nextCursor, forKey: .nextCursor)
+        }
+
+        /// What `BillingGateway.json(self)` writes, records through `FlatJSON`.
+        func json() throws -> ByteBuffer {
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(64 + items.count * 512)
+            buffer.writeString(#"{"items":["#)
+            for (index, item) in items.enumerated() {
+                if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+                guard FlatJSON.write(item, into: &buffer) else { return try BillingGateway.json(self) }
+            }
+            buffer.writeString(#"],"next_cursor":"#)
+            if let nextCursor {
+                FlatJSON.writeString(nextCursor, into: &buffer)
+            } else {
+                buffer.writeString("null")
+            }
+            buffer.writeInteger(UInt8(ascii: "}"))
+            return buffer
         }
     }
 
