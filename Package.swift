@@ -255,7 +255,10 @@ let package = Package(
         .testTarget(name: "MySQLWorkloadTests", dependencies: ["MySQLWorkload", "SampleData", "BillingModel"]),
         .testTarget(
             name: "BillingServiceTests",
-            dependencies: ["BillingService", "BillingServer", "BillingModel", "SampleData", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "BillingService", "BillingServer", "BillingModel", "SampleData", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "ValidationCoreTests", dependencies: ["ValidationCore", "BillingModel", "DynamoDBModel"]),
         .testTarget(

@@ -3,8 +3,10 @@ import Glibc
 #endif
 import BillingModel
 import BillingService
+import Foundation
 import Logging
 import Metrics
+import NIOCore
 import Synchronization
 
 /// Serves reads and writes from the two stores as the shared flags say: read
@@ -14,7 +16,7 @@ public final class BillingGateway: Sendable {
     public struct Configuration: Sendable {
         public var defaultPageSize = 100
         public var maxPageSize = 1000
-        public var cache = ReadCache.Configuration()
+        public var cache = ReadCacheConfiguration()
         public var breaker = CircuitBreaker.Configuration()
         /// How often every instance reads the flags (the bound on seeing a change).
         public var flagsPollInterval: Duration = .milliseconds(500)
@@ -36,17 +38,26 @@ public final class BillingGateway: Sendable {
     }
 
     public struct ReadAnswer: Sendable {
-        public var records: [BillingRecord]
-        public var nextCursor: String?
+        /// The JSON response body, encoded once per store read and kept in the
+        /// cache as it is (a hit returns these bytes): a page is
+        /// `{"items": [...], "next_cursor": ...}`; one entity (`.accountEntity`)
+        /// is the record itself, nil when the account has no such entity.
+        public var body: ByteBuffer?
         public var store: StoreName
         public var cached: Bool
+    }
+
+    /// What the read cache keeps: the encoded answer.
+    struct EncodedAnswer: Sendable {
+        var body: ByteBuffer?
+        var bytes: Int { body?.readableBytes ?? 0 }
     }
 
     struct State {
         var control = ControlState(flags: ServiceFlags(), replicated: nil)
         var flagsLoaded = false
         var recentWrites = RecentWrites()
-        var cache: ReadCache
+        var cache: ReadCache<EncodedAnswer>
         var breakers: [StoreName: CircuitBreaker]
         var clock: UInt64 = 0
     }
@@ -102,50 +113,106 @@ public final class BillingGateway: Sendable {
             throw Failure(kind: .badRequest, message: error.message)
         }
         let now = ContinuousClock.now
-        let decision = state.withLock { state in
+        // One lock for the routing decision and, when the answer may come from the cache, the lookup.
+        let (decision, cachedAnswer, generation) = state.withLock { state -> (ReadRouting.Decision, EncodedAnswer?, UInt64) in
+            let flags = state.control.flags
             let replicated = state.control.replicated
             let unreplicated =
                 state.recentWrites.isUnreplicated(query.partitionKeys, replicated: replicated)
                 || minimumPosition.map { needed in replicated.map { $0 < needed } ?? true } ?? false
-            let sampled = Double.random(in: 0..<1) < state.control.flags.shadowSample
+            // Drawn only when a compare could follow (the draw is a getrandom call).
+            let sampled = flags.readMode == .shadow && Double.random(in: 0..<1) < flags.shadowSample
             let decision = ReadRouting.decide(
-                flags: state.control.flags, unreplicatedWrite: unreplicated,
+                flags: flags, unreplicatedWrite: unreplicated,
                 refusing: { store in
                     guard let breaker = state.breakers[store], breaker.isRefusing(now: now) else { return nil }
                     if case .open(let until) = breaker.state { return max(until - now, .seconds(1)) }
                     return .seconds(1)
                 }, sampled: sampled)
-            return decision
+            // A client's own position token bypasses the cache (another instance wrote).
+            let generation = state.cache.generation
+            guard case .serve(let store, _, _) = decision, minimumPosition == nil else { return (decision, nil, generation) }
+            return (decision, state.cache.get(ReadCacheKey(query: query, after: after, limit: limit, store: store), now: now), generation)
         }
         switch decision {
         case .unavailable(let retryAfter, let reason):
             throw Failure(kind: .unavailable, message: reason, retryAfter: retryAfter)
         case .serve(let storeName, let compare, let reason):
             metrics.routed(pattern: query.patternName, store: storeName, reason: reason)
-            let key = ReadCache.Key(query: query, after: after, limit: limit, store: storeName)
-            // A client's own position token bypasses the cache (another instance wrote).
-            if minimumPosition == nil, let page = state.withLock({ $0.cache.get(key, now: now) }) {
+            if let cachedAnswer {
                 metrics.cache(hit: true)
-                return answer(page, query: query, store: storeName, cached: true)
+                return ReadAnswer(body: cachedAnswer.body, store: storeName, cached: true)
             }
             metrics.cache(hit: false)
             let page = try await call(storeName, pattern: query.patternName) { store throws(StoreError) in
                 try await store.page(query, after: after, limit: limit)
             }
-            state.withLock { $0.cache.put(key, page: page, now: ContinuousClock.now) }
+            let encoded = try encode(page, query: query)
+            let key = ReadCacheKey(query: query, after: after, limit: limit, store: storeName)
+            state.withLock { $0.cache.put(key, encoded, bytes: encoded.bytes, now: ContinuousClock.now, readAt: generation) }
             if compare {
                 if case .dropped = shadowInput.yield(ShadowJob(query: query, after: after, limit: limit, served: page)) {
                     metrics.shadowDropped(pattern: query.patternName)
                 }
             }
-            return answer(page, query: query, store: storeName, cached: false)
+            return ReadAnswer(body: encoded.body, store: storeName, cached: false)
         }
     }
 
-    private func answer(_ page: StorePage, query: BillingQuery, store: StoreName, cached: Bool) -> ReadAnswer {
-        ReadAnswer(
-            records: page.records.map(\.record), nextCursor: page.next.map { cursors.encode($0, for: query) }, store: store,
-            cached: cached)
+    /// The response body of a page (see `ReadAnswer.body`).
+    private func encode(_ page: StorePage, query: BillingQuery) throws(Failure) -> EncodedAnswer {
+        do {
+            if case .accountEntity = query {
+                guard let record = page.records.first?.record else { return EncodedAnswer(body: nil) }
+                var body = ByteBuffer()
+                return EncodedAnswer(body: FlatJSON.write(record, into: &body) ? body : try Self.json(record))
+            }
+            let body = PageBody(items: page.records.map(\.record), nextCursor: page.next.map { cursors.encode($0, for: query) })
+            return EncodedAnswer(body: try body.json())
+        } catch {
+            throw Failure(kind: .unavailable, message: "the answer could not be encoded: \(error)")
+        }
+    }
+
+    /// JSON as every response of the service is written: sorted keys, slashes as they are.
+    static func json(_ value: some Encodable) throws -> ByteBuffer {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return ByteBuffer(data: try encoder.encode(value))
+    }
+
+    /// A page's body: the records and the cursor of the next page (null on the last).
+    struct PageBody: Encodable {
+        var items: [BillingRecord]
+        var nextCursor: String?
+        enum CodingKeys: String, CodingKey {
+            case items
+            case nextCursor = "next_cursor"
+        }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(items, forKey: .items)
+            try container.encode(nextCursor, forKey: .nextCursor)
+        }
+
+        /// What `BillingGateway.json(self)` writes, records through `FlatJSON`.
+        func json() throws -> ByteBuffer {
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(64 + items.count * 512)
+            buffer.writeString(#"{"items":["#)
+            for (index, item) in items.enumerated() {
+                if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+                guard FlatJSON.write(item, into: &buffer) else { return try BillingGateway.json(self) }
+            }
+            buffer.writeString(#"],"next_cursor":"#)
+            if let nextCursor {
+                FlatJSON.writeString(nextCursor, into: &buffer)
+            } else {
+                buffer.writeString("null")
+            }
+            buffer.writeInteger(UInt8(ascii: "}"))
+            return buffer
+        }
     }
 
     /// One store call through its breaker, timed.
@@ -159,12 +226,16 @@ public final class BillingGateway: Sendable {
         let started = ContinuousClock.now
         do {
             let value = try await body(stores[storeName]!)
+            let duration = ContinuousClock.now - started
+            ServiceTime.addWaited(duration)
             record(storeName, success: true)
-            metrics.storeLatency(store: storeName, pattern: pattern, duration: ContinuousClock.now - started)
+            metrics.storeLatency(store: storeName, pattern: pattern, duration: duration)
             return value
         } catch {
+            let duration = ContinuousClock.now - started
+            ServiceTime.addWaited(duration)
             record(storeName, success: !error.countsAgainstStore)
-            metrics.storeLatency(store: storeName, pattern: pattern, duration: ContinuousClock.now - started)
+            metrics.storeLatency(store: storeName, pattern: pattern, duration: duration)
             switch error.kind {
             case .notFound: throw Failure(kind: .notFound, message: error.message)
             case .conflict: throw Failure(kind: .conflict, message: error.message)
@@ -187,15 +258,21 @@ public final class BillingGateway: Sendable {
     // MARK: Writes
 
     public func write(_ write: BillingWrite) async throws(Failure) -> WriteReceipt {
-        let deadline = ContinuousClock.now + configuration.writePauseTimeout
+        let pauseStarted = ContinuousClock.now
+        let deadline = pauseStarted + configuration.writePauseTimeout
         var flags = self.flags
+        // Time held by a pause is waiting, not the service's own time.
+        var held = false
         while flags.writePrimary == .paused {
+            held = true
             guard ContinuousClock.now < deadline else {
+                ServiceTime.addWaited(ContinuousClock.now - pauseStarted)
                 throw Failure(kind: .unavailable, message: "writes are paused for a switch; retry shortly", retryAfter: .seconds(1))
             }
             try? await Task.sleep(for: .milliseconds(20))
             flags = self.flags
         }
+        if held { ServiceTime.addWaited(ContinuousClock.now - pauseStarted) }
         let primary = ReadRouting.primary(flags)
         let epoch = flags.epoch
         let context = state.withLock { state -> WriteContext in

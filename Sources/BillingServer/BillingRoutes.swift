@@ -17,13 +17,22 @@ public enum BillingRoutes {
     public static let storeHeader = HTTPField.Name("Billing-Store")!
 
     public static func add(to router: Router<BasicRequestContext>, gateway: BillingGateway) {
+        addHealth(to: router, gateway: gateway)
+        // The service's own time (ServiceTime) on every billing route.
+        let router = router.group().add(middleware: ServiceTimeMiddleware())
+        addReads(to: router, gateway: gateway)
+        addWrites(to: router, gateway: gateway)
+    }
+
+    static func addHealth(to router: Router<BasicRequestContext>, gateway: BillingGateway) {
         router.get("health/live") { _, _ -> Response in json(.ok, ["status": "live"]) }
         router.get("health/ready") { _, _ -> Response in
             let (ready, reason) = await gateway.ready()
             return json(ready ? .ok : .serviceUnavailable, ["status": ready ? "ready" : "not ready", "reason": reason])
         }
+    }
 
-        // Reads.
+    static func addReads(to router: RouterGroup<BasicRequestContext>, gateway: BillingGateway) {
         router.get("accounts/:ban") { request, context -> Response in
             try await page(gateway, request, .account(ban: try ban(context)))
         }
@@ -67,8 +76,9 @@ public enum BillingRoutes {
             let (from, to) = try range(request)
             return try await page(gateway, request, .featureCharges(featureCode: try text(context, "feature"), from: from, to: to))
         }
+    }
 
-        // Writes.
+    static func addWrites(to router: RouterGroup<BasicRequestContext>, gateway: BillingGateway) {
         router.post("accounts") { request, context -> Response in
             let body = try await decode(OpenAccountBody.self, request, context)
             return try await write(gateway, .openAccount(body.account, body.customer), status: .created)
@@ -162,20 +172,6 @@ public enum BillingRoutes {
         }
     }
 
-    struct PageBody: Encodable {
-        var items: [BillingRecord]
-        var nextCursor: String?
-        enum CodingKeys: String, CodingKey {
-            case items
-            case nextCursor = "next_cursor"
-        }
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(items, forKey: .items)
-            try container.encode(nextCursor, forKey: .nextCursor)
-        }
-    }
-
     struct WriteBody: Encodable {
         var records: [BillingRecord]
     }
@@ -248,10 +244,8 @@ public enum BillingRoutes {
         let (limit, cursor, minimum) = try paging(request)
         do {
             let answer = try await gateway.read(query, cursor: cursor, limit: limit, minimumPosition: minimum)
-            var response = try encoded(.ok, PageBody(items: answer.records, nextCursor: answer.nextCursor))
-            response.headers[storeHeader] = answer.store.rawValue
-            return response
-        } catch let error as BillingGateway.Failure {
+            return json(.ok, body: answer.body ?? ByteBuffer(), store: answer.store)
+        } catch {
             throw refusal(error)
         }
     }
@@ -260,12 +254,10 @@ public enum BillingRoutes {
         let minimum = request.headers[minimumPositionHeader].map(ReplicationPosition.init(orderingKey:))
         do {
             let answer = try await gateway.read(.accountEntity(ban: ban, sortKey: sortKey), cursor: nil, limit: 1, minimumPosition: minimum)
-            guard let record = answer.records.first else {
+            guard let body = answer.body else {
                 throw Refusal(status: .notFound, message: "account \(ban) has no \(sortKey)")
             }
-            var response = try encoded(.ok, record)
-            response.headers[storeHeader] = answer.store.rawValue
-            return response
+            return json(.ok, body: body, store: answer.store)
         } catch let error as BillingGateway.Failure {
             throw refusal(error)
         }
@@ -315,11 +307,13 @@ public enum BillingRoutes {
     }
 
     static func encoded(_ status: HTTPResponse.Status, _ value: some Encodable) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        return Response(
-            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: try BillingGateway.json(value)))
+    }
+
+    /// A read's answer: its body as the gateway encoded (or cached) it.
+    static func json(_ status: HTTPResponse.Status, body: ByteBuffer, store: StoreName) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json", storeHeader: store.rawValue], body: .init(byteBuffer: body))
     }
 
     static func json(_ status: HTTPResponse.Status, _ fields: [String: String]) -> Response {

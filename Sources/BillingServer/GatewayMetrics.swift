@@ -7,21 +7,42 @@ import Synchronization
 /// mismatches, breaker states, flag versions. Requests by route and status
 /// come from Hummingbird's `MetricsMiddleware`.
 final class GatewayMetrics: Sendable {
+    static let storeCallLabel = "billing_store_call_seconds"
+
     private let compared = Atomic<Int>(0)
     private let mismatched = Atomic<Int>(0)
+    // The per-read handles, made once: constructing a metric asks the factory
+    // (the Prometheus registry) to look its label and dimensions up under a lock.
+    private let cacheHits = Counter(label: "billing_cache_hits_total")
+    private let cacheMisses = Counter(label: "billing_cache_misses_total")
+    private let reads = HandleCache { (key: ReadKey) in
+        Counter(label: "billing_reads_total", dimensions: [("pattern", key.pattern), ("store", key.store.rawValue), ("reason", key.reason.rawValue)])
+    }
+    private let storeCalls = HandleCache { (key: StoreCallKey) in
+        Metrics.Timer(label: GatewayMetrics.storeCallLabel, dimensions: [("store", key.store.rawValue), ("operation", key.operation)])
+    }
+
+    struct ReadKey: Hashable, Sendable {
+        var pattern: String
+        var store: StoreName
+        var reason: ReadRouting.Reason
+    }
+
+    struct StoreCallKey: Hashable, Sendable {
+        var store: StoreName
+        var operation: String
+    }
 
     func routed(pattern: String, store: StoreName, reason: ReadRouting.Reason) {
-        Counter(label: "billing_reads_total", dimensions: [("pattern", pattern), ("store", store.rawValue), ("reason", reason.rawValue)])
-            .increment()
+        reads[ReadKey(pattern: pattern, store: store, reason: reason)].increment()
     }
 
     func cache(hit: Bool) {
-        Counter(label: hit ? "billing_cache_hits_total" : "billing_cache_misses_total").increment()
+        (hit ? cacheHits : cacheMisses).increment()
     }
 
     func storeLatency(store: StoreName, pattern: String, duration: Duration) {
-        Metrics.Timer(label: "billing_store_call_seconds", dimensions: [("store", store.rawValue), ("operation", pattern)])
-            .recordNanoseconds(duration.nanoseconds)
+        storeCalls[StoreCallKey(store: store, operation: pattern)].recordNanoseconds(duration.nanoseconds)
     }
 
     func write(name: String) {
@@ -70,5 +91,24 @@ extension Duration {
     var nanoseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
+
+/// Metric handles by their dimensions, each made on first use and kept.
+final class HandleCache<Key: Hashable & Sendable, Handle: Sendable>: Sendable {
+    private let handles = Mutex<[Key: Handle]>([:])
+    private let make: @Sendable (Key) -> Handle
+
+    init(_ make: @escaping @Sendable (Key) -> Handle) {
+        self.make = make
+    }
+
+    subscript(key: Key) -> Handle {
+        handles.withLock { handles in
+            if let handle = handles[key] { return handle }
+            let handle = make(key)
+            handles[key] = handle
+            return handle
+        }
     }
 }

@@ -198,6 +198,19 @@ public struct DynamoDBBillingStore: BillingStore {
                 QueryInput(
                     tableName: tableName, indexName: "GSI1", keyCondition: "#pk = :pk AND #sk = :sk",
                     names: ["#pk": "GSI1PK", "#sk": "GSI1SK"], values: [":pk": .s("SUB#\(number)"), ":sk": .s("ACCOUNT")]))
+        case .customer(let id):
+            // The contract gives customer_id neither a key nor an index, so the only
+            // lookup is a consistent Scan filtered on it: it reads the whole table
+            // (docs/architecture.md, "customer_id on DynamoDB"). It stops at the first match.
+            var input = ScanInput(
+                tableName: tableName, filter: "#type = :type AND #id = :id",
+                names: ["#type": MigrationAttribute.entityType, "#id": "customer_id"],
+                values: [":type": .s(Customer.table), ":id": .n(String(id))], consistentRead: true)
+            while true {
+                let page = try await client.scan(input)
+                guard page.items.isEmpty, let next = page.lastEvaluatedKey else { return page.items }
+                input.exclusiveStartKey = next
+            }
         }
     }
 

@@ -220,6 +220,9 @@ public struct MySQLBillingStore: BillingStore {
         case .subscriberOnAnyAccount(let number):
             table = Subscriber.table
             conditions = ["subscriber_no = \(try connection.quote(number))"]
+        case .customer(let id):
+            table = Customer.table
+            conditions = ["customer_id = \(id)"]
         }
         guard let spec = mapping.table(table) else { return [] }
         let columns = spec.columns.map { "`\($0.name)`" }.joined(separator: ", ")

@@ -54,7 +54,9 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "billmig.serve")
         logger.logLevel = .info
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var metricsFactory = PrometheusMetricsFactory(registry: registry)
+        metricsFactory.durationHistogramBuckets = ServiceTime.durationBuckets
+        MetricsSystem.bootstrap(metricsFactory)
         var gatewayConfiguration = BillingGateway.Configuration()
         gatewayConfiguration.cache.maxEntries = cacheEntries
         gatewayConfiguration.cache.ttl = .milliseconds(cacheTTLMs)

@@ -1,7 +1,9 @@
 import BillingModel
-import BillingServer
+@testable import BillingServer
 import BillingService
 import Logging
+import SampleData
+import NIOCore
 import Synchronization
 import Testing
 
@@ -136,13 +138,20 @@ final class MemoryControlStore: ControlStore, Sendable {
         let mysql = NamedStore(.mysql)
         let gateway = gateway(mysql, NamedStore(.dynamodb), MemoryControlStore(), cacheEntries: 100)
         await gateway.refreshFlags()
-        _ = try await servedBy(gateway)
+        let first = try await gateway.read(.account(ban: 1), cursor: nil, limit: 10, minimumPosition: nil)
         let second = try await gateway.read(.account(ban: 1), cursor: nil, limit: 10, minimumPosition: nil)
         #expect(second.cached)
         #expect(mysql.reads.load(ordering: .relaxed) == 1)
+        // A hit answers the body encoded on the miss, byte for byte.
+        let body = String(buffer: try #require(first.body))
+        #expect(body.hasPrefix(#"{"items":[{"#) && body.hasSuffix(#""next_cursor":null}"#), "\(body)")
+        #expect(second.body == first.body)
+        // One entity is the record itself; a missing one has no body (the route's 404).
+        let entity = try await gateway.read(.accountEntity(ban: 1, sortKey: "ACCOUNT"), cursor: nil, limit: 1, minimumPosition: nil)
+        #expect(String(buffer: try #require(entity.body)).hasPrefix(#"{"account_sub_type":"R","account_type":"I","#))
         _ = try await gateway.write(.deleteCharge(ban: 1, chargeSeq: 1, activityNum: "A"))
         #expect(try await gateway.read(.account(ban: 1), cursor: nil, limit: 10, minimumPosition: nil).cached == false)
-        #expect(mysql.reads.load(ordering: .relaxed) == 2)
+        #expect(mysql.reads.load(ordering: .relaxed) == 3)  // the page twice, the entity once
     }
 
     @Test func pausedWritesWaitThenAnswer503() async throws {
@@ -174,5 +183,47 @@ final class MemoryControlStore: ControlStore, Sendable {
         } catch {
             #expect(error.kind == .badRequest)
         }
+    }
+}
+
+/// `FlatJSON` writes exactly what JSONEncoder writes (the API's bodies must not
+/// change with the faster path), on generated data and on every awkward character.
+@Suite struct FlatJSONTests {
+    func flat(_ value: some Encodable) -> String? {
+        var buffer = ByteBuffer()
+        return FlatJSON.write(value, into: &buffer) ? String(buffer: buffer) : nil
+    }
+
+    func encoder(_ value: some Encodable) throws -> String { String(buffer: try BillingGateway.json(value)) }
+
+    @Test func everyGeneratedRecordIsByteForByteJSONEncoders() throws {
+        let data = SampleDataSet(SampleDataConfiguration(seed: 7, accounts: 8, billsPerAccount: 3, chargesPerBill: 1...4))
+        var records: [BillingRecord] = []
+        for table in SampleTable.allCases {
+            for row in data.rows(of: table) { records.append(try BillingRecord(table: table.name, row: row)) }
+        }
+        #expect(Set(records.map(\.table)).count == 6)
+        for record in records {
+            #expect(flat(record) == (try encoder(record)), "\(record.table)")
+        }
+        for cursor in [nil, "eyJx/IjoiYSJ9.c2ln-_"] as [String?] {
+            let page = BillingGateway.PageBody(items: Array(records.prefix(100)), nextCursor: cursor)
+            #expect(String(buffer: try page.json()) == (try encoder(page)))
+        }
+        let empty = BillingGateway.PageBody(items: [], nextCursor: nil)
+        #expect(String(buffer: try empty.json()) == (try encoder(empty)))
+    }
+
+    @Test func awkwardTextIsEscapedAsJSONEncoderDoes() throws {
+        let every = String(decoding: (0..<0x80).map { UInt8($0) }, as: UTF8.self)
+        let now = BillingTimestamp(epochMilliseconds: 1_700_000_000_123)
+        let customer = Customer(
+            customerId: 18_446_744_073_709_551_615, ban: 1, customerType: "O", firstName: "", companyName: "Ünïcode \"quoted\" / \\ Ltd",
+            addressLine1: every, city: "Zürich \u{2028}\u{2029} 😀 é", postalCode: "1/2", countryCode: "CH", notes: "a\nb\r\tc\u{0}\u{1F}\u{7F}",
+            createdAt: now, updatedAt: now)
+        #expect(flat(BillingRecord.customer(customer)) == (try encoder(BillingRecord.customer(customer))))
+        // Not flat: JSONEncoder is used instead.
+        #expect(flat(["a": [1, 2]]) == nil)
+        #expect(flat(["a": 1.5]) == nil)
     }
 }

@@ -41,50 +41,89 @@ import Testing
 @Suite struct ReadCacheTests {
     let now = ContinuousClock.now
 
-    func page(_ sk: String, text: String = "x") -> StorePage {
-        let record = BillingRecord.subscriber(
-            Subscriber(
-                subscriberNo: text, ban: 1, subStatus: "A", subStatusDate: BillingDate("2024-01-01")!, productType: "C",
-                pricePlan: "P", createdAt: .init(epochMilliseconds: 0), updatedAt: .init(epochMilliseconds: 0)))
-        return StorePage(records: [PositionedRecord(position: PagePosition(indexSortKey: nil, pk: "BAN#1", sk: sk), record: record)], next: nil)
+    /// An encoded answer, as the service keeps them.
+    func body(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+    func key(_ ban: UInt64, store: StoreName = .mysql) -> ReadCacheKey {
+        ReadCacheKey(query: .account(ban: ban), after: nil, limit: 10, store: store)
     }
 
-    func key(_ ban: UInt64, store: StoreName = .mysql) -> ReadCache.Key {
-        ReadCache.Key(query: .account(ban: ban), after: nil, limit: 10, store: store)
+    func put(_ cache: inout ReadCache<[UInt8]>, _ key: ReadCacheKey, _ value: [UInt8]) {
+        cache.put(key, value, bytes: value.count, now: now)
     }
 
     @Test func hitsUntilTheTTLThenMisses() {
-        var cache = ReadCache(configuration: .init(maxEntries: 10, maxBytes: 1 << 20, ttl: .seconds(2)))
-        cache.put(key(1), page: page("A"), now: now)
-        #expect(cache.get(key(1), now: now + .seconds(1)) == page("A"))
+        var cache = ReadCache<[UInt8]>(configuration: .init(maxEntries: 10, maxBytes: 1 << 20, ttl: .seconds(2)))
+        put(&cache, key(1), body("A"))
+        #expect(cache.get(key(1), now: now + .seconds(1)) == body("A"))
         #expect(cache.get(key(1, store: .dynamodb), now: now) == nil)
         #expect(cache.get(key(1), now: now + .seconds(3)) == nil)
         #expect(cache.hits == 1 && cache.misses == 2)
     }
 
     @Test func boundedInEntriesOldestFirst() {
-        var cache = ReadCache(configuration: .init(maxEntries: 2, maxBytes: 1 << 20, ttl: .seconds(60)))
-        for ban in 1...3 { cache.put(key(UInt64(ban)), page: page("A"), now: now) }
+        var cache = ReadCache<[UInt8]>(configuration: .init(maxEntries: 2, maxBytes: 1 << 20, ttl: .seconds(60)))
+        for ban in 1...3 { put(&cache, key(UInt64(ban)), body("A")) }
         #expect(cache.count == 2)
         #expect(cache.get(key(1), now: now) == nil)
         #expect(cache.get(key(3), now: now) != nil)
     }
 
+    /// Bytes count the stored body and a fixed overhead per entry.
     @Test func boundedInBytes() {
-        let big = page("A", text: String(repeating: "x", count: 1000))
-        var cache = ReadCache(configuration: .init(maxEntries: 100, maxBytes: 3000, ttl: .seconds(60)))
-        for ban in 1...5 { cache.put(key(UInt64(ban)), page: big, now: now) }
-        #expect(cache.bytes <= 3000)
+        let big = body(String(repeating: "x", count: 1000))
+        let perEntry = 1000 + ReadCache<[UInt8]>.entryOverheadBytes
+        var cache = ReadCache<[UInt8]>(configuration: .init(maxEntries: 100, maxBytes: 2 * perEntry + 10, ttl: .seconds(60)))
+        for ban in 1...5 { put(&cache, key(UInt64(ban)), big) }
+        #expect(cache.bytes == 2 * perEntry)
+        #expect(cache.count == 2)
+        #expect(cache.get(key(5), now: now) == big)
+        // A body larger than the whole budget is not kept (and evicts nothing).
+        put(&cache, key(6), body(String(repeating: "y", count: 3 * perEntry)))
+        #expect(cache.get(key(6), now: now) == nil)
         #expect(cache.count == 2)
     }
 
-    @Test func ownWritesInvalidateThePagesOfTheirPartitions() {
-        var cache = ReadCache(configuration: .init())
-        cache.put(key(1), page: page("A"), now: now)
-        cache.put(key(2), page: page("A"), now: now)
+    @Test func ownWritesInvalidateTheAnswersOfTheirPartitions() {
+        var cache = ReadCache<[UInt8]>(configuration: .init())
+        put(&cache, key(1), body("A"))
+        put(&cache, key(2), body("A"))
+        let subscriber = ReadCacheKey(query: .subscriber(subscriberNo: "9"), after: nil, limit: 10, store: .mysql)
+        put(&cache, subscriber, body("S"))
         cache.invalidate(partitionKeys: ["BAN#1", "SUB#9"])
         #expect(cache.get(key(1), now: now) == nil)
-        #expect(cache.get(key(2), now: now) != nil)
+        #expect(cache.get(subscriber, now: now) == nil)
+        #expect(cache.get(key(2), now: now) == body("A"))
+        #expect(cache.bytes == 1 + ReadCache<[UInt8]>.entryOverheadBytes)
+    }
+
+    /// An answer read before a write that invalidated meanwhile is not kept
+    /// (it may predate the write); one read after it is.
+    @Test func anAnswerReadAcrossAnInvalidationIsNotKept() {
+        var cache = ReadCache<[UInt8]>(configuration: .init())
+        let readStarted = cache.generation
+        cache.invalidate(partitionKeys: ["BAN#1"])
+        cache.put(key(1), body("before the write"), bytes: 16, now: now, readAt: readStarted)
+        #expect(cache.get(key(1), now: now) == nil)
+        cache.put(key(1), body("after"), bytes: 5, now: now, readAt: cache.generation)
+        #expect(cache.get(key(1), now: now) == body("after"))
+        // An empty invalidation is no write: it does not move the generation.
+        let generation = cache.generation
+        cache.invalidate(partitionKeys: [])
+        #expect(cache.generation == generation)
+    }
+
+    /// A replaced entry is counted once, and the old sequence in the eviction order is skipped.
+    @Test func replacingAnEntryKeepsTheByteCountExact() {
+        var cache = ReadCache<[UInt8]>(configuration: .init(maxEntries: 2, maxBytes: 1 << 20, ttl: .seconds(60)))
+        put(&cache, key(1), body("old"))
+        put(&cache, key(2), body("B"))
+        put(&cache, key(1), body("newer"))
+        #expect(cache.bytes == 6 + 2 * ReadCache<[UInt8]>.entryOverheadBytes)
+        put(&cache, key(3), body("C"))
+        // key 2 is now the oldest live entry, not key 1 (its first sequence is stale).
+        #expect(cache.get(key(2), now: now) == nil)
+        #expect(cache.get(key(1), now: now) == body("newer"))
     }
 }
 

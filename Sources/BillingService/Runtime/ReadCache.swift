@@ -1,50 +1,36 @@
-/// A read-through cache of pages, bounded in entries and bytes, with a TTL.
+/// A read-through cache of answers, bounded in entries and bytes, with a TTL.
 /// Entries remember the store they came from and the partition keys they read,
-/// so the service's own writes invalidate them and a page is reused only for a
-/// read routed to the same store. Eviction is oldest-first. Pure (time passed in).
-public struct ReadCache: Sendable {
-    public struct Configuration: Sendable, Hashable {
-        public var maxEntries: Int
-        public var maxBytes: Int
-        public var ttl: Duration
-
-        public init(maxEntries: Int = 10_000, maxBytes: Int = 64 << 20, ttl: Duration = .seconds(2)) {
-            self.maxEntries = maxEntries
-            self.maxBytes = maxBytes
-            self.ttl = ttl
-        }
-    }
-
-    public struct Key: Sendable, Hashable {
-        public var query: BillingQuery
-        public var after: PagePosition?
-        public var limit: Int
-        public var store: StoreName
-
-        public init(query: BillingQuery, after: PagePosition?, limit: Int, store: StoreName) {
-            self.query = query
-            self.after = after
-            self.limit = limit
-            self.store = store
-        }
-    }
+/// so the service's own writes invalidate them and an answer is reused only for
+/// a read routed to the same store. Eviction is oldest-first. Pure (time passed in).
+///
+/// Generic over what it keeps: the service keeps the encoded response body, so
+/// a hit is the stored bytes (no model encoding per request); the caller says
+/// what each value costs to keep.
+public struct ReadCache<Value: Sendable>: Sendable {
+    public typealias Configuration = ReadCacheConfiguration
 
     private struct Entry: Sendable {
-        var page: StorePage
+        var value: Value
         var bytes: Int
         var expires: ContinuousClock.Instant
         var sequence: UInt64
+        /// The query's partition keys, computed once at `put` (invalidation reads them for every entry).
+        var partitionKeys: [String]
     }
 
     public let configuration: Configuration
-    private var entries: [Key: Entry] = [:]
+    private var entries: [ReadCacheKey: Entry] = [:]
     /// Keys in insertion order, with the sequence they were stored under (stale pairs are skipped).
-    private var order: [(key: Key, sequence: UInt64)] = []
+    private var order: [(key: ReadCacheKey, sequence: UInt64)] = []
     private var orderStart = 0
     private var nextSequence: UInt64 = 0
     public private(set) var bytes = 0
     public private(set) var hits: UInt64 = 0
     public private(set) var misses: UInt64 = 0
+    /// Counts invalidations. A read notes it before its store call and passes it
+    /// to `put`: if a write invalidated meanwhile, the answer (perhaps read before
+    /// that write) is not kept, so a hit never predates an acknowledged write.
+    public private(set) var generation: UInt64 = 0
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -52,7 +38,10 @@ public struct ReadCache: Sendable {
 
     public var count: Int { entries.count }
 
-    public mutating func get(_ key: Key, now: ContinuousClock.Instant) -> StorePage? {
+    /// What an entry costs beside its value: the key, the bookkeeping.
+    public static var entryOverheadBytes: Int { 160 }
+
+    public mutating func get(_ key: ReadCacheKey, now: ContinuousClock.Instant) -> Value? {
         guard let entry = entries[key] else {
             misses += 1
             return nil
@@ -63,15 +52,20 @@ public struct ReadCache: Sendable {
             return nil
         }
         hits += 1
-        return entry.page
+        return entry.value
     }
 
-    public mutating func put(_ key: Key, page: StorePage, now: ContinuousClock.Instant) {
-        let size = Self.estimatedBytes(page)
-        guard configuration.maxEntries > 0, size <= configuration.maxBytes else { return }
+    /// Keeps `value`, which costs `bytes` (plus `entryOverheadBytes`) against `maxBytes`,
+    /// unless the cache was invalidated since `readAt` (the `generation` the read began at).
+    public mutating func put(
+        _ key: ReadCacheKey, _ value: Value, bytes valueBytes: Int, now: ContinuousClock.Instant, readAt: UInt64? = nil
+    ) {
+        let size = valueBytes + Self.entryOverheadBytes
+        guard configuration.maxEntries > 0, size <= configuration.maxBytes, readAt.map({ $0 == generation }) ?? true else { return }
         remove(key)
         nextSequence += 1
-        entries[key] = Entry(page: page, bytes: size, expires: now + configuration.ttl, sequence: nextSequence)
+        entries[key] = Entry(
+            value: value, bytes: size, expires: now + configuration.ttl, sequence: nextSequence, partitionKeys: key.query.partitionKeys)
         order.append((key, nextSequence))
         bytes += size
         while entries.count > configuration.maxEntries || bytes > configuration.maxBytes {
@@ -80,22 +74,24 @@ public struct ReadCache: Sendable {
         compactOrder()
     }
 
-    /// Drops every page that read one of these partition keys (the service wrote under them).
+    /// Drops every answer that read one of these partition keys (the service wrote under them).
     public mutating func invalidate(partitionKeys: Set<String>) {
         guard !partitionKeys.isEmpty else { return }
-        for key in entries.keys where key.query.partitionKeys.contains(where: partitionKeys.contains) {
+        generation += 1
+        for (key, entry) in entries where entry.partitionKeys.contains(where: partitionKeys.contains) {
             remove(key)
         }
     }
 
     public mutating func removeAll() {
+        generation += 1
         entries = [:]
         order = []
         orderStart = 0
         bytes = 0
     }
 
-    private mutating func remove(_ key: Key) {
+    private mutating func remove(_ key: ReadCacheKey) {
         if let entry = entries.removeValue(forKey: key) { bytes -= entry.bytes }
     }
 
@@ -116,18 +112,33 @@ public struct ReadCache: Sendable {
             orderStart = 0
         }
     }
+}
 
-    /// What a page costs to keep: its values' text plus a fixed overhead per record.
-    static func estimatedBytes(_ page: StorePage) -> Int {
-        page.records.reduce(64) { total, record in
-            total + 96 + record.position.pk.utf8.count + record.position.sk.utf8.count
-                + record.record.row.reduce(0) { sum, value in
-                    switch value {
-                    case .null: sum + 1
-                    case .text(let text): sum + 16 + text.utf8.count
-                    case .bytes(let bytes): sum + 16 + bytes.count
-                    }
-                }
-        }
+/// What a cached answer answers: the query, the page (cursor position and
+/// size), and the store it was read from.
+public struct ReadCacheKey: Sendable, Hashable {
+    public var query: BillingQuery
+    public var after: PagePosition?
+    public var limit: Int
+    public var store: StoreName
+
+    public init(query: BillingQuery, after: PagePosition?, limit: Int, store: StoreName) {
+        self.query = query
+        self.after = after
+        self.limit = limit
+        self.store = store
+    }
+}
+
+/// The read cache's bounds.
+public struct ReadCacheConfiguration: Sendable, Hashable {
+    public var maxEntries: Int
+    public var maxBytes: Int
+    public var ttl: Duration
+
+    public init(maxEntries: Int = 10_000, maxBytes: Int = 64 << 20, ttl: Duration = .seconds(2)) {
+        self.maxEntries = maxEntries
+        self.maxBytes = maxBytes
+        self.ttl = ttl
     }
 }

@@ -75,10 +75,12 @@ public struct RecentWrites: Sendable {
     }
 
     /// Whether a read of these partition keys could miss a write, given the applied position.
-    public func isUnreplicated(_ partitionKeys: [String], replicated: ReplicationPosition?) -> Bool {
+    /// The keys are computed only when some write is pending (every read asks).
+    public func isUnreplicated(_ partitionKeys: @autoclosure () -> [String], replicated: ReplicationPosition?) -> Bool {
         func passed(_ needed: ReplicationPosition) -> Bool { replicated.map { !($0 < needed) } ?? false }
         if let everything, !passed(everything) { return true }
-        return partitionKeys.contains { key in pending[key].map { !passed($0) } ?? false }
+        guard !pending.isEmpty else { return false }
+        return partitionKeys().contains { key in pending[key].map { !passed($0) } ?? false }
     }
 
     /// Forgets writes replication has passed.

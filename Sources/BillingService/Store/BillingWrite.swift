@@ -32,8 +32,9 @@ public enum BillingWrite: Sendable, Hashable {
     /// The rows the write reads (and, in MySQL, locks) before it is planned.
     public var reads: [RowRead] {
         switch self {
-        case .openAccount(let account, _):
-            [.account(account.ban), .row(Customer.table, ["ban": String(account.ban)])]
+        case .openAccount(let account, let customer):
+            // CUSTOMER's primary key is customer_id and `ban` is unique (CONTRACT §1).
+            [.account(account.ban), .row(Customer.table, ["ban": String(account.ban)]), .customer(id: customer.customerId)]
         case .addSubscriber(let subscriber):
             // A subscriber number is unique across accounts (MySQL's primary key).
             [.account(subscriber.ban), .subscriberOnAnyAccount(subscriber.subscriberNo)]
@@ -77,6 +78,9 @@ public enum BillingWrite: Sendable, Hashable {
         case .openAccount(var account, var customer):
             guard one(0) == nil else { throw StoreError(.conflict, "account \(account.ban) exists already") }
             guard one(1) == nil else { throw StoreError(.conflict, "account \(account.ban) has a customer already") }
+            guard one(2) == nil else {
+                throw StoreError(.conflict, "customer \(customer.customerId) exists already (on another account); open the account with a new customer_id")
+            }
             account.createdAt = now
             account.updatedAt = now
             customer.ban = account.ban
@@ -162,6 +166,9 @@ public enum RowRead: Sendable, Hashable {
     case serviceAgreements(ban: UInt64, subscriberNo: String)
     /// The subscriber with this number, whatever its account (DynamoDB: GSI1).
     case subscriberOnAnyAccount(String)
+    /// The customer with this customer_id, whatever its account (MySQL: the
+    /// primary key; DynamoDB: no key or index holds it, so a filtered Scan).
+    case customer(id: UInt64)
 
     static func account(_ ban: UInt64) -> RowRead { .row(BillingAccount.table, ["ban": String(ban)]) }
     static func subscriber(ban: UInt64, _ number: String) -> RowRead {

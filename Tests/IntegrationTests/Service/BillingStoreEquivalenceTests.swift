@@ -52,6 +52,62 @@ import Testing
         }
     }
 
+    /// CUSTOMER's primary key is customer_id: opening an account with a customer_id
+    /// that exists (loaded by the migration, or written by the service) is refused
+    /// by both stores with the same 409 and message, and changes nothing in either.
+    @Test func bothStoresRefuseAnExistingCustomerID() async throws {
+        try await ServiceFixture.with("svccust") { fixture in
+            let loaded = fixture.rows(.customer).first!
+            let loadedID = UInt64(fixture.column(.customer, "customer_id", of: loaded)!)!
+            func open(_ ban: UInt64, customerID: UInt64, clock: UInt64) async -> (blue: String, green: String) {
+                let date = BillingDate("2024-05-01")!
+                let now = BillingTimestamp(epochMilliseconds: 0)
+                let write = BillingWrite.openAccount(
+                    BillingAccount(
+                        ban: ban, accountType: "I", accountSubType: "R", banStatus: "O", statusDate: date, billCycle: "C05", currency: "USD",
+                        startServiceDate: date, createdAt: now, updatedAt: now),
+                    Customer(
+                        customerId: customerID, ban: ban, customerType: "P", firstName: "Ada", addressLine1: "1 Main St", city: "Springfield",
+                        postalCode: "12345", countryCode: "US", createdAt: now, updatedAt: now))
+                let context = WriteContext(
+                    now: BillingTimestamp(epochMilliseconds: 1_750_000_000_000), version: ApplicationVersion(epoch: 1, clock: clock))
+                return (
+                    await failure { () async throws(StoreError) -> WriteReceipt in try await fixture.mysql.execute(write, context: context) },
+                    await failure { () async throws(StoreError) -> WriteReceipt in try await fixture.dynamodb.execute(write, context: context) }
+                )
+            }
+            let refusal = "conflict: customer \(loadedID) exists already (on another account); open the account with a new customer_id"
+            let migrated = await open(900_000_003, customerID: loadedID, clock: 1)
+            #expect(migrated.blue == refusal)
+            #expect(migrated.green == refusal)
+
+            // A new customer_id opens; then the service's own customer is refused on another account.
+            let opened = await open(900_000_003, customerID: 8_900_000_003, clock: 2)
+            #expect(opened.blue == "ok" && opened.green == "ok", "\(opened)")
+            let again = await open(900_000_004, customerID: 8_900_000_003, clock: 3)
+            #expect(again.blue == "conflict: customer 8900000003 exists already (on another account); open the account with a new customer_id")
+            #expect(again.green == again.blue)
+
+            for ban: UInt64 in [900_000_003, 900_000_004] {
+                let sql = try await fixture.plainSQL(.account(ban: ban))
+                #expect(sql.count == (ban == 900_000_003 ? 2 : 0), "\(ban): \(sql)")
+                let blue = try await ServiceFixture.allPages(fixture.mysql, .account(ban: ban), pageSize: 10)
+                let green = try await ServiceFixture.allPages(fixture.dynamodb, .account(ban: ban), pageSize: 10)
+                #expect(blue == green, "account \(ban) differs")
+            }
+        }
+    }
+
+    /// "ok", or the refusal's kind and message.
+    func failure(_ body: () async throws(StoreError) -> WriteReceipt) async -> String {
+        do {
+            _ = try await body()
+            return "ok"
+        } catch {
+            return "\(error.kind.rawValue): \(error.message)"
+        }
+    }
+
     func outcome(_ body: () async throws(StoreError) -> WriteReceipt) async -> String {
         do {
             _ = try await body()

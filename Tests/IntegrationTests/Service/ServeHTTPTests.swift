@@ -133,6 +133,9 @@ import Glibc
             #expect((served["dynamodb"] ?? 0) > 0, "\(served)")
             #expect((served["mysql"] ?? 0) > 0, "\(served)")
             #expect(try await metric(http, base, "billing_reads_total", ["reason": "read_your_writes"]) > 0)
+            // The service's own time (request minus store calls) is a histogram with sub-millisecond buckets.
+            #expect(try await metric(http, base, "billing_service_own_seconds_count", [:]) > 100)
+            #expect(try await metric(http, base, "billing_service_own_seconds_bucket", ["le": "0.001"]) > 0)
 
             // SIGTERM: stop accepting, finish in flight, exit 0.
             serve.kill(SIGTERM)
