@@ -17,7 +17,11 @@ public struct HyperLogLog: Sendable, Hashable {
     /// 1.04 / sqrt(m): one standard deviation of `estimate` relative to the true count.
     public var relativeStandardError: Double { 1.04 / Double(registers.count).squareRoot() }
 
-    public mutating func add(hash: UInt64) {
+    public mutating func add(hash value: UInt64) {
+        // Mixed again: the hashes it is given are not uniform in every use (a sampled
+        // plan keeps the partition keys whose hash is small, whose top bits, the
+        // register index, would then fill only the sample's share of the registers).
+        let hash = StableHash.mix(value ^ 0x5851_f42d_4c95_7f2d)
         let index = Int(hash >> UInt64(64 - precision))
         // The rank of the first 1 bit in the remaining 64 - p bits (1-based);
         // the sentinel bit bounds it when they are all zero.

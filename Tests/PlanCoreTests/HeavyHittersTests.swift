@@ -91,6 +91,22 @@ struct DistinctCounterTests {
         #expect(!few.isExact && few.count == expected)
     }
 
+    /// A sampled plan keeps the keys whose hash is small; their distinct count,
+    /// past the limit, is as good as any (the sketch does not index registers by
+    /// the same top bits the sample chose by).
+    @Test func aSampledKeysDistinctCountIsEstimatedAsWellAsAnyPastTheLimit() {
+        let sample = PartitionSample(fraction: 0.1)
+        var counter = DistinctCounter(exactLimit: 1_000)
+        var kept = 0
+        for value in 0..<300_000 where sample.includes(partitionKey: "BAN#\(value)") {
+            counter.add(hash: StableHash.of("BAN#\(value)"))
+            kept += 1
+        }
+        #expect(!counter.isExact && kept > 25_000)
+        let error = abs(Double(counter.count - kept)) / Double(kept)
+        #expect(error <= 4 * counter.relativeStandardError, "kept \(kept): estimate \(counter.count)")
+    }
+
     @Test func theSampleKeepsAboutItsFractionAndIsStable() {
         let sample = PartitionSample(fraction: 0.25)
         let kept = (0..<20_000).filter { sample.includes(partitionKey: "BAN#\($0)") }.count
