@@ -1,5 +1,6 @@
 import BillingModel
 import Foundation
+import Logging
 import MigrationCore
 import Synchronization
 
@@ -13,6 +14,7 @@ public final class SourceTransferLimiter: Sendable {
     let calendar: Calendar
     private let bucket = Mutex<TokenBucket?>(nil)
     private let pausedBy = Mutex<TransferLimit.Window?>(nil)
+    private static let logger = Logger(label: "billmig.transfer")
 
     public init(limit: TransferLimit, calendar: Calendar = .current) {
         self.limit = limit
@@ -36,11 +38,17 @@ public final class SourceTransferLimiter: Sendable {
             guard let rate = limit.bytesPerSecond(at: now, calendar: calendar) else { return }
             if rate <= 0 {
                 let window = limit.windows.first { $0.bytesPerSecond <= 0 && $0.contains(date: now, calendar: calendar) }
-                pausedBy.withLock { $0 = window }
+                let began = pausedBy.withLock { paused in
+                    defer { paused = window }
+                    return paused == nil
+                }
+                if began { Self.logger.notice("reading the source held by a transfer window", metadata: ["window": .string(window?.description ?? "")]) }
                 await Self.sleep(for: .seconds(1), stop: stop)
                 continue
             }
-            pausedBy.withLock { $0 = nil }
+            if let ended = pausedBy.withLock({ paused in defer { paused = nil }; return paused }) {
+                Self.logger.notice("reading the source again: the transfer window ended", metadata: ["window": .string(ended.description)])
+            }
             let wait = bucket.withLock { bucket -> Duration in
                 let clock = ContinuousClock.now
                 if bucket == nil { bucket = TokenBucket(ratePerSecond: rate, burstSeconds: 1, now: clock) }

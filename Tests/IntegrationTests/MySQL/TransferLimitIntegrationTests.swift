@@ -59,6 +59,7 @@ struct TransferLimitIntegrationTests {
             try await Task.sleep(for: .seconds(6))
             #expect(held.isRunning, "\(held.output())")
             #expect(!FileManager.default.fileExists(atPath: state + "/changes/binlog.json"), "nothing read, nothing applied")
+            #expect(held.output().contains("held by a transfer window"), "the hold is logged: \(held.output())")
             held.kill(SIGTERM)
             #expect(await held.exitStatus() == 0, "a held stream stops on request: \(held.output())")
 
