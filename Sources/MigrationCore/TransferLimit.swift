@@ -31,19 +31,27 @@ public struct TransferLimit: Sendable, Hashable {
         }
     }
 
-    /// The rate that applies at a local `weekday` (1 = Monday) and `minute` of the
-    /// day: a window's, else the cap; nil when nothing limits reading.
-    public func bytesPerSecond(weekday: Int, minute: Int) -> Double? {
-        if let window = windows.first(where: { $0.contains(weekday: weekday, minute: minute) }) { return window.bytesPerSecond }
-        return maxBytesPerSecond
+    /// The window that decides at a local `weekday` (1 = Monday) and `minute` of the day, if any.
+    public func window(weekday: Int, minute: Int) -> Window? {
+        windows.first { $0.contains(weekday: weekday, minute: minute) }
     }
 
-    /// The same at `date` in `calendar`'s time zone.
-    public func bytesPerSecond(at date: Date, calendar: Calendar) -> Double? {
+    /// The rate that applies then: a window's, else the cap; nil when nothing limits reading.
+    public func bytesPerSecond(weekday: Int, minute: Int) -> Double? {
+        window(weekday: weekday, minute: minute)?.bytesPerSecond ?? maxBytesPerSecond
+    }
+
+    /// The window that decides at `date` in `calendar`'s time zone, if any.
+    public func window(at date: Date, calendar: Calendar) -> Window? {
         let parts = calendar.dateComponents([.weekday, .hour, .minute], from: date)
         // Calendar weekdays run Sunday 1 ... Saturday 7.
         let weekday = ((parts.weekday ?? 1) + 5) % 7 + 1
-        return bytesPerSecond(weekday: weekday, minute: (parts.hour ?? 0) * 60 + (parts.minute ?? 0))
+        return window(weekday: weekday, minute: (parts.hour ?? 0) * 60 + (parts.minute ?? 0))
+    }
+
+    /// The rate that applies at `date` in `calendar`'s time zone.
+    public func bytesPerSecond(at date: Date, calendar: Calendar) -> Double? {
+        window(at: date, calendar: calendar)?.bytesPerSecond ?? maxBytesPerSecond
     }
 
     public var isUnlimited: Bool { maxBytesPerSecond == nil && windows.isEmpty }

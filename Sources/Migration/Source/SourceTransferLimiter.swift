@@ -13,6 +13,7 @@ public final class SourceTransferLimiter: Sendable {
     public let limit: TransferLimit
     let calendar: Calendar
     private let bucket = Mutex<TokenBucket?>(nil)
+    /// The window that holds reading now, so that its start and end are logged once.
     private let pausedBy = Mutex<TransferLimit.Window?>(nil)
     private static let logger = Logger(label: "billmig.transfer")
 
@@ -26,18 +27,14 @@ public final class SourceTransferLimiter: Sendable {
         limit.isUnlimited ? nil : SourceTransferLimiter(limit: limit)
     }
 
-    /// The window that holds reading now, if one does (for progress lines and logs).
-    public var pausingWindow: TransferLimit.Window? { pausedBy.withLock { $0 } }
-
     /// Waits until `bytes` just read may have been read: at once under the
     /// limit, later above it, after the window when one allows nothing. Returns
     /// early when `stop` is requested or the task is cancelled.
     public func admit(bytes: Int, stop: StopSignal? = nil) async {
         while !Task.isCancelled, !(stop?.isStopped ?? false) {
-            let now = Date()
-            guard let rate = limit.bytesPerSecond(at: now, calendar: calendar) else { return }
+            let window = limit.window(at: Date(), calendar: calendar)
+            guard let rate = window?.bytesPerSecond ?? limit.maxBytesPerSecond else { return }
             if rate <= 0 {
-                let window = limit.windows.first { $0.bytesPerSecond <= 0 && $0.contains(date: now, calendar: calendar) }
                 let began = pausedBy.withLock { paused in
                     defer { paused = window }
                     return paused == nil
@@ -62,12 +59,6 @@ public final class SourceTransferLimiter: Sendable {
 
     private static func sleep(for duration: Duration, stop: StopSignal?) async {
         if let stop { await stop.sleep(for: duration) } else { try? await Task.sleep(for: duration) }
-    }
-}
-
-extension TransferLimit.Window {
-    func contains(date: Date, calendar: Calendar) -> Bool {
-        TransferLimit(windows: [self]).bytesPerSecond(at: date, calendar: calendar) != nil
     }
 }
 
