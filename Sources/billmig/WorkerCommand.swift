@@ -107,8 +107,8 @@ struct WorkerCommand: AsyncParsableCommand {
             try await Runtime.with(maxConnections: writes + concurrency) { runtime in
                 let sqs = SQSClient(client: try runtime.awsClient())
                 try await Self.checkRedrivePolicy(sqs, queue: queue, quiet: output.quiet)
-                let worker = try makeWorker(
-                    runtime: runtime, queue: SQSWorkQueue(sqs: sqs, url: queue), description: queue, concurrency: concurrency, stop: stop)
+                let setup = try workerSetup(description: queue)
+                let worker = try setup.worker(runtime: runtime, queue: SQSWorkQueue(sqs: sqs, url: queue), stop: stop)
                 return try await prometheus.showing(
                     worker.progress, throttle: worker.throttle, outage: worker.outage, table: table, quiet: output.quiet
                 ) {
@@ -119,10 +119,22 @@ struct WorkerCommand: AsyncParsableCommand {
         try output.conclude(summary, status: summary.exitStatus) { WorkerSummaryText.render(summary) }
     }
 
-    /// The worker over `queue`, with the flags' load and apply settings.
-    func makeWorker(runtime: Runtime, queue: any WorkQueue, description: String, concurrency: Int, stop: StopSignal, endWhenEmpty: Bool = false)
-        throws -> QueueWorker
-    {
+    /// What every worker of this process is made from: the flags' load and apply
+    /// settings and where the files and the state are (the mapping read once).
+    struct WorkerSetup {
+        var configuration: WorkerConfiguration
+        var location: StagingLocation
+        var state: StagingLocation
+        var table: String
+
+        func worker(runtime: Runtime, queue: any WorkQueue, stop: StopSignal) throws -> QueueWorker {
+            QueueWorker(
+                configuration: configuration, queue: queue, source: try runtime.objectStore(for: location),
+                target: try runtime.writeTarget(table: table), state: try runtime.stateLocation(state), stop: stop)
+        }
+    }
+
+    func workerSetup(description: String) throws -> WorkerSetup {
         let (location, stateLocation, mapping) = try staged.resolve()
         var sourceBucket: String?
         var ownPrefixes: [String] = []
@@ -143,14 +155,11 @@ struct WorkerCommand: AsyncParsableCommand {
             applier: .init(lanes: writes))
         apply.throttle.ceiling = maxWcu
         apply.checkpointInterval = try checkpoints.interval()
-        var configuration = WorkerConfiguration(
+        let configuration = WorkerConfiguration(
             queueDescription: description, sourceBucket: sourceBucket, ownPrefixes: ownPrefixes, concurrency: concurrency,
             wait: .seconds(waitSeconds), visibility: .seconds(visibilitySeconds),
             waitForFullLoadDelay: .seconds(retrySeconds), load: load, apply: apply)
-        configuration.endWhenEmpty = endWhenEmpty
-        return QueueWorker(
-            configuration: configuration, queue: queue, source: try runtime.objectStore(for: location),
-            target: try runtime.writeTarget(table: table), state: try runtime.stateLocation(stateLocation), stop: stop)
+        return WorkerSetup(configuration: configuration, location: location, state: stateLocation, table: table)
     }
 
     /// `--lambda`: invocation after invocation from the Runtime API, each event's
@@ -164,6 +173,7 @@ struct WorkerCommand: AsyncParsableCommand {
             try await Runtime.with(maxConnections: writes + concurrency) { runtime in
                 let api = LambdaRuntimeAPI(endpoint: endpoint, transport: try runtime.awsClient().transport)
                 let resend = try queue.map { SQSWorkQueue(sqs: SQSClient(client: try runtime.awsClient()), url: $0) }
+                let setup = try workerSetup(description: "lambda")
                 while !stop.isStopped {
                     let invocation: LambdaInvocation
                     do {
@@ -174,10 +184,12 @@ struct WorkerCommand: AsyncParsableCommand {
                         continue  // answered as an error already
                     }
                     let batch = BatchWorkQueue(invocation.messages, resend: resend)
-                    let worker = try makeWorker(
-                        runtime: runtime, queue: batch, description: "lambda \(invocation.requestID)",
-                        concurrency: min(concurrency, invocation.messages.count), stop: StopSignal(), endWhenEmpty: true)
-                    let summary = await worker.run()
+                    // A worker per invocation that ends with its batch, at most one slot per message.
+                    var invocationSetup = setup
+                    invocationSetup.configuration.queueDescription = "lambda \(invocation.requestID)"
+                    invocationSetup.configuration.concurrency = max(1, min(concurrency, invocation.messages.count))
+                    invocationSetup.configuration.endWhenEmpty = true
+                    let summary = try await invocationSetup.worker(runtime: runtime, queue: batch, stop: StopSignal()).run()
                     if !output.quiet { note(WorkerSummaryText.render(summary)) }
                     if let response = invocation.response(failed: batch.failed) {
                         try await api.respond(invocation.requestID, response)
