@@ -18,15 +18,23 @@ import Testing
 /// the AWS layer's authenticated tests and by RealDMSFixtureLoadTests.
 @Suite(.serialized)
 struct LoadCommandIntegrationTests {
+    /// A new table, and generated DMS files with bad rows among them.
+    static func tableAndStagedFiles(
+        _ env: [String: String], table: String, accounts: Int, seed: Int, badRows: Int, to location: String
+    ) async throws {
+        let create = try await BillmigCLI.run(["table", "create", "--table", table], environment: env)
+        #expect(create.status == 0, "\(create.stderr)")
+        let generate = try await BillmigCLI.run(
+            ["generate", "--accounts", String(accounts), "--seed", String(seed), "--bad-rows", String(badRows), "--to", location,
+             "--create-bucket", "--quiet"],
+            environment: env)
+        #expect(generate.status == 0, "\(generate.stderr)")
+    }
+
     @Test func generatesLoadsAndAccountsForEveryRow() async throws {
         try await LocalAWS.withMotoServer(authenticated: false) { aws in
             let env = aws.environment
-            let create = try await BillmigCLI.run(["table", "create", "--table", "Billing1"], environment: env)
-            #expect(create.status == 0, "\(create.stderr)")
-            let generate = try await BillmigCLI.run(
-                ["generate", "--accounts", "6", "--seed", "11", "--bad-rows", "4", "--to", "s3://stage/run1", "--create-bucket", "--quiet"],
-                environment: env)
-            #expect(generate.status == 0, "\(generate.stderr)")
+            try await Self.tableAndStagedFiles(env, table: "Billing1", accounts: 6, seed: 11, badRows: 4, to: "s3://stage/run1")
 
             let load = try await BillmigCLI.run(
                 ["load", "--from", "s3://stage/run1", "--table", "Billing1", "--json", "--quiet"], environment: env)
@@ -88,12 +96,7 @@ struct LoadCommandIntegrationTests {
     @Test func jsonLogsJoinEachDeadLetterWithItsLogLine() async throws {
         try await LocalAWS.withMotoServer(authenticated: false) { aws in
             let env = aws.environment
-            let create = try await BillmigCLI.run(["table", "create", "--table", "Billing7"], environment: env)
-            #expect(create.status == 0, "\(create.stderr)")
-            let generate = try await BillmigCLI.run(
-                ["generate", "--accounts", "4", "--seed", "5", "--bad-rows", "3", "--to", "s3://stage/run7", "--create-bucket", "--quiet"],
-                environment: env)
-            #expect(generate.status == 0, "\(generate.stderr)")
+            try await Self.tableAndStagedFiles(env, table: "Billing7", accounts: 4, seed: 5, badRows: 3, to: "s3://stage/run7")
 
             // The log options may come before the command, and no --quiet: progress must not break the JSON either.
             let load = try await BillmigCLI.run(
