@@ -142,6 +142,15 @@ public struct TableDescription: Sendable, Hashable {
     public func index(_ name: String) -> IndexDescription? {
         globalSecondaryIndexes.first { $0.name == name }
     }
+
+    /// The write units per second a provisioned table takes: the least of the
+    /// table's and its indexes' (a write to the table also writes each index
+    /// that projects the item, from the index's own capacity). Nil on demand.
+    public var provisionedWriteCapacity: Int? {
+        guard case .provisioned(let throughput) = billingMode, throughput.writeCapacityUnits > 0 else { return nil }
+        let indexes = globalSecondaryIndexes.compactMap { $0.provisionedThroughput?.writeCapacityUnits }.filter { $0 > 0 }
+        return ([throughput.writeCapacityUnits] + indexes).min()
+    }
 }
 
 public struct TimeToLiveDescription: Sendable, Hashable {

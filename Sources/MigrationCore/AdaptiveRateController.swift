@@ -19,6 +19,11 @@ public struct AdaptiveRateController: Sendable {
     public struct Configuration: Sendable, Equatable {
         /// A hard ceiling (`--max-wcu`), in write units per second; nil for none.
         public var ceiling: Double?
+        /// The capacity the table declares (provisioned write units), when it has
+        /// one: the first rate and estimate. Without it the first window is
+        /// unlimited and finds the capacity by bursting into it, and most of a
+        /// load's throttled writes are that burst.
+        public var knownCapacity: Double?
         /// The rate never drops below this, so a stalled table still makes progress.
         public var floor: Double
         /// Factor applied to the measured capacity (the accepted rate of a window
@@ -44,6 +49,7 @@ public struct AdaptiveRateController: Sendable {
 
         public init(
             ceiling: Double? = nil,
+            knownCapacity: Double? = nil,
             floor: Double = 10,
             decreaseFactor: Double = 0.97,
             maximumCut: Double = 0.7,
@@ -54,6 +60,7 @@ public struct AdaptiveRateController: Sendable {
             estimateMemory: Duration = .seconds(5)
         ) {
             self.ceiling = ceiling
+            self.knownCapacity = knownCapacity
             self.floor = floor
             self.decreaseFactor = decreaseFactor
             self.maximumCut = maximumCut
@@ -86,7 +93,11 @@ public struct AdaptiveRateController: Sendable {
 
     public init(configuration: Configuration, now: ContinuousClock.Instant) {
         self.configuration = configuration
-        self.rate = configuration.ceiling
+        switch (configuration.ceiling, configuration.knownCapacity) {
+        case (let ceiling?, let known?): self.rate = min(ceiling, known)
+        case (let ceiling, let known): self.rate = ceiling ?? known
+        }
+        self.estimatedCapacity = configuration.knownCapacity
         self.windowStart = now
     }
 
@@ -129,8 +140,8 @@ public struct AdaptiveRateController: Sendable {
         guard let current = rate else { return nil }
         quietWindows += 1
         let next = grown(current, acceptedRate: acceptedRate, seconds: elapsed.seconds)
-        if configuration.ceiling == nil, quietWindows >= 30 {
-            // Half a minute with no push-back and no user ceiling: stop limiting.
+        if configuration.ceiling == nil, configuration.knownCapacity == nil, quietWindows >= 30 {
+            // Half a minute with no push-back and no capacity known: stop limiting.
             rate = nil
             estimatedCapacity = nil
             measurements = []

@@ -72,7 +72,7 @@ struct ApplyCommand: AsyncParsableCommand {
                     cdcPath: cdcPath,
                     polling: poll.map { ChangeApplyConfiguration.Polling.every(.milliseconds(Int64($0 * 1000))) } ?? .once,
                     applier: writes.applier)
-                configuration.throttle.ceiling = writes.maxWcu
+                configuration.throttle = await runtime.writeThrottle(table: table, ceiling: writes.maxWcu)
                 let apply = ChangeFileApply(
                     configuration: configuration,
                     source: try runtime.objectStore(for: location),

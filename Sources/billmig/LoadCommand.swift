@@ -133,7 +133,7 @@ struct LoadCommand: AsyncParsableCommand {
                 restart: restart,
                 filesInParallel: files,
                 writeConcurrency: concurrency)
-            configuration.throttle.ceiling = maxWcu
+            configuration.throttle = dryRun ? .init() : await runtime.writeThrottle(table: table, ceiling: maxWcu)
             configuration.checkpointInterval = try checkpoints.interval()
             let load = FullLoad(
                 configuration: configuration,
@@ -172,7 +172,7 @@ extension LoadCommand {
                 var configuration = SnapshotLoadConfiguration(
                     connection: connection, tableName: table, mapping: mapping, dryRun: dryRun, restart: restart,
                     force: force, chunkSize: chunkSize, writeConcurrency: concurrency)
-                configuration.throttle.ceiling = maxWcu
+                configuration.throttle = dryRun ? .init() : await runtime.writeThrottle(table: table, ceiling: maxWcu)
                 configuration.checkpointInterval = try checkpoints.interval()
                 configuration.transfer = try transfer.limit()
                 let load = SnapshotLoad(

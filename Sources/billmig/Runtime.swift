@@ -2,6 +2,7 @@ import AWSCore
 import DMSStaging
 import DynamoDB
 import Migration
+import MigrationCore
 import S3
 
 /// The I/O a command works with: the AWS client (when the environment configures
@@ -55,6 +56,13 @@ struct Runtime {
 
     func writeTarget(table: String) throws -> any ItemWriteTarget {
         DynamoDBWriteTarget(aws: try awsClient(), tableName: table)
+    }
+
+    /// The write throttle for `table`, starting at its capacity when it is provisioned.
+    /// One unretried DescribeTable: an unreachable table is the writers' outage to report.
+    func writeThrottle(table: String, ceiling: Double?) async -> AdaptiveRateController.Configuration {
+        guard let aws else { return .init(ceiling: ceiling) }
+        return await .writing(to: table, ceiling: ceiling, client: DynamoDBWriteTarget.unretriedClient(aws))
     }
 }
 

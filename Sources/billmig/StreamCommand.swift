@@ -107,12 +107,14 @@ struct StreamCommand: AsyncParsableCommand {
             configuration.settledCheckpointInterval = .milliseconds(200)
             configuration.serverHeartbeatPeriod = .milliseconds(100)
         }
-        configuration.throttle.ceiling = writes.maxWcu
         configuration.transfer = try transfer.limit()
-        let streamConfiguration = configuration
+        let configured = configuration
 
         let summary = try await withStopOnSignals(stop, announce: !output.quiet) {
             try await Runtime.with(maxConnections: writes.concurrency) { runtime in
+                var throttled = configured
+                throttled.throttle = await runtime.writeThrottle(table: source.table, ceiling: writes.maxWcu)
+                let streamConfiguration = throttled
                 let control = DynamoDBCutoverControl(client: DynamoDBWriteTarget.unretriedClient(try runtime.awsClient()), tableName: source.table)
                 guard follow.followCutover else {
                     return try await stream(streamConfiguration, runtime: runtime, state: stateLocation, epochs: CutoverEpochs(control: control), stop: stop)

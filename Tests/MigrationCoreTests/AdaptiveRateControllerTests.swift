@@ -14,6 +14,24 @@ import Testing
         #expect(controller.estimatedCapacity == 1_000)
     }
 
+    @Test func aKnownCapacityIsTheFirstRateAndEstimateAndIsNeverDropped() {
+        var controller = AdaptiveRateController(configuration: .init(knownCapacity: 800), now: start)
+        #expect(controller.rate == 800)
+        #expect(controller.estimatedCapacity == 800)
+        // Quiet at the capacity: a gentle probe above it, not the 10%/s of an unknown table.
+        _ = controller.record(accepted: 800, throttled: 0, now: start + .seconds(1))
+        #expect(abs(controller.rate! - 816) < 1e-9)
+        // However long it stays quiet, the limit stays: the table said what it takes.
+        var now = start + .seconds(1)
+        for _ in 0..<40 {
+            now += .seconds(1)
+            #expect(controller.record(accepted: controller.rate!, throttled: 0, now: now) != .removeLimit)
+        }
+        #expect(controller.rate != nil)
+        // A user ceiling under the capacity wins from the start.
+        #expect(AdaptiveRateController(configuration: .init(ceiling: 300, knownCapacity: 800), now: start).rate == 300)
+    }
+
     @Test func recoversFastToTheEstimateThenProbesGentlyUnderTheCeiling() {
         var controller = AdaptiveRateController(configuration: .init(ceiling: 1_000), now: start)
         #expect(controller.rate == 1_000)
