@@ -39,7 +39,18 @@ import Testing
         #expect(outcome.written.count == 3)
         #expect(outcome.failed.count == 2)
         #expect(outcome.failed.allSatisfy { $0.reason.contains("unprocessed") })
-        #expect(target.calls == Self.fast.maxAttempts)
+        // The first call wrote three; then the budget of calls that wrote nothing.
+        #expect(target.calls == 1 + Self.fast.maxAttempts)
+    }
+
+    @Test func aBatchThatKeepsGoingInIsNeverDeadLettered() async throws {
+        // A table at its capacity takes part of every call: more calls than the budget, all written.
+        let answers: [ScriptedWriteTarget.Answer] = [20, 16, 12, 9, 6, 4, 2, 1].map { .leaveUnprocessed($0) } + [.acceptAll]
+        let target = ScriptedWriteTarget(answers: answers)
+        let outcome = try await applier(target).apply(Self.puts(25))
+        #expect(outcome.failed.isEmpty)
+        #expect(outcome.written.count == 25)
+        #expect(target.calls == answers.count)
     }
 
     @Test func throttlingErrorsAreRetriedAndSlowTheThrottle() async throws {

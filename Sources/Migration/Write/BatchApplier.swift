@@ -9,7 +9,8 @@ import MigrationCore
 /// ends written or returned as failed with its reason: none is dropped.
 public struct BatchApplier: Sendable {
     public struct Configuration: Sendable {
-        /// Calls that may leave items unprocessed before those items are dead-lettered.
+        /// Calls in a row that may write none of the items left before those are
+        /// dead-lettered (a call that writes some starts the count again).
         public var maxAttempts: Int
         /// Exponential backoff with full jitter between resubmissions.
         public var backoffBase: Duration
@@ -76,7 +77,10 @@ public struct BatchApplier: Sendable {
 
     private func apply(_ batch: [PendingPut], into outcome: inout Outcome) async throws {
         var remaining = batch
-        // Calls that left items unwritten (throttled): their budget ends in dead letters.
+        // Calls in a row that wrote nothing (throttled): their budget ends in dead letters.
+        // A call that wrote part of the batch starts it again: a table that takes some of
+        // every call is busy, not refusing these items, and a load into a table at its
+        // capacity must slow down, not dead-letter.
         var attempt = 0
         // Consecutive failed calls of any kind: the backoff grows with them.
         var failures = 0
@@ -94,10 +98,12 @@ public struct BatchApplier: Sendable {
                     let leftKeys = Set(left.map(\.key))
                     outcome.written.append(contentsOf: remaining.filter { !leftKeys.contains($0.key) })
                     failures = 0
+                    attempt = 0
+                } else {
+                    attempt += 1
                 }
                 remaining = left
                 if remaining.isEmpty { return }
-                attempt += 1
             } catch {
                 switch error.kind {
                 case .throttled:
@@ -121,7 +127,7 @@ public struct BatchApplier: Sendable {
             }
             if attempt >= configuration.maxAttempts {
                 for put in remaining {
-                    outcome.failed.append((put, "still unprocessed (throttled) after \(attempt) attempts"))
+                    outcome.failed.append((put, "still unprocessed (throttled) after \(attempt) calls in a row that wrote none of them"))
                 }
                 return
             }
