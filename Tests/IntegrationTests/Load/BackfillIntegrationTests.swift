@@ -70,7 +70,7 @@ struct BackfillIntegrationTests {
 
     @Test func aMySQLBackfillLoadsOneMonthOfChargesAndKeepsAStreamChangeNewerThanItsSnapshot() async throws {
         try await MariaDBSupport.withFreshDatabase("backfill") { database in
-            let data = SampleDataSet(.init(seed: 31, accounts: 6))
+            let data = SampleDataSet(.init(seed: 31, accounts: 3))
             try await MariaDBSupport.insert(data, into: database)
             let source = try await MariaDBSupport.url(database: database)
             let (since, until, month) = try await MariaDBSupport.withConnection(database: database) { connection in
@@ -194,7 +194,7 @@ struct BackfillIntegrationTests {
     }
 
     @Test func aStagedBackfillReadsOnlyItsTablesFilesSkipsOtherDatesAndKeepsAnAppliedChange() async throws {
-        let data = SampleDataSet(.init(seed: 32, accounts: 6))
+        let data = SampleDataSet(.init(seed: 32, accounts: 3))
         let charges = Array(data.rows(of: .charge))
         let dateIndex = try #require(Mapping.billing.table("CHARGE")?.columnIndex("charge_creation_date"))
         // The month with the most charges, its first and last day.
@@ -211,7 +211,7 @@ struct BackfillIntegrationTests {
             let create = try await BillmigCLI.run(["table", "create", "--table", "Backfill2"], environment: env)
             #expect(create.status == 0, "\(create.stderr)")
             let generate = try await BillmigCLI.run(
-                ["generate", "--accounts", "6", "--seed", "32", "--to", folder, "--quiet"], environment: env)
+                ["generate", "--accounts", "3", "--seed", "32", "--to", folder, "--quiet"], environment: env)
             #expect(generate.status == 0, "\(generate.stderr)")
             let backfill = ["load", "--from", folder, "--table", "Backfill2", "--entity", "CHARGE", "--since", since, "--until", lastDay, "--json", "--quiet"]
 
