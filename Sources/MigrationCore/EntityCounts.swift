@@ -9,8 +9,9 @@ public struct EntityCounts: Sendable, Codable, Equatable {
     /// A backfill's rows dated outside its range (read from staged files, which
     /// cannot be filtered before they are read): left out on purpose.
     public var skippedOutOfRange: Int
-    /// A backfill's rows whose item the table already holds in a newer version
-    /// (a change applied since): left as they are, by the version condition.
+    /// A backfill's rows whose item the table already holds at the same version
+    /// or a newer one (a change applied since, or the same snapshot loaded
+    /// before): left as they are, by the version condition.
     public var keptNewer: Int
 
     public init(rowsRead: Int = 0, itemsWritten: Int = 0, deadLettered: Int = 0, skippedOutOfRange: Int = 0, keptNewer: Int = 0) {

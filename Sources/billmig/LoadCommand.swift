@@ -279,7 +279,7 @@ enum SummaryText {
                 : "tables: \(summary.files.found) mapped, \(summary.files.skipped) already done, \(summary.files.completed) loaded now",
         ]
         if let selection = summary.backfill {
-            lines.insert("backfill of \(selection): every item written unless the table held it newer (kept newer)", at: 1)
+            lines.insert("backfill of \(selection): every item written unless the table held it at this version or newer (kept newer)", at: 1)
         }
         if let snapshot = summary.snapshot, !backfill {
             lines.append("snapshot position (the change stream starts here): \(snapshot.binlogFile):\(snapshot.binlogPosition)"
