@@ -28,7 +28,7 @@ let package = Package(
         // Day numbers of the Gregorian calendar, shared by every date format in the tool.
         .target(name: "CivilCalendar"),
         .target(name: "BillingModel", dependencies: ["DynamoDBModel", "CivilCalendar"]),
-        .target(name: "MigrationCore", dependencies: ["BillingModel", "DynamoDBModel", "Backoff"]),
+        .target(name: "MigrationCore", dependencies: ["BillingModel", "DynamoDBModel", "Backoff", "CivilCalendar"]),
         // The one exponential backoff (full jitter or none) every retry loop uses.
         .target(name: "Backoff"),
         // The plan's figures (issue 16): sketches (distinct counts, heavy hitters,

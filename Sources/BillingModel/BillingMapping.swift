@@ -126,7 +126,8 @@ extension TableMapping {
         ],
         createdAtColumn: "created_at",
         updatedAtColumn: "updated_at",
-        references: [TableReference(column: "subscriber_no", table: "SUBSCRIBER")]
+        references: [TableReference(column: "subscriber_no", table: "SUBSCRIBER")],
+        dateColumn: "effective_date"
     )
 
     static let bill = TableMapping(
@@ -154,7 +155,9 @@ extension TableMapping {
             IndexKeyTemplates(Mapping.gsi2, partitionKey: template("BILL#{cycle_code}"), sortKey: template("{cycle_close_date}"))
         ],
         createdAtColumn: "created_at",
-        updatedAtColumn: "updated_at"
+        updatedAtColumn: "updated_at",
+        // The date the contract's bills-of-a-cycle range (pattern 5) runs over.
+        dateColumn: "cycle_close_date"
     )
 
     static let charge = TableMapping(
@@ -186,6 +189,7 @@ extension TableMapping {
         ],
         createdAtColumn: "created_at",
         updatedAtColumn: "updated_at",
-        references: [TableReference(column: "subscriber_no", table: "SUBSCRIBER")]
+        references: [TableReference(column: "subscriber_no", table: "SUBSCRIBER")],
+        dateColumn: "charge_creation_date"
     )
 }

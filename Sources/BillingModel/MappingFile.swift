@@ -175,18 +175,20 @@ struct MappingFile: Codable {
         var createdAtColumn: String?
         var updatedAtColumn: String?
         var references: [Reference]?
+        var dateColumn: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case table, entityType, columns, primaryKey, uniqueKeys, partitionKey, sortKey, indexKeys
-            case createdAtColumn, updatedAtColumn, references
+            case createdAtColumn, updatedAtColumn, references, dateColumn
         }
 
         init(
             table: String, entityType: String?, columns: [Column], primaryKey: [String], uniqueKeys: [[String]]?,
             partitionKey: String, sortKey: String, indexKeys: [IndexKeys]?, createdAtColumn: String?,
-            updatedAtColumn: String?, references: [Reference]?
+            updatedAtColumn: String?, references: [Reference]?, dateColumn: String?
         ) {
             self.references = references
+            self.dateColumn = dateColumn
             self.table = table
             self.entityType = entityType
             self.columns = columns
@@ -213,6 +215,7 @@ struct MappingFile: Codable {
             createdAtColumn = try container.decodeIfPresent(String.self, forKey: .createdAtColumn)
             updatedAtColumn = try container.decodeIfPresent(String.self, forKey: .updatedAtColumn)
             references = try container.decodeIfPresent([Reference].self, forKey: .references)
+            dateColumn = try container.decodeIfPresent(String.self, forKey: .dateColumn)
         }
     }
 
@@ -326,7 +329,8 @@ struct MappingFile: Codable {
                     },
                 createdAtColumn: table.createdAtColumn,
                 updatedAtColumn: table.updatedAtColumn,
-                references: table.references.isEmpty ? nil : table.references.map { Reference(column: $0.column, table: $0.table) })
+                references: table.references.isEmpty ? nil : table.references.map { Reference(column: $0.column, table: $0.table) },
+                dateColumn: table.dateColumn)
         }
     }
 
@@ -382,7 +386,8 @@ struct MappingFile: Codable {
                     indexKeys: indexKeys,
                     createdAtColumn: table.createdAtColumn,
                     updatedAtColumn: table.updatedAtColumn,
-                    references: (table.references ?? []).map { TableReference(column: $0.column, table: $0.table) }))
+                    references: (table.references ?? []).map { TableReference(column: $0.column, table: $0.table) },
+                    dateColumn: table.dateColumn))
         }
         guard problems.isEmpty else { throw MappingFileError(kind: .invalid, messages: problems) }
         return Mapping(

@@ -223,6 +223,15 @@ extension TableMapping {
                 fail("the \(what) column `\(column)` is \(type), not a DATETIME or TIMESTAMP")
             }
         }
+        if let column = dateColumn {
+            if let type = columnTypes[column] {
+                if type.family != .date && type.family != .dateTime {
+                    fail("the date column `\(column)` is \(type), not a DATE, DATETIME or TIMESTAMP")
+                }
+            } else {
+                fail("the date column `\(column)` is not a column of the table")
+            }
+        }
         return problems
     }
 }

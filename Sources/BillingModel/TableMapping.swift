@@ -22,6 +22,10 @@ public struct TableMapping: Sendable, Hashable {
     public var createdAtColumn: String?
     /// The column copied to `UpdatedAt` (a DATETIME/TIMESTAMP), if any.
     public var updatedAtColumn: String?
+    /// The DATE/DATETIME/TIMESTAMP column whose date places a row in time
+    /// (CHARGE's `charge_creation_date`), if any: a backfill's date range
+    /// (`load --since/--until`) selects rows by it.
+    public var dateColumn: String?
     /// Columns that hold another table's key (CHARGE's `subscriber_no` names a
     /// SUBSCRIBER): `validate` reports an item whose referenced item is missing.
     public var references: [TableReference]
@@ -37,7 +41,8 @@ public struct TableMapping: Sendable, Hashable {
         indexKeys: [IndexKeyTemplates] = [],
         createdAtColumn: String? = nil,
         updatedAtColumn: String? = nil,
-        references: [TableReference] = []
+        references: [TableReference] = [],
+        dateColumn: String? = nil
     ) {
         self.table = table
         self.entityType = entityType ?? table
@@ -50,6 +55,7 @@ public struct TableMapping: Sendable, Hashable {
         self.createdAtColumn = createdAtColumn
         self.updatedAtColumn = updatedAtColumn
         self.references = references
+        self.dateColumn = dateColumn
     }
 
     /// The position of a column in `columns` (and in a `SourceRow`).

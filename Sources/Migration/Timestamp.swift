@@ -13,4 +13,8 @@ enum Timestamp {
     static func epochSeconds() -> Int64 {
         Int64(Date().timeIntervalSince1970)
     }
+
+    static func epochMilliseconds() -> Int64 {
+        Int64(Date().timeIntervalSince1970 * 1000)
+    }
 }

@@ -40,10 +40,12 @@ public struct FileLoadLedger: Sendable {
         return sequence
     }
 
-    /// Closes a unit with its write outcome.
-    public mutating func close(_ sequence: Int, written: Int, writeFailures: [DeadLetterRecord]) {
+    /// Closes a unit with its write outcome (`keptNewer`: a backfill's puts the
+    /// table already held newer).
+    public mutating func close(_ sequence: Int, written: Int, keptNewer: Int = 0, writeFailures: [DeadLetterRecord]) {
         guard units[sequence] != nil else { return }
         units[sequence]!.counts.itemsWritten += written
+        units[sequence]!.counts.keptNewer += keptNewer
         units[sequence]!.counts.deadLettered += writeFailures.count
         units[sequence]!.deadLetters += writeFailures
         for settled in watermark.complete(sequence) {

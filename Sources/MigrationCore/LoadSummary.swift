@@ -26,6 +26,10 @@ public struct LoadSummary: Sendable, Codable, Equatable {
         public var rowsRead: Int
         public var itemsWritten: Int
         public var deadLettered: Int
+        /// A backfill's rows dated outside its range (`EntityCounts.skippedOutOfRange`).
+        public var skippedOutOfRange: Int
+        /// A backfill's rows whose items the table holds newer (`EntityCounts.keptNewer`).
+        public var keptNewer: Int
         public var elapsedSeconds: Double
         public var rowsPerSecond: Double
     }
@@ -62,6 +66,8 @@ public struct LoadSummary: Sendable, Codable, Equatable {
     public var error: String?
     /// For a direct snapshot load: the binlog position the change stream starts from.
     public var snapshot: SnapshotPosition?
+    /// For a backfill: what it re-loaded (`LoadSelection.description`); nil for the full load.
+    public var backfill: String?
 
     public init(
         status: Status, source: String, table: String, dryRun: Bool, elapsedSeconds: Double,
@@ -76,14 +82,16 @@ public struct LoadSummary: Sendable, Codable, Equatable {
         self.entities = perEntity.map { name, counts, seconds in
             Entity(
                 entity: name, rowsRead: counts.rowsRead, itemsWritten: counts.itemsWritten,
-                deadLettered: counts.deadLettered, elapsedSeconds: seconds,
+                deadLettered: counts.deadLettered, skippedOutOfRange: counts.skippedOutOfRange, keptNewer: counts.keptNewer,
+                elapsedSeconds: seconds,
                 rowsPerSecond: seconds > 0 ? Double(counts.rowsRead) / seconds : 0
             )
         }
         let sum = perEntity.reduce(EntityCounts()) { $0 + $1.1 }
         self.total = Entity(
             entity: "TOTAL", rowsRead: sum.rowsRead, itemsWritten: sum.itemsWritten,
-            deadLettered: sum.deadLettered, elapsedSeconds: elapsedSeconds,
+            deadLettered: sum.deadLettered, skippedOutOfRange: sum.skippedOutOfRange, keptNewer: sum.keptNewer,
+            elapsedSeconds: elapsedSeconds,
             rowsPerSecond: elapsedSeconds > 0 ? Double(sum.rowsRead) / elapsedSeconds : 0
         )
         self.files = files

@@ -46,8 +46,11 @@ public struct MigrationProgress: Sendable, Hashable, Codable {
     }
 
     /// The phases of a plan: the network check only when it names routes to probe.
-    public static func phases(probesRoutes: Bool) -> [MigrationPhase] {
-        MigrationPhase.allCases.filter { $0 != .network || probesRoutes }
+    /// A backfill's plan ends with its load: the stream already running keeps the
+    /// table current (a second one on its state would compete with it), and a
+    /// validation of the whole table is its own decision.
+    public static func phases(probesRoutes: Bool, backfill: Bool = false) -> [MigrationPhase] {
+        MigrationPhase.allCases.filter { ($0 != .network || probesRoutes) && (!backfill || ($0 != .changes && $0 != .validation)) }
     }
 
     public var completed: Set<MigrationPhase> {

@@ -30,6 +30,9 @@ public struct PrimaryKeyChunkQuery: Sendable, Hashable {
     public var limit: Int
     /// Positions of the key columns within `columns`.
     public let keyIndexes: [Int]
+    /// A condition every row read must also meet (a backfill's date range,
+    /// `dateRangeCondition`); nil: every row.
+    public var condition: String?
 
     public init(database: String, table: String, columns: [String], keyColumns: [String], limit: Int) throws(MySQLError) {
         guard !keyColumns.isEmpty else {
@@ -58,6 +61,7 @@ public struct PrimaryKeyChunkQuery: Sendable, Hashable {
     public func sql(afterLiterals: [String]?) -> String {
         var text = "SELECT " + columns.map(Self.identifier).joined(separator: ", ")
             + " FROM " + Self.identifier(database) + "." + Self.identifier(table)
+        if let condition { text += " WHERE (" + condition + ")" + (afterLiterals == nil ? "" : " AND (") }
         if let afterLiterals {
             precondition(afterLiterals.count == keyColumns.count, "one literal per key column")
             var disjuncts: [String] = []
@@ -69,10 +73,25 @@ public struct PrimaryKeyChunkQuery: Sendable, Hashable {
                 terms.append(Self.identifier(keyColumns[depth]) + " > " + afterLiterals[depth])
                 disjuncts.append(terms.count == 1 ? terms[0] : "(" + terms.joined(separator: " AND ") + ")")
             }
-            text += " WHERE " + disjuncts.joined(separator: " OR ")
+            text += condition == nil ? " WHERE " + disjuncts.joined(separator: " OR ") : disjuncts.joined(separator: " OR ") + ")"
         }
         text += " ORDER BY " + keyColumns.map(Self.identifier).joined(separator: ", ")
         return text + " LIMIT \(limit)"
+    }
+
+    /// Rows whose `column` (DATE or DATETIME) lies on or after `since` and before
+    /// `before` (`YYYY-MM-DD` each; nil: open), as a `condition`: compared with DATE
+    /// literals, so the day before `before` is kept whole in a DATETIME column, and
+    /// a NULL is in no range. Nil when both ends are open.
+    public static func dateRangeCondition(column: String, since: String?, before: String?) -> String? {
+        var terms: [String] = []
+        if let since { terms.append(identifier(column) + " >= DATE " + dateLiteral(since)) }
+        if let before { terms.append(identifier(column) + " < DATE " + dateLiteral(before)) }
+        return terms.isEmpty ? nil : terms.joined(separator: " AND ")
+    }
+
+    private static func dateLiteral(_ date: String) -> String {
+        "'" + date.filter { $0.isNumber || $0 == "-" } + "'"
     }
 
     /// A back-quoted identifier.

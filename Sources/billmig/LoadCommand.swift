@@ -30,8 +30,17 @@ struct LoadCommand: AsyncParsableCommand {
             refuses to run over a state where a change stream has checkpoints (unless --force). \
             The password comes from --password-env (default BILLMIG_MYSQL_PASSWORD) or --password-file.
 
-            Exit status: 0 every row written; 3 finished with dead-lettered rows; 1 failed \
-            (rerun to resume).
+            A backfill re-loads part of the data into a table that already holds items: \
+            --entity NAME (repeatable) reads only those tables, --since/--until YYYY-MM-DD \
+            (inclusive) only their rows dated in the range by each table's `dateColumn` (a WHERE on \
+            the snapshot's chunked read; staged files are read whole and the other rows counted as \
+            skipped). Every item is written conditionally on its version, so a row never \
+            overwrites a newer change of the stream or of `apply`, and it may run beside them; \
+            its state is its own, {state}/backfill/{selection}/, so a rerun of the same backfill \
+            resumes and another selection is another run (docs/operations.md, "Selective backfill").
+
+            Exit status: 0 every row written (or kept newer, or out of range); 3 finished with \
+            dead-lettered rows; 1 failed (rerun to resume).
             """
     )
 
@@ -59,6 +68,15 @@ struct LoadCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Staged files read at once.")
     var files = 4
+
+    @Option(name: .long, parsing: .singleValue, help: "Backfill: load only this entity, a table of the mapping (repeatable).")
+    var entity: [String] = []
+
+    @Option(name: .long, help: "Backfill: only rows dated on or after this day (YYYY-MM-DD), by each table's date column.")
+    var since: String?
+
+    @Option(name: .long, help: "Backfill: only rows dated on or before this day (YYYY-MM-DD), by each table's date column.")
+    var until: String?
 
     @OptionGroup var checkpoints: CheckpointOptions
 
@@ -108,6 +126,22 @@ struct LoadCommand: AsyncParsableCommand {
         return limits
     }
 
+    /// The backfill --entity, --since and --until ask for; nil: the full load.
+    func backfillSelection(in mapping: Mapping) throws -> LoadSelection? {
+        guard !entity.isEmpty || since != nil || until != nil else { return nil }
+        do {
+            return try LoadSelection(entities: entity, since: since, until: until, mapping: mapping)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// Where the run keeps its state: a backfill below the load's, in a folder of its selection's.
+    func state(_ runtime: Runtime, _ location: StagingLocation, selection: LoadSelection?) throws -> StateLocation {
+        let state = try runtime.stateLocation(location)
+        return selection.map { state.appending($0.stateFolder) } ?? state
+    }
+
     /// The table, paced per entity when ceilings are set.
     func target(_ runtime: Runtime, limits: EntityWriteLimits) throws -> any ItemWriteTarget {
         let base = try runtime.writeTarget(table: table)
@@ -121,6 +155,7 @@ struct LoadCommand: AsyncParsableCommand {
         }
         let (location, stateLocation, mapping) = try staged.resolve()
         let limits = try entityLimits()
+        let selection = try backfillSelection(in: mapping)
 
         let needsAWS = !dryRun || location.isS3 || stateLocation.isS3
         let summary = try await Runtime.with(needsAWS: needsAWS, maxConnections: concurrency) { runtime in
@@ -132,16 +167,17 @@ struct LoadCommand: AsyncParsableCommand {
                 dryRun: dryRun,
                 restart: restart,
                 filesInParallel: files,
-                writeConcurrency: concurrency)
+                writeConcurrency: concurrency,
+                selection: selection)
             configuration.throttle = dryRun ? .init() : await runtime.writeThrottle(table: table, ceiling: maxWcu)
             configuration.checkpointInterval = try checkpoints.interval()
             let load = FullLoad(
                 configuration: configuration,
                 source: try runtime.objectStore(for: location),
                 target: dryRun ? DiscardingWriteTarget() : try target(runtime, limits: limits),
-                state: try runtime.stateLocation(stateLocation))
+                state: try state(runtime, stateLocation, selection: selection))
             return try await prometheus.showing(load.progress, throttle: load.throttle, outage: load.outage, table: table, quiet: output.quiet) {
-                try await RunActivityRecorder(state: try runtime.stateLocation(stateLocation), command: "load").recordingLoad(
+                try await RunActivityRecorder(state: try state(runtime, stateLocation, selection: selection), command: "load").recordingLoad(
                     outage: load.outage, sourceName: staged.from
                 ) {
                     try await load.run()
@@ -162,6 +198,7 @@ extension LoadCommand {
         let connection = try MySQLSourceOptions.connection(url: staged.from, passwordEnv: passwordEnv, passwordFile: passwordFile)
         let stateLocation = try StagingLocation(parsing: staged.state ?? MySQLSourceOptions.defaultState(table: table))
         let mapping = try loadMapping(path: staged.mapping)
+        let selection = try backfillSelection(in: mapping)
         try await MySQLSourceOptions.verify(mapping, against: connection)
         let limits = try entityLimits()
 
@@ -175,14 +212,15 @@ extension LoadCommand {
                 configuration.throttle = dryRun ? .init() : await runtime.writeThrottle(table: table, ceiling: maxWcu)
                 configuration.checkpointInterval = try checkpoints.interval()
                 configuration.transfer = try transfer.limit()
+                configuration.selection = selection
                 let load = SnapshotLoad(
                     configuration: configuration,
                     target: dryRun ? DiscardingWriteTarget() : try target(runtime, limits: limits),
-                    state: try runtime.stateLocation(stateLocation))
+                    state: try state(runtime, stateLocation, selection: selection))
                 return try await prometheus.showing(
                     load.progress, throttle: load.throttle, outage: load.outage, source: load.sourceReachability, table: table, quiet: output.quiet
                 ) {
-                    try await RunActivityRecorder(state: try runtime.stateLocation(stateLocation), command: "load").recordingLoad(
+                    try await RunActivityRecorder(state: try state(runtime, stateLocation, selection: selection), command: "load").recordingLoad(
                         outage: load.outage, source: load.sourceReachability, sourceName: connection.sourceName
                     ) {
                         try await load.run()
@@ -212,12 +250,16 @@ func loadMapping(path: String?) throws -> Mapping {
 
 enum SummaryText {
     static func render(_ summary: LoadSummary, stateLocation: StagingLocation) -> String {
-        var table = TextTable(["entity", "rows read", "items written", "dead-lettered", "elapsed s", "rows/s"])
+        // A backfill's rows can also be skipped: out of its range, or kept newer in the table.
+        let backfill = summary.backfill != nil
+        var table = TextTable(
+            ["entity", "rows read", "items written", "dead-lettered"] + (backfill ? ["skipped (out of range)", "kept newer"] : [])
+                + ["elapsed s", "rows/s"])
         for entity in summary.entities + [summary.total] {
-            table.add([
-                entity.entity, String(entity.rowsRead), String(entity.itemsWritten), String(entity.deadLettered),
-                String(format: "%.1f", entity.elapsedSeconds), String(format: "%.0f", entity.rowsPerSecond),
-            ])
+            table.add(
+                [entity.entity, String(entity.rowsRead), String(entity.itemsWritten), String(entity.deadLettered)]
+                    + (backfill ? [String(entity.skippedOutOfRange), String(entity.keptNewer)] : [])
+                    + [String(format: "%.1f", entity.elapsedSeconds), String(format: "%.0f", entity.rowsPerSecond)])
         }
         let verdict: String
         switch summary.status {
@@ -236,7 +278,10 @@ enum SummaryText {
                 ? "files: \(summary.files.found) found, \(summary.files.skipped) already done, \(summary.files.completed) loaded now"
                 : "tables: \(summary.files.found) mapped, \(summary.files.skipped) already done, \(summary.files.completed) loaded now",
         ]
-        if let snapshot = summary.snapshot {
+        if let selection = summary.backfill {
+            lines.insert("backfill of \(selection): every item written unless the table held it at this version or newer (kept newer)", at: 1)
+        }
+        if let snapshot = summary.snapshot, !backfill {
             lines.append("snapshot position (the change stream starts here): \(snapshot.binlogFile):\(snapshot.binlogPosition)"
                 + (snapshot.gtid.map { ", GTID \($0)" } ?? "") + ", taken \(snapshot.takenAt)")
         }

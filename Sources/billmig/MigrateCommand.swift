@@ -29,8 +29,16 @@ struct MigrateCommand: AsyncParsableCommand {
             "state": "s3://… or a folder", "mapping": "FILE", "staged": "s3://BUCKET/PREFIX" (load \
             and apply DMS's files instead of the snapshot and the binlog), "cdcPath": "cdc", \
             "changeSequenceColumn": "AR_H_CHANGE_SEQ", "routes": ["primary=HOST:PORT"], "maxWcu": 500, \
-            "concurrency": 32, "tableStream": true}. Only "source" is required. The password comes \
-            from BILLMIG_MYSQL_PASSWORD (or the URL's password-env= / password-file=).
+            "concurrency": 32, "tableStream": true, "entities": ["CHARGE"], "since": "2024-03-01", \
+            "until": "2024-03-31"}. Only "source" is required. The password comes from \
+            BILLMIG_MYSQL_PASSWORD (or the URL's password-env= / password-file=).
+
+            A plan with "entities", "since" or "until" is a backfill: its full-load phase is \
+            `load --entity … --since … --until …` (only those tables, only their rows dated in the \
+            inclusive range, each item written unless the table holds it newer; its checkpoints \
+            under {state}/backfill/{selection}/), and it ends there: no changes phase (the stream \
+            that is running keeps the table current) and no validation (run `validate` when you \
+            want it). Give it a "state" of its own, so that its progress is not the migration's.
 
             Exit status: 0 ready to switch; 3 ready, with rows in the dead-letter store; 1 a phase \
             failed (run again to resume).
@@ -56,7 +64,7 @@ struct MigrateCommand: AsyncParsableCommand {
     func migrate(_ plan: MigrationPlan, state: StateLocation) async throws {
         var progress =
             (restart ? nil : try await state.read(.migrationProgress))
-            ?? MigrationProgress(phases: MigrationProgress.phases(probesRoutes: !plan.probedRoutes.isEmpty))
+            ?? MigrationProgress(phases: MigrationProgress.phases(probesRoutes: !plan.probedRoutes.isEmpty, backfill: plan.isBackfill))
         var failure: String?
         while let phase = progress.next {
             if !output.quiet { note("billmig migrate: phase \(phase)" + (progress.interrupted == phase ? " (again: the last run ended in it)" : "")) }
@@ -85,7 +93,7 @@ struct MigrateCommand: AsyncParsableCommand {
             }
         }
 
-        let report = MigrationReport(progress: progress, failure: failure)
+        let report = MigrationReport(progress: progress, failure: failure, backfill: plan.isBackfill)
         let status: ExitStatus = failure != nil ? .failure : progress.deadLettered ? .deadLettered : .success
         try output.conclude(report, status: status) { report.text }
     }
@@ -125,8 +133,14 @@ struct MigrationPlan: Decodable, Sendable {
     var concurrency: Int?
     /// Enable the table's stream (NEW_AND_OLD_IMAGES) for reverse replication; on unless the plan says false.
     private var tableStream: Bool?
+    /// A backfill's selection (`load --entity/--since/--until`): the tables, and the inclusive range of dates.
+    var entities: [String]?
+    var since: String?
+    var until: String?
 
     var tableName: String { table ?? "BillingSystem" }
+    /// A plan that selects entities or dates re-loads part of the data.
+    var isBackfill: Bool { !(entities ?? []).isEmpty || since != nil || until != nil }
     var probedRoutes: [String] { routes ?? [] }
     var enablesTableStream: Bool { tableStream ?? true }
 
@@ -147,6 +161,7 @@ struct MigrationPlan: Decodable, Sendable {
         let limits = (maxWcu.map { ["--max-wcu", String($0)] } ?? []) + (concurrency.map { ["--concurrency", String($0)] } ?? [])
         let staging = (cdcPath.map { ["--cdc-path", $0] } ?? []) + (changeSequenceColumn.map { ["--change-sequence-column", $0] } ?? [])
         let progress = quiet ? ["--quiet"] : []
+        let selection = (entities ?? []).flatMap { ["--entity", $0] } + (since.map { ["--since", $0] } ?? []) + (until.map { ["--until", $0] } ?? [])
         switch phase {
         case .network:
             return ["network", "status"] + probedRoutes.flatMap { ["--route", $0] } + progress
@@ -155,7 +170,8 @@ struct MigrationPlan: Decodable, Sendable {
         case .table:
             return ["table", "create", "--table", tableName] + mapping + (enablesTableStream ? ["--stream"] : []) + progress
         case .fullLoad:
-            return ["load", "--from", staged ?? source, "--table", tableName] + state + mapping + limits + (staged == nil ? [] : staging) + progress
+            return ["load", "--from", staged ?? source, "--table", tableName] + state + mapping + limits + (staged == nil ? [] : staging)
+                + selection + progress
         case .changes:
             if let staged {
                 return ["apply", "--from", staged, "--table", tableName, "--once"] + state + mapping + limits + staging + progress
@@ -185,8 +201,11 @@ struct MigrationReport: Encodable {
     var failure: String?
     var deadLettered: Bool
     var history: [MigrationProgress.Entry]
+    /// A backfill's plan: done, rather than ready to switch, at the end.
+    var backfill: Bool
 
-    init(progress: MigrationProgress, failure: String?) {
+    init(progress: MigrationProgress, failure: String?, backfill: Bool = false) {
+        self.backfill = backfill
         readyToSwitch = progress.isReadyToSwitch
         next = progress.next
         self.failure = failure
@@ -197,7 +216,8 @@ struct MigrationReport: Encodable {
     var text: String {
         var lines = [
             readyToSwitch
-                ? "billmig migrate: READY TO SWITCH" + (deadLettered ? " (with dead-lettered rows: read the phases' summaries)" : "")
+                ? "billmig migrate: " + (backfill ? "BACKFILL DONE" : "READY TO SWITCH")
+                    + (deadLettered ? " (with dead-lettered rows: read the phases' summaries)" : "")
                 : "billmig migrate: stopped before \(next.map(\.rawValue) ?? "the end")"
         ]
         for entry in history {
@@ -207,7 +227,7 @@ struct MigrationReport: Encodable {
                     + "\(entry.startedAt) -> \(entry.finishedAt ?? "-")" + (entry.note.map { ": \($0)" } ?? ""))
         }
         if let failure { lines.append(failure) }
-        if readyToSwitch { lines.append("next: the cutover (docs/cutover.md): `billmig cutover status`, then `cutover shadow`") }
+        if readyToSwitch && !backfill { lines.append("next: the cutover (docs/cutover.md): `billmig cutover status`, then `cutover shadow`") }
         return lines.joined(separator: "\n")
     }
 }

@@ -33,12 +33,32 @@ import Testing
                             indexName: "ByStatus", partitionKeyAttribute: "S1", sortKeyAttribute: "S2",
                             partitionKey: try KeyTemplate("STATUS#{Status}"), sortKey: try KeyTemplate("{placed}"))
                     ],
-                    createdAtColumn: "placed")
+                    createdAtColumn: "placed", dateColumn: "placed")
             ],
             partitionKeyAttribute: "pk", sortKeyAttribute: "sk",
             indexes: [IndexDefinition(name: "ByStatus", partitionKeyAttribute: "S1", sortKeyAttribute: "S2")])
         try mapping.validate()
         #expect(try Mapping(json: mapping.jsonData()) == mapping)
+    }
+
+    @Test func aDateColumnIsADateColumnOfTheTable() throws {
+        #expect(Mapping.billing.tables.compactMap { table in table.dateColumn.map { "\(table.table).\($0)" } } == [
+            "SERVICE_AGREEMENT.effective_date", "BILL.cycle_close_date", "CHARGE.charge_creation_date",
+        ])
+        func problems(_ column: String) -> [String] {
+            var mapping = Mapping.billing
+            mapping.tables[0].dateColumn = column
+            do {
+                try mapping.validate()
+                return []
+            } catch {
+                return error.problems.map(\.description)
+            }
+        }
+        #expect(problems("status_date") == [])
+        #expect(problems("created_at") == [])
+        #expect(problems("bill_cycle") == ["table BILLING_ACCOUNT: the date column `bill_cycle` is varchar(10), not a DATE, DATETIME or TIMESTAMP"])
+        #expect(problems("gone") == ["table BILLING_ACCOUNT: the date column `gone` is not a column of the table"])
     }
 
     @Test func referencesAreReadAndCheckedAgainstTheReferencedTable() throws {

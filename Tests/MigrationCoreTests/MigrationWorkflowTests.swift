@@ -5,6 +5,7 @@ import Testing
     @Test func phasesRunInOrderAndTheNetworkCheckOnlyWithRoutes() throws {
         #expect(MigrationProgress.phases(probesRoutes: false) == [.source, .table, .fullLoad, .changes, .validation])
         #expect(MigrationProgress.phases(probesRoutes: true).first == .network)
+        #expect(MigrationProgress.phases(probesRoutes: true, backfill: true) == [.network, .source, .table, .fullLoad])
         var progress = MigrationProgress(phases: MigrationProgress.phases(probesRoutes: false))
         for phase in progress.phases {
             #expect(progress.next == phase)

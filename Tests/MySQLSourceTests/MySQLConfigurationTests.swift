@@ -123,6 +123,25 @@ struct MySQLConfigurationTests {
         }
     }
 
+    @Test func aBackfillsDateRangeIsAConditionBesideTheKeyScan() throws {
+        var query = try PrimaryKeyChunkQuery(
+            database: "billing", table: "CHARGE", columns: ["ban", "charge_seq", "charge_creation_date"],
+            keyColumns: ["ban", "charge_seq"], limit: 100)
+        query.condition = PrimaryKeyChunkQuery.dateRangeCondition(column: "charge_creation_date", since: "2024-03-01", before: "2024-04-01")
+        #expect(query.sql(afterLiterals: nil)
+            == "SELECT `ban`, `charge_seq`, `charge_creation_date` FROM `billing`.`CHARGE`"
+            + " WHERE (`charge_creation_date` >= DATE '2024-03-01' AND `charge_creation_date` < DATE '2024-04-01')"
+            + " ORDER BY `ban`, `charge_seq` LIMIT 100")
+        #expect(query.sql(afterLiterals: ["'7'", "'9'"])
+            == "SELECT `ban`, `charge_seq`, `charge_creation_date` FROM `billing`.`CHARGE`"
+            + " WHERE (`charge_creation_date` >= DATE '2024-03-01' AND `charge_creation_date` < DATE '2024-04-01')"
+            + " AND (`ban` > '7' OR (`ban` = '7' AND `charge_seq` > '9'))"
+            + " ORDER BY `ban`, `charge_seq` LIMIT 100")
+        #expect(PrimaryKeyChunkQuery.dateRangeCondition(column: "d", since: nil, before: "2024-01-01") == "`d` < DATE '2024-01-01'")
+        #expect(PrimaryKeyChunkQuery.dateRangeCondition(column: "d", since: "2024-01-01", before: nil) == "`d` >= DATE '2024-01-01'")
+        #expect(PrimaryKeyChunkQuery.dateRangeCondition(column: "d", since: nil, before: nil) == nil)
+    }
+
     @Test func binlogCoordinatesOrderByFileNumberThenPosition() {
         let early = BinlogCoordinates(file: "mariadb-bin.000009", position: 90_000)
         let late = BinlogCoordinates(file: "mariadb-bin.000010", position: 4)

@@ -14,10 +14,15 @@ struct FileTracking: Sendable {
     let startMilliseconds: Int64
     let ttl: Int64
 
-    init(file: DMSFile, table: String, retentionDays: Int, now: Date = Date()) {
+    /// `batchPrefix`: `LOAD-`, or a backfill's own (`FileTracking.backfillPrefix`).
+    init(file: DMSFile, table: String, retentionDays: Int, batchPrefix: String = "LOAD-", now: Date = Date()) {
         let name = file.key.split(separator: "/").suffix(2).joined(separator: "-")
-        self.init(batchId: "LOAD-" + name, table: table, retentionDays: retentionDays, now: now)
+        self.init(batchId: batchPrefix + name, table: table, retentionDays: retentionDays, now: now)
     }
+
+    /// A backfill's tracking items are its own, named by its selection, so they
+    /// never replace the full load's (`LOAD-…`, `SNAPSHOT-…`).
+    static func backfillPrefix(_ selection: LoadSelection) -> String { "BACKFILL-\(selection.name)-" }
 
     /// A batch that is not a staged file (`SNAPSHOT-{TABLE}` for a direct snapshot).
     init(batchId: String, table: String, retentionDays: Int, now: Date = Date()) {

@@ -36,7 +36,8 @@ public struct FullLoad: Sendable {
             dryRun: configuration.dryRun, target: target, state: state, throttle: configuration.throttle,
             applier: configuration.applier, progress: progress)
         self.sharedServices = loadRun.services(
-            writeConcurrency: configuration.writeConcurrency, checkpointInterval: configuration.checkpointInterval)
+            writeConcurrency: configuration.writeConcurrency, checkpointInterval: configuration.checkpointInterval,
+            backfillVersion: configuration.selection.map { _ in BackfillVersion.staged(startedAtMilliseconds: Timestamp.epochMilliseconds()) })
     }
 
     /// Where dead letters go, for summaries.
@@ -56,7 +57,7 @@ public struct FullLoad: Sendable {
 
         var plan: [PlannedFile] = []
         var results: [LoadUnitResult] = []
-        for table in configuration.mapping.tables {
+        for table in configuration.mapping.tables where configuration.selection?.includes(table.table) ?? true {
             for file in try await layout.listTable(table.table, in: source).fullLoad {
                 let resume = try await resumePoint(of: file)
                 if let resume, resume.state == .completed {
@@ -99,10 +100,12 @@ public struct FullLoad: Sendable {
             failure = error
         }
 
-        return loadRun.summary(
+        var summary = loadRun.summary(
             of: results, order: configuration.mapping.tables.map(\.table), unitsFound: progress.snapshot().filesTotal,
             source: configuration.sourceDescription, table: configuration.tableName, elapsed: clock.now - started,
             failure: failure)
+        summary.backfill = configuration.selection?.description
+        return summary
     }
 
     /// Where a previous run left `file`: its checkpoint when it describes the object
@@ -133,12 +136,14 @@ public struct FullLoad: Sendable {
     }
 
     private func loadFile(_ planned: PlannedFile, mapper: ItemMapper, services: LoadServices) async throws -> LoadUnitResult {
-        let tracking = FileTracking(file: planned.file, table: planned.table.table, retentionDays: configuration.trackingRetentionDays)
+        let tracking = FileTracking(
+            file: planned.file, table: planned.table.table, retentionDays: configuration.trackingRetentionDays,
+            batchPrefix: configuration.selection.map(FileTracking.backfillPrefix) ?? "LOAD-")
         return try await loadRun.tracked(tracking, unit: planned.file.key, resumedCounts: planned.resume?.counts) {
             let checkpoint = try await StagedFileLoad(
                 file: planned.file, table: planned.table, schema: configuration.mapping.sourceSchema,
                 mapper: mapper, source: CountingObjectStore(base: source, progress: progress), readOptions: configuration.readOptions,
-                services: services, resume: planned.resume
+                services: services, dateFilter: configuration.selection?.dateFilter(for: planned.table), resume: planned.resume
             ).run()
             return (checkpoint.counts, checkpoint.state == .damaged ? "the file could not be read to its end (dead-lettered)" : nil)
         }

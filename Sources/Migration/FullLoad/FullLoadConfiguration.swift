@@ -27,6 +27,9 @@ public struct FullLoadConfiguration: Sendable {
     public var checkpointInterval: Duration
     /// Days a tracking item lives before its TTL removes it.
     public var trackingRetentionDays: Int
+    /// A backfill: only these tables' files, only their rows in its date range, each
+    /// item written unless the table holds it newer; nil: the full load.
+    public var selection: LoadSelection?
 
     public init(
         sourcePrefix: String,
@@ -41,8 +44,10 @@ public struct FullLoadConfiguration: Sendable {
         throttle: AdaptiveRateController.Configuration = .init(),
         applier: BatchApplier.Configuration = .init(),
         checkpointInterval: Duration = .seconds(5),
-        trackingRetentionDays: Int = 90
+        trackingRetentionDays: Int = 90,
+        selection: LoadSelection? = nil
     ) {
+        self.selection = selection
         self.sourcePrefix = sourcePrefix
         self.sourceDescription = sourceDescription
         self.tableName = tableName

@@ -29,13 +29,25 @@ struct LoadRun: Sendable {
     /// Whether the table answers (for progress lines).
     var outage: TargetOutage { applier.outage }
 
-    /// The services the units of this run share.
-    func services(writeConcurrency: Int, checkpointInterval: Duration) -> LoadServices {
-        LoadServices(
+    /// The services the units of this run share; a backfill's (`backfillVersion`)
+    /// write every item conditionally, on the same throttle and outage.
+    func services(writeConcurrency: Int, checkpointInterval: Duration, backfillVersion: String? = nil) -> LoadServices {
+        var services = LoadServices(
             applier: applier,
             limiter: ConcurrencyLimiter(limit: max(1, writeConcurrency)),
             progress: progress, dryRun: dryRun, writeConcurrency: writeConcurrency,
             checkpointInterval: checkpointInterval, checkpointer: checkpointer)
+        if let backfillVersion {
+            let rules = applier.configuration
+            let writes = ChangeApplier(
+                target: target, throttle: throttle,
+                configuration: .init(
+                    maxAttempts: rules.maxAttempts, backoffBase: rules.backoffBase, backoffCap: rules.backoffCap,
+                    outageTolerance: rules.outageTolerance),
+                outage: applier.outage)
+            services.backfill = BackfillWrites(version: backfillVersion, applier: writes)
+        }
+        return services
     }
 
     /// A unit a previous run completed: counted, not loaded again.

@@ -11,4 +11,6 @@ struct LoadServices: Sendable {
     let checkpointInterval: Duration
     /// Nil on a dry run: nothing is persisted.
     let checkpointer: Checkpointer?
+    /// A backfill's version-conditional writes; nil for the full load's batches.
+    var backfill: BackfillWrites? = nil
 }

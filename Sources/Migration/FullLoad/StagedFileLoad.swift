@@ -15,6 +15,8 @@ struct StagedFileLoad: Sendable {
     let source: any ObjectStore
     let readOptions: DMSReadOptions
     let services: LoadServices
+    /// A backfill's date range over this table's rows; nil: every row.
+    let dateFilter: RowDateFilter?
     /// Where a previous run left this file, if anywhere.
     let resume: FileCheckpoint?
 
@@ -37,6 +39,8 @@ struct StagedFileLoad: Sendable {
                         recordIndex += 1
                         if recordIndex <= startRecord { continue }
                         switch record {
+                        case .change(let change) where dateFilter?.admits(change.row) == false:
+                            try await writer.skipOutOfRange(group: &group, checkpoint: checkpoint)
                         case .change(let change):
                             try await writer.add(change, group: &group, checkpoint: checkpoint)
                         case .error(let problem):
@@ -105,9 +109,12 @@ struct UnitAssembler {
         self.columns = columns
     }
 
-    var isFull: Bool { unit.puts.count >= Self.batchSize || unit.mappedOnly >= Self.dryRunUnitSize }
+    var isFull: Bool {
+        unit.puts.count >= Self.batchSize || unit.mappedOnly >= Self.dryRunUnitSize || unit.counts.skippedOutOfRange >= Self.dryRunUnitSize
+    }
 
-    /// A dry run settles its record ranges in larger units: nothing waits on them.
+    /// A dry run, and a backfill's run of rows out of its range, settle their
+    /// record ranges in larger units: nothing waits on them.
     static let dryRunUnitSize = 1_000
 
     mutating func countMapped(_ items: Int) {
@@ -125,6 +132,11 @@ struct UnitAssembler {
 
     mutating func countRead() {
         unit.counts.rowsRead += 1
+    }
+
+    mutating func countOutOfRange() {
+        unit.counts.rowsRead += 1
+        unit.counts.skippedOutOfRange += 1
     }
 
     mutating func rejectMapped(_ change: SourceChange, reason: String) {

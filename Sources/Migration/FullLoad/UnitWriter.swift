@@ -64,6 +64,8 @@ struct UnitWriter {
                 // Checked is as far as a dry run goes: count, build and keep nothing.
                 assembler.countMapped(try mapper.check(change))
                 ops = []
+            } else if let backfill = services.backfill {
+                ops = try mapper.map(change, version: backfill.version)
             } else {
                 ops = try mapper.map(change)
             }
@@ -83,6 +85,15 @@ struct UnitWriter {
             assembler.add(PendingPut(item: item, key: op.key, entity: op.entity, origin: change.origin, row: change.row))
         }
         assembler.countRead()
+        if assembler.isFull { try await dispatch(upTo: records, group: &group, checkpoint: checkpoint) }
+    }
+
+    /// Records a row a backfill leaves out: dated outside its range.
+    mutating func skipOutOfRange(group: inout Group, checkpoint: Checkpoint) async throws {
+        records += 1
+        markerBefore = marker
+        marker = nil
+        assembler.countOutOfRange()
         if assembler.isFull { try await dispatch(upTo: records, group: &group, checkpoint: checkpoint) }
     }
 
@@ -110,8 +121,9 @@ struct UnitWriter {
             letter.batch = batch
             return letter
         }
-        ledger.close(sequence, written: outcome.written.count, writeFailures: failures)
-        services.progress.add(EntityCounts(itemsWritten: outcome.written.count, deadLettered: failures.count), to: table)
+        ledger.close(sequence, written: outcome.written.count, keptNewer: outcome.keptNewer.count, writeFailures: failures)
+        services.progress.add(
+            EntityCounts(itemsWritten: outcome.written.count, deadLettered: failures.count, keptNewer: outcome.keptNewer.count), to: table)
         if clock.now - lastCheckpoint >= services.checkpointInterval {
             try await checkpoint(&ledger, markers)
             // Markers below the watermark just saved are not needed again.
@@ -144,12 +156,16 @@ struct UnitWriter {
         }
         let limiter = services.limiter
         let applier = services.applier
+        let backfill = services.backfill
         try await limiter.acquire()
         let puts = unit.puts
         batchIDs[sequence] = batch
         group.addTask {
             defer { limiter.release() }
-            return try await LogContext.with([LogKey.batch: .string(batch)]) { (sequence, try await applier.apply(puts)) }
+            return try await LogContext.with([LogKey.batch: .string(batch)]) {
+                if let backfill { return (sequence, try await backfill.apply(puts)) }
+                return (sequence, try await applier.apply(puts))
+            }
         }
         inFlight += 1
     }

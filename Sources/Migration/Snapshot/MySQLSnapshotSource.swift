@@ -63,16 +63,22 @@ public struct MySQLSnapshotSource: Sendable {
         let reader: SnapshotReader
         let source: MySQLSnapshotSource
 
-        /// The chunked read of `table` (its primary key looked up on the snapshot's connection).
-        func chunkQuery(for table: TableMapping) async throws -> PrimaryKeyChunkQuery {
+        /// The chunked read of `table` (its primary key looked up on the snapshot's
+        /// connection), only of its rows `dates` admits when given.
+        func chunkQuery(for table: TableMapping, dates: RowDateFilter? = nil) async throws -> PrimaryKeyChunkQuery {
             let database = source.connection.database
             let keyColumns = try await reader.run { connection in
                 try await connection.primaryKeyColumns(database: database, table: table.table)
             }
             guard !keyColumns.isEmpty else { throw SnapshotSourceError(noPrimaryKey: table.table) }
-            return try PrimaryKeyChunkQuery(
+            var query = try PrimaryKeyChunkQuery(
                 database: database, table: table.table, columns: table.columns.map(\.name), keyColumns: keyColumns,
                 limit: source.chunkSize)
+            if let dates {
+                query.condition = PrimaryKeyChunkQuery.dateRangeCondition(
+                    column: dates.column, since: dates.range.since, before: dates.range.dayAfterUntil)
+            }
+            return query
         }
     }
 }

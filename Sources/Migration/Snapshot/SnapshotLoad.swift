@@ -33,6 +33,10 @@ public struct SnapshotLoadConfiguration: Sendable {
     /// How long the source may stay unreachable mid-load (a cut link) while the
     /// read waits and retries, before the load stops (a rerun resumes).
     public var reconnect: ReconnectBackoff.Policy
+    /// A backfill: only these tables, only their rows in its date range (a WHERE on
+    /// the chunked read), each item written unless the table holds it newer; nil:
+    /// the full load.
+    public var selection: LoadSelection?
 
     public init(
         connection: MySQLConnectionConfiguration,
@@ -140,15 +144,17 @@ public struct SnapshotLoad: Sendable {
         let mapper = try ItemMapper(mapping: configuration.mapping)
         let dryRun = configuration.dryRun
 
-        if !dryRun && !configuration.force {
+        // A backfill's writes are conditional on their version: safe beside a stream.
+        if !dryRun && !configuration.force && configuration.selection == nil {
             let applied = try await state.changeCheckpointKeys()
             if !applied.isEmpty { throw SnapshotLoadError.changesApplied(applied) }
         }
         if configuration.restart && !dryRun { try await state.reset() }
 
+        let tables = configuration.mapping.tables.filter { configuration.selection?.includes($0.table) ?? true }
         var results: [LoadUnitResult] = []
         var plan: [(table: TableMapping, resume: SnapshotTableCheckpoint?)] = []
-        for table in configuration.mapping.tables {
+        for table in tables {
             let resume = dryRun || configuration.restart ? nil : try await state.checkpoint(table: table.table)
             if let resume, resume.state == .completed {
                 results.append(loadRun.skipped(table: table.table, unit: table.table, counts: resume.counts))
@@ -156,7 +162,7 @@ public struct SnapshotLoad: Sendable {
                 plan.append((table, resume))
             }
         }
-        progress.setTotals(files: configuration.mapping.tables.count, bytes: 0)
+        progress.setTotals(files: tables.count, bytes: 0)
 
         var position = dryRun ? nil : try await state.position()
         if let saved = position?.source, saved != configuration.sourceDescription {
@@ -168,15 +174,22 @@ public struct SnapshotLoad: Sendable {
                 let source = MySQLSnapshotSource(
                     connection: configuration.connection, retry: configuration.connectRetry, reconnect: configuration.reconnect,
                     reachability: sourceReachability, chunkSize: configuration.chunkSize, transfer: configuration.transfer)
-                try await source.withSnapshot(of: configuration.mapping.tables) { snapshot in
+                try await source.withSnapshot(of: tables) { snapshot in
                     // The first snapshot's position stays: a resumed run's newer
                     // snapshot is covered by the stream replaying from the older one.
                     if position == nil && !dryRun {
                         try await state.save(snapshot.position)
                         position = snapshot.position
                     }
+                    // A backfill's rows are as new as this snapshot (not the first one saved).
+                    let version = configuration.selection.map { _ in
+                        BackfillVersion.snapshot(
+                            at: BinlogCoordinates(file: snapshot.position.binlogFile, position: snapshot.position.binlogPosition)
+                                .sourcePosition(rowIndex: 0))
+                    }
                     let services = loadRun.services(
-                        writeConcurrency: configuration.writeConcurrency, checkpointInterval: configuration.checkpointInterval)
+                        writeConcurrency: configuration.writeConcurrency, checkpointInterval: configuration.checkpointInterval,
+                        backfillVersion: version)
                     for (table, resume) in plan {
                         results.append(try await loadTable(table, resume: resume, snapshot: snapshot, mapper: mapper, services: services))
                         progress.fileDone()
@@ -187,10 +200,11 @@ public struct SnapshotLoad: Sendable {
             }
         }
         var summary = loadRun.summary(
-            of: results, order: configuration.mapping.tables.map(\.table), unitsFound: configuration.mapping.tables.count,
+            of: results, order: configuration.mapping.tables.map(\.table), unitsFound: tables.count,
             source: configuration.sourceDescription, table: configuration.tableName, elapsed: clock.now - started,
             failure: failure)
         summary.snapshot = position?.withoutDefinitions
+        summary.backfill = configuration.selection?.description
         return summary
     }
 
@@ -198,9 +212,11 @@ public struct SnapshotLoad: Sendable {
         _ table: TableMapping, resume: SnapshotTableCheckpoint?, snapshot: MySQLSnapshotSource.OpenSnapshot, mapper: ItemMapper,
         services: LoadServices
     ) async throws -> LoadUnitResult {
-        let tracking = FileTracking(batchId: "SNAPSHOT-" + table.table, table: table.table, retentionDays: configuration.trackingRetentionDays)
+        let tracking = FileTracking(
+            batchId: (configuration.selection.map(FileTracking.backfillPrefix) ?? "SNAPSHOT-") + table.table, table: table.table,
+            retentionDays: configuration.trackingRetentionDays)
         return try await loadRun.tracked(tracking, unit: table.table, resumedCounts: resume?.counts) {
-            let query = try await snapshot.chunkQuery(for: table)
+            let query = try await snapshot.chunkQuery(for: table, dates: configuration.selection?.dateFilter(for: table))
             let counts = try await readAndWrite(
                 table, query: query, resume: resume, reader: snapshot.reader, mapper: mapper, services: services)
             return (counts, nil)

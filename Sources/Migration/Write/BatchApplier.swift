@@ -35,6 +35,8 @@ public struct BatchApplier: Sendable {
     public struct Outcome: Sendable {
         public var written: [PendingPut] = []
         public var failed: [(put: PendingPut, reason: String)] = []
+        /// A backfill's puts not made because the table holds a newer version (`BackfillWrites`).
+        public var keptNewer: [PendingPut] = []
         /// Calls sent again after throttling or a transient failure.
         public var resubmissions = 0
     }

@@ -66,15 +66,16 @@ public struct ChangeApplier: Sendable {
     /// Whether the table answers, shared by every lane.
     public let outage: TargetOutage
 
+    /// - Parameter outage: shared with other writers of the run (a backfill's load); by default one of its own.
     public init(
         target: any ItemWriteTarget, throttle: WriteThrottle, configuration: Configuration = .init(),
-        now: (@Sendable () -> Int64)? = nil
+        now: (@Sendable () -> Int64)? = nil, outage: TargetOutage? = nil
     ) {
         self.target = target
         self.throttle = throttle
         self.configuration = configuration
         self.now = now ?? { Timestamp.epochSeconds() }
-        self.outage = TargetOutage(tolerance: configuration.outageTolerance, target: target.targetDescription)
+        self.outage = outage ?? TargetOutage(tolerance: configuration.outageTolerance, target: target.targetDescription)
     }
 
     /// Starts the lanes, runs `body` (which submits changes through the submitter),
