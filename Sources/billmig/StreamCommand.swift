@@ -29,6 +29,12 @@ struct StreamCommand: AsyncParsableCommand {
             arrival (millisecond figures; the row is never written to DynamoDB); without it, the commit \
             events' timestamps are used, which have 1 s resolution.
 
+            After an outage of the source or the table, once it has answered for 10 s, the stream \
+            validates the accounts it changed from --outage-margin before the outage to 10 s after it \
+            (live: a difference is rechecked once the checkpoint has passed it) and reports what it found \
+            in its log, its summary and `billmig status` (`after the outage: N accounts checked, M \
+            differences`); it repairs nothing. --no-check-after-outage turns it off.
+
             Runs until SIGINT or SIGTERM (which stop reading, finish the writes in flight, save the \
             checkpoint and exit 0), or, with --until-caught-up, until every change up to the source's \
             binlog end at the start is applied, or, with --stop-at, until that position.
