@@ -15,7 +15,7 @@ struct TransferOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: "The link's declared capacity (1Gbps, 500Mbps, 10Gbit/s): the share of it used by the bytes read from the source is shown and exported (billmig_source_bandwidth_share). Direct Connect's bandwidth is its capacity; a VPN has none.")
+        help: "stream, load: the link's declared capacity (1Gbps, 500Mbps, 10Gbit/s): the share of it used by the bytes read from the source is shown and exported (billmig_source_bandwidth_share). Direct Connect's bandwidth is its capacity; a VPN has none.")
     var linkCapacity: String?
 
     func validate() throws {
