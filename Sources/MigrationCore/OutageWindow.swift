@@ -57,7 +57,8 @@ public struct OutageWindow<Key: Hashable & Sendable>: Sendable {
             if keys.count < limit || keys.contains(key) { keys.insert(key) } else { changesOverLimit += 1 }
             return
         }
-        if recent.count >= limit, recent[key] == nil { forget(before: now - margin) }
+        // Full: counted, not kept (the keys past the margin are forgotten once a second, by `observe`,
+        // never per change, which would cost the whole map on every change of a busy stream).
         if recent.count < limit || recent[key] != nil {
             recent[key] = now
         } else {
