@@ -19,6 +19,10 @@ public struct RunActivity: Sendable, Codable, Equatable {
     public var ended: String?
     public var sourceUnreachable: Outage?
     public var targetUnreachable: Outage?
+    /// How fast it reads the source now, and the share of the link's declared capacity.
+    public var sourceLink: LinkUse?
+    /// The last check of the accounts changed around an outage, once one ended.
+    public var afterOutage: OutageCheck?
 
     /// Something the command cannot reach.
     public struct Outage: Sendable, Codable, Equatable {
@@ -37,7 +41,7 @@ public struct RunActivity: Sendable, Codable, Equatable {
 
     public init(
         command: String, startedAt: String, updatedAt: String, intervalSeconds: Double, ended: String? = nil,
-        sourceUnreachable: Outage? = nil, targetUnreachable: Outage? = nil
+        sourceUnreachable: Outage? = nil, targetUnreachable: Outage? = nil, sourceLink: LinkUse? = nil, afterOutage: OutageCheck? = nil
     ) {
         self.command = command
         self.startedAt = startedAt
@@ -46,6 +50,8 @@ public struct RunActivity: Sendable, Codable, Equatable {
         self.ended = ended
         self.sourceUnreachable = sourceUnreachable
         self.targetUnreachable = targetUnreachable
+        self.sourceLink = sourceLink
+        self.afterOutage = afterOutage
     }
 
     /// Where the run stands, judged at `now`.
@@ -66,12 +72,16 @@ public struct RunActivity: Sendable, Codable, Equatable {
         return sourceUnreachable != nil || targetUnreachable != nil ? .paused : .running
     }
 
-    /// One line for `status`.
+    /// One line for `status`, and one more for the check after an outage.
     public func line(at now: Date) -> String {
+        ([standingLine(at: now)] + (afterOutage.map { ["  " + $0.summaryLine] } ?? [])).joined(separator: "\n")
+    }
+
+    func standingLine(at now: Date) -> String {
         let head = "\(command) (started \(startedAt))"
         switch standing(at: now) {
         case .running:
-            return "\(head): running, last heard \(updatedAt)"
+            return "\(head): running" + (sourceLink.map { ", \($0.description)" } ?? "") + ", last heard \(updatedAt)"
         case .paused:
             let outages = [sourceUnreachable, targetUnreachable].compactMap { $0 }
                 .map { "\($0.what) UNREACHABLE since \($0.since) (last error: \($0.lastError))" }

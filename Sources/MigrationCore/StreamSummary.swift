@@ -42,6 +42,8 @@ public struct StreamSummary: Sendable, Codable, Equatable {
     public var error: String?
     /// After a failure, what to do next (nil when the run did not fail).
     public var advice: String?
+    /// The checks of the accounts changed around each outage the run recovered from (`OutageWindow`).
+    public var afterOutages: [OutageCheck] = []
 
     public init(
         status: LoadSummary.Status, ending: Ending, source: String, table: String, startedAt: String,

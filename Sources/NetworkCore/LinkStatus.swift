@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the AWS side reports about the links between the data centre and the
 /// VPC: site-to-site VPN connections with their tunnels, and Direct Connect
 /// connections. Plain values, read by `billmig network status` and judged by
@@ -50,11 +52,22 @@ public struct DirectConnectStatus: Sendable, Hashable, Codable {
     }
 
     /// The declared capacity in bits per second, when `bandwidth` can be read.
-    public var capacityBitsPerSecond: Double? {
-        guard let bandwidth else { return nil }
-        let text = bandwidth.lowercased()
-        for (suffix, scale) in [("gbps", 1e9), ("mbps", 1e6), ("kbps", 1e3)] where text.hasSuffix(suffix) {
-            return Double(text.dropLast(suffix.count)).map { $0 * scale }
+    public var capacityBitsPerSecond: Double? { bandwidth.flatMap(LinkCapacity.bitsPerSecond(parsing:)) }
+}
+
+/// A link's declared capacity, as AWS spells Direct Connect's (`1Gbps`,
+/// `500Mbps`) and as people write it (`10Gbit/s`, `100 Mbit/s`).
+public enum LinkCapacity {
+    /// Bits per second; nil when `text` is not a positive rate in those units
+    /// (a capital B is bytes, `10MB/s`: refused rather than read as bits).
+    public static func bitsPerSecond(parsing text: String) -> Double? {
+        guard !text.contains("B") else { return nil }
+        var body = text.lowercased().replacingOccurrences(of: " ", with: "")
+        if body.hasSuffix("/s") { body = String(body.dropLast(2)) + "ps" }
+        body = body.replacingOccurrences(of: "bitps", with: "bps")
+        for (suffix, scale) in [("gbps", 1e9), ("mbps", 1e6), ("kbps", 1e3), ("bps", 1.0)] where body.hasSuffix(suffix) {
+            guard let value = Double(body.dropLast(suffix.count)), value > 0 else { return nil }
+            return value * scale
         }
         return nil
     }

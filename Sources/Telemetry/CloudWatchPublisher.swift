@@ -65,11 +65,13 @@ public final class StreamCloudWatchSample: Sendable {
         public var sourceUnreachableSeconds: Double
         public var targetUnreachableSeconds: Double
         public var sourceOnBackupRoute: Bool
+        public var sourceLink: LinkUse?
 
         public init(
             changesRead: Int, deadLettered: Int, lagSeconds: Double?, sourceUnreachableSeconds: Double = 0,
-            targetUnreachableSeconds: Double = 0, sourceOnBackupRoute: Bool = false
+            targetUnreachableSeconds: Double = 0, sourceOnBackupRoute: Bool = false, sourceLink: LinkUse? = nil
         ) {
+            self.sourceLink = sourceLink
             self.changesRead = changesRead
             self.deadLettered = deadLettered
             self.lagSeconds = lagSeconds
@@ -101,6 +103,10 @@ public final class StreamCloudWatchSample: Sendable {
         data.append(MetricDatum(.sourceUnreachableSeconds, dimensions, value: now.sourceUnreachableSeconds))
         data.append(MetricDatum(.targetUnreachableSeconds, dimensions, value: now.targetUnreachableSeconds))
         data.append(MetricDatum(.sourceOnBackupRoute, dimensions, value: now.sourceOnBackupRoute ? 1 : 0))
+        if let link = now.sourceLink {
+            data.append(MetricDatum(.sourceBytesPerSecond, dimensions, value: link.bytesPerSecond))
+            if let share = link.share { data.append(MetricDatum(.sourceBandwidthShare, dimensions, value: share)) }
+        }
         return data
     }
 }

@@ -30,6 +30,11 @@ public enum MetricName: String, Sendable, CaseIterable, Codable {
     /// 1 while `stream` reads the source over its backup route (`backup=` in the
     /// source URL), 0 over the primary.
     case sourceOnBackupRoute = "SourceOnBackupRoute"
+    /// Bytes `stream` and `load --from mysql://` read from the source per second, over the last 10 s.
+    case sourceBytesPerSecond = "SourceBytesPerSecond"
+    /// Those bytes as a share of the link's declared capacity (`--link-capacity`), 0 to 1;
+    /// published only when a capacity is declared.
+    case sourceBandwidthShare = "SourceBandwidthShare"
 
     /// The Prometheus name: snake case, `billmig_` first, `_total` on counters.
     public var prometheusName: String {
@@ -45,14 +50,15 @@ public enum MetricName: String, Sendable, CaseIterable, Codable {
     public var isCounter: Bool {
         ![
             .replicationLagSeconds, .reverseReplicationLagSeconds, .reverseRecordsPending, .sourceUnreachableSeconds, .targetUnreachableSeconds,
-            .sourceOnBackupRoute,
+            .sourceOnBackupRoute, .sourceBytesPerSecond, .sourceBandwidthShare,
         ].contains(self)
     }
 
     public var unit: MetricUnit {
         switch self {
         case .replicationLagSeconds, .reverseReplicationLagSeconds, .sourceUnreachableSeconds, .targetUnreachableSeconds: .seconds
-        case .sourceOnBackupRoute: .none
+        case .sourceOnBackupRoute, .sourceBandwidthShare: .none
+        case .sourceBytesPerSecond: .bytesPerSecond
         default: .count
         }
     }
@@ -65,7 +71,7 @@ public enum MetricName: String, Sendable, CaseIterable, Codable {
         case .rowsRead, .itemsWritten, .rowsDeadLettered, .changesSkippedStale:
             [[.table], [.table, .entity]]
         case .validationMismatches, .replicationLagSeconds, .reverseReplicationLagSeconds, .reverseRecordsPending, .reverseRecordsRead,
-            .sourceUnreachableSeconds, .targetUnreachableSeconds, .sourceOnBackupRoute:
+            .sourceUnreachableSeconds, .targetUnreachableSeconds, .sourceOnBackupRoute, .sourceBytesPerSecond, .sourceBandwidthShare:
             [[.table]]
         }
     }
@@ -83,6 +89,7 @@ public enum MetricUnit: String, Sendable, Codable {
     case count = "Count"
     case seconds = "Seconds"
     case none = "None"
+    case bytesPerSecond = "Bytes/Second"
 }
 
 public enum MetricCatalogue {

@@ -34,6 +34,18 @@ public final class ProgressMetrics: Sendable {
     public func recordSourceUnreachable(seconds: Double) {
         Gauge(label: MetricName.sourceUnreachableSeconds.prometheusName, dimensions: [("table", table)]).record(seconds)
     }
+
+    /// The bytes read from the source per second and, with a declared capacity, their share of it.
+    public func recordSourceLink(_ use: LinkUse) {
+        Self.record(use, table: table)
+    }
+
+    static func record(_ use: LinkUse, table: String) {
+        Gauge(label: MetricName.sourceBytesPerSecond.prometheusName, dimensions: [("table", table)]).record(use.bytesPerSecond)
+        if let share = use.share {
+            Gauge(label: MetricName.sourceBandwidthShare.prometheusName, dimensions: [("table", table)]).record(share)
+        }
+    }
 }
 
 /// Running totals per table published as counter increments: each sample adds
@@ -66,14 +78,18 @@ final class TableCounters: Sendable {
 public final class StreamMetrics: Sendable {
     private let counters: TableCounters
 
+    private let table: String
+
     public init(table: String) {
         counters = TableCounters(table: table)
+        self.table = table
     }
 
     public func record(
         changesRead: Int, deadLettered: Int, lagSeconds: Double?, sourceUnreachableSeconds: Double = 0,
-        targetUnreachableSeconds: Double = 0, sourceOnBackupRoute: Bool = false
+        targetUnreachableSeconds: Double = 0, sourceOnBackupRoute: Bool = false, sourceLink: LinkUse? = nil
     ) {
+        if let sourceLink { ProgressMetrics.record(sourceLink, table: table) }
         counters.record([.rowsRead: changesRead, .rowsDeadLettered: deadLettered])
         if let lagSeconds { counters.gauge(.replicationLagSeconds, lagSeconds) }
         counters.gauge(.sourceUnreachableSeconds, sourceUnreachableSeconds)

@@ -213,15 +213,17 @@ extension LoadCommand {
                 configuration.checkpointInterval = try checkpoints.interval()
                 configuration.transfer = try transfer.limit()
                 configuration.selection = selection
+                configuration.linkCapacityBitsPerSecond = try transfer.linkCapacityBitsPerSecond()
                 let load = SnapshotLoad(
                     configuration: configuration,
                     target: dryRun ? DiscardingWriteTarget() : try target(runtime, limits: limits),
                     state: try state(runtime, stateLocation, selection: selection))
                 return try await prometheus.showing(
-                    load.progress, throttle: load.throttle, outage: load.outage, source: load.sourceReachability, table: table, quiet: output.quiet
+                    load.progress, throttle: load.throttle, outage: load.outage, source: load.sourceReachability, link: load.link, table: table,
+                    quiet: output.quiet
                 ) {
                     try await RunActivityRecorder(state: try state(runtime, stateLocation, selection: selection), command: "load").recordingLoad(
-                        outage: load.outage, source: load.sourceReachability, sourceName: connection.sourceName
+                        outage: load.outage, source: load.sourceReachability, link: load.link, sourceName: connection.sourceName
                     ) {
                         try await load.run()
                     }

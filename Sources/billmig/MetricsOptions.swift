@@ -16,23 +16,25 @@ struct PrometheusOptions: ParsableArguments {
     /// Runs `body` with `/metrics` served (when asked), sampling `progress` (and
     /// how long the source has been unreachable, for a snapshot) every second.
     func exposing<Result: Sendable>(
-        _ progress: LoadProgress, source: SourceReachability? = nil, table: String, _ body: () async throws -> Result
+        _ progress: LoadProgress, source: SourceReachability? = nil, link: SourceLinkMeter? = nil, table: String,
+        _ body: () async throws -> Result
     ) async throws -> Result {
         let recorder = ProgressMetrics(table: table)
         return try await exposing(
             sample: {
                 recorder.record(progress.snapshot().perEntity)
                 if let source { recorder.recordSourceUnreachable(seconds: source.outage?.seconds ?? 0) }
+                if let link { recorder.recordSourceLink(link.use()) }
             }, body)
     }
 
     /// Runs a load (or an apply) with its progress shown on a terminal (unless
     /// `quiet`) and exposed as metrics (when asked).
     func showing<Result: Sendable>(
-        _ progress: LoadProgress, throttle: WriteThrottle, outage: TargetOutage, source: SourceReachability? = nil, table: String,
-        quiet: Bool, _ body: () async throws -> Result
+        _ progress: LoadProgress, throttle: WriteThrottle, outage: TargetOutage, source: SourceReachability? = nil,
+        link: SourceLinkMeter? = nil, table: String, quiet: Bool, _ body: () async throws -> Result
     ) async throws -> Result {
-        try await exposing(progress, source: source, table: table) {
+        try await exposing(progress, source: source, link: link, table: table) {
             try await ProgressReporter(
                 mode: quiet ? .silent : ProgressReporter.automaticMode, progress: progress, rate: { throttle.currentRate },
                 outage: outage, source: source
@@ -43,16 +45,16 @@ struct PrometheusOptions: ParsableArguments {
     /// The same for `stream`: its counts, its lag, and how long the source and
     /// the table have been unreachable.
     func exposing<Result: Sendable>(
-        _ progress: StreamProgress, outage: TargetOutage, table: String, _ body: () async throws -> Result
+        _ progress: StreamProgress, outage: TargetOutage, link: SourceLinkMeter, table: String, _ body: () async throws -> Result
     ) async throws -> Result {
         let recorder = StreamMetrics(table: table)
         return try await exposing(
             sample: {
-                let figures = StreamCloudWatchSample.Figures(progress.snapshot(), outage: outage)
+                let figures = StreamCloudWatchSample.Figures(progress.snapshot(), outage: outage, link: link.use())
                 recorder.record(
                     changesRead: figures.changesRead, deadLettered: figures.deadLettered, lagSeconds: figures.lagSeconds,
                     sourceUnreachableSeconds: figures.sourceUnreachableSeconds, targetUnreachableSeconds: figures.targetUnreachableSeconds,
-                    sourceOnBackupRoute: figures.sourceOnBackupRoute)
+                    sourceOnBackupRoute: figures.sourceOnBackupRoute, sourceLink: figures.sourceLink)
             }, body)
     }
 
@@ -139,11 +141,11 @@ struct CloudWatchPublishingOptions: ParsableArguments {
 
 extension StreamCloudWatchSample.Figures {
     /// The stream's running figures now, as both metric backends take them.
-    init(_ snapshot: StreamProgress.Snapshot, outage: TargetOutage) {
+    init(_ snapshot: StreamProgress.Snapshot, outage: TargetOutage, link: LinkUse? = nil) {
         self.init(
             changesRead: snapshot.changesRead, deadLettered: snapshot.deadLettered,
             lagSeconds: snapshot.health?.lagCurrentMilliseconds.map { $0 / 1000 },
             sourceUnreachableSeconds: snapshot.sourceOutage?.seconds ?? 0, targetUnreachableSeconds: outage.current?.seconds ?? 0,
-            sourceOnBackupRoute: snapshot.backupRoute != nil)
+            sourceOnBackupRoute: snapshot.backupRoute != nil, sourceLink: link)
     }
 }

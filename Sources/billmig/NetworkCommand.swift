@@ -1,5 +1,7 @@
 import ArgumentParser
+import DMSStaging
 import Foundation
+import Migration
 import MigrationCore
 import NetworkCore
 import NetworkMonitor
@@ -21,6 +23,11 @@ struct NetworkCommand: AsyncParsableCommand {
                 through each link (the primary address over Direct Connect, the backup over the \
                 VPN), timed over --probes attempts: loss and p50/p99 connect time.
 
+                With --state, the commands running on that state (stream, load --from mysql://) \
+                say how fast they read the source and, when the link's capacity is known \
+                (their own --link-capacity, this command's, or the one Direct Connect \
+                connection's bandwidth), the share of it they use.
+
                 Each link and route is healthy, degraded (a tunnel down, loss above --max-loss, \
                 p99 connect above --max-connect-ms, a connection not yet in service) or down. \
                 Exit status: 0 nothing is down (degraded is printed as a warning); 1 something is \
@@ -37,6 +44,12 @@ struct NetworkCommand: AsyncParsableCommand {
         @Option(name: .customLong("route"), help: "A route to probe, NAME=HOST:PORT (e.g. primary=10.0.0.5:3306); repeat for each.")
         var routes: [String] = []
 
+        @Option(name: .long, help: "The state location of running commands (as given to stream and load): show their use of the link.")
+        var state: String?
+
+        @Option(name: .long, help: "The link's declared capacity (1Gbps, 500Mbps) for the share of it the commands use, when they did not declare it.")
+        var linkCapacity: String?
+
         @Option(name: .long, help: "TCP connects per route.")
         var probes = 5
 
@@ -52,9 +65,13 @@ struct NetworkCommand: AsyncParsableCommand {
             _ = try parsedRoutes()
             guard probes >= 1 else { throw ValidationError("--probes must be at least 1") }
             guard (0...1).contains(maxLoss) else { throw ValidationError("--max-loss is a share, 0 to 1 (0.05 is 5%)") }
-            guard !vpnConnectionIDs.isEmpty || !directConnectIDs.isEmpty || !routes.isEmpty else {
-                throw ValidationError("name something to check: --vpn-connection-id, --dx-connection-id or --route")
+            guard !vpnConnectionIDs.isEmpty || !directConnectIDs.isEmpty || !routes.isEmpty || state != nil else {
+                throw ValidationError("name something to check: --vpn-connection-id, --dx-connection-id, --route or --state")
             }
+            if let linkCapacity, LinkCapacity.bitsPerSecond(parsing: linkCapacity) == nil {
+                throw ValidationError("--link-capacity \(linkCapacity): give a rate in bits per second such as 1Gbps, 500Mbps or 10Gbit/s")
+            }
+            if let state { _ = try StagingLocation(parsing: state) }
         }
 
         func parsedRoutes() throws -> [RouteProber.Route] {
@@ -70,9 +87,13 @@ struct NetworkCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let needsAWS = !vpnConnectionIDs.isEmpty || !directConnectIDs.isEmpty
+            let stateLocation = try state.map(StagingLocation.init(parsing:))
+            var needsAWS = !vpnConnectionIDs.isEmpty || !directConnectIDs.isEmpty
+            if case .s3 = stateLocation { needsAWS = true }
             let routes = try parsedRoutes()
-            let (vpn, directConnect, windows) = try await Runtime.with(needsAWS: needsAWS) { runtime in
+            let (vpn, directConnect, windows, activity) = try await Runtime.with(needsAWS: needsAWS) { runtime in
+                var activity: [RunActivity] = []
+                if let stateLocation { activity = try await runtime.stateLocation(stateLocation).readAll(.runActivity) }
                 async let windows = RouteProber(attempts: probes).probe(routes)
                 var vpn: [VPNConnectionStatus] = []
                 var directConnect: [DirectConnectStatus] = []
@@ -83,10 +104,19 @@ struct NetworkCommand: AsyncParsableCommand {
                     _ = await windows
                     throw CommandError("could not read the links' states: \(error) (the role needs ec2:DescribeVpnConnections and directconnect:DescribeConnections)")
                 }
-                return (vpn, directConnect, await windows)
+                return (vpn, directConnect, await windows, activity)
+            }
+            // A command's own declared capacity wins; then this command's; then the one Direct Connect connection's.
+            let capacity = linkCapacity.flatMap(LinkCapacity.bitsPerSecond(parsing:))
+                ?? (directConnect.count == 1 ? directConnect[0].capacityBitsPerSecond : nil)
+            let now = Date()
+            let commands = activity.sorted { $0.command < $1.command }.map { run in
+                var use = run.sourceLink
+                if use?.capacityBitsPerSecond == nil { use?.capacityBitsPerSecond = capacity }
+                return NetworkReport.CommandLink(command: run.command, standing: run.line(at: now), sourceLink: use)
             }
             let report = NetworkReport(
-                vpnConnections: vpn, directConnect: directConnect, routes: windows,
+                vpnConnections: vpn, directConnect: directConnect, routes: windows, commands: commands,
                 assessment: NetworkAssessment(
                     vpn: vpn, directConnect: directConnect, routes: windows,
                     thresholds: .init(maximumLoss: maxLoss, maximumConnectMilliseconds: maxConnectMs)))
@@ -104,7 +134,17 @@ struct NetworkReport: Encodable {
     var vpnConnections: [VPNConnectionStatus]
     var directConnect: [DirectConnectStatus]
     var routes: [RouteProbeWindow]
+    /// The commands of `--state` and their use of the link.
+    var commands: [CommandLink]
     var assessment: NetworkAssessment
+
+    struct CommandLink: Encodable {
+        var command: String
+        /// Its line in `status`.
+        var standing: String
+        /// Its reads from the source now (running commands only), with the share of the capacity when known.
+        var sourceLink: LinkUse?
+    }
 
     var text: String {
         var lines: [String] = []
@@ -128,6 +168,15 @@ struct NetworkReport: Encodable {
                 ])
             }
             lines += ["", table.render()]
+        }
+        if !commands.isEmpty {
+            lines.append("")
+            for command in commands {
+                lines.append(command.standing)
+                if let use = command.sourceLink {
+                    lines.append("  \(command.command): \(use.description)" + (use.share == nil ? " (declare the link's capacity with --link-capacity for the share)" : ""))
+                }
+            }
         }
         lines += ["", "network: \(assessment.overall.rawValue)"]
         return lines.joined(separator: "\n")

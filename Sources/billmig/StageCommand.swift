@@ -57,6 +57,9 @@ struct StageCommand: AsyncParsableCommand {
         guard flushChanges > 0, flushSeconds > 0, chunkSize > 0 else {
             throw ValidationError("--flush-changes, --flush-seconds and --chunk-size must be positive")
         }
+        if transfer.linkCapacity != nil {
+            throw ValidationError("--link-capacity is for stream and load --from mysql:// (stage does not report its share of the link); leave it out")
+        }
     }
 
     /// What `stage` did, as `--json` prints it.

@@ -8,6 +8,7 @@ import Migration
 import MigrationCore
 import MySQLSource
 import Telemetry
+import Validation
 
 struct StreamCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,6 +28,12 @@ struct StreamCommand: AsyncParsableCommand {
             writes NOW(6) to a row of billmig_heartbeat on the source every 250 ms and times that row's \
             arrival (millisecond figures; the row is never written to DynamoDB); without it, the commit \
             events' timestamps are used, which have 1 s resolution.
+
+            After an outage of the source or the table, once it has answered for 10 s, the stream \
+            validates the accounts it changed from --outage-margin before the outage to 10 s after it \
+            (live: a difference is rechecked once the checkpoint has passed it) and reports what it found \
+            in its log, its summary and `billmig status` (`after the outage: N accounts checked, M \
+            differences`); it repairs nothing. --no-check-after-outage turns it off.
 
             Runs until SIGINT or SIGTERM (which stop reading, finish the writes in flight, save the \
             checkpoint and exit 0), or, with --until-caught-up, until every change up to the source's \
@@ -58,6 +65,8 @@ struct StreamCommand: AsyncParsableCommand {
     @OptionGroup var transfer: TransferOptions
 
     @OptionGroup var writes: ChangeWriteOptions
+
+    @OptionGroup var afterOutage: AfterOutageOptions
 
     @Option(name: .long, help: "The replica server id the stream announces (random by default; must be unique).")
     var serverId: UInt32?
@@ -108,6 +117,8 @@ struct StreamCommand: AsyncParsableCommand {
             configuration.serverHeartbeatPeriod = .milliseconds(100)
         }
         configuration.transfer = try transfer.limit()
+        configuration.linkCapacityBitsPerSecond = try transfer.linkCapacityBitsPerSecond()
+        configuration.outageWindow = afterOutage.window(for: mapping)
         let configured = configuration
 
         let summary = try await withStopOnSignals(stop, announce: !output.quiet) {
@@ -160,25 +171,41 @@ extension StreamCommand {
             stop: stop,
             epochs: epochs)
         let sample = StreamCloudWatchSample(table: source.table)
-        let (progress, outage) = (stream.progress, stream.outage)
-        return try await metrics.publishing(through: runtime, { sample.data(.init(progress.snapshot(), outage: outage)) }) {
-            try await prometheus.exposing(stream.progress, outage: stream.outage, table: source.table) {
+        let (progress, outage, link) = (stream.progress, stream.outage, stream.link)
+        let checks = AfterOutageChecks()
+        let (table, mapping, connection) = (source.table, configuration.mapping, configuration.connection)
+        let (dynamoDB, stateLocation) = (try runtime.dynamoDB(), try runtime.stateLocation(state))
+        var summary = try await metrics.publishing(through: runtime, { sample.data(.init(progress.snapshot(), outage: outage, link: link.use())) }) {
+            try await prometheus.exposing(stream.progress, outage: stream.outage, link: link, table: source.table) {
                 try await ProgressReporter(
                     mode: output.quiet ? .silent : ProgressReporter.automaticMode, progress: stream.progress,
                     outage: stream.outage
                 ).showing {
-                    try await RunActivityRecorder(state: try runtime.stateLocation(state), command: "stream").recordingStream(
-                        progress: stream.progress, outage: stream.outage, sourceName: configuration.connection.sourceName
+                    try await RunActivityRecorder(state: stateLocation, command: "stream").recordingStream(
+                        progress: stream.progress, outage: stream.outage, link: link, checks: checks,
+                        sourceName: configuration.connection.sourceName
                     ) {
-                        do {
-                            return try await stream.run()
-                        } catch let error as BinlogStreamError {
-                            throw CommandError(error.description)
+                        try await checks.watching(
+                            stream.changedAroundOutages,
+                            unreachable: { progress.snapshot().sourceOutage != nil || outage.current != nil },
+                            check: { keys in
+                                try await Validator.checkAccounts(
+                                    of: keys, table: table, mapping: mapping, source: connection, dynamoDB: dynamoDB, state: stateLocation,
+                                    epochs: epochs)
+                            }
+                        ) {
+                            do {
+                                return try await stream.run()
+                            } catch let error as BinlogStreamError {
+                                throw CommandError(error.description)
+                            }
                         }
                     }
                 }
             }
         }
+        summary.afterOutages = checks.all
+        return summary
     }
 
     /// The binlog coordinates of a directive's start, named as the source names its binlog files.
@@ -246,6 +273,7 @@ enum StreamSummaryText {
             "started at \(summary.startedAt) (from the \(summary.startedFrom.rawValue)); \(summary.transactions) transactions; "
                 + "checkpoint \(summary.checkpoint ?? "none")"
                 + (summary.reconnects > 0 ? "; \(summary.reconnects) reconnects" : ""),
+        ] + summary.afterOutages.map(\.summaryLine) + [
             summary.health.summaryLine
                 + (summary.health.lagSource == .eventTimestamps
                     ? " (from commit timestamps, 1 s resolution; --heartbeat gives milliseconds)" : ""),

@@ -33,4 +33,14 @@ import Testing
         #expect(line.contains("last error: refused"))
         #expect(activity(updatedSecondsAgo: 100).line(at: now).contains("not running, or killed"))
     }
+
+    @Test func aRunningLineShowsTheLinksUseAndTheCheckAfterAnOutage() {
+        var running = activity(updatedSecondsAgo: 1)
+        running.sourceLink = LinkUse(bytesPerSecond: 2_000_000, capacityBitsPerSecond: 1e8)
+        running.afterOutage = OutageCheck(outageSince: "T1", recoveredAt: "T2", checkedAt: "T3", accountsChecked: 4, differences: 0)
+        let lines = running.line(at: now).split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].contains("running, source read at 2.00 MB/s (16.0% of 100 Mbit/s)"))
+        #expect(lines[1].contains("after the outage (since T1, over at T2): 4 accounts checked, 0 differences"))
+    }
 }

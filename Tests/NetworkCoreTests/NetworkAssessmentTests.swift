@@ -33,6 +33,14 @@ import Testing
         #expect(DirectConnectStatus(id: "d", state: "available", bandwidth: "10Gbps").capacityBitsPerSecond == 1e10)
     }
 
+    @Test func aDeclaredCapacityReadsAsDirectConnectSpellsItAndAsPeopleWriteIt() {
+        #expect(LinkCapacity.bitsPerSecond(parsing: "1Gbps") == 1e9)
+        #expect(LinkCapacity.bitsPerSecond(parsing: "10 Mbit/s") == 1e7)
+        #expect(LinkCapacity.bitsPerSecond(parsing: "1.5Gbit/s") == 1.5e9)
+        #expect(LinkCapacity.bitsPerSecond(parsing: "500kbps") == 5e5)
+        for wrong in ["", "fast", "0Gbps", "-1Mbps", "10MB/s"] { #expect(LinkCapacity.bitsPerSecond(parsing: wrong) == nil, "\(wrong)") }
+    }
+
     @Test func aRouteIsJudgedByLossAndConnectTime() {
         let clean = RouteProbeWindow(route: "primary", address: "10.0.0.5:3306", attempts: 4, connectMilliseconds: [2, 3, 2, 4])
         #expect(clean.loss == 0 && clean.connectPercentile(50) == 2 && clean.connectPercentile(99) == 4)

@@ -26,7 +26,18 @@ public struct MySQLSnapshotSource: Sendable {
         reconnect: ReconnectBackoff.Policy = .init(), reachability: SourceReachability = SourceReachability(), chunkSize: Int,
         transfer: TransferLimit = TransferLimit()
     ) {
-        self.transfer = SourceTransferLimiter.pacing(transfer)
+        self.init(
+            connection: connection, retry: retry, reconnect: reconnect, reachability: reachability, chunkSize: chunkSize,
+            limiter: SourceTransferLimiter.pacing(transfer))
+    }
+
+    /// A source read through `limiter`, which the caller keeps to read its count.
+    public init(
+        connection: MySQLConnectionConfiguration, retry: MySQLRetryPolicy = MySQLRetryPolicy(),
+        reconnect: ReconnectBackoff.Policy = .init(), reachability: SourceReachability = SourceReachability(), chunkSize: Int,
+        limiter: SourceTransferLimiter?
+    ) {
+        self.transfer = limiter
         self.connection = connection
         self.retry = retry
         self.reconnect = reconnect

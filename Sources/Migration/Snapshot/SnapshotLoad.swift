@@ -20,6 +20,8 @@ public struct SnapshotLoadConfiguration: Sendable {
     public var chunkSize: Int
     /// How fast the source may be read (`--max-bandwidth`, `--transfer-window`); unlimited by default.
     public var transfer = TransferLimit()
+    /// The link's declared capacity (`--link-capacity`), for the share of it the load uses; nil: not declared.
+    public var linkCapacityBitsPerSecond: Double?
     /// BatchWriteItem calls in flight at once.
     public var writeConcurrency: Int
     public var throttle: AdaptiveRateController.Configuration
@@ -126,6 +128,10 @@ public struct SnapshotLoad: Sendable {
     public var outage: TargetOutage { loadRun.outage }
     /// Whether the source answers, for progress lines and metrics.
     public let sourceReachability = SourceReachability()
+    /// Paces the reads to `--max-bandwidth` and counts their bytes.
+    let transfer: SourceTransferLimiter
+    /// The throughput read from the source, and its share of the link's declared capacity.
+    public let link: SourceLinkMeter
 
     /// - Parameters:
     ///   - target: the table; ignored on a dry run.
@@ -136,6 +142,8 @@ public struct SnapshotLoad: Sendable {
         self.loadRun = LoadRun(
             dryRun: configuration.dryRun, target: target, state: state, throttle: configuration.throttle,
             applier: configuration.applier)
+        transfer = SourceTransferLimiter(limit: configuration.transfer)
+        link = SourceLinkMeter(counting: transfer, capacityBitsPerSecond: configuration.linkCapacityBitsPerSecond)
     }
 
     public func run() async throws -> LoadSummary {
@@ -173,7 +181,7 @@ public struct SnapshotLoad: Sendable {
             do {
                 let source = MySQLSnapshotSource(
                     connection: configuration.connection, retry: configuration.connectRetry, reconnect: configuration.reconnect,
-                    reachability: sourceReachability, chunkSize: configuration.chunkSize, transfer: configuration.transfer)
+                    reachability: sourceReachability, chunkSize: configuration.chunkSize, limiter: transfer)
                 try await source.withSnapshot(of: tables) { snapshot in
                     // The first snapshot's position stays: a resumed run's newer
                     // snapshot is covered by the stream replaying from the older one.

@@ -9,9 +9,12 @@ import Synchronization
 /// waits stops taking data off its connection, so TCP's window closes and the
 /// link carries no more than the limit over time. Inside a window that allows
 /// nothing, the reader waits for the window's end (checked every second).
+/// It counts every byte reported, limited or not: the throughput the link
+/// carries for the command (`SourceLinkMeter`).
 public final class SourceTransferLimiter: Sendable {
     public let limit: TransferLimit
     let calendar: Calendar
+    private let counted = Atomic<Int>(0)
     private let bucket = Mutex<TokenBucket?>(nil)
     /// The window that holds reading now, so that its start and end are logged once.
     private let pausedBy = Mutex<TransferLimit.Window?>(nil)
@@ -22,7 +25,10 @@ public final class SourceTransferLimiter: Sendable {
         self.calendar = calendar
     }
 
-    /// A limiter for `limit`, or nil when it limits nothing.
+    /// Every byte reported so far.
+    public var bytesRead: Int { counted.load(ordering: .relaxed) }
+
+    /// A limiter for `limit`, or nil when it limits nothing (and nothing needs its count).
     public static func pacing(_ limit: TransferLimit) -> SourceTransferLimiter? {
         limit.isUnlimited ? nil : SourceTransferLimiter(limit: limit)
     }
@@ -31,6 +37,8 @@ public final class SourceTransferLimiter: Sendable {
     /// limit, later above it, after the window when one allows nothing. Returns
     /// early when `stop` is requested or the task is cancelled.
     public func admit(bytes: Int, stop: StopSignal? = nil) async {
+        counted.add(bytes, ordering: .relaxed)
+        guard !limit.isUnlimited else { return }
         while !Task.isCancelled, !(stop?.isStopped ?? false) {
             let window = limit.window(at: Date(), calendar: calendar)
             guard let rate = window?.bytesPerSecond ?? limit.maxBytesPerSecond else { return }

@@ -12,10 +12,13 @@ extension StateFolder<RunActivity> {
 /// it ended. A write that fails is skipped: the record is advice for `status`,
 /// never a reason to stop the command (its state may sit behind the same cut link).
 public struct RunActivityRecorder: Sendable {
-    /// What the command cannot reach now.
+    /// What the command cannot reach now, how much of the link it uses, and
+    /// what the last check after an outage found.
     public struct Reach: Sendable {
         public var source: RunActivity.Outage?
         public var target: RunActivity.Outage?
+        public var sourceLink: LinkUse?
+        public var afterOutage: OutageCheck?
 
         public init(source: RunActivity.Outage? = nil, target: RunActivity.Outage? = nil) {
             self.source = source
@@ -23,14 +26,18 @@ public struct RunActivityRecorder: Sendable {
         }
 
         /// From the readers' and the writers' own trackers.
-        public init(source: SourceOutage?, sourceName: String, target: TargetOutage.Status?) {
+        public init(
+            source: SourceOutage?, sourceName: String, target: TargetOutage.Status?, sourceLink: LinkUse? = nil, afterOutage: OutageCheck? = nil
+        ) {
             self.source = source.map {
                 RunActivity.Outage(what: "the source \(sourceName)", since: Self.text($0.since), lastError: $0.lastError)
             }
             self.target = target.map { RunActivity.Outage(what: $0.target, since: Self.text($0.since), lastError: $0.lastError) }
+            self.sourceLink = sourceLink
+            self.afterOutage = afterOutage
         }
 
-        static func text(_ date: Date) -> String {
+        public static func text(_ date: Date) -> String {
             DateTimeText.iso8601(epochMilliseconds: Int64(date.timeIntervalSince1970 * 1000))
         }
     }
@@ -56,7 +63,8 @@ public struct RunActivityRecorder: Sendable {
             let reach = sample()
             let activity = RunActivity(
                 command: command, startedAt: started, updatedAt: Reach.text(Date()), intervalSeconds: interval.seconds,
-                ended: ended, sourceUnreachable: ended == nil ? reach.source : nil, targetUnreachable: ended == nil ? reach.target : nil)
+                ended: ended, sourceUnreachable: ended == nil ? reach.source : nil, targetUnreachable: ended == nil ? reach.target : nil,
+                sourceLink: ended == nil ? reach.sourceLink : nil, afterOutage: reach.afterOutage)
             try? await state.write(activity, to: file)
         }
         let result: Result

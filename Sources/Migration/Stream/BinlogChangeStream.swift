@@ -33,6 +33,12 @@ public struct BinlogChangeStream: Sendable {
     public var outage: TargetOutage { applier.outage }
     /// Set it (from a signal handler) to stop reading, finish the writes in flight and checkpoint.
     public let stop: StopSignal
+    /// Paces reading to `--max-bandwidth` and counts the bytes read.
+    let transfer: SourceTransferLimiter
+    /// The throughput read from the source, and its share of the link's declared capacity.
+    public let link: SourceLinkMeter
+    /// The items changed around outages (when the configuration asks for it).
+    public let changedAroundOutages: ChangedKeysAroundOutages?
     /// Where the binlog comes from; nil: the configured MySQL connection.
     let eventSource: (any BinlogEventSource)?
     /// The write switches so far, which give each change its version's epoch.
@@ -57,6 +63,9 @@ public struct BinlogChangeStream: Sendable {
         applier = ChangeApplier(target: target, throttle: throttle, configuration: configuration.applier)
         progress = StreamProgress()
         self.stop = stop
+        transfer = SourceTransferLimiter(limit: configuration.transfer)
+        link = SourceLinkMeter(counting: transfer, capacityBitsPerSecond: configuration.linkCapacityBitsPerSecond)
+        changedAroundOutages = configuration.outageWindow.map(ChangedKeysAroundOutages.init)
     }
 
     public var checkpointKey: String { checkpointer.state.key(StateFile.binlogCheckpoint.path) }
@@ -269,7 +278,7 @@ public struct BinlogChangeStream: Sendable {
             source: eventSource ?? MySQLBinlogEventSource(
                 connection: configuration.connection, assembler: assembler, heartbeatPeriod: configuration.serverHeartbeatPeriod,
                 readTimeout: configuration.readTimeout, replicaServerID: configuration.replicaServerID),
-            reconnect: configuration.reconnect, stop: stop, transfer: SourceTransferLimiter.pacing(configuration.transfer))
+            reconnect: configuration.reconnect, stop: stop, transfer: transfer)
         var changesInTransaction = 0
         var read = 0
         var beat: Double?
@@ -287,10 +296,11 @@ public struct BinlogChangeStream: Sendable {
                     }
                     read += 1
                     changesInTransaction += 1
-                    try await submitter.submit(
+                    let writes = try await submitter.submit(
                         change, mapper: mapper, mark: .change,
                         version: epochs.version(ofMySQLChangeAt: change.position).orderingKey,
                         batch: Self.batchID(of: change, binlogFile: binlogFile))
+                    if let changedAroundOutages { for write in writes { changedAroundOutages.touched(write.key.pk) } }
                 }
             case .commit(let resumeAt, let gtid, let commitTime):
                 binlogFile = resumeAt.file

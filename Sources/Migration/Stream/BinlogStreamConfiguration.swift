@@ -16,6 +16,11 @@ public struct BinlogStreamConfiguration: Sendable {
     public var mapping: Mapping
     /// How fast the source may be read (`--max-bandwidth`, `--transfer-window`); unlimited by default.
     public var transfer = TransferLimit()
+    /// The link's declared capacity (`--link-capacity`), for the share of it the stream uses; nil: not declared.
+    public var linkCapacityBitsPerSecond: Double?
+    /// Records the items changed around each outage, so that their accounts are
+    /// checked after it (`--check-after-outage`); nil: off.
+    public var outageWindow: OutageWindow<String>?
     public var start: ExplicitStart?
     /// When the stream ends by itself (`--until-caught-up`, `--stop-at`); else at a signal.
     public var stop: BinlogStopRule.Mode

@@ -25,8 +25,9 @@ struct ChangeContext: Sendable {
 extension ChangeSubmitter where Context == ChangeContext {
     /// Maps one change and submits its writes, versioned `version` (default: the
     /// change's position, its epoch-0 key); a change the mapping rejects settles
-    /// at once as a dead letter with the mapping's reason.
-    func submit(_ change: SourceChange, mapper: ItemMapper, mark: Mark, version: String? = nil, batch: String? = nil) async throws {
+    /// at once as a dead letter with the mapping's reason. Returns the writes (none when rejected).
+    @discardableResult
+    func submit(_ change: SourceChange, mapper: ItemMapper, mark: Mark, version: String? = nil, batch: String? = nil) async throws -> [WriteOp] {
         let writes: [WriteOp]
         do throws(MappingError) {
             writes = try mapper.map(change, version: version ?? change.position.orderingKey)
@@ -35,10 +36,11 @@ extension ChangeSubmitter where Context == ChangeContext {
                 entity: change.table, mark: mark,
                 context: ChangeContext(stage: .map, origin: change.origin, row: change.row, batch: batch),
                 reason: error.description)
-            return
+            return []
         }
         try await submit(
             writes, entity: change.table, mark: mark,
             context: ChangeContext(stage: .write, origin: change.origin, row: change.row, batch: batch))
+        return writes
     }
 }

@@ -65,8 +65,16 @@ import Glibc
             #expect(await workload.exitStatus() == 0, "\(workload.output())")
             try await run.expectCaughtUp(stream)
             #expect(await metrics.value("billmig_source_unreachable_seconds") == 0, "back to reachable")
+            // 10 s after the recovery the stream validates the accounts changed around the cut.
+            let checked = try await run.waitForActivity(timeout: .seconds(90)) { $0.afterOutage != nil }
+            #expect(checked?.afterOutage?.error == nil, "the check after the outage ran: \(String(describing: checked?.afterOutage)) \(stream.output())")
             let summary = try await run.stopped(stream)
             #expect(summary.reconnects >= 1 && summary.total.deadLettered == 0, "\(summary.reconnects) reconnects")
+            let check = try #require(summary.afterOutages.first, "the summary has the check after the outage")
+            #expect(check.accountsChecked > 0 && check.differences == 0 && check.changesNotChecked == 0 && check.error == nil, "\(check)")
+            print("after the cut: \(check.summaryLine)")
+            let status = try await run.billmig(["status", "--table", run.table, "--state", run.state])
+            #expect(status.stdout.contains("after the outage") && status.stdout.contains("\(check.accountsChecked) accounts checked, 0 differences"), "\(status.stdout)")
             try await run.expectValidated(run.source.sourceURL)
         }
     }
@@ -118,7 +126,7 @@ import Glibc
 
 /// What the partition tests share: the namespace's source, moto_server, a work
 /// folder with the state, a table, and the commands run against them.
-private struct CutRun {
+struct CutRun {
     let source: NetworkNamespace
     let aws: LocalAWSEnvironment
     let environment: [String: String]
@@ -219,6 +227,18 @@ private struct CutRun {
         return try JSONDecoder().decode(MigrationCore.StreamSummary.self, from: Data(stream.stdout().utf8))
     }
 
+    /// The stream's run activity (`{state}/runs/stream.json`) once it satisfies `condition`, nil after `timeout`.
+    func waitForActivity(command: String = "stream", timeout: Duration, _ condition: @escaping @Sendable (RunActivity) -> Bool) async throws -> RunActivity? {
+        let file = URL(fileURLWithPath: state).appendingPathComponent("runs/\(command).json")
+        var found: RunActivity?
+        _ = try await waitUntil(timeout: timeout, every: .milliseconds(500)) {
+            guard let data = try? Data(contentsOf: file), let activity = try? JSONDecoder().decode(RunActivity.self, from: data) else { return false }
+            found = activity
+            return condition(activity)
+        }
+        return found.flatMap { condition($0) ? $0 : nil }
+    }
+
     func expectValidated(_ url: String) async throws {
         let validation = try await billmig(["validate", "--from", url, "--table", table, "--state", state, "--quiet"])
         #expect(validation.status == 0, "DynamoDB equals MySQL: \(validation.stdout.suffix(1200)) \(validation.stderr.suffix(600))")
@@ -226,7 +246,7 @@ private struct CutRun {
 }
 
 /// A command's Prometheus figures for one table.
-private struct TableMetrics {
+struct TableMetrics {
     let base: String
     let table: String
 
