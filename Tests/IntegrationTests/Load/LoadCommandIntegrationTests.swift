@@ -161,7 +161,9 @@ struct LoadCommandIntegrationTests {
             try await AWSClient.withClient(aws.configuration) { client in
                 let state = StateLocation(
                     store: S3ObjectStore(client: S3Client(client: client), bucket: "stage"), prefix: "run2/_billmig/Billing2")
-                // Kill twice: once when the big CHARGE file has its first checkpoint, once a little later.
+                // Kill twice: once when the big CHARGE file has its first checkpoint, once a little later,
+                // both well before its end (a kill in its last moments can lose the race with the exit).
+                let chargeRows = data.rowCounts[.charge] ?? 0
                 var killedAt = 0
                 for round in 0..<2 {
                     let (process, _, _) = try BillmigCLI.start(arguments, environment: env)
@@ -169,7 +171,8 @@ struct LoadCommandIntegrationTests {
                     var sawProgress = false
                     while ContinuousClock.now < deadline, process.isRunning {
                         let charge = try await state.readAll(.fileCheckpoints).first { $0.table == "CHARGE" }
-                        if let charge, charge.state == .inProgress, charge.recordsDone > killedAt + (round == 0 ? 0 : 200) {
+                        if let charge, charge.state == .inProgress, charge.recordsDone > killedAt + (round == 0 ? 0 : 200),
+                            charge.recordsDone < chargeRows * 3 / 4 {
                             killedAt = charge.recordsDone
                             sawProgress = true
                             break

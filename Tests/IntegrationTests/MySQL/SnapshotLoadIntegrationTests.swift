@@ -151,14 +151,16 @@ struct SnapshotLoadIntegrationTests {
             _ = try await BillmigCLI.run(["table", "create", "--table", "Snap2"], environment: env)
             let checkpoints = SnapshotStateStore(store: LocalDirectoryStore(root: state), prefix: "")
             var first: SnapshotPosition?
+            // Both kills well before CHARGE's end, so the second run has rows left to be killed in.
+            let chargeRows = data.rowCounts[.charge] ?? 0
             var killedAt = 0
             for round in 0..<2 {
-                let (process, _, _) = try BillmigCLI.start(arguments, environment: env)
+                let (process, _, errors) = try BillmigCLI.start(arguments, environment: env)
                 let deadline = ContinuousClock.now + .seconds(180)
                 var sawProgress = false
                 while ContinuousClock.now < deadline, process.isRunning {
                     let charge = try? await checkpoints.checkpoint(table: "CHARGE")
-                    if let charge, charge.state == .inProgress, charge.rowsDone > killedAt + 300 {
+                    if let charge, charge.state == .inProgress, charge.rowsDone > killedAt, charge.rowsDone < chargeRows * 3 / 4 {
                         killedAt = charge.rowsDone
                         sawProgress = true
                         break
@@ -168,7 +170,7 @@ struct SnapshotLoadIntegrationTests {
                 #expect(sawProgress, "round \(round): CHARGE never checkpointed mid-way")
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
-                #expect(process.terminationReason == .uncaughtSignal)
+                #expect(process.terminationReason == .uncaughtSignal, "exited \(process.terminationStatus) by itself: \(String(decoding: errors.fileHandleForReading.readDataToEndOfFile().suffix(3_000), as: UTF8.self))")
                 let position = try Self.position(in: state)
                 if let first { #expect(position == first, "a rerun keeps the first snapshot's position") }
                 first = position
