@@ -18,7 +18,7 @@ public struct MySQLBillingStore: BillingStore {
         /// Full jitter, so the transactions that collided do not collide again in step.
         public var backoff: ExponentialBackoff
 
-        public init(maxAttempts: Int = 8, backoff: ExponentialBackoff = ExponentialBackoff(base: .milliseconds(2), cap: .milliseconds(100))) {
+        public init(maxAttempts: Int = 10, backoff: ExponentialBackoff = ExponentialBackoff(base: .milliseconds(5), cap: .milliseconds(250))) {
             self.maxAttempts = max(1, maxAttempts)
             self.backoff = backoff
         }
