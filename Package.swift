@@ -137,7 +137,7 @@ let package = Package(
         .target(name: "BillingService", dependencies: ["BillingModel", "DynamoDBModel", "CivilCalendar", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "BillingStores",
-            dependencies: ["BillingService", "BillingModel", "DynamoDBModel", "DynamoDB", "AWSCore", "MySQLSource"]
+            dependencies: ["BillingService", "BillingModel", "DynamoDBModel", "DynamoDB", "AWSCore", "MySQLSource", "Backoff"]
         ),
         .target(
             name: "BillingServer",

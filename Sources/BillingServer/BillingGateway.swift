@@ -147,7 +147,7 @@ public final class BillingGateway: Sendable {
             let page = try await call(storeName, pattern: query.patternName) { store throws(StoreError) in
                 try await store.page(query, after: after, limit: limit)
             }
-            let encoded = try encode(page, query: query)
+            let encoded = encode(page, query: query)
             let key = ReadCacheKey(query: query, after: after, limit: limit, store: storeName)
             state.withLock { $0.cache.put(key, encoded, bytes: encoded.bytes, now: ContinuousClock.now, readAt: generation) }
             if compare {
@@ -160,18 +160,15 @@ public final class BillingGateway: Sendable {
     }
 
     /// The response body of a page (see `ReadAnswer.body`).
-    private func encode(_ page: StorePage, query: BillingQuery) throws(Failure) -> EncodedAnswer {
-        do {
-            if case .accountEntity = query {
-                guard let record = page.records.first?.record else { return EncodedAnswer(body: nil) }
-                var body = ByteBuffer()
-                return EncodedAnswer(body: FlatJSON.write(record, into: &body) ? body : try Self.json(record))
-            }
-            let body = PageBody(items: page.records.map(\.record), nextCursor: page.next.map { cursors.encode($0, for: query) })
-            return EncodedAnswer(body: try body.json())
-        } catch {
-            throw Failure(kind: .unavailable, message: "the answer could not be encoded: \(error)")
+    private func encode(_ page: StorePage, query: BillingQuery) -> EncodedAnswer {
+        if case .accountEntity = query {
+            guard let record = page.records.first?.record else { return EncodedAnswer(body: nil) }
+            var json = FlatJSON()
+            json.write(record)
+            return EncodedAnswer(body: json.buffer)
         }
+        let body = PageBody(items: page.records.map(\.record), nextCursor: page.next.map { cursors.encode($0, for: query) })
+        return EncodedAnswer(body: body.json())
     }
 
     /// JSON as every response of the service is written: sorted keys, slashes as they are.
@@ -195,23 +192,22 @@ public final class BillingGateway: Sendable {
             try container.encode(nextCursor, forKey: .nextCursor)
         }
 
-        /// What `BillingGateway.json(self)` writes, records through `FlatJSON`.
-        func json() throws -> ByteBuffer {
-            var buffer = ByteBuffer()
-            buffer.reserveCapacity(64 + items.count * 512)
-            buffer.writeString(#"{"items":["#)
+        /// What `BillingGateway.json(self)` writes, through `FlatJSON`.
+        func json() -> ByteBuffer {
+            var json = FlatJSON(capacity: 64 + items.count * 512)
+            json.writeRaw(#"{"items":["#)
             for (index, item) in items.enumerated() {
-                if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
-                guard FlatJSON.write(item, into: &buffer) else { return try BillingGateway.json(self) }
+                if index > 0 { json.writeRaw(",") }
+                json.write(item)
             }
-            buffer.writeString(#"],"next_cursor":"#)
+            json.writeRaw(#"],"next_cursor":"#)
             if let nextCursor {
-                FlatJSON.writeString(nextCursor, into: &buffer)
+                json.writeString(nextCursor)
             } else {
-                buffer.writeString("null")
+                json.writeRaw("null")
             }
-            buffer.writeInteger(UInt8(ascii: "}"))
-            return buffer
+            json.writeRaw("}")
+            return json.buffer
         }
     }
 

@@ -1,216 +1,106 @@
-import Foundation
+import BillingService
 import NIOCore
-import Synchronization
 
-/// JSON of a flat `Encodable` value (a billing record: named scalars, nested values
-/// that encode as one scalar), written straight into bytes: byte for byte what
-/// `BillingGateway.json` (JSONEncoder, sorted keys, slashes as they are) writes,
-/// without JSONEncoder's intermediate tree, which cost a miss of a 100-record page
-/// about 1 ms. `write` answers false for anything not flat (then use JSONEncoder).
-enum FlatJSON {
-    enum Scalar {
-        case string(String)
-        case number(String)
-        case bool(Bool)
+/// A response's JSON written straight from the models into bytes: byte for byte
+/// what `BillingGateway.json` (JSONEncoder, sorted keys, slashes as they are)
+/// writes for the same records, without a Codable walk. The records give their
+/// fields in key order (`RecordFieldWriter`); this only writes them.
+struct FlatJSON: RecordFieldWriter {
+    private(set) var buffer: ByteBuffer
+    /// Whether the object being written has no field yet (no comma before the next).
+    private var firstField = true
+
+    init(capacity: Int = 1024) {
+        buffer = ByteBufferAllocator().buffer(capacity: capacity)
     }
 
-    /// Appends the object; false (nothing appended) when the value is not flat.
-    static func write(_ value: some Encodable, into buffer: inout ByteBuffer) -> Bool {
-        let collector = FieldCollector()
-        do {
-            try value.encode(to: collector)
-        } catch {
-            return false
-        }
-        guard !collector.unsupported else { return false }
-        let fields = collector.fields
+    /// Appends the record as one JSON object.
+    mutating func write(_ record: BillingRecord) {
         buffer.writeInteger(UInt8(ascii: "{"))
-        for (index, position) in order(of: fields.map(\.key)).enumerated() {
-            let field = fields[position]
-            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
-            writeString(field.key, into: &buffer)
-            buffer.writeInteger(UInt8(ascii: ":"))
-            switch field.value {
-            case .string(let text): writeString(text, into: &buffer)
-            case .number(let text): buffer.writeString(text)
-            case .bool(let flag): buffer.writeString(flag ? "true" : "false")
-            }
-        }
+        firstField = true
+        record.writeFields(to: &self)
         buffer.writeInteger(UInt8(ascii: "}"))
-        return true
     }
 
-    /// Sorted orders of the key lists seen (a few per table: which optionals are present).
-    private static let orders = Mutex<[[String]: [Int]]>([:])
-
-    /// The positions of `keys` in sorted order, computed once per key list (the
-    /// Foundation comparison is far slower than the rest of the writing).
-    static func order(of keys: [String]) -> [Int] {
-        if let known = orders.withLock({ $0[keys] }) { return known }
-        let order = keys.indices.sorted { sortedBefore(keys[$0], keys[$1]) }
-        orders.withLock { if $0.count < 4096 { $0[keys] = order } }
-        return order
+    /// Appends raw JSON text (punctuation, `null`).
+    mutating func writeRaw(_ text: StaticString) {
+        buffer.writeStaticString(text)
     }
 
-    /// JSONEncoder's `.sortedKeys` order.
-    static func sortedBefore(_ a: String, _ b: String) -> Bool {
-        a.compare(b, options: [.numeric, .caseInsensitive, .forcedOrdering]) == .orderedAscending
+    /// Appends a JSON string.
+    mutating func writeString(_ text: String) {
+        Self.writeString(text, into: &buffer)
     }
 
-    /// A JSON string as JSONEncoder writes it with `.withoutEscapingSlashes`.
+    // MARK: RecordFieldWriter
+
+    mutating func string(_ key: String, _ value: String) {
+        writeKey(key)
+        Self.writeString(value, into: &buffer)
+    }
+
+    mutating func number(_ key: String, _ value: UInt64) {
+        writeKey(key)
+        // Digits from the right into a stack tuple: no String for the number.
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { bytes in
+            repeat {
+                count += 1
+                bytes[24 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[(24 - count)...]))
+        }
+    }
+
+    mutating func timestamp(_ key: String, _ value: BillingTimestamp) {
+        writeKey(key)
+        // ISO-8601 needs no escaping.
+        buffer.writeInteger(UInt8(ascii: "\""))
+        buffer.writeString(value.iso8601)
+        buffer.writeInteger(UInt8(ascii: "\""))
+    }
+
+    /// `"key":`, after a comma unless it is the object's first field. Keys are
+    /// the models' snake_case names: nothing to escape.
+    private mutating func writeKey(_ key: String) {
+        buffer.writeStaticString(firstField ? "\"" : ",\"")
+        firstField = false
+        buffer.writeString(key)
+        buffer.writeStaticString("\":")
+    }
+
+    /// A JSON string as JSONEncoder writes it with `.withoutEscapingSlashes`:
+    /// runs without an escape are copied as they are.
     static func writeString(_ text: String, into buffer: inout ByteBuffer) {
         buffer.writeInteger(UInt8(ascii: "\""))
-        var start = text.utf8.startIndex
-        let utf8 = text.utf8
-        var index = start
-        func flush(_ upTo: String.UTF8View.Index) {
-            if start < upTo { buffer.writeBytes(utf8[start..<upTo]) }
-        }
-        while index < utf8.endIndex {
-            let byte = utf8[index]
-            let escape: String? =
+        var text = text
+        text.withUTF8 { utf8 in
+            var start = 0
+            for index in utf8.indices {
+                let byte = utf8[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                if start < index { buffer.writeBytes(UnsafeBufferPointer(rebasing: utf8[start..<index])) }
                 switch byte {
-                case UInt8(ascii: "\""): "\\\""
-                case UInt8(ascii: "\\"): "\\\\"
-                case 0x08: "\\b"
-                case 0x0C: "\\f"
-                case 0x0A: "\\n"
-                case 0x0D: "\\r"
-                case 0x09: "\\t"
-                case 0..<0x20: "\\u00" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16)
-                default: nil
+                case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
+                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+                case 0x08: buffer.writeStaticString("\\b")
+                case 0x0C: buffer.writeStaticString("\\f")
+                case 0x0A: buffer.writeStaticString("\\n")
+                case 0x0D: buffer.writeStaticString("\\r")
+                case 0x09: buffer.writeStaticString("\\t")
+                default:
+                    buffer.writeStaticString("\\u00")
+                    buffer.writeInteger(UInt8(ascii: "0") + byte >> 4)
+                    let low = byte & 0x0F
+                    buffer.writeInteger(low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "a") + low - 10)
                 }
-            if let escape {
-                flush(index)
-                buffer.writeString(escape)
-                start = utf8.index(after: index)
+                start = index + 1
             }
-            index = utf8.index(after: index)
+            if start < utf8.count { buffer.writeBytes(UnsafeBufferPointer(rebasing: utf8[start...])) }
         }
-        flush(index)
         buffer.writeInteger(UInt8(ascii: "\""))
     }
-}
-
-/// An `Encoder` that only collects a flat object's fields.
-private final class FieldCollector: Encoder {
-    var codingPath: [any CodingKey] = []
-    var userInfo: [CodingUserInfoKey: Any] = [:]
-    var fields: [(key: String, value: FlatJSON.Scalar)] = []
-    var unsupported = false
-
-    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        KeyedEncodingContainer(FieldContainer<Key>(collector: self))
-    }
-
-    func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        unsupported = true
-        return UnsupportedList()
-    }
-
-    func singleValueContainer() -> any SingleValueEncodingContainer {
-        unsupported = true
-        return ScalarCollector()
-    }
-}
-
-private struct FieldContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
-    let collector: FieldCollector
-    var codingPath: [any CodingKey] { [] }
-
-    mutating func encodeNil(forKey key: Key) throws { collector.unsupported = true }
-
-    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        let scalar = ScalarCollector()
-        try scalar.take(value)
-        guard let found = scalar.scalar, !scalar.unsupported else {
-            collector.unsupported = true
-            return
-        }
-        collector.fields.append((key.stringValue, found))
-    }
-
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-        collector.unsupported = true
-        return FieldCollector().container(keyedBy: keyType)
-    }
-
-    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        collector.unsupported = true
-        return UnsupportedList()
-    }
-
-    mutating func superEncoder() -> any Encoder {
-        collector.unsupported = true
-        return FieldCollector()
-    }
-
-    mutating func superEncoder(forKey key: Key) -> any Encoder {
-        collector.unsupported = true
-        return FieldCollector()
-    }
-}
-
-/// Takes one value that encodes as a single scalar (a string, an integer, a value
-/// type writing one through `singleValueContainer`).
-private final class ScalarCollector: Encoder, SingleValueEncodingContainer {
-    var codingPath: [any CodingKey] = []
-    var userInfo: [CodingUserInfoKey: Any] = [:]
-    var scalar: FlatJSON.Scalar?
-    var unsupported = false
-
-    func take<T: Encodable>(_ value: T) throws {
-        switch value {
-        case let text as String: scalar = .string(text)
-        case let number as UInt64: scalar = .number(String(number))
-        case let number as UInt32: scalar = .number(String(number))
-        case let number as Int: scalar = .number(String(number))
-        case let number as Int64: scalar = .number(String(number))
-        case let flag as Bool: scalar = .bool(flag)
-        case is Double, is Float, is Decimal, is Date, is Data, is URL: unsupported = true
-        default: try value.encode(to: self)
-        }
-    }
-
-    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        unsupported = true
-        return FieldCollector().container(keyedBy: type)
-    }
-
-    func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        unsupported = true
-        return UnsupportedList()
-    }
-
-    func singleValueContainer() -> any SingleValueEncodingContainer { self }
-
-    func encodeNil() throws { unsupported = true }
-    func encode(_ value: Bool) throws { try take(value) }
-    func encode(_ value: String) throws { try take(value) }
-    func encode(_ value: Double) throws { unsupported = true }
-    func encode(_ value: Float) throws { unsupported = true }
-    func encode(_ value: Int) throws { try take(value) }
-    func encode(_ value: Int8) throws { try take(Int(value)) }
-    func encode(_ value: Int16) throws { try take(Int(value)) }
-    func encode(_ value: Int32) throws { try take(Int(value)) }
-    func encode(_ value: Int64) throws { try take(value) }
-    func encode(_ value: UInt) throws { try take(UInt64(value)) }
-    func encode(_ value: UInt8) throws { try take(UInt64(value)) }
-    func encode(_ value: UInt16) throws { try take(UInt64(value)) }
-    func encode(_ value: UInt32) throws { try take(value) }
-    func encode(_ value: UInt64) throws { try take(value) }
-    func encode<T: Encodable>(_ value: T) throws { try take(value) }
-}
-
-/// What a collector hands out for a list it does not support (its content is ignored).
-private struct UnsupportedList: UnkeyedEncodingContainer {
-    var codingPath: [any CodingKey] { [] }
-    var count: Int { 0 }
-    mutating func encodeNil() throws {}
-    mutating func encode<T: Encodable>(_ value: T) throws {}
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        FieldCollector().container(keyedBy: keyType)
-    }
-    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { self }
-    mutating func superEncoder() -> any Encoder { FieldCollector() }
 }

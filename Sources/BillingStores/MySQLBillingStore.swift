@@ -1,3 +1,4 @@
+import Backoff
 import BillingModel
 import BillingService
 import DynamoDBModel
@@ -7,15 +8,33 @@ import MySQLSource
 /// as the items' keys order (`PagePosition`), and one transaction per write
 /// (rows read `FOR UPDATE`, planned, changed, committed), over a bounded pool.
 public struct MySQLBillingStore: BillingStore {
+    /// How a write's transaction is run again after a deadlock or a lock-wait
+    /// timeout. Two opens of one new customer_id both gap-lock the missing row
+    /// (`FOR UPDATE`) and then both insert it: InnoDB undoes one of them. Run
+    /// again, the loser reads the winner's row and answers 409, as DynamoDB does.
+    public struct ConflictRetry: Sendable, Hashable {
+        /// Attempts of one write in all; the last conflict is answered 409.
+        public var maxAttempts: Int
+        /// Full jitter, so the transactions that collided do not collide again in step.
+        public var backoff: ExponentialBackoff
+
+        public init(maxAttempts: Int = 10, backoff: ExponentialBackoff = ExponentialBackoff(base: .milliseconds(5), cap: .milliseconds(250))) {
+            self.maxAttempts = max(1, maxAttempts)
+            self.backoff = backoff
+        }
+    }
+
     public let name = StoreName.mysql
     let pool: MySQLConnectionPool
     let mapping: Mapping
     let mapper: ItemMapper
+    let conflictRetry: ConflictRetry
 
-    public init(pool: MySQLConnectionPool, mapping: Mapping = .billing) throws {
+    public init(pool: MySQLConnectionPool, mapping: Mapping = .billing, conflictRetry: ConflictRetry = ConflictRetry()) throws {
         self.pool = pool
         self.mapping = mapping
         self.mapper = try ItemMapper(mapping: mapping)
+        self.conflictRetry = conflictRetry
     }
 
     // MARK: Reads
@@ -145,17 +164,30 @@ public struct MySQLBillingStore: BillingStore {
 
     // MARK: Writes
 
+    /// A deadlock or lock-wait timeout is the write's conflict with a concurrent
+    /// one, not the store failing: the transaction runs again (`conflictRetry`),
+    /// and if it still conflicts it is answered 409, never 503 (which the breaker counts).
     public func execute(_ write: BillingWrite, context: WriteContext) async throws(StoreError) -> WriteReceipt {
         let mapping = self.mapping
         let mapper = self.mapper
-        do {
-            return try await pool.withConnection { connection in
-                try Self.transaction(connection, write: write, context: context, mapping: mapping, mapper: mapper)
-            }.get()
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw Self.storeError(error)
+        var attempt = 1
+        while true {
+            do {
+                return try await pool.withConnection { connection in
+                    try Self.transaction(connection, write: write, context: context, mapping: mapping, mapper: mapper)
+                }.get()
+            } catch let error as StoreError {
+                throw error
+            } catch let error as MySQLError where error.isTransactionConflict {
+                guard attempt < conflictRetry.maxAttempts else {
+                    throw StoreError(
+                        .conflict, "the write collided with concurrent writes of the same rows \(attempt) times (\(error.message)); retry it")
+                }
+                try? await Task.sleep(for: conflictRetry.backoff.jittered(afterAttempt: attempt))
+                attempt += 1
+            } catch {
+                throw Self.storeError(error)
+            }
         }
     }
 

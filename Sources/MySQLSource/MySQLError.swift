@@ -60,6 +60,11 @@ public struct MySQLError: Error, Sendable, CustomStringConvertible {
         return [2002, 2003, 2006, 2013, 2055, 1040, 1053, 1927].contains(errorNumber)
     }
 
+    /// The server undid the transaction (or its statement) because another one held
+    /// the rows: ER_LOCK_DEADLOCK 1213, ER_LOCK_WAIT_TIMEOUT 1205. Not the rows' fault;
+    /// running the whole transaction again is the answer.
+    public var isTransactionConflict: Bool { [1213, 1205].contains(errorNumber) }
+
     public var description: String {
         var text = "MySQL \(code) error"
         if errorNumber != 0 { text += " \(errorNumber)" }

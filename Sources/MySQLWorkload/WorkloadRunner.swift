@@ -220,8 +220,7 @@ struct WorkloadWorker {
                 return (affected, attempt)
             } catch {
                 _ = try? await connection.execute("ROLLBACK")
-                // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT: the server undid the transaction; run it again.
-                guard [1213, 1205].contains(error.errorNumber), attempt < maxAttempts else {
+                guard error.isTransactionConflict, attempt < maxAttempts else {
                     throw WorkloadError(transaction: transaction, underlying: error)
                 }
                 attempt += 1

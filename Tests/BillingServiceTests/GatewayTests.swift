@@ -1,6 +1,7 @@
 import BillingModel
 @testable import BillingServer
 import BillingService
+import Foundation
 import Logging
 import SampleData
 import NIOCore
@@ -187,43 +188,120 @@ final class MemoryControlStore: ControlStore, Sendable {
 }
 
 /// `FlatJSON` writes exactly what JSONEncoder writes (the API's bodies must not
-/// change with the faster path), on generated data and on every awkward character.
+/// change with the faster path), on generated data, with every optional field
+/// present and absent, and on every awkward character.
 @Suite struct FlatJSONTests {
-    func flat(_ value: some Encodable) -> String? {
-        var buffer = ByteBuffer()
-        return FlatJSON.write(value, into: &buffer) ? String(buffer: buffer) : nil
+    func flat(_ record: BillingRecord) -> String {
+        var json = FlatJSON()
+        json.write(record)
+        return String(buffer: json.buffer)
     }
 
     func encoder(_ value: some Encodable) throws -> String { String(buffer: try BillingGateway.json(value)) }
 
-    @Test func everyGeneratedRecordIsByteForByteJSONEncoders() throws {
+    func parsed(_ text: String) throws -> NSObject {
+        try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) as! NSObject
+    }
+
+    func generatedRecords() throws -> [BillingRecord] {
         let data = SampleDataSet(SampleDataConfiguration(seed: 7, accounts: 8, billsPerAccount: 3, chargesPerBill: 1...4))
         var records: [BillingRecord] = []
         for table in SampleTable.allCases {
             for row in data.rows(of: table) { records.append(try BillingRecord(table: table.name, row: row)) }
         }
+        return records
+    }
+
+    @Test func everyGeneratedRecordAndPageIsByteForByteJSONEncoders() throws {
+        let records = try generatedRecords()
         #expect(Set(records.map(\.table)).count == 6)
-        for record in records {
-            #expect(flat(record) == (try encoder(record)), "\(record.table)")
+        for record in records + records.map(\.withEveryOptional) + records.map(\.withoutOptionals) {
+            let expected = try encoder(record)
+            #expect(flat(record) == expected, "\(record.table)")
         }
+        // Pages as the old path (JSONEncoder over the Codable models) and the new one write them.
+        let mixed = records.enumerated().map { $0.offset % 3 == 0 ? $0.element.withEveryOptional : $0.offset % 3 == 1 ? $0.element.withoutOptionals : $0.element }
         for cursor in [nil, "eyJx/IjoiYSJ9.c2ln-_"] as [String?] {
-            let page = BillingGateway.PageBody(items: Array(records.prefix(100)), nextCursor: cursor)
-            #expect(String(buffer: try page.json()) == (try encoder(page)))
+            for start in stride(from: 0, to: mixed.count, by: 100) {
+                let page = BillingGateway.PageBody(items: Array(mixed[start..<min(start + 100, mixed.count)]), nextCursor: cursor)
+                let new = String(buffer: page.json())
+                let old = try encoder(page)
+                #expect(new == old)
+                #expect(try parsed(new) == parsed(old))
+            }
         }
         let empty = BillingGateway.PageBody(items: [], nextCursor: nil)
-        #expect(String(buffer: try empty.json()) == (try encoder(empty)))
+        #expect(String(buffer: empty.json()) == (try encoder(empty)))
     }
 
     @Test func awkwardTextIsEscapedAsJSONEncoderDoes() throws {
         let every = String(decoding: (0..<0x80).map { UInt8($0) }, as: UTF8.self)
         let now = BillingTimestamp(epochMilliseconds: 1_700_000_000_123)
         let customer = Customer(
-            customerId: 18_446_744_073_709_551_615, ban: 1, customerType: "O", firstName: "", companyName: "Ünïcode \"quoted\" / \\ Ltd",
+            customerId: 18_446_744_073_709_551_615, ban: 0, customerType: "O", firstName: "", companyName: "Ünïcode \"quoted\" / \\ Ltd",
             addressLine1: every, city: "Zürich \u{2028}\u{2029} 😀 é", postalCode: "1/2", countryCode: "CH", notes: "a\nb\r\tc\u{0}\u{1F}\u{7F}",
-            createdAt: now, updatedAt: now)
-        #expect(flat(BillingRecord.customer(customer)) == (try encoder(BillingRecord.customer(customer))))
-        // Not flat: JSONEncoder is used instead.
-        #expect(flat(["a": [1, 2]]) == nil)
-        #expect(flat(["a": 1.5]) == nil)
+            createdAt: now, updatedAt: BillingTimestamp(epochMilliseconds: -62_135_596_800_000))
+        #expect(flat(.customer(customer)) == (try encoder(BillingRecord.customer(customer))))
+    }
+}
+
+extension BillingRecord {
+    /// The record with every NULL-able field given a value (text with unicode, exact decimals, dates).
+    var withEveryOptional: BillingRecord {
+        let date = BillingDate("2024-02-29")!
+        switch self {
+        case .account(var value):
+            value.creditClass = value.creditClass ?? "Ä"
+            value.creditLimit = value.creditLimit ?? BillingDecimal("-0.0100")!
+            return .account(value)
+        case .customer(var value):
+            value.firstName = value.firstName ?? "Zoë"
+            value.lastName = value.lastName ?? "O'Brien \"Jr\""
+            value.companyName = value.companyName ?? "ACME/Β"
+            value.email = value.email ?? "z@example.com"
+            value.phone = value.phone ?? "+1 555 0100"
+            value.addressLine2 = value.addressLine2 ?? "Apt\t2"
+            value.stateCode = value.stateCode ?? "NY"
+            value.birthDate = value.birthDate ?? date
+            value.notes = value.notes ?? "line\nbreak 😀"
+            return .customer(value)
+        case .subscriber(var value):
+            value.initActivationDate = value.initActivationDate ?? date
+            return .subscriber(value)
+        case .serviceAgreement(var value):
+            value.expirationDate = value.expirationDate ?? date
+            return .serviceAgreement(value)
+        case .bill:
+            return self
+        case .charge(var value):
+            value.subscriberNo = value.subscriberNo ?? "5550001"
+            value.billSeqNumber = value.billSeqNumber ?? 4_294_967_295
+            value.description = value.description ?? "Roaming — 東京"
+            return .charge(value)
+        }
+    }
+
+    /// The record with every NULL-able field NULL.
+    var withoutOptionals: BillingRecord {
+        switch self {
+        case .account(var value):
+            (value.creditClass, value.creditLimit) = (nil, nil)
+            return .account(value)
+        case .customer(var value):
+            (value.firstName, value.lastName, value.companyName, value.email, value.phone) = (nil, nil, nil, nil, nil)
+            (value.addressLine2, value.stateCode, value.birthDate, value.notes) = (nil, nil, nil, nil)
+            return .customer(value)
+        case .subscriber(var value):
+            value.initActivationDate = nil
+            return .subscriber(value)
+        case .serviceAgreement(var value):
+            value.expirationDate = nil
+            return .serviceAgreement(value)
+        case .bill:
+            return self
+        case .charge(var value):
+            (value.subscriberNo, value.billSeqNumber, value.description) = (nil, nil, nil)
+            return .charge(value)
+        }
     }
 }

@@ -62,8 +62,7 @@ public struct MySQLRowWriteTarget: RowWriteTarget {
     /// A statement error the server gave for these rows (not the connection, not a lock).
     public static func isRowRejection(_ error: any Error) -> Bool {
         guard let error = error as? MySQLError, error.code == .statement, !error.isConnectionLost else { return false }
-        // ER_LOCK_WAIT_TIMEOUT, ER_LOCK_DEADLOCK: transient, not the rows' fault.
-        return ![1205, 1213].contains(error.errorNumber)
+        return !error.isTransactionConflict
     }
 
     /// The SQL of one write, values rendered by `literal` (the connection's escaping).
