@@ -119,13 +119,14 @@ struct StreamCommand: AsyncParsableCommand {
         configuration.transfer = try transfer.limit()
         configuration.linkCapacityBitsPerSecond = try transfer.linkCapacityBitsPerSecond()
         configuration.outageWindow = afterOutage.window(for: mapping)
+        // No DescribeTable for the table's capacity here (load and apply have one): a stream
+        // writes what the source commits, and must say at once when the table is unreachable.
+        configuration.throttle.ceiling = writes.maxWcu
         let configured = configuration
 
         let summary = try await withStopOnSignals(stop, announce: !output.quiet) {
             try await Runtime.with(maxConnections: writes.concurrency) { runtime in
-                var throttled = configured
-                throttled.throttle = await runtime.writeThrottle(table: source.table, ceiling: writes.maxWcu)
-                let streamConfiguration = throttled
+                let streamConfiguration = configured
                 let control = DynamoDBCutoverControl(client: DynamoDBWriteTarget.unretriedClient(try runtime.awsClient()), tableName: source.table)
                 guard follow.followCutover else {
                     return try await stream(streamConfiguration, runtime: runtime, state: stateLocation, epochs: CutoverEpochs(control: control), stop: stop)
