@@ -97,13 +97,15 @@ public struct DateRange: Sendable, Hashable, Codable, CustomStringConvertible {
     /// range; nil when the text does not start with a date (the mapper, not the
     /// filter, judges such a value).
     public func contains(dateText text: String) -> Bool? {
-        let bytes = Array(text.utf8.prefix(10))
-        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-            bytes.enumerated().allSatisfy({ $0.offset == 4 || $0.offset == 7 || $0.element &- UInt8(ascii: "0") < 10 })
+        // Per staged row: the text's own bytes, compared in place (no copy, no new string).
+        let day = text.utf8.prefix(10)
+        let dash = UInt8(ascii: "-")
+        guard day.count == 10, day.enumerated().allSatisfy({ $0.offset == 4 || $0.offset == 7 ? $0.element == dash : $0.element &- UInt8(ascii: "0") < 10 })
         else { return nil }
         // Fixed-width dates order as their text does.
-        let day = String(decoding: bytes, as: UTF8.self)
-        return (since.map { day >= $0 } ?? true) && (until.map { day <= $0 } ?? true)
+        if let since, day.lexicographicallyPrecedes(since.utf8) { return false }
+        if let until, until.utf8.lexicographicallyPrecedes(day) { return false }
+        return true
     }
 
     public var description: String { (since ?? "") + ".." + (until ?? "") }
