@@ -203,6 +203,28 @@ import Testing
         #expect(outcomes[1] == .applied)
     }
 
+    /// A hot key throttled far past the budget while the table keeps taking other
+    /// writes is busy, not refusing it: the change waits and is applied, in order.
+    @Test func aHotKeyThrottledWhileOtherKeysAreWrittenIsAppliedNotDeadLettered() async throws {
+        let hot = ItemKey(pk: "BAN#1", sk: "SUB#5550000")
+        let target = ScriptedWriteTarget(
+            latency: { $0 == hot ? nil : .milliseconds(1) }, throttledKeys: [hot: 10])
+        // The other keys are in other lanes, so they keep being written while the hot one waits.
+        let lanes = KeyLanes(count: 4)
+        let others = (1...600).map { "55\(10_000 + $0)" }
+            .filter { lanes.lane(for: ItemKey(pk: "BAN#1", sk: "SUB#\($0)")) != lanes.lane(for: hot) }
+            .prefix(300)
+        let changes = [Self.subscriber(.insert, "5550000", sequence: 0)]
+            + others.enumerated().map { Self.subscriber(.insert, $0.element, sequence: $0.offset + 1) }
+            + [Self.subscriber(.update, "5550000", sequence: 301, status: "S")]
+        let outcomes = try await Self.apply(changes, to: target, lanes: 4)
+        #expect(outcomes.allSatisfy { $0 == .applied })
+        #expect(target.stored[hot]?["sub_status"] == .s("S"))
+        let hotWrites = target.versionedWrites.filter { $0.key == hot }
+        #expect(hotWrites.map(\.version) == hotWrites.map(\.version).sorted())
+        #expect(hotWrites.count == 2)
+    }
+
     @Test func aRejectedWriteDeadLettersItsChangeAndTheRestGoOn() async throws {
         let target = ScriptedWriteTarget(rejectWhen: { $0["SK"] == .s("SUB#5550002") })
         let outcomes = try await Self.apply(

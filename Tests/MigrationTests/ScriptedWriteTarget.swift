@@ -30,6 +30,8 @@ final class ScriptedWriteTarget: ItemWriteTarget {
         var versionedWrites: [VersionedWrite] = []
         var inFlight = 0
         var maxInFlight = 0
+        /// Conditional writes still to throttle, per key (a hot partition).
+        var throttledKeys: [ItemKey: Int]
     }
 
     private let state: Mutex<State>
@@ -39,9 +41,10 @@ final class ScriptedWriteTarget: ItemWriteTarget {
     init(
         answers: [Answer] = [],
         rejectWhen: @escaping @Sendable (Item) -> Bool = { _ in false },
-        latency: @escaping @Sendable (ItemKey) -> Duration? = { _ in nil }
+        latency: @escaping @Sendable (ItemKey) -> Duration? = { _ in nil },
+        throttledKeys: [ItemKey: Int] = [:]
     ) {
-        state = Mutex(State(answers: answers, rejectWhen: rejectWhen))
+        state = Mutex(State(answers: answers, rejectWhen: rejectWhen, throttledKeys: throttledKeys))
         self.latency = latency
     }
 
@@ -114,6 +117,10 @@ final class ScriptedWriteTarget: ItemWriteTarget {
             state.calls += 1
             if state.rejectWhen(item) {
                 return .failure(WriteTargetError(.rejected, "One or more parameter values were invalid"))
+            }
+            if let left = state.throttledKeys[key], left > 0 {
+                state.throttledKeys[key] = left - 1
+                return .failure(WriteTargetError(.throttled, "ProvisionedThroughputExceededException"))
             }
             let answer = state.answers.isEmpty ? .acceptAll : state.answers.removeFirst()
             switch answer {

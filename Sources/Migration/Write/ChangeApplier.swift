@@ -9,7 +9,7 @@ import MigrationCore
 /// source version (so a replayed or late change never overwrites a newer one),
 /// paced by the shared throttle. Throttled and transient failures are retried
 /// with backoff; a write that is rejected, or still throttled after the retry
-/// budget, dead-letters its change with the reason. Nothing is dropped: every
+/// budget while the table took nothing else, dead-letters its change with the reason. Nothing is dropped: every
 /// submitted change settles as applied, skipped as stale, or dead-lettered.
 ///
 /// Keys are spread over a fixed number of ordered lanes by a stable hash; each
@@ -23,7 +23,8 @@ public struct ChangeApplier: Sendable {
         public var lanes: Int
         /// Writes a lane may hold before the submitter waits (back-pressure).
         public var laneCapacity: Int
-        /// Throttled attempts of one write before its change is dead-lettered.
+        /// Throttled attempts of one write in a row, while no other write was accepted,
+        /// before its change is dead-lettered.
         public var maxAttempts: Int
         /// Exponential backoff with full jitter between attempts.
         public var backoffBase: Duration
@@ -115,8 +116,14 @@ public struct ChangeApplier: Sendable {
     /// One write, retried until it is applied, found stale, or given up on.
     func apply(_ write: WriteOp) async throws -> ChangeWriteResult {
         let units = Double(Self.writeUnits(write))
-        var throttledAttempts = 0
-        var transientAttempts = 0
+        // Throttled attempts in a row while the table took no other write: their budget
+        // ends in a dead letter. A table that keeps taking other writes is busy, not
+        // refusing this one (the same rule as the load's batches), so under sustained
+        // throttling the stream slows down and lags instead of dead-lettering.
+        var throttledWithoutProgress = 0
+        var acceptedBefore = throttle.acceptedUnits
+        // Failed attempts in a row of any kind: the backoff grows with them.
+        var failedAttempts = 0
         while true {
             try Task.checkCancellation()
             try await throttle.admit(units: units)
@@ -138,20 +145,25 @@ public struct ChangeApplier: Sendable {
                 switch error.kind {
                 case .throttled:
                     throttle.observe(accepted: 0, throttled: units)
-                    throttledAttempts += 1
-                    if throttledAttempts >= configuration.maxAttempts {
-                        return Self.failed("\(write.key): still throttled after \(throttledAttempts) attempts", entity: write.entity)
+                    failedAttempts += 1
+                    let acceptedNow = throttle.acceptedUnits
+                    throttledWithoutProgress = acceptedNow > acceptedBefore ? 1 : throttledWithoutProgress + 1
+                    acceptedBefore = acceptedNow
+                    if throttledWithoutProgress >= configuration.maxAttempts {
+                        return Self.failed(
+                            "\(write.key): still throttled after \(throttledWithoutProgress) attempts in a row while the table took no other write",
+                            entity: write.entity)
                     }
                 case .transient:
                     try outage.failed(error)
-                    transientAttempts += 1
+                    failedAttempts += 1
                 case .missingTable:
                     throw error
                 case .rejected:
                     return Self.failed("\(write.key): rejected by DynamoDB: \(error.message)", entity: write.entity)
                 }
             }
-            try await Task.sleep(for: backoff(attempt: max(1, throttledAttempts + transientAttempts)))
+            try await Task.sleep(for: backoff(attempt: max(1, failedAttempts)))
         }
     }
 

@@ -8,6 +8,7 @@ public final class WriteThrottle: Sendable {
         var controller: AdaptiveRateController
         var bucket: TokenBucket?
         var throttledUnits: Double = 0
+        var acceptedUnits: Double = 0
     }
 
     /// Writes may bunch up to this much of the rate. A table running at its
@@ -33,6 +34,9 @@ public final class WriteThrottle: Sendable {
     /// Write units that came back throttled so far.
     public var throttledUnits: Double { state.withLock { $0.throttledUnits } }
 
+    /// Write units the table took so far, from every writer sharing this throttle.
+    public var acceptedUnits: Double { state.withLock { $0.acceptedUnits } }
+
     /// Waits until `units` may be spent.
     public func admit(units: Double) async throws {
         let wait = state.withLock { state in
@@ -48,6 +52,7 @@ public final class WriteThrottle: Sendable {
         state.withLock { state in
             let now = clock.now
             state.throttledUnits += throttled
+            state.acceptedUnits += accepted
             switch state.controller.record(accepted: accepted, throttled: throttled, now: now) {
             case .setRate(let rate)?:
                 if state.bucket == nil {
