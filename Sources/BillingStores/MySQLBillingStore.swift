@@ -183,7 +183,12 @@ public struct MySQLBillingStore: BillingStore {
                     throw StoreError(
                         .conflict, "the write collided with concurrent writes of the same rows \(attempt) times (\(error.message)); retry it")
                 }
-                try? await Task.sleep(for: conflictRetry.backoff.jittered(afterAttempt: attempt))
+                do {
+                    try await Task.sleep(for: conflictRetry.backoff.jittered(afterAttempt: attempt))
+                } catch {
+                    // The request was cancelled (its client left, or the service stops): nothing was written.
+                    throw StoreError(.conflict, "the write collided with a concurrent one and was cancelled before its retry; retry it")
+                }
                 attempt += 1
             } catch {
                 throw Self.storeError(error)
