@@ -264,20 +264,23 @@ struct ItemStore {
             let entry = entries[position]
             position += step
             if let segment, StoreTable.segment(ofHash: entry.segmentHash, totalSegments: totalSegments) != segment { continue }
-            if scanned == limit || readSize >= Self.pageSizeLimit {
-                more = true
-                break
-            }
             let item = table.items[Int(entry.slot)]
             scanned += 1
             readSize += Int(item.size)
             last = entry.slot
-            if let filter, !Self.lookup(in: item, { filter.isMet($0) }) { continue }
-            if !countOnly {
-                if count > 0 { body.writeStaticString(",") }
-                Self.writeItem(item, projection: projection, into: &body)
+            if filter.map({ filter in Self.lookup(in: item) { filter.isMet($0) } }) ?? true {
+                if !countOnly {
+                    if count > 0 { body.writeStaticString(",") }
+                    Self.writeItem(item, projection: projection, into: &body)
+                }
+                count += 1
             }
-            count += 1
+            // As DynamoDB: a page that reached its Limit or 1 MB has a LastEvaluatedKey, even
+            // when nothing follows it.
+            if scanned == limit || readSize >= Self.pageSizeLimit {
+                more = true
+                break
+            }
         }
         if !countOnly { body.writeStaticString("],") }
         body.writeString("\"Count\":\(count),\"ScannedCount\":\(scanned)")

@@ -105,10 +105,17 @@ struct FaultProxyStoreTests {
         return outcomes
     }
 
-    /// Every page of a query: its items and where the next starts.
+    /// Every page of a query: its items and where the next starts. A last page that is
+    /// empty is dropped with the key pointing at it: whether a page that reached its Limit
+    /// at the end has a LastEvaluatedKey differs (DynamoDB always gives one, moto when
+    /// another item of the partition follows, matching or not), and both are allowed.
     static func pages(_ client: DynamoDBClient, _ input: QueryInput) async throws -> [[Item?]] {
         var pages: [[Item?]] = []
         try await client.forEachQueryPage(input) { page in pages.append(page.items + [page.lastEvaluatedKey]) }
+        if pages.count > 1, pages.last == [nil] {
+            pages.removeLast()
+            pages[pages.count - 1][pages[pages.count - 1].count - 1] = nil
+        }
         return pages
     }
 
@@ -171,7 +178,12 @@ struct FaultProxyStoreTests {
                 tableName: "Typed", indexName: "ByBytes", keyCondition: "#g = :g AND #b < :b", names: ["#g": "G", "#b": "GB"],
                 values: [":g": .s("G"), ":b": .b([0x7F])], limit: 3, scanIndexForward: forward))
         }
-        return inputs
+        // DynamoDB refuses placeholders an expression does not use.
+        return inputs.map { input in
+            var used = input
+            used.names = input.names.filter { input.keyCondition.contains($0.key) }
+            return used
+        }
     }
 
     static func scans() -> [(input: ScanInput, segments: Int)] {
