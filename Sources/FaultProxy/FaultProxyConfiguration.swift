@@ -9,6 +9,11 @@ public struct FaultProxyConfiguration: Sendable {
         /// Answered by the proxy itself, which checks and counts writes but stores nothing:
         /// the stand-in for DynamoDB in benchmarks.
         case sink(SinkConfiguration)
+        /// Answered by the proxy itself like the sink, but keeping every item in memory, in
+        /// key order per table and index, so reads (GetItem, BatchGetItem, Query, Scan) and
+        /// conditional writes answer as DynamoDB would: the stand-in for DynamoDB where
+        /// moto_server is too slow to measure (a million-item validation, a fast stream).
+        case store(SinkConfiguration)
     }
 
     /// The address to listen on. Loopback only: the proxy is a test tool.

@@ -17,7 +17,11 @@ struct FaultProxyCommand: AsyncParsableCommand {
         discussion: """
             Forward mode (--upstream) passes requests to a local endpoint such as moto_server; sink \
             mode (--sink) answers DynamoDB itself, checking signatures and shapes and storing \
-            nothing. Stats: GET /__proxy/stats; reset: POST /__proxy/stats/reset.
+            nothing; store mode (--store) answers like the sink but keeps every item in memory, \
+            in key order per table and index, and answers GetItem, BatchGetItem, Query, Scan \
+            (segments, pages of 1 MB) and conditional PutItem/DeleteItem from them (not \
+            UpdateItem or TransactWriteItems). The --sink-* options apply to both. \
+            Stats: GET /__proxy/stats; reset: POST /__proxy/stats/reset.
             """)
 
     // MARK: Where
@@ -34,8 +38,11 @@ struct FaultProxyCommand: AsyncParsableCommand {
     @Option(help: "Forward to this endpoint, e.g. http://127.0.0.1:5000.")
     var upstream: String?
 
-    @Flag(help: "Answer DynamoDB in the proxy itself instead of forwarding.")
+    @Flag(help: "Answer DynamoDB in the proxy itself instead of forwarding; store nothing.")
     var sink = false
+
+    @Flag(help: "Answer DynamoDB in the proxy itself, keeping the items in memory (reads answer from them).")
+    var store = false
 
     @Option(name: .customLong("sink-table"), help: "A table the sink has from the start, with the BillingSystem key schema (repeatable).")
     var sinkTables: [String] = []
@@ -102,11 +109,11 @@ struct FaultProxyCommand: AsyncParsableCommand {
     var threads = 1
 
     func validate() throws {
-        if (upstream == nil) == !sink {
-            throw ValidationError("give exactly one of --upstream URL or --sink")
+        if [upstream != nil, sink, store].filter({ $0 }).count != 1 {
+            throw ValidationError("give exactly one of --upstream URL, --sink or --store")
         }
-        if !sinkCredentials.isEmpty || sinkCredentialsFromEnvironment || !sinkTables.isEmpty, !sink {
-            throw ValidationError("--sink-table and --sink-credentials need --sink")
+        if !sinkCredentials.isEmpty || sinkCredentialsFromEnvironment || !sinkTables.isEmpty, !sink, !store {
+            throw ValidationError("--sink-table and --sink-credentials need --sink or --store")
         }
         _ = try latencyRange()
         _ = try faultScope()
@@ -140,6 +147,8 @@ struct FaultProxyCommand: AsyncParsableCommand {
                 upstream: upstream,
                 timeout: .milliseconds(Int64(upstreamTimeout * 1000)),
                 resigningCredentials: try resigningCredentials()))
+        } else if store {
+            mode = .store(SinkConfiguration(signatureVerifier: try signatureVerifier(), tables: sinkTables))
         } else {
             mode = .sink(SinkConfiguration(signatureVerifier: try signatureVerifier(), tables: sinkTables))
         }
@@ -207,7 +216,7 @@ struct FaultProxyCommand: AsyncParsableCommand {
     }
 
     private func describe() -> String {
-        var parts = [upstream.map { "forwarding to \($0)" } ?? "sink mode"]
+        var parts = [upstream.map { "forwarding to \($0)" } ?? (store ? "store mode" : "sink mode")]
         let shares = [
             ("throttle", throttle), ("unprocessed", unprocessed), ("internal-error", internalError),
             ("service-unavailable", serviceUnavailable), ("drop-before", dropBefore),
@@ -217,7 +226,7 @@ struct FaultProxyCommand: AsyncParsableCommand {
             parts.append("\(name) \(share)")
         }
         if let wcu { parts.append("\(wcu) WCU/s") }
-        if sink, !sinkCredentials.isEmpty || sinkCredentialsFromEnvironment { parts.append("checking signatures") }
+        if sink || store, !sinkCredentials.isEmpty || sinkCredentialsFromEnvironment { parts.append("checking signatures") }
         return parts.joined(separator: ", ")
     }
 

@@ -15,7 +15,11 @@ final class ProxyEngine: Sendable {
     private let state: NIOLockedValueBox<ProxyState>
     private let forwarder: UpstreamForwarder?
     private let resigner: RequestResigner?
+    /// The sink's or the store's checks and tables.
     private let sink: SinkConfiguration?
+    /// The store mode's items; nil in the other modes. A lock of its own, so that a long
+    /// Scan page does not hold up the counters.
+    private let store: NIOLockedValueBox<ItemStore>?
 
     init(configuration: FaultProxyConfiguration, eventLoopGroup: any EventLoopGroup) {
         self.configuration = configuration
@@ -29,13 +33,23 @@ final class ProxyEngine: Sendable {
             forwarder = UpstreamForwarder(configuration: forward, upstream: upstream, eventLoopGroup: eventLoopGroup)
             resigner = forward.resigningCredentials.map { RequestResigner(credentials: $0) }
             sink = nil
-        case .sink(let sinkConfiguration):
+        case .sink(let sinkConfiguration), .store(let sinkConfiguration):
             forwarder = nil
             resigner = nil
             sink = sinkConfiguration
             for name in sinkConfiguration.tables {
                 initial.tables.add(SinkTables.contractTable(named: name, creationTime: Self.wallClockSeconds()))
             }
+        }
+        if case .store = configuration.mode {
+            var items = ItemStore()
+            for table in initial.tables.tables.values {
+                // The contract table's schema is well-formed.
+                try? items.createTable(table)
+            }
+            store = NIOLockedValueBox(items)
+        } else {
+            store = nil
         }
         state = NIOLockedValueBox(initial)
     }
@@ -131,14 +145,15 @@ final class ProxyEngine: Sendable {
             case .batchWriteItem:
                 let scan = try exchange.request.body.withUnsafeReadableBytes { try BatchWriteScan($0) }
                 exchange.write = .batch(scan)
-                if sink != nil, let violation = scan.shapeViolation() {
+                // The store checks keys against each table's own schema.
+                if sink != nil, store == nil, let violation = scan.shapeViolation() {
                     throw DynamoDBShapeError(message: violation)
                 }
             case .putItem, .deleteItem, .updateItem:
                 let member: SingleItemScan.ItemMember = operation == .putItem ? .item : .key
                 let scan = try exchange.request.body.withUnsafeReadableBytes { try SingleItemScan($0, itemMember: member) }
                 exchange.write = .single(scan, operation)
-                if sink != nil, let violation = scan.shapeViolation(for: operation) {
+                if sink != nil, store == nil, let violation = scan.shapeViolation(for: operation) {
                     throw DynamoDBShapeError(message: violation)
                 }
             default:
@@ -385,6 +400,9 @@ final class ProxyEngine: Sendable {
         case .batch(let scan):
             let keep = keep ?? Array(repeating: true, count: scan.requestCount)
             let forwarded = keep.reduce(0) { $0 + ($1 ? 1 : 0) }
+            if let store, let refusal = storeBatch(scan, keep: keep, in: store, exchange) {
+                return refusal
+            }
             state.withLockedValue { state in
                 state.stats.writeRequests += 1
                 state.stats.itemsWritten += forwarded
@@ -399,12 +417,26 @@ final class ProxyEngine: Sendable {
             }
             body.writeStaticString("}")
             return ServiceResponses.dynamoDB(body: body, requestID: requestID)
-        case .single:
+        case .single(_, let operation):
+            var answer = StoreAnswer.ok(ByteBuffer(string: "{}"))
+            if let store {
+                let written = storeCall(exchange) { bytes in
+                    try store.withLockedValue { items in
+                        switch operation {
+                        case .putItem: try items.writeItem(bytes, isPut: true)
+                        case .deleteItem: try items.writeItem(bytes, isPut: false)
+                        default: Self.unsupported(operation)
+                        }
+                    }
+                }
+                guard case .success(let storeAnswer) = written else { return written.failureResponse! }
+                answer = storeAnswer
+            }
             state.withLockedValue { state in
                 state.stats.writeRequests += 1
-                state.stats.itemsWritten += 1
+                if case .ok = answer { state.stats.itemsWritten += 1 }
             }
-            return ServiceResponses.dynamoDB(json: "{}", requestID: requestID)
+            return Self.response(answer, requestID: requestID)
         case nil:
             break
         }
@@ -425,11 +457,29 @@ final class ProxyEngine: Sendable {
             }
             switch answer {
             case .ok(let body):
+                if let store { try keepStoreTables(in: store, after: operation, exchange.request.body) }
                 return ServiceResponses.dynamoDB(body: body, requestID: requestID)
             case .error(let type, let message):
                 return ServiceResponses.dynamoDBError(.badRequest, type: type, message: message, requestID: requestID)
             case nil:
                 break
+            }
+            if let store {
+                let read = storeCall(exchange) { bytes in
+                    try store.withLockedValue { items in
+                        switch operation {
+                        case .getItem: try items.getItem(bytes)
+                        case .batchGetItem: try items.batchGetItem(bytes)
+                        case .query: try items.query(bytes)
+                        case .scan: try items.scan(bytes)
+                        default: Self.unsupported(operation)
+                        }
+                    }
+                }
+                switch read {
+                case .success(let answer): return Self.response(answer, requestID: requestID)
+                case .failure(let response): return response
+                }
             }
             switch operation {
             case .query, .scan:
@@ -444,6 +494,95 @@ final class ProxyEngine: Sendable {
         } catch {
             state.withLockedValue { $0.stats.validationRejections += 1 }
             return ServiceResponses.dynamoDBError(.badRequest, type: "SerializationException", namespace: "com.amazon.coral.service#", message: "\(error)", requestID: requestID)
+        }
+    }
+
+    // MARK: Store mode
+
+    /// A store call's answer, or the response refusing its request.
+    private enum StoreOutcome {
+        case success(StoreAnswer)
+        case failure(ProxyResponse)
+
+        var failureResponse: ProxyResponse? {
+            if case .failure(let response) = self { return response }
+            return nil
+        }
+    }
+
+    /// Runs a store call on the request body; a request the store cannot read is refused
+    /// and counted as the sink counts its refusals.
+    private func storeCall(_ exchange: Exchange, _ call: (UnsafeRawBufferPointer) throws -> StoreAnswer) -> StoreOutcome {
+        do {
+            return .success(try exchange.request.body.withUnsafeReadableBytes { try call($0) })
+        } catch {
+            state.withLockedValue { $0.stats.validationRejections += 1 }
+            let message = (error as? DynamoDBShapeError)?.message ?? (error as? StoreExpressionParser.Failure)?.description
+            if let message {
+                return .failure(ServiceResponses.dynamoDBError(.badRequest, type: "ValidationException", namespace: "com.amazon.coral.validate#", message: message, requestID: exchange.requestID))
+            }
+            return .failure(ServiceResponses.dynamoDBError(.badRequest, type: "SerializationException", namespace: "com.amazon.coral.service#", message: "\(error)", requestID: exchange.requestID))
+        }
+    }
+
+    /// Writes the admitted requests of a batch into the store; the refusal when the store
+    /// rejects the batch (then nothing of it is written).
+    private func storeBatch(_ scan: BatchWriteScan, keep: [Bool], in store: NIOLockedValueBox<ItemStore>, _ exchange: Exchange) -> ProxyResponse? {
+        let count = scan.requestCount
+        if count == 0 || count > DynamoDBSizing.maximumBatchWriteRequests {
+            state.withLockedValue { $0.stats.validationRejections += 1 }
+            return ServiceResponses.dynamoDBError(.badRequest, type: "ValidationException", namespace: "com.amazon.coral.validate#", message: "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Member must have between 1 and 25 write requests in total (got \(count))", requestID: exchange.requestID)
+        }
+        var requests: [ItemStore.BatchRequest] = []
+        requests.reserveCapacity(count)
+        scan.forEachRequest { position, table, request in
+            if keep[position] { requests.append(ItemStore.BatchRequest(table: table.name, element: request.range)) }
+        }
+        let outcome = storeCall(exchange) { bytes in
+            try store.withLockedValue { try $0.batchWrite(bytes, requests: requests) } ?? .ok(ByteBuffer())
+        }
+        switch outcome {
+        case .success(.ok): return nil
+        case .success(let answer): return Self.response(answer, requestID: exchange.requestID)
+        case .failure(let response): return response
+        }
+    }
+
+    /// Creates or drops the store's table after `SinkTables` created or deleted it.
+    private func keepStoreTables(in store: NIOLockedValueBox<ItemStore>, after operation: DynamoDBOperation, _ body: ByteBuffer) throws {
+        let name = try body.withUnsafeReadableBytes { try SinkTables.tableName($0) }
+        switch operation {
+        case .createTable:
+            guard let table = state.withLockedValue({ $0.tables.tables[name] }) else { return }
+            try store.withLockedValue { try $0.createTable(table) }
+        case .deleteTable:
+            store.withLockedValue { $0.deleteTable(named: name) }
+        default:
+            break
+        }
+    }
+
+    private static func unsupported(_ operation: DynamoDBOperation) -> StoreAnswer {
+        .error(type: "ValidationException", message: "billmig-fault-proxy's store does not support \(operation.name)")
+    }
+
+    private static func response(_ answer: StoreAnswer, requestID: String) -> ProxyResponse {
+        switch answer {
+        case .ok(let body):
+            return ServiceResponses.dynamoDB(body: body, requestID: requestID)
+        case .error(let type, let message, nil):
+            return ServiceResponses.dynamoDBError(.badRequest, type: type, message: message, requestID: requestID)
+        case .error(let type, let message, let item?):
+            // ReturnValuesOnConditionCheckFailure=ALL_OLD: the item beside the error.
+            var body = ByteBuffer()
+            body.writeStaticString("{\"__type\":")
+            body.writeJSONString(ServiceResponses.dynamoDBErrorPrefix + type)
+            body.writeStaticString(",\"message\":")
+            body.writeJSONString(message)
+            body.writeStaticString(",\"Item\":")
+            body.writeBytes(item)
+            body.writeStaticString("}")
+            return ServiceResponses.dynamoDB(.badRequest, body: body, requestID: requestID)
         }
     }
 
