@@ -19,11 +19,18 @@ public final class ItemSpill: Sendable {
         directory = parent.appendingPathComponent("billmig-validate-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.count = count
+        let bufferLimit = Self.bufferLimit(files: count)
         var files: [SpillFile] = []
         for index in 0..<count {
-            files.append(try SpillFile(url: directory.appendingPathComponent("range-\(index).jsonl")))
+            files.append(try SpillFile(url: directory.appendingPathComponent("range-\(index).jsonl"), bufferLimit: bufferLimit))
         }
         self.files = files
+    }
+
+    /// Every file buffers at once (a Scan's items fall in every range), so the
+    /// buffers share one budget: 16 MB, at least 8 KB and at most 256 KB a file.
+    static func bufferLimit(files: Int) -> Int {
+        min(256 * 1024, max(8 * 1024, 16 * 1024 * 1024 / max(1, files)))
     }
 
     public func append(_ item: Item, to index: Int) throws {
@@ -64,45 +71,50 @@ public final class ItemSpill: Sendable {
     }
 }
 
-/// One spill file: a buffer and a handle under one lock.
+/// One spill file: a buffer under a lock. The file is opened only to write a
+/// full buffer: a large table has hundreds of ranges, more than a process may
+/// hold open (1,024 descriptors by default).
 private final class SpillFile: Sendable {
     let url: URL
+    let bufferLimit: Int
     private struct State: ~Copyable {
         var buffer: [UInt8] = []
-        var handle: FileHandle?
+        var closed = false
     }
     private let state: Mutex<State>
-    static let bufferLimit = 256 * 1024
 
-    init(url: URL) throws {
+    init(url: URL, bufferLimit: Int) throws {
         self.url = url
+        self.bufferLimit = bufferLimit
         guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
         }
-        let handle = try FileHandle(forWritingTo: url)
-        state = Mutex(State(handle: handle))
+        state = Mutex(State())
     }
 
     func append(_ line: [UInt8]) throws {
         try state.withLock { state in
             state.buffer += line
-            if state.buffer.count >= Self.bufferLimit { try Self.write(&state) }
+            if state.buffer.count >= bufferLimit { try write(&state) }
         }
     }
 
     func flush() throws {
-        try state.withLock { state in try Self.write(&state) }
+        try state.withLock { state in try write(&state) }
     }
 
     func close() {
         state.withLock { state in
-            try? state.handle?.close()
-            state.handle = nil
+            state.closed = true
+            state.buffer = []
         }
     }
 
-    private static func write(_ state: inout State) throws {
-        guard !state.buffer.isEmpty, let handle = state.handle else { return }
+    private func write(_ state: inout State) throws {
+        guard !state.buffer.isEmpty, !state.closed else { return }
+        let handle = try FileHandle(forWritingTo: url)
+        defer { try? handle.close() }
+        try handle.seekToEnd()
         try handle.write(contentsOf: state.buffer)
         state.buffer.removeAll(keepingCapacity: true)
     }

@@ -33,8 +33,12 @@ public struct ValidationConfiguration: Sendable {
     public var concurrency: Int
     /// Scan segments of a full run.
     public var scanSegments: Int
-    /// About how many source rows one range holds: the memory bound of a full run.
+    /// About how many source rows one range holds: the memory bound of a full run
+    /// (`concurrency` ranges are held at once, each row with its item).
     public var rowsPerRange: Int
+    /// With 8 ranges at once, about 16,000 rows and their items in memory: a full
+    /// run of any size stays under 150 MB (bench run 6).
+    public static let defaultRowsPerRange = 2_000
     /// Accounts per range of a full run; nil: from `rowsPerRange` and the
     /// server's estimate of the row count.
     public var accountsPerRange: Int?
@@ -57,7 +61,7 @@ public struct ValidationConfiguration: Sendable {
     public init(
         table: String, mapping: Mapping = .billing, mapperOptions: ItemMapper.Options = .init(),
         rules: RelationshipRules? = nil, scope: Scope = .full, entities: Set<String>? = nil, concurrency: Int = 8,
-        scanSegments: Int = 8, rowsPerRange: Int = 100_000, accountsPerBatch: Int = 50, mismatchLimit: Int = 10_000,
+        scanSegments: Int = 8, rowsPerRange: Int = ValidationConfiguration.defaultRowsPerRange, accountsPerBatch: Int = 50, mismatchLimit: Int = 10_000,
         spillDirectory: URL = FileManager.default.temporaryDirectory, runId: String = ValidationConfiguration.newRunId(),
         sourceDescription: String, writeRunRecord: Bool = true
     ) {

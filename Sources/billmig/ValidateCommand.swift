@@ -57,8 +57,8 @@ struct ValidateCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Parallel Scan segments of a full run.")
     var segments = 8
 
-    @Option(name: .long, help: "About how many source rows one range of a full run holds (its memory bound).")
-    var rowsPerRange = 100_000
+    @Option(name: .long, help: "About how many source rows one range of a full run holds; --concurrency ranges are in memory at once.")
+    var rowsPerRange = ValidationConfiguration.defaultRowsPerRange
 
     @Flag(name: .long, help: "Cut a full run into hash buckets of the partition key even when the mapping's partition keys are integer columns (the way text keys are always cut).")
     var hashPartitions = false
