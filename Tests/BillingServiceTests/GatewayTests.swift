@@ -61,6 +61,7 @@ final class MemoryControlStore: ControlStore, Sendable {
 /// A store double answering every read with `limit` accounts after the
 /// position it was given and a next position; it keeps the positions it was given.
 final class PagingStore: BillingStore, Sendable {
+    let name = StoreName.mysql
     let afters = Mutex<[PagePosition?]>([])
 
     static func position(_ index: Int) -> PagePosition { PagePosition(indexSortKey: nil, pk: "BAN#1", sk: "SK\(index)") }

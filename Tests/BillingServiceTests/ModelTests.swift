@@ -22,7 +22,8 @@ import Testing
         let day: Int64 = 86_400_000
         var epochs: [Int64] = [0, -1, 1, 951_782_400_000, 951_868_799_999, 4_107_542_400_000, -62_167_219_200_000, 253_402_300_799_999]
         epochs += [-62_167_219_200_001, 253_402_300_800_000]
-        epochs += stride(from: -62_167_219_200_000 as Int64, to: 253_402_300_799_999, by: 997 * day + 12_345_678).map { $0 }
+        let step = 997 * Int(day) + 12_345_678  // an Int64 strides by Int
+        epochs += Array(stride(from: epochs[6], to: epochs[7], by: step))
         for epoch in epochs {
             let timestamp = BillingTimestamp(epochMilliseconds: epoch)
             #expect(timestamp.withISO8601Bytes { String(decoding: $0, as: UTF8.self) } == timestamp.iso8601, "\(epoch)")
