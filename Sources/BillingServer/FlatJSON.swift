@@ -34,12 +34,12 @@ struct FlatJSON: RecordFieldWriter {
 
     // MARK: RecordFieldWriter
 
-    mutating func string(_ key: String, _ value: String) {
+    mutating func string(_ key: StaticString, _ value: String) {
         writeKey(key)
         Self.writeString(value, into: &buffer)
     }
 
-    mutating func number(_ key: String, _ value: UInt64) {
+    mutating func number(_ key: StaticString, _ value: UInt64) {
         writeKey(key)
         // Digits from the right into a stack tuple: no String for the number.
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
@@ -55,20 +55,20 @@ struct FlatJSON: RecordFieldWriter {
         }
     }
 
-    mutating func timestamp(_ key: String, _ value: BillingTimestamp) {
+    mutating func timestamp(_ key: StaticString, _ value: BillingTimestamp) {
         writeKey(key)
         // ISO-8601 needs no escaping.
         buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeString(value.iso8601)
+        value.withISO8601Bytes { _ = buffer.writeBytes($0) }
         buffer.writeInteger(UInt8(ascii: "\""))
     }
 
     /// `"key":`, after a comma unless it is the object's first field. Keys are
     /// the models' snake_case names: nothing to escape.
-    private mutating func writeKey(_ key: String) {
+    private mutating func writeKey(_ key: StaticString) {
         buffer.writeStaticString(firstField ? "\"" : ",\"")
         firstField = false
-        buffer.writeString(key)
+        buffer.writeStaticString(key)
         buffer.writeStaticString("\":")
     }
 

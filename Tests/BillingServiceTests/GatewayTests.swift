@@ -58,8 +58,38 @@ final class MemoryControlStore: ControlStore, Sendable {
     func publish(_ position: String) { state.withLock { $0.replicated = ReplicationPosition(orderingKey: position) } }
 }
 
+/// A store double answering every read with `limit` accounts after the
+/// position it was given and a next position; it keeps the positions it was given.
+final class PagingStore: BillingStore, Sendable {
+    let name = StoreName.mysql
+    let afters = Mutex<[PagePosition?]>([])
+
+    static func position(_ index: Int) -> PagePosition { PagePosition(indexSortKey: nil, pk: "BAN#1", sk: "SK\(index)") }
+
+    func page(_ query: BillingQuery, after: PagePosition?, limit: Int) async throws(StoreError) -> StorePage {
+        afters.withLock { $0.append(after) }
+        let start = after.map { Int($0.sk.dropFirst(2))! + 1 } ?? 0
+        let records = (start..<start + limit).map { index in
+            PositionedRecord(
+                position: Self.position(index),
+                record: .account(
+                    BillingAccount(
+                        ban: 1, accountType: "I", accountSubType: "R", banStatus: "O", statusDate: BillingDate("2024-01-01")!,
+                        billCycle: "C\(index)", currency: "USD", startServiceDate: BillingDate("2024-01-01")!,
+                        createdAt: .init(epochMilliseconds: 0), updatedAt: .init(epochMilliseconds: 0))))
+        }
+        return StorePage(records: records, next: records.last?.position)
+    }
+
+    func execute(_ write: BillingWrite, context: WriteContext) async throws(StoreError) -> WriteReceipt {
+        throw StoreError(.invalid, "reads only")
+    }
+
+    func ping() async throws(StoreError) {}
+}
+
 @Suite struct GatewayTests {
-    func gateway(_ mysql: NamedStore, _ dynamodb: NamedStore, _ control: MemoryControlStore, cacheEntries: Int = 0) -> BillingGateway {
+    func gateway(_ mysql: any BillingStore, _ dynamodb: any BillingStore, _ control: MemoryControlStore, cacheEntries: Int = 0) -> BillingGateway {
         var configuration = BillingGateway.Configuration()
         configuration.flagsPollInterval = .milliseconds(20)
         configuration.cache.maxEntries = cacheEntries
@@ -184,6 +214,25 @@ final class MemoryControlStore: ControlStore, Sendable {
         } catch {
             #expect(error.kind == .badRequest)
         }
+    }
+
+    @Test func aPagesNextCursorReadsOnFromItsLastPositionAndOnlyForItsQuery() async throws {
+        let store = PagingStore()
+        let gateway = gateway(store, store, MemoryControlStore())
+        await gateway.refreshFlags()
+        func nextCursor(_ answer: BillingGateway.ReadAnswer) throws -> String? {
+            let body = try JSONSerialization.jsonObject(with: Data(String(buffer: try #require(answer.body)).utf8)) as? [String: Any]
+            return try #require(body)["next_cursor"] as? String
+        }
+        let first = try await gateway.read(.account(ban: 1), cursor: nil, limit: 2, minimumPosition: nil)
+        let cursor = try #require(try nextCursor(first))
+        let second = try await gateway.read(.account(ban: 1), cursor: cursor, limit: 2, minimumPosition: nil)
+        #expect(store.afters.withLock { $0 } == [nil, PagingStore.position(1)])
+        #expect(try nextCursor(second) != nil)
+        await #expect(throws: BillingGateway.Failure.self) {
+            try await gateway.read(.account(ban: 2), cursor: cursor, limit: 2, minimumPosition: nil)
+        }
+        #expect(store.afters.withLock { $0.count } == 2)
     }
 }
 

@@ -16,6 +16,20 @@ import Testing
         #expect(DecimalText.fitted("-0.0001", precision: 12, scale: 4) == "-0.0001")
     }
 
+    @Test func timestampBytesAreTheISO8601Text() {
+        // Leap days, both sides of the epoch, years 0 and 9999, then years outside
+        // 0...9999 (the text's own fallback form), and a stride through the years between.
+        let day: Int64 = 86_400_000
+        var epochs: [Int64] = [0, -1, 1, 951_782_400_000, 951_868_799_999, 4_107_542_400_000, -62_167_219_200_000, 253_402_300_799_999]
+        epochs += [-62_167_219_200_001, 253_402_300_800_000]
+        let step = 997 * Int(day) + 12_345_678  // an Int64 strides by Int
+        epochs += Array(stride(from: epochs[6], to: epochs[7], by: step))
+        for epoch in epochs {
+            let timestamp = BillingTimestamp(epochMilliseconds: epoch)
+            #expect(timestamp.withISO8601Bytes { String(decoding: $0, as: UTF8.self) } == timestamp.iso8601, "\(epoch)")
+        }
+    }
+
     @Test func decimalsTravelAsJSONStrings() throws {
         let data = try JSONEncoder().encode([try #require(BillingDecimal("0.10"))])
         #expect(String(decoding: data, as: UTF8.self) == "[\"0.10\"]")
@@ -90,6 +104,80 @@ import Testing
     @Test func aCursorOfAnotherQueryIsRefused() throws {
         let cursor = codec.encode(PagePosition(indexSortKey: nil, pk: "BAN#42", sk: "ACCOUNT"), for: query)
         #expect(throws: BillingModelError.self) { try codec.decode(cursor, for: .account(ban: 43)) }
+    }
+
+    let every: [BillingQuery] = {
+        let (d1, d2, d3) = (BillingDate("2024-01-01")!, BillingDate("2024-02-01")!, BillingDate("2024-03-01")!)
+        return [
+            .account(ban: 42), .account(ban: 43), .accountEntity(ban: 42, sortKey: "ACCOUNT"), .subscriber(subscriberNo: "42"),
+            .subscriber(subscriberNo: "4"), .subscriberCharges(subscriberNo: "42", from: d1, to: d2),
+            .cycleBills(cycleCode: "42", from: d1, to: d2), .featureCharges(featureCode: "42", from: d1, to: d2),
+            .featureCharges(featureCode: "42", from: d1, to: d3), .featureCharges(featureCode: "42", from: d2, to: d3),
+        ]
+    }()
+
+    func refused(_ cursor: String, for query: BillingQuery? = nil) -> Bool {
+        do {
+            _ = try codec.decode(cursor, for: query ?? self.query)
+            return false
+        } catch {
+            return true
+        }
+    }
+
+    @Test func cursorsRoundTripEveryShapeOfPositionAndQuery() throws {
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        // Every payload length modulo 3, with and without an index sort key, and
+        // fields of 128 bytes and more (two-byte lengths), multi-byte UTF-8 among them.
+        var positions = (0..<12).map { PagePosition(indexSortKey: nil, pk: "BAN#" + String(repeating: "9", count: $0), sk: "ACCOUNT") }
+        positions += (0..<12).map { PagePosition(indexSortKey: "2024-01-0\($0 % 9 + 1)", pk: "BAN#\($0)", sk: "BILL#\($0)") }
+        positions.append(PagePosition(indexSortKey: String(repeating: "é", count: 200), pk: "", sk: String(repeating: "x", count: 1024)))
+        for query in every {
+            for position in positions {
+                let cursor = codec.encode(position, for: query)
+                #expect(cursor.allSatisfy { alphabet.contains($0) }, "\(cursor)")
+                #expect(try codec.decode(cursor, for: query) == position)
+            }
+        }
+    }
+
+    @Test func aCursorIsValidOnlyWithItsOwnQuery() throws {
+        let position = PagePosition(indexSortKey: "2024-01-15", pk: "BAN#42", sk: "BILL#0000000003")
+        for issued in every {
+            let cursor = codec.encode(position, for: issued)
+            for other in every where other != issued {
+                #expect(refused(cursor, for: other), "\(issued) -> \(other)")
+            }
+        }
+    }
+
+    @Test func everyTruncationAndChangedSymbolIsRefused() throws {
+        let cursor = codec.encode(PagePosition(indexSortKey: nil, pk: "BAN#42", sk: "BILL#0000000003"), for: query)
+        let symbols = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=.% é")
+        let characters = Array(cursor)
+        for length in 0..<characters.count {
+            #expect(refused(String(characters[..<length])), "first \(length)")
+            #expect(refused(String(characters[(characters.count - length)...])), "last \(length)")
+        }
+        // A changed symbol changes the bytes, or (in the last symbol's unused low
+        // bits) only the text: both are refused, so each cursor has one text.
+        for index in characters.indices {
+            for symbol in symbols where symbol != characters[index] {
+                var changed = characters
+                changed[index] = symbol
+                #expect(refused(String(changed)), "\(index): \(symbol)")
+            }
+        }
+        for suffix in ["A", "AA", "=", "==", ".", "\n"] {
+            #expect(refused(cursor + suffix), "\(suffix)")
+        }
+    }
+
+    @Test func garbledCursorsAreRefused() {
+        let issuedByTheJSONForm = "eyJwIjp7InBrIjoiQkFOIzQyIiwic2siOiJBQ0NPVU5UIn0sInEiOiJhY2NvdW50In0.c2lnbmF0dXJl"
+        for garbled in ["", "A", "AA", "AAAA", ".", "forged.cursor", issuedByTheJSONForm, String(repeating: "A", count: 64), String(repeating: "A", count: 100_000)] {
+            #expect(refused(garbled), "\(garbled.prefix(40))")
+        }
     }
 
     @Test func positionsOrderAsUTF8BytesIndexKeyFirst() {

@@ -1,4 +1,5 @@
 import BillingModel
+import CivilCalendar
 
 /// An exact decimal as its plain text (`24000.00`, `-12.5000`), never a binary
 /// float. JSON carries it as a string so no client parser rounds it.
@@ -84,6 +85,42 @@ public struct BillingTimestamp: Sendable, Hashable, Comparable, Codable, CustomS
     }
 
     public var iso8601: String { DateTimeText.iso8601(epochMilliseconds: epochMilliseconds) }
+
+    /// The bytes of `iso8601`, built on the stack: a page writes two timestamps
+    /// a record, and a String of 24 bytes is a heap allocation each.
+    public func withISO8601Bytes<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+        var days = epochMilliseconds / 86_400_000
+        var millisecondOfDay = epochMilliseconds % 86_400_000
+        if millisecondOfDay < 0 {
+            millisecondOfDay += 86_400_000
+            days -= 1
+        }
+        let date = CivilCalendar.date(days: Int(days))
+        guard (0...9999).contains(date.year) else {
+            var text = iso8601
+            return text.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        }
+        var storage: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        return withUnsafeMutableBytes(of: &storage) { bytes in
+            func put(_ value: Int, at start: Int, digits: Int, then separator: UInt8) {
+                var value = value
+                for index in stride(from: start + digits - 1, through: start, by: -1) {
+                    bytes[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                bytes[start + digits] = separator
+            }
+            let millisecond = Int(millisecondOfDay)
+            put(date.year, at: 0, digits: 4, then: UInt8(ascii: "-"))
+            put(date.month, at: 5, digits: 2, then: UInt8(ascii: "-"))
+            put(date.day, at: 8, digits: 2, then: UInt8(ascii: "T"))
+            put(millisecond / 3_600_000, at: 11, digits: 2, then: UInt8(ascii: ":"))
+            put(millisecond / 60_000 % 60, at: 14, digits: 2, then: UInt8(ascii: ":"))
+            put(millisecond / 1000 % 60, at: 17, digits: 2, then: UInt8(ascii: "."))
+            put(millisecond % 1000, at: 20, digits: 3, then: UInt8(ascii: "Z"))
+            return body(UnsafeRawBufferPointer(bytes))
+        }
+    }
     public var sql: String { DateTimeText.sql(fromISO8601: iso8601, fractionDigits: 3) ?? iso8601 }
     public var description: String { iso8601 }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.epochMilliseconds < rhs.epochMilliseconds }

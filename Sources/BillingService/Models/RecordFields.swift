@@ -6,9 +6,9 @@ import BillingModel
 /// its responses through it straight into bytes (`FlatJSON`), with no Codable
 /// walk; a test holds the two forms byte for byte equal.
 public protocol RecordFieldWriter {
-    mutating func string(_ key: String, _ value: String)
-    mutating func number(_ key: String, _ value: UInt64)
-    mutating func timestamp(_ key: String, _ value: BillingTimestamp)
+    mutating func string(_ key: StaticString, _ value: String)
+    mutating func number(_ key: StaticString, _ value: UInt64)
+    mutating func timestamp(_ key: StaticString, _ value: BillingTimestamp)
 }
 
 extension BillingRecord {
@@ -24,113 +24,114 @@ extension BillingRecord {
     }
 }
 
-// Each entity's fields in key order (the CodingKeys' names).
+// Each entity's fields in key order, named as its CodingKeys name them (static
+// text, copied without a String; the byte-for-byte test holds the names equal).
 extension BillingAccount {
     public func writeFields(to writer: inout some RecordFieldWriter) {
-        writer.string(CodingKeys.accountSubType.rawValue, accountSubType)
-        writer.string(CodingKeys.accountType.rawValue, accountType)
-        writer.number(CodingKeys.ban.rawValue, ban)
-        writer.string(CodingKeys.banStatus.rawValue, banStatus)
-        writer.string(CodingKeys.billCycle.rawValue, billCycle)
-        writer.timestamp(CodingKeys.createdAt.rawValue, createdAt)
-        if let value = creditClass { writer.string(CodingKeys.creditClass.rawValue, value) }
-        if let value = creditLimit { writer.string(CodingKeys.creditLimit.rawValue, value.text) }
-        writer.string(CodingKeys.currency.rawValue, currency)
+        writer.string("account_sub_type", accountSubType)
+        writer.string("account_type", accountType)
+        writer.number("ban", ban)
+        writer.string("ban_status", banStatus)
+        writer.string("bill_cycle", billCycle)
+        writer.timestamp("created_at", createdAt)
+        if let value = creditClass { writer.string("credit_class", value) }
+        if let value = creditLimit { writer.string("credit_limit", value.text) }
+        writer.string("currency", currency)
         writer.string("entity", Self.table)
-        writer.string(CodingKeys.startServiceDate.rawValue, startServiceDate.text)
-        writer.string(CodingKeys.statusDate.rawValue, statusDate.text)
-        writer.timestamp(CodingKeys.updatedAt.rawValue, updatedAt)
+        writer.string("start_service_date", startServiceDate.text)
+        writer.string("status_date", statusDate.text)
+        writer.timestamp("updated_at", updatedAt)
     }
 }
 
 extension Customer {
     public func writeFields(to writer: inout some RecordFieldWriter) {
-        writer.string(CodingKeys.addressLine1.rawValue, addressLine1)
-        if let value = addressLine2 { writer.string(CodingKeys.addressLine2.rawValue, value) }
-        writer.number(CodingKeys.ban.rawValue, ban)
-        if let value = birthDate { writer.string(CodingKeys.birthDate.rawValue, value.text) }
-        writer.string(CodingKeys.city.rawValue, city)
-        if let value = companyName { writer.string(CodingKeys.companyName.rawValue, value) }
-        writer.string(CodingKeys.countryCode.rawValue, countryCode)
-        writer.timestamp(CodingKeys.createdAt.rawValue, createdAt)
-        writer.number(CodingKeys.customerId.rawValue, customerId)
-        writer.string(CodingKeys.customerType.rawValue, customerType)
-        if let value = email { writer.string(CodingKeys.email.rawValue, value) }
+        writer.string("address_line1", addressLine1)
+        if let value = addressLine2 { writer.string("address_line2", value) }
+        writer.number("ban", ban)
+        if let value = birthDate { writer.string("birth_date", value.text) }
+        writer.string("city", city)
+        if let value = companyName { writer.string("company_name", value) }
+        writer.string("country_code", countryCode)
+        writer.timestamp("created_at", createdAt)
+        writer.number("customer_id", customerId)
+        writer.string("customer_type", customerType)
+        if let value = email { writer.string("email", value) }
         writer.string("entity", Self.table)
-        if let value = firstName { writer.string(CodingKeys.firstName.rawValue, value) }
-        if let value = lastName { writer.string(CodingKeys.lastName.rawValue, value) }
-        if let value = notes { writer.string(CodingKeys.notes.rawValue, value) }
-        if let value = phone { writer.string(CodingKeys.phone.rawValue, value) }
-        writer.string(CodingKeys.postalCode.rawValue, postalCode)
-        if let value = stateCode { writer.string(CodingKeys.stateCode.rawValue, value) }
-        writer.timestamp(CodingKeys.updatedAt.rawValue, updatedAt)
+        if let value = firstName { writer.string("first_name", value) }
+        if let value = lastName { writer.string("last_name", value) }
+        if let value = notes { writer.string("notes", value) }
+        if let value = phone { writer.string("phone", value) }
+        writer.string("postal_code", postalCode)
+        if let value = stateCode { writer.string("state_code", value) }
+        writer.timestamp("updated_at", updatedAt)
     }
 }
 
 extension Subscriber {
     public func writeFields(to writer: inout some RecordFieldWriter) {
-        writer.number(CodingKeys.ban.rawValue, ban)
-        writer.timestamp(CodingKeys.createdAt.rawValue, createdAt)
+        writer.number("ban", ban)
+        writer.timestamp("created_at", createdAt)
         writer.string("entity", Self.table)
-        if let value = initActivationDate { writer.string(CodingKeys.initActivationDate.rawValue, value.text) }
-        writer.string(CodingKeys.pricePlan.rawValue, pricePlan)
-        writer.string(CodingKeys.productType.rawValue, productType)
-        writer.string(CodingKeys.subStatus.rawValue, subStatus)
-        writer.string(CodingKeys.subStatusDate.rawValue, subStatusDate.text)
-        writer.string(CodingKeys.subscriberNo.rawValue, subscriberNo)
-        writer.timestamp(CodingKeys.updatedAt.rawValue, updatedAt)
+        if let value = initActivationDate { writer.string("init_activation_date", value.text) }
+        writer.string("price_plan", pricePlan)
+        writer.string("product_type", productType)
+        writer.string("sub_status", subStatus)
+        writer.string("sub_status_date", subStatusDate.text)
+        writer.string("subscriber_no", subscriberNo)
+        writer.timestamp("updated_at", updatedAt)
     }
 }
 
 extension ServiceAgreement {
     public func writeFields(to writer: inout some RecordFieldWriter) {
-        writer.number(CodingKeys.ban.rawValue, ban)
-        writer.timestamp(CodingKeys.createdAt.rawValue, createdAt)
-        writer.string(CodingKeys.effectiveDate.rawValue, effectiveDate.text)
+        writer.number("ban", ban)
+        writer.timestamp("created_at", createdAt)
+        writer.string("effective_date", effectiveDate.text)
         writer.string("entity", Self.table)
-        if let value = expirationDate { writer.string(CodingKeys.expirationDate.rawValue, value.text) }
-        writer.string(CodingKeys.monthlyRate.rawValue, monthlyRate.text)
-        writer.string(CodingKeys.serviceType.rawValue, serviceType)
-        writer.string(CodingKeys.soc.rawValue, soc)
-        writer.string(CodingKeys.subscriberNo.rawValue, subscriberNo)
-        writer.timestamp(CodingKeys.updatedAt.rawValue, updatedAt)
+        if let value = expirationDate { writer.string("expiration_date", value.text) }
+        writer.string("monthly_rate", monthlyRate.text)
+        writer.string("service_type", serviceType)
+        writer.string("soc", soc)
+        writer.string("subscriber_no", subscriberNo)
+        writer.timestamp("updated_at", updatedAt)
     }
 }
 
 extension Bill {
     public func writeFields(to writer: inout some RecordFieldWriter) {
-        writer.string(CodingKeys.amountDue.rawValue, amountDue.text)
-        writer.number(CodingKeys.ban.rawValue, ban)
-        writer.string(CodingKeys.billDate.rawValue, billDate.text)
-        writer.number(CodingKeys.billSeqNumber.rawValue, UInt64(billSeqNumber))
-        writer.string(CodingKeys.billStatus.rawValue, billStatus)
-        writer.timestamp(CodingKeys.createdAt.rawValue, createdAt)
-        writer.string(CodingKeys.cycleCloseDate.rawValue, cycleCloseDate.text)
-        writer.string(CodingKeys.cycleCode.rawValue, cycleCode)
-        writer.string(CodingKeys.dueDate.rawValue, dueDate.text)
+        writer.string("amount_due", amountDue.text)
+        writer.number("ban", ban)
+        writer.string("bill_date", billDate.text)
+        writer.number("bill_seq_number", UInt64(billSeqNumber))
+        writer.string("bill_status", billStatus)
+        writer.timestamp("created_at", createdAt)
+        writer.string("cycle_close_date", cycleCloseDate.text)
+        writer.string("cycle_code", cycleCode)
+        writer.string("due_date", dueDate.text)
         writer.string("entity", Self.table)
-        writer.string(CodingKeys.payments.rawValue, payments.text)
-        writer.string(CodingKeys.previousBalance.rawValue, previousBalance.text)
-        writer.string(CodingKeys.totalCharges.rawValue, totalCharges.text)
-        writer.string(CodingKeys.totalTaxes.rawValue, totalTaxes.text)
-        writer.timestamp(CodingKeys.updatedAt.rawValue, updatedAt)
+        writer.string("payments", payments.text)
+        writer.string("previous_balance", previousBalance.text)
+        writer.string("total_charges", totalCharges.text)
+        writer.string("total_taxes", totalTaxes.text)
+        writer.timestamp("updated_at", updatedAt)
     }
 }
 
 extension Charge {
     public func writeFields(to writer: inout some RecordFieldWriter) {
-        writer.string(CodingKeys.activityNum.rawValue, activityNum)
-        writer.string(CodingKeys.amount.rawValue, amount.text)
-        writer.number(CodingKeys.ban.rawValue, ban)
-        if let value = billSeqNumber { writer.number(CodingKeys.billSeqNumber.rawValue, UInt64(value)) }
-        writer.string(CodingKeys.chargeCreationDate.rawValue, chargeCreationDate.text)
-        writer.number(CodingKeys.chargeSeq.rawValue, chargeSeq)
-        writer.timestamp(CodingKeys.createdAt.rawValue, createdAt)
-        if let value = description { writer.string(CodingKeys.description.rawValue, value) }
+        writer.string("activity_num", activityNum)
+        writer.string("amount", amount.text)
+        writer.number("ban", ban)
+        if let value = billSeqNumber { writer.number("bill_seq_number", UInt64(value)) }
+        writer.string("charge_creation_date", chargeCreationDate.text)
+        writer.number("charge_seq", chargeSeq)
+        writer.timestamp("created_at", createdAt)
+        if let value = description { writer.string("description", value) }
         writer.string("entity", Self.table)
-        writer.string(CodingKeys.featureCode.rawValue, featureCode)
-        if let value = subscriberNo { writer.string(CodingKeys.subscriberNo.rawValue, value) }
-        writer.string(CodingKeys.taxAmount.rawValue, taxAmount.text)
-        writer.timestamp(CodingKeys.updatedAt.rawValue, updatedAt)
+        writer.string("feature_code", featureCode)
+        if let value = subscriberNo { writer.string("subscriber_no", value) }
+        writer.string("tax_amount", taxAmount.text)
+        writer.timestamp("updated_at", updatedAt)
     }
 }

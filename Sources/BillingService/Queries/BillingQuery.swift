@@ -49,9 +49,6 @@ public enum BillingQuery: Sendable, Hashable {
 
     /// Which index's sort key orders the answer (nil: the base table's SK).
     var orderingIndex: KeyQuery.Target { accessPattern.queries[0].table }
-
-    /// A fingerprint that ties a cursor to its query.
-    var fingerprint: String { "\(patternName)|\(partitionKeys.joined(separator: "|"))|\(accessPattern)" }
 }
 
 /// Where a record sits in a query's answer: the index sort key (for index
