@@ -51,9 +51,9 @@ public struct FootprintBytes: Sendable {
     /// of each index the item is in (a sparse index leaves some out).
     public internal(set) var indexes: [Int] = []
     /// The keys' bytes, back to back (at least as long as they are).
-    var storage = [UInt8](repeating: 0, count: 256)
+    @usableFromInline var storage = [UInt8](repeating: 0, count: 256)
     /// Where each key ends in `storage`.
-    var ends: [Int] = []
+    @usableFromInline var ends: [Int] = []
 
     public init() {}
 
@@ -72,9 +72,25 @@ public struct FootprintBytes: Sendable {
 
     public var isOversized: Bool { size > ItemSize.limit }
 
+    /// Inlinable, as the plan's accumulator calls it for every key of every row:
+    /// across modules a generic call would not be specialized.
+    @inlinable
     public func withKey<Result>(_ key: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        let start = key == 0 ? 0 : ends[key - 1]
-        return storage.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<ends[key]])) }
+        withKeys(key..<key + 1, body)
+    }
+
+    /// The bytes of keys `keys`, back to back as they are stored (the item key: `0..<2`).
+    @inlinable
+    public func withKeys<Result>(_ keys: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        let start = keys.lowerBound == 0 ? 0 : ends[keys.lowerBound - 1]
+        let end = ends[keys.upperBound - 1]
+        return storage.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<end])) }
+    }
+
+    /// The UTF-8 length of key `key`.
+    @inlinable
+    public func keyLength(_ key: Int) -> Int {
+        ends[key] - (key == 0 ? 0 : ends[key - 1])
     }
 
     public func key(_ key: Int) -> String {
@@ -100,5 +116,24 @@ extension ItemMapper {
     /// `footprint(table:row:version:)` written into a reused buffer (see `FootprintBytes`).
     public func footprint(table: String, row: SourceRow, version: String, into footprint: inout FootprintBytes) throws(MappingError) {
         try plan(table).footprint(row, version: version, into: &footprint)
+    }
+
+    /// One table's compiled plan, found by name once (for a file) rather than for every row.
+    public struct Table: Sendable {
+        let plan: TablePlan
+    }
+
+    public func table(_ name: String) throws(MappingError) -> Table {
+        Table(plan: try plan(name))
+    }
+
+    /// The PK/SK of a row of a table found once; only its key columns are read.
+    public func key(_ table: Table, row: SourceRow) throws(MappingError) -> ItemKey {
+        try table.plan.key(row)
+    }
+
+    /// `footprint(table:row:version:into:)` for a table found once.
+    public func footprint(_ table: Table, row: SourceRow, version: String, into footprint: inout FootprintBytes) throws(MappingError) {
+        try table.plan.footprint(row, version: version, into: &footprint)
     }
 }

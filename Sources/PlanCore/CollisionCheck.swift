@@ -33,10 +33,10 @@ struct CollisionCheck: Sendable {
     mutating func enqueue(hash: UInt64, entity: Int, footprint: FootprintBytes) {
         pendingHashes.append(hash)
         pendingEntities.append(entity)
-        for key in 0..<2 {
-            footprint.withKey(key) { pendingText.append(contentsOf: $0) }
-            pendingEnds.append(pendingText.count)
-        }
+        // The PK and SK are stored back to back: one copy.
+        pendingEnds.append(pendingText.count + footprint.keyLength(0))
+        footprint.withKeys(0..<2) { pendingText.append(contentsOf: $0) }
+        pendingEnds.append(pendingText.count)
     }
 
     /// Checks the queued rows in order; returns those whose key an earlier row

@@ -103,7 +103,9 @@ struct HashedKeySet: Sendable {
         guard other.count > 0 else { return 0 }
         grow(toHold: count + other.count)
         var shared = 0
-        for value in other.values where !insert(value) { shared += 1 }
+        // Straight from the other's slots: `values` would copy them first.
+        for value in other.slots where value != 0 && !insert(value) { shared += 1 }
+        if other.containsZero && !insert(0) { shared += 1 }
         return shared
     }
 
@@ -169,6 +171,18 @@ struct HashedCounts: Sendable {
         }
         if new { count += 1 }
         return new
+    }
+
+    /// The key's count; nil when it has none.
+    func count(of key: UInt64) -> Int? {
+        if key == 0 { return zeroCount }
+        let mask = slots.count - 1
+        var index = HashedKeySet.slot(key, shift: shift)
+        while true {
+            if slots[index].key == key { return slots[index].count }
+            if slots[index].key == 0 { return nil }
+            index = (index + 1) & mask
+        }
     }
 
     /// Every key with its count, in no particular order.

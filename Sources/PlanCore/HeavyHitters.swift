@@ -20,7 +20,10 @@ public struct HeavyHitters: Sendable {
     /// Counts by the key's `StableHash` (an integer hashes far faster than a
     /// string), and each counted key's text; 64-bit collisions are negligible.
     private var counts = HashedCounts()
-    private var names: [UInt64: String] = [:]
+    /// Each counted key's text, found by its hash through `namePositions` (a
+    /// `Dictionary` would run SipHash over the hash again for every key counted).
+    private var names: [String] = []
+    private var namePositions = HashedCounts()
     public private(set) var totalWeight = 0
     /// The most any estimate lies below the key's true weight.
     public private(set) var maxUndercount = 0
@@ -41,16 +44,34 @@ public struct HeavyHitters: Sendable {
         guard weight > 0 else { return }
         totalWeight += weight
         guard counts.add(hash, weight) else { return }
-        names[hash] = key()
+        // A key newly counted has no name: a shrink drops the names of the keys it drops.
+        namePositions.add(hash, names.count)
+        names.append(key())
         if counts.count > 2 * capacity { shrink() }
+    }
+
+    /// Whether `newKeys` more keys can be counted without a shrink: until one,
+    /// every count is an exact sum, whatever order the weights came in.
+    public func fits(newKeys: Int) -> Bool {
+        counts.count + newKeys <= 2 * capacity
     }
 
     private mutating func shrink() {
         let threshold = counts.entries.map(\.count).sorted(by: >)[capacity]
         maxUndercount += threshold
         counts = counts.rebuilt(keeping: { $1 > threshold }, change: { $0 - threshold })
-        let kept = Set(counts.entries.map(\.key))
-        names = names.filter { kept.contains($0.key) }
+        var keptNames: [String] = []
+        var keptPositions = HashedCounts(minimumCapacity: counts.count)
+        for entry in counts.entries {
+            keptPositions.add(entry.key, keptNames.count)
+            keptNames.append(name(entry.key))
+        }
+        names = keptNames
+        namePositions = keptPositions
+    }
+
+    private func name(_ hash: UInt64) -> String {
+        names[namePositions.count(of: hash)!]
     }
 
     /// Adds another sketch of the same capacity (mergeable summaries: the
@@ -58,8 +79,10 @@ public struct HeavyHitters: Sendable {
     public mutating func merge(_ other: HeavyHitters) {
         totalWeight += other.totalWeight
         maxUndercount += other.maxUndercount
-        for entry in other.counts.entries { counts.add(entry.key, entry.count) }
-        names.merge(other.names) { mine, _ in mine }
+        for entry in other.counts.entries where counts.add(entry.key, entry.count) {
+            namePositions.add(entry.key, names.count)
+            names.append(other.name(entry.key))
+        }
         if counts.count > 2 * capacity { shrink() }
     }
 
@@ -68,7 +91,7 @@ public struct HeavyHitters: Sendable {
 
     /// The `n` heaviest keys by estimate, heaviest first (ties by key, so output is stable).
     public func top(_ n: Int) -> [Entry] {
-        counts.entries.map { Entry(key: names[$0.key]!, estimate: $0.count) }
+        counts.entries.map { Entry(key: name($0.key), estimate: $0.count) }
             .sorted { $0.estimate != $1.estimate ? $0.estimate > $1.estimate : $0.key < $1.key }
             .prefix(n).map { $0 }
     }

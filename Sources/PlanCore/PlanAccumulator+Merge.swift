@@ -7,6 +7,8 @@ extension PlanAccumulator {
         var other = other
         checkCollisions()
         other.checkCollisions()
+        feedSketches()
+        other.feedSketches()
         // The other's positions by name: both start from the same mapping, but
         // undeclared indexes and entities take positions as they appear.
         let keyPositions = other.keyNames.map { keyPosition($0) }

@@ -5,9 +5,10 @@ extension PlanAccumulator {
     /// The report of what was read: figures scaled up by the sample fraction,
     /// rates at the configured duration, costs from `prices`, warnings and advice.
     public func report(source: String, prices: PriceTable, elapsedSeconds: Double) -> PlanReport {
-        guard !collisionCheck.hasPending else {
+        guard !collisionCheck.hasPending && !hasTallies else {
             var checked = self
             checked.checkCollisions()
+            checked.feedSketches()
             return checked.report(source: source, prices: prices, elapsedSeconds: elapsedSeconds)
         }
         let c = configuration

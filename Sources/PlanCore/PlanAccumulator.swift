@@ -72,6 +72,8 @@ public struct PlanAccumulator: Sendable {
     var entities: [EntityState] = []
     /// The item keys seen, to find two rows mapped to one key.
     var collisionCheck: CollisionCheck
+    /// By key position: the rows' weights per value not yet in the sketches.
+    var tallies: [KeyTally]
 
     /// Storage DynamoDB adds to every item and index entry.
     public static let storageOverheadBytes = 100
@@ -83,6 +85,7 @@ public struct PlanAccumulator: Sendable {
         self.declaredKeyCount = keyNames.count
         self.collisionCheck = CollisionCheck(limit: configuration.collisionCheckLimit)
         self.keys = []
+        self.tallies = Array(repeating: KeyTally(), count: keyNames.count)
         keys = keyNames.map { _ in newKeyState() }
         for table in mapping.tables { _ = entity(named: table.entityType) }
     }
@@ -103,6 +106,7 @@ public struct PlanAccumulator: Sendable {
         if let position = keyNames.firstIndex(of: name) { return position }
         keyNames.append(name)
         keys.append(newKeyState())
+        tallies.append(KeyTally())
         for position in entities.indices { entities[position].keys.append(nil) }
         return keyNames.count - 1
     }
@@ -177,14 +181,13 @@ public struct PlanAccumulator: Sendable {
         }
         let size = footprint.size
         let units = ItemSize.writeUnits(bytes: size)
-        let tableHash = footprint.withKey(0, StableHash.of)
+        let tableHash = tally(footprint, key: 0, at: 0, entity: entity, size: size, units: units)
         if collisionCheck.isComplete {
             // The sort key's hash is only compared in memory: eight bytes a step.
             let itemHash = StableHash.mix(tableHash &+ footprint.withKey(1, StableHash.ofWords) &* 0x9e37_79b9_7f4a_7c15)
             collisionCheck.enqueue(hash: itemHash, entity: entity, footprint: footprint)
             if collisionCheck.isBatchFull { checkCollisions() }
         }
-        Self.record(&keys[0], hash: tableHash, size: size, units: units) { footprint.key(0) }
         Self.modify(&entities[entity]) { state in
             state.rowsRead += 1
             state.items += 1
@@ -198,13 +201,74 @@ public struct PlanAccumulator: Sendable {
                 }
             }
         }
-        addEntityKey(entity, 0, hash: tableHash, units: units) { footprint.key(0) }
         for (n, index) in footprint.indexes.enumerated() {
-            let position = rows.indexKeys[index]
-            let hash = footprint.withKey(2 + n, StableHash.of)
-            addEntityKey(entity, position, hash: hash, units: units) { footprint.key(2 + n) }
-            Self.record(&keys[position], hash: hash, size: size, units: units) { footprint.key(2 + n) }
+            tally(footprint, key: 2 + n, at: rows.indexKeys[index], entity: entity, size: size, units: units)
         }
+    }
+
+    /// Adds a row's weights to its value of the key at `position` (key `key`
+    /// of `footprint`): in the key's tally, or straight into the sketches when
+    /// another value could make one shrink. Returns the value's hash.
+    @discardableResult
+    private mutating func tally(_ footprint: FootprintBytes, key: Int, at position: Int, entity: Int, size: Int, units: Int) -> UInt64 {
+        if tallies[position].entity != entity {
+            feedSketches(position)
+            tallies[position].entity = entity
+        }
+        return footprint.withKey(key) { value in
+            let found = tallies[position].find(value)
+            let hash = found.hash
+            var entry = found.entry
+            if entry == nil {
+                if tallies[position].isFull || !sketchesFit(position, entity, newKeys: tallies[position].count + 1) {
+                    feedSketches(position)
+                }
+                if sketchesFit(position, entity, newKeys: 1) { entry = tallies[position].append(value, hash: hash) }
+            }
+            if let entry {
+                tallies[position].add(bytes: size, writeUnits: units, to: entry)
+            } else {
+                feed(position, entity, hash: hash, items: 1, bytes: size, units: units) { String(decoding: value, as: UTF8.self) }
+            }
+            return hash
+        }
+    }
+
+    /// Whether `newKeys` more values of the key at `position` leave its
+    /// heavy-hitter sketches (all entities', and the entity's) unshrunk.
+    private func sketchesFit(_ position: Int, _ entity: Int, newKeys: Int) -> Bool {
+        keys[position].byItems.fits(newKeys: newKeys) && keys[position].byBytes.fits(newKeys: newKeys)
+            && keys[position].byWriteUnits.fits(newKeys: newKeys)
+            && entities[entity].keys[position]?.byWriteUnits.fits(newKeys: newKeys) ?? true
+    }
+
+    /// Feeds the tally of the key at `position` into its sketches and empties it.
+    mutating func feedSketches(_ position: Int) {
+        guard !tallies[position].isEmpty else { return }
+        // Taken out while it is read, so emptying it keeps its storage (no copy).
+        var tally = KeyTally()
+        swap(&tally, &tallies[position])
+        for entry in tally.entries {
+            feed(position, tally.entity, hash: entry.hash, items: entry.items, bytes: entry.bytes, units: entry.writeUnits) {
+                tally.value(entry)
+            }
+        }
+        tally.removeAll()
+        swap(&tally, &tallies[position])
+    }
+
+    /// Feeds every tally: before the sketches are read or merged.
+    mutating func feedSketches() {
+        for position in tallies.indices { feedSketches(position) }
+    }
+
+    var hasTallies: Bool { tallies.contains { !$0.isEmpty } }
+
+    /// Adds `items` rows of one value, weighing `bytes` and `units` together,
+    /// to the key's sketches; `value` makes its text, asked only when a sketch starts counting it.
+    private mutating func feed(_ position: Int, _ entity: Int, hash: UInt64, items: Int, bytes: Int, units: Int, value: () -> String) {
+        addEntityKey(entity, position, hash: hash, items: items, units: units, value: value)
+        Self.record(&keys[position], hash: hash, items: items, bytes: bytes, units: units, value: value)
     }
 
     /// Mutates in place through one access (a copy taken out and stored back
@@ -213,29 +277,28 @@ public struct PlanAccumulator: Sendable {
         body(&state)
     }
 
-    /// `value` makes the key's text, asked only when a sketch starts counting it.
-    private mutating func addEntityKey(_ entity: Int, _ position: Int, hash: UInt64, units: Int, value: () -> String) {
+    private mutating func addEntityKey(_ entity: Int, _ position: Int, hash: UInt64, items: Int, units: Int, value: () -> String) {
         if entities[entity].keys[position] == nil {
             entities[entity].keys[position] = EntityKeyState(
                 distinct: DistinctCounter(exactLimit: configuration.exactDistinctLimit),
                 byWriteUnits: HeavyHitters(capacity: configuration.heavyHitterCapacity))
         }
-        Self.record(&entities[entity].keys[position]!, hash: hash, units: units, value: value)
+        Self.record(&entities[entity].keys[position]!, hash: hash, items: items, units: units, value: value)
     }
 
-    private static func record(_ key: inout EntityKeyState, hash: UInt64, units: Int, value: () -> String) {
-        key.items += 1
+    private static func record(_ key: inout EntityKeyState, hash: UInt64, items: Int, units: Int, value: () -> String) {
+        key.items += items
         key.writeUnits += units
         key.distinct.add(hash: hash)
         key.byWriteUnits.add(hash: hash, weight: units, key: value)
     }
 
-    private static func record(_ key: inout KeyState, hash: UInt64, size: Int, units: Int, value: () -> String) {
-        key.items += 1
-        key.bytes += size
+    private static func record(_ key: inout KeyState, hash: UInt64, items: Int, bytes: Int, units: Int, value: () -> String) {
+        key.items += items
+        key.bytes += bytes
         key.writeUnits += units
-        key.byItems.add(hash: hash, key: value)
-        key.byBytes.add(hash: hash, weight: size, key: value)
+        key.byItems.add(hash: hash, weight: items, key: value)
+        key.byBytes.add(hash: hash, weight: bytes, key: value)
         key.byWriteUnits.add(hash: hash, weight: units, key: value)
     }
 

@@ -67,13 +67,14 @@ public struct PlanPass: Sendable {
                     // files in parallel do not queue for the shared accumulator.
                     var plan = PlanAccumulator(mapping: mapping, configuration: configuration)
                     let rows = plan.rows(entity: table.entityType, indexes: table.indexKeys.map(\.indexName))
+                    let mapped = try mapper.table(table.table)
                     var footprint = FootprintBytes()
                     _ = try await reader.read(file, table: tableLayout, from: store) { records in
                         for record in records {
                             switch record {
                             case .change(let change):
                                 let outcome = measure(
-                                    change.row, table: table.table, version: change.position.orderingKey, mapper: mapper, into: &footprint)
+                                    change.row, table: mapped, version: change.position.orderingKey, mapper: mapper, into: &footprint)
                                 self.record(outcome, footprint, rows, into: &plan)
                             case .error(let problem): self.record(.unreadable(problem.reason), footprint, rows, into: &plan)
                             }
@@ -111,6 +112,7 @@ public struct PlanPass: Sendable {
         do {
             _ = try await connection.beginConsistentSnapshot()
             for (table, rows) in zip(mapping.tables, tableRows) {
+                let mapped = try mapper.table(table.table)
                 let keyColumns = try await connection.primaryKeyColumns(database: configuration.database, table: table.table)
                 guard !keyColumns.isEmpty else {
                     throw PlanPassError("\(table.table) has no primary key: the load reads tables in primary-key order (add one)")
@@ -125,7 +127,7 @@ public struct PlanPass: Sendable {
                     // A snapshot row is a full-load row: version "0", as the load writes it.
                     let version = SourcePosition.fullLoad(file: table.table, line: 0).orderingKey
                     for row in chunk.rows {
-                        record(measure(row, table: table.table, version: version, mapper: mapper, into: &footprint), footprint, rows, into: &plan)
+                        record(measure(row, table: mapped, version: version, mapper: mapper, into: &footprint), footprint, rows, into: &plan)
                     }
                     progress.add(EntityCounts(rowsRead: chunk.rows.count), to: table.entityType)
                     guard let next = try await following else { break }
@@ -144,15 +146,15 @@ public struct PlanPass: Sendable {
 
     /// Maps one row as the load would, as far as the plan needs: only its key
     /// when its partition is outside the sample. An item's footprint is written into `footprint`.
-    func measure(_ row: SourceRow, table: String, version: String, mapper: ItemMapper, into footprint: inout FootprintBytes) -> Outcome {
+    func measure(_ row: SourceRow, table: ItemMapper.Table, version: String, mapper: ItemMapper, into footprint: inout FootprintBytes) -> Outcome {
         do throws(MappingError) {
             if configuration.samplesPartitions {
-                let key = try mapper.key(table: table, row: row)
+                let key = try mapper.key(table, row: row)
                 guard PartitionSample(fraction: configuration.sampleFraction).includes(partitionKey: key.pk) else {
                     return .outsideSample
                 }
             }
-            try mapper.footprint(table: table, row: row, version: version, into: &footprint)
+            try mapper.footprint(table, row: row, version: version, into: &footprint)
             return .item
         } catch {
             return .rejected(error)

@@ -94,6 +94,45 @@ struct PlanAccumulatorTests {
         #expect(merged.advice == single.advice)
     }
 
+    /// The accumulator sums a value's rows before its sketches see them (rows
+    /// come in key order): the heavy hitters must read as sketches fed row by
+    /// row, also when values outnumber the counters and the sketches shrink.
+    @Test func summedRowsRankAsSketchesFedRowByRow() throws {
+        let configuration = PlanConfiguration(heavyHitterCapacity: 2)
+        var plan = PlanAccumulator(mapping: .billing, configuration: configuration)
+        var byItems = HeavyHitters(capacity: 2), byBytes = HeavyHitters(capacity: 2), byUnits = HeavyHitters(capacity: 2)
+        var gsi2 = HeavyHitters(capacity: 2)
+        // Runs of 1 to 9 rows over 13 values, and now and then a value of one run.
+        var partitionKeys: [String] = []
+        for run in 0..<600 {
+            let value = run % 19 == 0 ? "BAN#once\(run)" : "BAN#\(run * 7 % 13)"
+            partitionKeys += repeatElement(value, count: 1 + run % 9)
+        }
+        for (i, pk) in partitionKeys.prefix(3_000).enumerated() {
+            let feature = "CHARGE#F\(i % 5 == 0 ? i % 7 : 0)"
+            let size = 300 + i * 37 % 5_000
+            plan.add(entity: "CHARGE", footprint: ItemFootprint(
+                key: ItemKey(pk: pk, sk: "CHARGE#\(i)"), size: size, indexKeys: [.init(index: "GSI2", partitionKey: feature)]))
+            byItems.add(pk)
+            byBytes.add(pk, weight: size)
+            byUnits.add(pk, weight: ItemSize.writeUnits(bytes: size))
+            gsi2.add(feature, weight: ItemSize.writeUnits(bytes: size))
+        }
+        let report = plan.report(source: "t", prices: testPrices, elapsedSeconds: 0)
+        func ranked(_ keys: [PlanReport.TopKey]) -> [String] { keys.map { "\($0.key) \($0.value) ±\($0.maxError)" } }
+        func ranked(_ sketch: HeavyHitters) -> [String] {
+            sketch.top(configuration.topKeys).map { "\($0.key) \($0.estimate) ±\(sketch.maxUndercount)" }
+        }
+        let table = try #require(report.keys.first { $0.name == "table" })
+        #expect(!byItems.isExact && !byBytes.isExact && !byUnits.isExact)
+        #expect(ranked(table.topByItems) == ranked(byItems))
+        #expect(ranked(table.topByBytes) == ranked(byBytes))
+        #expect(ranked(table.topByWriteUnits) == ranked(byUnits))
+        #expect(table.distinctPartitionKeys.count == Set(partitionKeys.prefix(3_000)).count)
+        let index = try #require(report.keys.first { $0.name == "GSI2" })
+        #expect(ranked(index.topByWriteUnits) == ranked(gsi2))
+    }
+
     @Test func oversizedAndNearLimitItemsAreListedWithTheirKeys() throws {
         var plan = PlanAccumulator(mapping: .billing, configuration: PlanConfiguration())
         plan.add(entity: "CUSTOMER", footprint: .init(key: ItemKey(pk: "BAN#1", sk: "CUSTOMER"), size: 500_000, indexKeys: []))
