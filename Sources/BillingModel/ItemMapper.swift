@@ -59,11 +59,7 @@ public struct ItemMapper: Sendable {
     /// The writes for one change, each carrying `version` (an `ItemVersion` key:
     /// the forward stream gives a change after a rollback its epoch's key).
     public func map(_ change: SourceChange, version: String) throws(MappingError) -> [WriteOp] {
-        guard let plan = plan(named: change.table) else {
-            throw MappingError(
-                kind: .unknownTable, table: change.table, reason: "the mapping has no table `\(change.table)`",
-                origin: change.origin)
-        }
+        let plan = try plan(of: change)
         do throws(MappingError) {
             switch change.operation {
             case .snapshot, .insert, .update:
@@ -106,6 +102,22 @@ public struct ItemMapper: Sendable {
         }
     }
 
+    /// A full load's put of a snapshot row: its key and its BatchWriteItem put
+    /// request, encoded straight from the checked row (no `Item` is built). The
+    /// request decodes to the item `map` puts; the errors are `map`'s.
+    public func encodedPut(_ change: SourceChange) throws(MappingError) -> EncodedPut {
+        let plan = try plan(of: change)
+        do throws(MappingError) {
+            let version = change.position.orderingKey
+            let (key, request) = plan.encodePut(try plan.check(change.row, version: version), version: version)
+            return EncodedPut(key: key, request: request, entity: plan.entityType)
+        } catch {
+            var error = error
+            error.origin = change.origin
+            throw error
+        }
+    }
+
     /// The full item of a row, with `SourceVersion` = `version`.
     public func item(table: String, row: SourceRow, version: String) throws(MappingError) -> (key: ItemKey, item: Item) {
         try plan(table).item(row, version: version)
@@ -114,6 +126,15 @@ public struct ItemMapper: Sendable {
     /// The PK/SK of a row; only its key columns are read.
     public func key(table: String, row: SourceRow) throws(MappingError) -> ItemKey {
         try plan(table).key(row)
+    }
+
+    private func plan(of change: SourceChange) throws(MappingError) -> TablePlan {
+        guard let plan = plan(named: change.table) else {
+            throw MappingError(
+                kind: .unknownTable, table: change.table, reason: "the mapping has no table `\(change.table)`",
+                origin: change.origin)
+        }
+        return plan
     }
 
     private func plan(named table: String) -> TablePlan? {
@@ -128,4 +149,11 @@ public struct ItemMapper: Sendable {
         }
         return plan
     }
+}
+
+/// A row's put as the load sends it: encoded once, with its key and entity.
+public struct EncodedPut: Sendable {
+    public let key: ItemKey
+    public let request: EncodedPutRequest
+    public let entity: String
 }

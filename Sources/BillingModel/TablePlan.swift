@@ -121,6 +121,8 @@ final class TablePlan: Sendable {
     let patternColumns: [Int]
     let layouts: [ItemLayout]
     static let patternColumnLimit = 6
+    /// The attribute names of a put request, encoded once (`encodePut`).
+    let putPrefixes: PutPrefixes
 
     init(_ mapping: TableMapping, mapping whole: Mapping, options: ItemMapper.Options) {
         table = mapping.table
@@ -162,6 +164,7 @@ final class TablePlan: Sendable {
             mapping.columns[index].isNullable && (!mapping.columns[index].isExcluded || indexColumns.contains(index))
         }.prefix(Self.patternColumnLimit)
         self.patternColumns = Array(patternColumns)
+        putPrefixes = PutPrefixes(mapping, mapping: whole, columns: columns)
         let indexes = self.indexes
         let createdAtIndex = self.createdAtIndex
         let updatedAtIndex = self.updatedAtIndex
@@ -195,6 +198,8 @@ final class TablePlan: Sendable {
         let keyLengths: (partition: Int, sort: Int)
         /// Bit i set: index i's key pair is in the item (no NULL in its templates).
         let presentIndexes: UInt64
+        /// The item's size as `ItemSize` counts it.
+        let size: Int
     }
 
     func item(_ row: SourceRow, version: String) throws(MappingError) -> (ItemKey, Item) {
@@ -204,7 +209,8 @@ final class TablePlan: Sendable {
     /// Converts a row and checks everything its item must satisfy (values, keys,
     /// size), building neither the keys nor the item.
     func check(_ row: SourceRow, version: String) throws(MappingError) -> CheckedRow {
-        let (checked, size) = try measureItem(row, version: version)
+        let checked = try measureItem(row, version: version)
+        let size = checked.size
         guard size <= ItemSize.limit else {
             let key = "\(build(partitionKey, checked.values.texts, length: checked.keyLengths.partition)) | \(build(sortKey, checked.values.texts, length: checked.keyLengths.sort))"
             throw MappingError(
@@ -217,7 +223,8 @@ final class TablePlan: Sendable {
     /// The key, size and index partition keys of a row's item, with every check
     /// `check` makes except the size limit: a plan reports oversized items.
     func footprint(_ row: SourceRow, version: String) throws(MappingError) -> ItemFootprint {
-        let (checked, size) = try measureItem(row, version: version)
+        let checked = try measureItem(row, version: version)
+        let size = checked.size
         let texts = checked.values.texts
         var indexKeys: [ItemFootprint.IndexKey] = []
         indexKeys.reserveCapacity(checked.presentIndexes.nonzeroBitCount)
@@ -233,7 +240,8 @@ final class TablePlan: Sendable {
 
     /// `footprint(_:version:)` with the keys written into a reused buffer.
     func footprint(_ row: SourceRow, version: String, into footprint: inout FootprintBytes) throws(MappingError) {
-        let (checked, size) = try measureItem(row, version: version)
+        let checked = try measureItem(row, version: version)
+        let size = checked.size
         let texts = checked.values.texts
         // The keys' ends first, then every key in one pass over the buffer.
         footprint.reset(size: size)
@@ -256,8 +264,8 @@ final class TablePlan: Sendable {
         }
     }
 
-    /// Converts a row and checks its values and keys; returns it with its item's size.
-    private func measureItem(_ row: SourceRow, version: String) throws(MappingError) -> (CheckedRow, size: Int) {
+    /// Converts a row and checks its values and keys, summing its item's size.
+    private func measureItem(_ row: SourceRow, version: String) throws(MappingError) -> CheckedRow {
         try checkCount(row)
         var values = emptyRow()
         for index in columns.indices {
@@ -298,10 +306,8 @@ final class TablePlan: Sendable {
                 size += slot.nameSize + bytes.count
             }
         }
-        return (
-            CheckedRow(values: values, layout: layout, keyLengths: (pkLength, skLength), presentIndexes: presentIndexes),
-            size
-        )
+        return CheckedRow(
+            values: values, layout: layout, keyLengths: (pkLength, skLength), presentIndexes: presentIndexes, size: size)
     }
 
     /// The key and item of a checked row: a copy of its layout's template filled
@@ -463,7 +469,7 @@ final class TablePlan: Sendable {
     }
 
     /// Writes a key whose values `measure` checked, in one allocation.
-    private func build(_ template: TemplatePlan, _ texts: [String?], length: Int? = nil) -> String {
+    func build(_ template: TemplatePlan, _ texts: [String?], length: Int? = nil) -> String {
         // `{column}` alone is the value itself: no new string.
         if let index = template.soleColumn { return texts[index]! }
         return String(unsafeUninitializedCapacity: length ?? self.length(of: template, texts)) {

@@ -13,7 +13,21 @@ extension DynamoDBClient {
         guard requests.count <= Self.maxBatchWriteItems else {
             throw DynamoDBClientError("BatchWriteItem takes at most \(Self.maxBatchWriteItems) requests, got \(requests.count)")
         }
-        let (json, stats) = try await call(.batchWriteItem, body: Self.batchWriteBody(tableName, requests: requests))
+        return try await batchWriteItem(tableName, body: Self.batchWriteBody(tableName, requests: requests))
+    }
+
+    /// One `BatchWriteItem` call of at most 25 puts encoded beforehand (the load's
+    /// items, encoded as they were mapped). Unprocessed requests come back in the result.
+    public func batchWriteItem(_ tableName: String, encodedPuts: [EncodedPutRequest]) async throws -> BatchWriteResult {
+        guard !encodedPuts.isEmpty else { return BatchWriteResult(unprocessed: [], consumedCapacity: 0, stats: AWSCallStats()) }
+        guard encodedPuts.count <= Self.maxBatchWriteItems else {
+            throw DynamoDBClientError("BatchWriteItem takes at most \(Self.maxBatchWriteItems) requests, got \(encodedPuts.count)")
+        }
+        return try await batchWriteItem(tableName, body: Self.batchWriteBody(tableName, encodedPuts: encodedPuts))
+    }
+
+    private func batchWriteItem(_ tableName: String, body: [UInt8]) async throws -> BatchWriteResult {
+        let (json, stats) = try await call(.batchWriteItem, body: body)
         return BatchWriteResult(
             unprocessed: try Self.unprocessedRequests(json, tableName: tableName),
             consumedCapacity: Self.consumedCapacity(json), stats: stats)
@@ -23,15 +37,31 @@ extension DynamoDBClient {
     // the throwing loop inline, Swift 6.3.1's optimizer crashes (signal 11 in LLVM's
     // coroutine splitting, emitSetAndGetSwiftErrorValueAround) in release builds.
     static func batchWriteBody(_ tableName: String, requests: [WriteRequest]) -> [UInt8] {
-        var writer = JSONWriter(capacity: 512 * requests.count + 128)
+        batchWriteBody(tableName, capacity: 512 * requests.count + 128) { writer in
+            for request in requests {
+                writeWriteRequest(&writer, request)
+            }
+        }
+    }
+
+    static func batchWriteBody(_ tableName: String, encodedPuts: [EncodedPutRequest]) -> [UInt8] {
+        let capacity = encodedPuts.reduce(tableName.utf8.count + 96) { $0 + $1.bytes.count + 1 }
+        return batchWriteBody(tableName, capacity: capacity) { writer in
+            for put in encodedPuts {
+                writer.encoded(put.bytes)
+            }
+        }
+    }
+
+    /// `{"RequestItems":{TABLE:[requests]},"ReturnConsumedCapacity":"TOTAL"}`
+    private static func batchWriteBody(_ tableName: String, capacity: Int, requests: (inout JSONWriter) -> Void) -> [UInt8] {
+        var writer = JSONWriter(capacity: capacity)
         writer.beginObject()
         writer.key("RequestItems")
         writer.beginObject()
         writer.key(tableName)
         writer.beginArray()
-        for request in requests {
-            writeWriteRequest(&writer, request)
-        }
+        requests(&writer)
         writer.endArray()
         writer.endObject()
         writer.field("ReturnConsumedCapacity", "TOTAL")

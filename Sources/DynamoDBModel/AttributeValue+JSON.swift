@@ -16,6 +16,13 @@ public enum DynamoDBJSON {
 
     public static func appendString(utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
+        appendEscaped(utf8: utf8, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends text escaped for a JSON string, without the quotes: a string
+    /// written in pieces (a key from its template) needs no whole copy of itself.
+    public static func appendEscaped(utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
         var runStart = 0
         for index in 0..<utf8.count {
             let byte = utf8[index]
@@ -36,7 +43,6 @@ public enum DynamoDBJSON {
             }
         }
         if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     @inline(__always)
@@ -117,6 +123,17 @@ public enum DynamoDBJSON {
         }
         bytes.append(UInt8(ascii: "}"))
     }
+
+    /// `{"PutRequest":{"Item":{...}}}`, one request of a BatchWriteItem body.
+    public static func appendPutRequest(_ item: Item, to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: putRequestStart)
+        appendItem(item, to: &bytes)
+        bytes.append(contentsOf: putRequestEnd)
+    }
+
+    /// What a put request writes before its item's attributes, and after its item.
+    public static let putRequestStart: [UInt8] = Array(#"{"PutRequest":{"Item":"#.utf8)
+    public static let putRequestEnd: [UInt8] = Array("}}".utf8)
 
     public static func encode(_ item: Item) -> [UInt8] {
         var bytes: [UInt8] = []

@@ -3,7 +3,7 @@
 extension DynamoDBJSON {
     private static let base64Alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    static func appendBase64(_ data: [UInt8], to bytes: inout [UInt8]) {
+    public static func appendBase64(_ data: [UInt8], to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         var index = 0
         while index + 3 <= data.count {

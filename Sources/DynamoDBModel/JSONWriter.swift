@@ -90,6 +90,12 @@ public struct JSONWriter: Sendable {
         value.append(to: &bytes)
     }
 
+    /// A value already encoded as JSON, appended as it is.
+    public mutating func encoded(_ json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
+    }
+
     /// `"name": value` in one call.
     public mutating func field(_ name: String, _ value: String) {
         key(name)

@@ -44,6 +44,11 @@ func put(_ change: SourceChange, mapper: ItemMapper = billingMapper) throws -> I
     guard writes.count == 1, case .put(let item) = writes[0].action else {
         throw TestFailure("expected one put, got \(writes.count) writes")
     }
+    // The load's put request, encoded from the checked row, decodes to the same item.
+    let encoded = try mapper.encodedPut(change)
+    #expect(encoded.key == writes[0].key)
+    #expect(encoded.request.itemSize == ItemSize.of(item))
+    #expect(try encoded.request.item() == item)
     return item
 }
 
@@ -61,6 +66,17 @@ func mappingError(_ change: SourceChange, mapper: ItemMapper = billingMapper) ->
         checked = nil
     } catch {
         checked = error
+    }
+    // The load's encoded put throws the same error too (a row and its put; a
+    // delete or an update's `before` row is not a full load's).
+    var encoded: MappingError?
+    if change.operation == .snapshot || change.operation == .insert {
+        do {
+            _ = try mapper.encodedPut(change)
+        } catch {
+            encoded = error
+        }
+        #expect(encoded == checked)
     }
     do {
         _ = try mapper.map(change)

@@ -58,34 +58,46 @@ struct UnitWriter {
         records += 1
         markerBefore = self.marker
         self.marker = marker
-        let ops: [WriteOp]
+        // A full load maps each row to one put at most.
+        let put: PendingPut?
         do throws(MappingError) {
             if services.dryRun {
                 // Checked is as far as a dry run goes: count, build and keep nothing.
                 assembler.countMapped(try mapper.check(change))
-                ops = []
+                put = nil
             } else if let backfill = services.backfill {
-                ops = try mapper.map(change, version: backfill.version)
+                // Conditional PutItems: they take an `Item`.
+                put = Self.itemPut(try mapper.map(change, version: backfill.version), change)
+            } else if change.operation == .snapshot {
+                // Encoded once, sent as it is: no `Item` per row.
+                put = PendingPut(try mapper.encodedPut(change), origin: change.origin, row: change.row)
             } else {
-                ops = try mapper.map(change)
+                put = Self.itemPut(try mapper.map(change), change)
             }
         } catch {
             assembler.rejectMapped(change, reason: error.description)
             if assembler.isFull { try await dispatch(upTo: records, group: &group, checkpoint: checkpoint) }
             return
         }
-        // A full load maps each row to exactly one put.
-        for op in ops {
-            guard case .put(let item) = op.action else { continue }
-            if assembler.wouldRepeat(op.key) {
+        if let put {
+            if assembler.wouldRepeat(put.key) {
                 // The unit handed out now ends before this record: its row is
                 // counted, and so checkpointed, with the next unit.
                 try await dispatch(upTo: records - 1, group: &group, checkpoint: checkpoint)
             }
-            assembler.add(PendingPut(item: item, key: op.key, entity: op.entity, origin: change.origin, row: change.row))
+            assembler.add(put)
         }
         assembler.countRead()
         if assembler.isFull { try await dispatch(upTo: records, group: &group, checkpoint: checkpoint) }
+    }
+
+    /// The put among a change's writes (a tombstone is not a full load's).
+    private static func itemPut(_ ops: [WriteOp], _ change: SourceChange) -> PendingPut? {
+        for op in ops {
+            guard case .put(let item) = op.action else { continue }
+            return PendingPut(item: item, key: op.key, entity: op.entity, origin: change.origin, row: change.row)
+        }
+        return nil
     }
 
     /// Records a row a backfill leaves out: dated outside its range.

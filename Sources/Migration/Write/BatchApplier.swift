@@ -91,12 +91,15 @@ public struct BatchApplier: Sendable {
             let units = Double(remaining.reduce(0) { $0 + $1.writeUnits })
             try await throttle.admit(units: units)
             do {
-                let unprocessed = try await target.batchPut(remaining.map(\.item))
+                let unprocessed = try await target.batchPut(encoded: remaining.map(\.request))
                 outage.succeeded()
                 let left = Self.pending(remaining, matching: unprocessed)
                 let leftUnits = Double(left.reduce(0) { $0 + $1.writeUnits })
                 throttle.observe(accepted: units - leftUnits, throttled: leftUnits)
-                if left.count < remaining.count {
+                if left.isEmpty {
+                    outcome.written.append(contentsOf: remaining)
+                    return
+                } else if left.count < remaining.count {
                     let leftKeys = Set(left.map(\.key))
                     outcome.written.append(contentsOf: remaining.filter { !leftKeys.contains($0.key) })
                     failures = 0

@@ -5,6 +5,7 @@ import DynamoDBModel
 public struct DiscardingWriteTarget: ItemWriteTarget {
     public init() {}
     public func batchPut(_ items: [Item]) async throws(WriteTargetError) -> [Item] { [] }
+    public func batchPut(encoded requests: [EncodedPutRequest]) async throws(WriteTargetError) -> [Item] { [] }
     public func put(_ item: Item) async throws(WriteTargetError) {}
     public func putIfNewer(_ item: Item, version: String) async throws(WriteTargetError) -> VersionedWriteOutcome {
         .applied

@@ -32,13 +32,24 @@ public struct DynamoDBWriteTarget: ItemWriteTarget {
 
     public func batchPut(_ items: [Item]) async throws(WriteTargetError) -> [Item] {
         do {
-            let result = try await client.batchWriteItem(tableName, requests: items.map(WriteRequest.put))
-            return result.unprocessed.compactMap {
-                if case .put(let item) = $0 { return item }
-                return nil
-            }
+            return Self.unprocessedItems(try await client.batchWriteItem(tableName, requests: items.map(WriteRequest.put)))
         } catch {
             throw Self.classify(error, table: tableName, target: targetDescription)
+        }
+    }
+
+    public func batchPut(encoded requests: [EncodedPutRequest]) async throws(WriteTargetError) -> [Item] {
+        do {
+            return Self.unprocessedItems(try await client.batchWriteItem(tableName, encodedPuts: requests))
+        } catch {
+            throw Self.classify(error, table: tableName, target: targetDescription)
+        }
+    }
+
+    static func unprocessedItems(_ result: BatchWriteResult) -> [Item] {
+        result.unprocessed.compactMap {
+            if case .put(let item) = $0 { return item }
+            return nil
         }
     }
 

@@ -7,6 +7,11 @@ public protocol ItemWriteTarget: Sendable {
     /// items DynamoDB left unprocessed (throttled); they were not written.
     func batchPut(_ items: [Item]) async throws(WriteTargetError) -> [Item]
 
+    /// The same call with the puts encoded beforehand (the load's rows, encoded as
+    /// they were mapped). Returns the items left unprocessed. By default the
+    /// requests are decoded and written by `batchPut(_:)`.
+    func batchPut(encoded requests: [EncodedPutRequest]) async throws(WriteTargetError) -> [Item]
+
     /// One unconditional PutItem (tracking items).
     func put(_ item: Item) async throws(WriteTargetError)
 
@@ -28,6 +33,25 @@ public protocol ItemWriteTarget: Sendable {
 
 extension ItemWriteTarget {
     public var targetDescription: String { "the table" }
+
+    public func batchPut(encoded requests: [EncodedPutRequest]) async throws(WriteTargetError) -> [Item] {
+        try await batchPut(try decodedItems(requests))
+    }
+}
+
+// Outside the async function: a throwing loop inline crashes Swift 6.3.1's
+// optimizer in release builds (see DynamoDBClient.batchWriteBody).
+private func decodedItems(_ requests: [EncodedPutRequest]) throws(WriteTargetError) -> [Item] {
+    var items: [Item] = []
+    items.reserveCapacity(requests.count)
+    for request in requests {
+        do {
+            items.append(try request.item())
+        } catch {
+            throw WriteTargetError(.rejected, "a put request does not decode: \(error)")
+        }
+    }
+    return items
 }
 
 /// What a write conditional on the source version did.
