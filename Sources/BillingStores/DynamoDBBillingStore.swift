@@ -201,7 +201,7 @@ public struct DynamoDBBillingStore: BillingStore {
         case .customer(let id):
             // The contract gives customer_id neither a key nor an index, so the only
             // lookup is a consistent Scan filtered on it: it reads the whole table
-            // (docs/architecture.md, "customer_id on DynamoDB"). It stops at the first match.
+            // (docs/architecture.md, "Uniqueness beyond the item key"). It stops at the first match.
             var input = ScanInput(
                 tableName: tableName, filter: "#type = :type AND #id = :id",
                 names: ["#type": MigrationAttribute.entityType, "#id": "customer_id"],
