@@ -290,7 +290,10 @@ public struct Validator: Sendable {
     /// those the table lacks in the source: a reference dangling there too is
     /// the source's own state, faithfully copied.
     func settleReferences(_ outcome: inout PartitionOutcome, reader: ValidationSourceReader) async throws {
-        guard !outcome.unresolvedSubscriberReferences.isEmpty else { return }
+        guard !outcome.unresolvedSubscriberReferences.isEmpty else {
+            outcome.settleSubscriberReferences(existing: [])
+            return
+        }
         let numbers = Set(outcome.unresolvedSubscriberReferences.map(\.subscriberNo))
         var existing: Set<String> = []
         for number in numbers where try await subscriberExists(number) { existing.insert(number) }

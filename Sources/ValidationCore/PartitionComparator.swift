@@ -65,7 +65,7 @@ public struct PartitionOutcome: Sendable {
     public init() {}
 
     /// Adds the orphans among the unresolved references: those whose subscriber
-    /// is not in `existing`. A reference in `danglingInSource` points at a
+    /// is not in `existing`. Call it once per outcome, with or without references. A reference in `danglingInSource` points at a
     /// subscriber the source lacks too: counted as a source orphan, not a mismatch.
     public mutating func settleSubscriberReferences(existing: Set<String>, danglingInSource: Set<String> = []) {
         for reference in unresolvedSubscriberReferences where !existing.contains(reference.subscriberNo) {
@@ -81,7 +81,10 @@ public struct PartitionOutcome: Sendable {
             }
             mismatches.append(reference.orphan)
         }
+        // Settled: the references and the clean keys were kept only for this. A full run
+        // keeps every range's outcome until it ends, and a million clean keys are 150 MB.
         unresolvedSubscriberReferences = []
+        cleanKeys = []
         mismatches.sort(by: PartitionComparator.reportOrder)
     }
 }
