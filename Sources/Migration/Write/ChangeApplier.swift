@@ -120,8 +120,10 @@ public struct ChangeApplier: Sendable {
         // ends in a dead letter. A table that keeps taking other writes is busy, not
         // refusing this one (the same rule as the load's batches), so under sustained
         // throttling the stream slows down and lags instead of dead-lettering.
+        // What the table had taken at the last throttle (read only then: the stream's
+        // writes that are never throttled take no lock for it).
         var throttledWithoutProgress = 0
-        var acceptedBefore = throttle.acceptedUnits
+        var acceptedAtLastThrottle: Double?
         // Failed attempts in a row of any kind: the backoff grows with them.
         var failedAttempts = 0
         while true {
@@ -147,8 +149,12 @@ public struct ChangeApplier: Sendable {
                     throttle.observe(accepted: 0, throttled: units)
                     failedAttempts += 1
                     let acceptedNow = throttle.acceptedUnits
-                    throttledWithoutProgress = acceptedNow > acceptedBefore ? 1 : throttledWithoutProgress + 1
-                    acceptedBefore = acceptedNow
+                    if let before = acceptedAtLastThrottle, acceptedNow <= before {
+                        throttledWithoutProgress += 1
+                    } else {
+                        throttledWithoutProgress = 1
+                    }
+                    acceptedAtLastThrottle = acceptedNow
                     if throttledWithoutProgress >= configuration.maxAttempts {
                         return Self.failed(
                             "\(write.key): still throttled after \(throttledWithoutProgress) attempts in a row while the table took no other write",
