@@ -19,8 +19,11 @@ struct FaultProxyCommand: AsyncParsableCommand {
             mode (--sink) answers DynamoDB itself, checking signatures and shapes and storing \
             nothing; store mode (--store) answers like the sink but keeps every item in memory, \
             in key order per table and index, and answers GetItem, BatchGetItem, Query, Scan \
-            (segments, pages of 1 MB) and conditional PutItem/DeleteItem from them (not \
-            UpdateItem or TransactWriteItems). The --sink-* options apply to both. \
+            (segments, pages of 1 MB), conditional PutItem/DeleteItem and TransactWriteItems \
+            (Put, Delete, ConditionCheck; not UpdateItem) from them, and keeps each table's \
+            stream (StreamSpecification) for the DynamoDB Streams calls (ListStreams, \
+            DescribeStream, GetShardIterator, GetRecords; one shard per stream). The --sink-* \
+            options apply to both. \
             Stats: GET /__proxy/stats; reset: POST /__proxy/stats/reset.
             """)
 

@@ -64,24 +64,36 @@ enum DynamoDBOperation: Hashable {
     }
 }
 
-/// What a data-plane request is for: DynamoDB (identified by `X-Amz-Target`) or, failing
-/// that, S3 (the only other service billmig talks to through the proxy).
+/// What a data-plane request is for: DynamoDB or DynamoDB Streams (identified by
+/// `X-Amz-Target`) or, failing that, S3 (the only other service billmig talks to through
+/// the proxy).
 enum ServiceRequest: Equatable {
     case dynamoDB(DynamoDBOperation)
+    /// A DynamoDB Streams operation, by name (`GetRecords`, ...).
+    case dynamoDBStreams(String)
     case s3
 
+    static let streamsTargetPrefix = "DynamoDBStreams_20120810."
+
     init(headers: HTTPHeaders) {
-        if let target = headers.first(name: "x-amz-target"), target.hasPrefix(DynamoDBOperation.targetPrefix) {
-            self = .dynamoDB(DynamoDBOperation(name: String(target.dropFirst(DynamoDBOperation.targetPrefix.count))))
-        } else {
-            self = .s3
+        if let target = headers.first(name: "x-amz-target") {
+            if target.hasPrefix(DynamoDBOperation.targetPrefix) {
+                self = .dynamoDB(DynamoDBOperation(name: String(target.dropFirst(DynamoDBOperation.targetPrefix.count))))
+                return
+            }
+            if target.hasPrefix(Self.streamsTargetPrefix) {
+                self = .dynamoDBStreams(String(target.dropFirst(Self.streamsTargetPrefix.count)))
+                return
+            }
         }
+        self = .s3
     }
 
     /// The key stats count requests under.
     var statsName: String {
         switch self {
         case .dynamoDB(let operation): operation.name
+        case .dynamoDBStreams(let operation): "Streams.\(operation)"
         case .s3: "S3"
         }
     }

@@ -390,7 +390,21 @@ final class ProxyEngine: Sendable {
 
     private func sinkAnswer(_ exchange: Exchange, keep: [Bool]?) -> ProxyResponse {
         let requestID = exchange.requestID
-        guard case .dynamoDB(let operation) = exchange.service else {
+        let operation: DynamoDBOperation
+        switch exchange.service {
+        case .dynamoDB(let named):
+            operation = named
+        case .dynamoDBStreams(let named):
+            guard let store else {
+                return ServiceResponses.dynamoDBError(
+                    .badRequest, type: "ValidationException",
+                    message: "billmig-fault-proxy's sink keeps no stream records: run it with --store", requestID: requestID)
+            }
+            switch storeCall(exchange, { bytes in try store.withLockedValue { try $0.streamsCall(named, bytes) } }) {
+            case .success(let answer): return Self.response(answer, requestID: requestID)
+            case .failure(let response): return response
+            }
+        case .s3:
             // S3 through the sink: acknowledged and forgotten, like the writes.
             var headers = HTTPHeaders()
             headers.add(name: "x-amz-request-id", value: requestID)
@@ -447,7 +461,7 @@ final class ProxyEngine: Sendable {
                     case .createTable: try state.tables.createTable(bytes, now: Self.wallClockSeconds())
                     case .describeTable: try state.tables.describeTable(bytes)
                     case .deleteTable: try state.tables.deleteTable(bytes)
-                    case .updateTable: try state.tables.updateTable(bytes)
+                    case .updateTable: try state.tables.updateTable(bytes, now: Self.wallClockSeconds())
                     case .listTables: state.tables.listTables()
                     case .updateTimeToLive: try state.tables.updateTimeToLive(bytes)
                     case .describeTimeToLive: try state.tables.describeTimeToLive(bytes)
@@ -472,6 +486,7 @@ final class ProxyEngine: Sendable {
                         case .batchGetItem: try items.batchGetItem(bytes)
                         case .query: try items.query(bytes)
                         case .scan: try items.scan(bytes)
+                        case .transactWriteItems: try items.transactWriteItems(bytes)
                         default: Self.unsupported(operation)
                         }
                     }
@@ -548,13 +563,20 @@ final class ProxyEngine: Sendable {
         }
     }
 
-    /// Creates or drops the store's table after `SinkTables` created or deleted it.
+    /// Creates or drops the store's table, and its stream, after `SinkTables` created,
+    /// updated or deleted it.
     private func keepStoreTables(in store: NIOLockedValueBox<ItemStore>, after operation: DynamoDBOperation, _ body: ByteBuffer) throws {
         let name = try body.withUnsafeReadableBytes { try SinkTables.tableName($0) }
         switch operation {
         case .createTable:
             guard let table = state.withLockedValue({ $0.tables.tables[name] }) else { return }
-            try store.withLockedValue { try $0.createTable(table) }
+            try store.withLockedValue { items in
+                try items.createTable(table)
+                items.keepStream(of: name, as: table.stream)
+            }
+        case .updateTable:
+            guard let table = state.withLockedValue({ $0.tables.tables[name] }) else { return }
+            store.withLockedValue { $0.keepStream(of: name, as: table.stream) }
         case .deleteTable:
             store.withLockedValue { $0.deleteTable(named: name) }
         default:
@@ -572,15 +594,16 @@ final class ProxyEngine: Sendable {
             return ServiceResponses.dynamoDB(body: body, requestID: requestID)
         case .error(let type, let message, nil):
             return ServiceResponses.dynamoDBError(.badRequest, type: type, message: message, requestID: requestID)
-        case .error(let type, let message, let item?):
-            // ReturnValuesOnConditionCheckFailure=ALL_OLD: the item beside the error.
+        case .error(let type, let message, let members?):
+            // The item a condition failed on (ReturnValuesOnConditionCheckFailure=ALL_OLD), a
+            // transaction's cancellation reasons: beside the error.
             var body = ByteBuffer()
             body.writeStaticString("{\"__type\":")
             body.writeJSONString(ServiceResponses.dynamoDBErrorPrefix + type)
             body.writeStaticString(",\"message\":")
             body.writeJSONString(message)
-            body.writeStaticString(",\"Item\":")
-            body.writeBytes(item)
+            body.writeStaticString(",")
+            body.writeBytes(members)
             body.writeStaticString("}")
             return ServiceResponses.dynamoDB(.badRequest, body: body, requestID: requestID)
         }

@@ -83,6 +83,8 @@ enum ServiceResponses {
                 .badRequest, type: "ProvisionedThroughputExceededException",
                 message: "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
                 requestID: requestID)
+        case .dynamoDBStreams:
+            dynamoDBError(.badRequest, type: "LimitExceededException", message: "Your request rate is too high.", requestID: requestID)
         case .s3:
             s3Error(.serviceUnavailable, code: "SlowDown", message: "Please reduce your request rate.", requestID: requestID)
         }
@@ -90,7 +92,7 @@ enum ServiceResponses {
 
     static func internalError(_ service: ServiceRequest, requestID: String) -> ProxyResponse {
         switch service {
-        case .dynamoDB:
+        case .dynamoDB, .dynamoDBStreams:
             dynamoDBError(.internalServerError, type: "InternalServerError", message: "Internal server error", requestID: requestID)
         case .s3:
             s3Error(.internalServerError, code: "InternalError", message: "We encountered an internal error. Please try again.", requestID: requestID)
@@ -99,7 +101,7 @@ enum ServiceResponses {
 
     static func serviceUnavailable(_ service: ServiceRequest, requestID: String) -> ProxyResponse {
         switch service {
-        case .dynamoDB:
+        case .dynamoDB, .dynamoDBStreams:
             dynamoDBError(.serviceUnavailable, type: "ServiceUnavailableException", message: "Service unavailable", requestID: requestID)
         case .s3:
             s3Error(.serviceUnavailable, code: "ServiceUnavailable", message: "Service is unable to handle request.", requestID: requestID)

@@ -112,6 +112,10 @@ extension FaultConfiguration {
         case (.s3, .s3): true
         case (.dynamoDB(let operations), .dynamoDB(let operation)):
             operations.isEmpty || operations.contains(operation.name)
+        // The Streams calls only when named: faults meant for the table's writes and reads
+        // leave reverse replication's reads alone.
+        case (.dynamoDB(let operations), .dynamoDBStreams(let operation)):
+            operations.contains(operation)
         default: false
         }
     }

@@ -1,8 +1,9 @@
 import Foundation
 import NIOCore
 
-/// The tables the sink pretends to have: enough for `CreateTable`, `DescribeTable` and the TTL
-/// calls to behave as DynamoDB's do (tables are `ACTIVE` at once). Items are never stored.
+/// The tables the sink pretends to have: enough for `CreateTable`, `DescribeTable`, the TTL
+/// calls and a stream's settings to behave as DynamoDB's do (tables are `ACTIVE` at once).
+/// Items (and stream records) are the store mode's, in `ItemStore`.
 struct SinkTables {
     struct Table {
         var name: String
@@ -15,6 +16,16 @@ struct SinkTables {
         var provisionedThroughput: String?
         var creationTime: Double
         var timeToLiveAttribute: String?
+        /// The table's latest stream, enabled or not (DynamoDB keeps showing a disabled one).
+        var stream: Stream?
+    }
+
+    struct Stream {
+        var createdAt: Double
+        var viewType: String
+        var isEnabled: Bool
+
+        func arn(table: String) -> String { StoreStream.arn(table: table, label: StoreStream.label(createdAt)) }
     }
 
     private(set) var tables: [String: Table] = [:]
@@ -35,7 +46,8 @@ struct SinkTables {
             billingMode: "PAY_PER_REQUEST",
             provisionedThroughput: nil,
             creationTime: creationTime,
-            timeToLiveAttribute: "TTL")
+            timeToLiveAttribute: "TTL",
+            stream: nil)
     }
 
     mutating func add(_ table: Table) {
@@ -55,7 +67,7 @@ struct SinkTables {
         var table = Table(
             name: "", keySchema: "[]", attributeDefinitions: "[]", globalSecondaryIndexes: [],
             localSecondaryIndexes: nil, billingMode: "PROVISIONED", provisionedThroughput: nil,
-            creationTime: now, timeToLiveAttribute: nil)
+            creationTime: now, timeToLiveAttribute: nil, stream: nil)
         func raw(_ range: Range<Int>) -> String {
             String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
         }
@@ -76,6 +88,10 @@ struct SinkTables {
                 var elements = try cursor.beginArray()
                 while try cursor.nextElement(&elements) {
                     table.globalSecondaryIndexes.append(Self.markedActive(raw(try cursor.skipValue())))
+                }
+            } else if cursor.token(key, equals: "StreamSpecification") {
+                if let specification = try Self.streamSpecification(&cursor), specification.enabled {
+                    table.stream = Stream(createdAt: now, viewType: specification.viewType ?? "NEW_AND_OLD_IMAGES", isEnabled: true)
                 }
             } else {
                 try cursor.skipValue()
@@ -104,10 +120,65 @@ struct SinkTables {
         return .ok(Self.wrapped("TableDescription", describe(table, status: "DELETING")))
     }
 
-    func updateTable(_ bytes: UnsafeRawBufferPointer) throws -> Answer {
-        let name = try Self.tableName(bytes)
-        guard let table = tables[name] else { return Self.notFound(name) }
+    /// `UpdateTable`: only its `StreamSpecification` changes anything (the sink's tables have
+    /// no capacity to change).
+    mutating func updateTable(_ bytes: UnsafeRawBufferPointer, now: Double) throws -> Answer {
+        var cursor = JSONCursor(bytes)
+        var members = try cursor.beginObject()
+        var name = ""
+        var specification: (enabled: Bool, viewType: String?)?
+        while let key = try cursor.nextKey(&members) {
+            if cursor.token(key, equals: "TableName") {
+                name = try cursor.string(cursor.readString())
+            } else if cursor.token(key, equals: "StreamSpecification") {
+                specification = try Self.streamSpecification(&cursor)
+            } else {
+                try cursor.skipValue()
+            }
+        }
+        try cursor.expectEnd()
+        guard var table = tables[name] else { return Self.notFound(name) }
+        if let specification {
+            let current = table.stream.flatMap { $0.isEnabled ? $0 : nil }
+            switch (specification.enabled, current) {
+            case (true, let current?):
+                return .error(type: "ValidationException", message: "Table already has an enabled stream: \(current.arn(table: name))")
+            case (true, nil):
+                guard let viewType = specification.viewType else {
+                    return .error(type: "ValidationException", message: "One or more parameter values were invalid: StreamViewType is required when StreamEnabled is true")
+                }
+                // A new stream has a new label (its time to the millisecond), hence a new ARN.
+                let createdAt = max(now, (table.stream?.createdAt ?? 0) + 0.001)
+                table.stream = Stream(createdAt: createdAt, viewType: viewType, isEnabled: true)
+            case (false, nil):
+                return .error(type: "ValidationException", message: "Table already has no enabled stream: \(name)")
+            case (false, _?):
+                table.stream?.isEnabled = false
+            }
+            tables[name] = table
+        }
         return .ok(Self.wrapped("TableDescription", describe(table, status: "ACTIVE")))
+    }
+
+    /// A `StreamSpecification` object: whether it enables a stream, and its view type.
+    private static func streamSpecification(_ cursor: inout JSONCursor) throws -> (enabled: Bool, viewType: String?)? {
+        var fields = try cursor.beginObject()
+        var enabled = false
+        var viewType: String?
+        while let field = try cursor.nextKey(&fields) {
+            if cursor.token(field, equals: "StreamEnabled") {
+                enabled = cursor.peek() == UInt8(ascii: "t")
+                try cursor.skipValue()
+            } else if cursor.token(field, equals: "StreamViewType") {
+                viewType = try cursor.string(cursor.readString())
+            } else {
+                try cursor.skipValue()
+            }
+        }
+        if let viewType, StoreStream.ViewType(rawValue: viewType) == nil {
+            throw DynamoDBShapeError(message: "1 validation error detected: Value '\(viewType)' at 'streamSpecification.streamViewType' failed to satisfy constraint: Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]")
+        }
+        return (enabled, viewType)
     }
 
     func listTables() -> Answer {
@@ -230,6 +301,14 @@ struct SinkTables {
         }
         if let local = table.localSecondaryIndexes {
             body.writeString(",\"LocalSecondaryIndexes\":\(local)")
+        }
+        if let stream = table.stream {
+            body.writeString(",\"StreamSpecification\":{\"StreamEnabled\":\(stream.isEnabled)")
+            if stream.isEnabled { body.writeString(",\"StreamViewType\":\"\(stream.viewType)\"") }
+            body.writeStaticString("},\"LatestStreamLabel\":")
+            body.writeJSONString(StoreStream.label(stream.createdAt))
+            body.writeStaticString(",\"LatestStreamArn\":")
+            body.writeJSONString(stream.arn(table: table.name))
         }
         body.writeStaticString("}")
         return String(buffer: body)

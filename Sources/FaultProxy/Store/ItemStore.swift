@@ -1,11 +1,12 @@
 import Foundation
 import NIOCore
 
-/// What the store answers: a body, or a DynamoDB error (a failed condition may carry the
-/// item it was checked against).
+/// What the store answers: a body, or a DynamoDB error with, at times, more members (the
+/// item a failed condition was checked against, a cancelled transaction's reasons).
 enum StoreAnswer {
     case ok(ByteBuffer)
-    case error(type: String, message: String, item: [UInt8]? = nil)
+    /// `members`: JSON object members written after the message, e.g. `"Item":{...}`.
+    case error(type: String, message: String, members: [UInt8]? = nil)
 }
 
 /// The store mode's items: every table's items in memory, answering the data-plane calls
@@ -14,6 +15,14 @@ enum StoreAnswer {
 /// in step.
 struct ItemStore {
     private(set) var tables: [String: StoreTable] = [:]
+    /// Every stream the tables have had, oldest first: a disabled one stays readable.
+    var streams: [StoreStream] = []
+    /// Each table's enabled stream, by its position in `streams`.
+    var enabledStreams: [String: Int] = [:]
+    /// The next stream record's sequence number, across all streams.
+    var nextSequence: UInt64 = 100_000_000_000_000_000
+    /// The wall clock of stream records and their labels.
+    var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
 
     /// DynamoDB stops a Query or Scan page once it has read 1 MB.
     static let pageSizeLimit = 1 << 20
@@ -24,6 +33,9 @@ struct ItemStore {
 
     mutating func deleteTable(named name: String) {
         tables[name] = nil
+        if let stream = enabledStreams.removeValue(forKey: name) {
+            streams[stream].disable(lastSequence: nextSequence - 1)
+        }
     }
 
     private static func notFound(_ name: String) -> StoreAnswer {
@@ -67,9 +79,9 @@ struct ItemStore {
         }
         for write in prepared {
             if write.isPut {
-                tables[write.table]!.put(write.item)
-            } else if let slot = tables[write.table]!.slot(forKey: write.item.primaryKey) {
-                tables[write.table]!.delete(slot: slot, primaryKey: write.item.primaryKey)
+                put(write.item, into: write.table)
+            } else {
+                delete(write.item.primaryKey, from: write.table)
             }
         }
         return nil
@@ -88,14 +100,14 @@ struct ItemStore {
         if let condition = try request.condition() {
             let met = Self.lookup(in: existing) { condition.isMet($0) }
             guard met else {
-                let old = request.returnOldOnConditionFailure ? existing.map { Array($0.bytes[..<Int($0.jsonCount)]) } : nil
-                return .error(type: "ConditionalCheckFailedException", message: "The conditional request failed", item: old)
+                let old = request.returnOldOnConditionFailure ? existing.map { Array("\"Item\":".utf8) + $0.bytes[..<Int($0.jsonCount)] } : nil
+                return .error(type: "ConditionalCheckFailedException", message: "The conditional request failed", members: old)
             }
         }
         if isPut {
-            tables[request.tableName]!.put(item)
-        } else if let slot {
-            tables[request.tableName]!.delete(slot: slot, primaryKey: item.primaryKey)
+            put(item, into: request.tableName)
+        } else {
+            delete(item.primaryKey, from: request.tableName)
         }
         var body = ByteBuffer()
         if request.returnsOld, let existing {
@@ -108,8 +120,27 @@ struct ItemStore {
         return .ok(body)
     }
 
+    /// Stores an item, recording the change on the table's stream if it has one.
+    mutating func put(_ item: StoreTable.PreparedItem, into name: String) {
+        guard let stream = enabledStreams[name] else {
+            tables[name]!.put(item)
+            return
+        }
+        let old = tables[name]!.slot(forKey: item.primaryKey).map { tables[name]!.items[Int($0)] }
+        tables[name]!.put(item)
+        record(on: stream, table: name, old: old, new: item)
+    }
+
+    /// Deletes the item with this key, if there is one, recording the change likewise.
+    mutating func delete(_ primaryKey: [UInt8], from name: String) {
+        guard let slot = tables[name]!.slot(forKey: primaryKey) else { return }
+        let old = tables[name]!.items[Int(slot)]
+        tables[name]!.delete(slot: slot, primaryKey: primaryKey)
+        if let stream = enabledStreams[name] { record(on: stream, table: name, old: old, new: nil) }
+    }
+
     /// Runs `body` with attribute lookups in a stored item (none when there is no item).
-    private static func lookup<Result>(in item: StoreTable.StoredItem?, _ body: ((String) -> StoreValue?) -> Result) -> Result {
+    static func lookup<Result>(in item: StoreTable.StoredItem?, _ body: ((String) -> StoreValue?) -> Result) -> Result {
         guard let item else { return body { _ in nil } }
         return item.bytes.withUnsafeBytes { bytes in
             let json = UnsafeRawBufferPointer(rebasing: bytes[..<Int(item.jsonCount)])
@@ -429,7 +460,7 @@ private struct KeyRange {
 }
 
 /// The members of a `PutItem`, `DeleteItem` or `GetItem` request the store uses.
-private struct SingleItemRequest {
+struct SingleItemRequest {
     var tableName = ""
     var item: Range<Int>?
     var conditionText: String?
