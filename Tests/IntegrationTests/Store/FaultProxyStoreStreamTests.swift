@@ -120,52 +120,46 @@ struct FaultProxyStoreStreamTests {
 
     @Test("a reader resumes after its checkpoint, and a disabled stream ends its shard")
     func resumeAndDisable() async throws {
-        let configuration = FaultProxyConfiguration(mode: .store(SinkConfiguration()))
-        try await FaultProxy.withRunning(configuration) { proxy in
-            let local = AWSConfiguration(
-                region: "us-east-1", credentials: AWSCredentials(accessKeyID: "AKIDSTORE", secretAccessKey: "secret"),
-                endpoint: AWSEndpoint(url: "http://127.0.0.1:\(proxy.port)")!, retryPolicy: .none)
-            try await AWSClient.withClient(local) { aws in
-                let client = DynamoDBClient(client: aws)
-                let streams = DynamoDBStreamsClient(client: aws)
-                _ = try await client.createTable(.billingSystem(name: "Resumed"))
-                let streamArn = try await client.enableStream("Resumed")
-                for amount in 1...4 {
-                    try await client.putItem("Resumed", item: Self.item(1, "ACCOUNT", amount: String(amount), version: "0001"))
-                }
-                let first = try await Self.records(streams, streamArn)
-                #expect(first.map(\.eventName) == [.insert, .modify, .modify, .modify])
-                let shard = try #require(try await streams.describeStream(streamArn).shards.first)
-                let latest = try await streams.getShardIterator(streamArn: streamArn, shardId: shard.shardId, from: .latest)
-
-                try await client.putItem("Resumed", item: Self.item(1, "ACCOUNT", amount: "5", version: "0001"))
-                let after = try await streams.getShardIterator(
-                    streamArn: streamArn, shardId: shard.shardId, from: .afterSequenceNumber(first[1].sequenceNumber))
-                let resumed = try await streams.getRecords(shardIterator: after)
-                #expect(resumed.records.map { $0.newImage?["Amount"] } == ["3", "4", "5"].map { AttributeValue.n($0) })
-                let at = try await streams.getShardIterator(
-                    streamArn: streamArn, shardId: shard.shardId, from: .atSequenceNumber(first[3].sequenceNumber))
-                #expect(try await streams.getRecords(shardIterator: at).records.count == 2)
-                #expect(try await streams.getRecords(shardIterator: latest).records.map { $0.newImage?["Amount"] } == [.n("5")])
-
-                // Disabled: the shard gets an end, its records stay readable, and a reader at
-                // its end gets no next iterator.
-                _ = try await client.call(.updateTable, body: Array(#"{"TableName":"Resumed","StreamSpecification":{"StreamEnabled":false}}"#.utf8))
-                #expect(try await client.describeTable("Resumed").latestStreamArn == nil)
-                try await client.putItem("Resumed", item: Self.item(1, "ACCOUNT", amount: "6", version: "0001"))
-                let closed = try #require(try await streams.describeStream(streamArn).shards.first)
-                #expect(closed.isClosed)
-                let all = try await streams.getRecords(shardIterator: try await streams.getShardIterator(
-                    streamArn: streamArn, shardId: shard.shardId, from: .trimHorizon))
-                #expect(all.records.count == 5)
-                #expect(all.nextShardIterator == nil)
-                // Enabled again: a new stream, with only the changes since.
-                let second = try await client.enableStream("Resumed")
-                #expect(second != streamArn)
-                try await client.putItem("Resumed", item: Self.item(1, "ACCOUNT", amount: "7", version: "0001"))
-                #expect(try await Self.records(streams, second).map(\.eventName) == [.modify])
-                #expect(try await streams.listStreams(tableName: "Resumed").map(\.streamArn) == [streamArn, second])
+        try await StoreProxy.withClient { aws in
+            let client = DynamoDBClient(client: aws)
+            let streams = DynamoDBStreamsClient(client: aws)
+            _ = try await client.createTable(.billingSystem(name: "Resumed"))
+            let streamArn = try await client.enableStream("Resumed")
+            for amount in 1...4 {
+                try await client.putItem("Resumed", item: Self.item(1, "ACCOUNT", amount: String(amount), version: "0001"))
             }
+            let first = try await Self.records(streams, streamArn)
+            #expect(first.map(\.eventName) == [.insert, .modify, .modify, .modify])
+            let shard = try #require(try await streams.describeStream(streamArn).shards.first)
+            let latest = try await streams.getShardIterator(streamArn: streamArn, shardId: shard.shardId, from: .latest)
+
+            try await client.putItem("Resumed", item: Self.item(1, "ACCOUNT", amount: "5", version: "0001"))
+            let after = try await streams.getShardIterator(
+                streamArn: streamArn, shardId: shard.shardId, from: .afterSequenceNumber(first[1].sequenceNumber))
+            let resumed = try await streams.getRecords(shardIterator: after)
+            #expect(resumed.records.map { $0.newImage?["Amount"] } == ["3", "4", "5"].map { AttributeValue.n($0) })
+            let at = try await streams.getShardIterator(
+                streamArn: streamArn, shardId: shard.shardId, from: .atSequenceNumber(first[3].sequenceNumber))
+            #expect(try await streams.getRecords(shardIterator: at).records.count == 2)
+            #expect(try await streams.getRecords(shardIterator: latest).records.map { $0.newImage?["Amount"] } == [.n("5")])
+
+            // Disabled: the shard gets an end, its records stay readable, and a reader at
+            // its end gets no next iterator.
+            _ = try await client.call(.updateTable, body: Array(#"{"TableName":"Resumed","StreamSpecification":{"StreamEnabled":false}}"#.utf8))
+            #expect(try await client.describeTable("Resumed").latestStreamArn == nil)
+            try await client.putItem("Resumed", item: Self.item(1, "ACCOUNT", amount: "6", version: "0001"))
+            let closed = try #require(try await streams.describeStream(streamArn).shards.first)
+            #expect(closed.isClosed)
+            let all = try await streams.getRecords(shardIterator: try await streams.getShardIterator(
+                streamArn: streamArn, shardId: shard.shardId, from: .trimHorizon))
+            #expect(all.records.count == 5)
+            #expect(all.nextShardIterator == nil)
+            // Enabled again: a new stream, with only the changes since.
+            let second = try await client.enableStream("Resumed")
+            #expect(second != streamArn)
+            try await client.putItem("Resumed", item: Self.item(1, "ACCOUNT", amount: "7", version: "0001"))
+            #expect(try await Self.records(streams, second).map(\.eventName) == [.modify])
+            #expect(try await streams.listStreams(tableName: "Resumed").map(\.streamArn) == [streamArn, second])
         }
     }
 }

@@ -260,21 +260,15 @@ struct FaultProxyStoreTests {
 
     @Test("the store orders binary keys by their bytes, as DynamoDB does (moto orders their base64 text)")
     func binaryKeysSortByBytes() async throws {
-        let configuration = FaultProxyConfiguration(mode: .store(SinkConfiguration()))
-        try await FaultProxy.withRunning(configuration) { proxy in
-            let local = AWSConfiguration(
-                region: "us-east-1", credentials: AWSCredentials(accessKeyID: "AKIDSTORE", secretAccessKey: "secret"),
-                endpoint: AWSEndpoint(url: "http://127.0.0.1:\(proxy.port)")!, retryPolicy: .none)
-            try await AWSClient.withClient(local) { aws in
-                let client = DynamoDBClient(client: aws)
-                try await Self.createTypedTable(client)
-                let bytes: [[UInt8]] = [[0xFF], [0x00], [0x80], [0x7F], [0xFF, 0x00], [0xD0]]
-                let items: [Item] = bytes.enumerated().map { ["P": .s("P"), "N": .n(String($0.offset)), "G": .s("G"), "GB": .b($0.element)] }
-                _ = try await client.batchWriteItem("Typed", requests: items.map { .put($0) })
-                let answered = try await client.queryAll(QueryInput(
-                    tableName: "Typed", indexName: "ByBytes", keyCondition: "G = :g", values: [":g": .s("G")], limit: 2))
-                #expect(answered.map { $0["GB"] } == [[0x00], [0x7F], [0x80], [0xD0], [0xFF], [0xFF, 0x00]].map { AttributeValue.b($0) })
-            }
+        try await StoreProxy.withClient { aws in
+            let client = DynamoDBClient(client: aws)
+            try await Self.createTypedTable(client)
+            let bytes: [[UInt8]] = [[0xFF], [0x00], [0x80], [0x7F], [0xFF, 0x00], [0xD0]]
+            let items: [Item] = bytes.enumerated().map { ["P": .s("P"), "N": .n(String($0.offset)), "G": .s("G"), "GB": .b($0.element)] }
+            _ = try await client.batchWriteItem("Typed", requests: items.map { .put($0) })
+            let answered = try await client.queryAll(QueryInput(
+                tableName: "Typed", indexName: "ByBytes", keyCondition: "G = :g", values: [":g": .s("G")], limit: 2))
+            #expect(answered.map { $0["GB"] } == [[0x00], [0x7F], [0x80], [0xD0], [0xFF], [0xFF, 0x00]].map { AttributeValue.b($0) })
         }
     }
 }
