@@ -94,7 +94,7 @@ public struct SigV4Signer: Sendable {
         let (canonical, signedHeaders) = canonicalRequest(request, payloadHash: payloadHash, signedHeaderNames: signedHeaderNames)
         let scope = credentialScope(date)
         let toSign = stringToSign(canonicalRequest: canonical, date: date)
-        let key = SigV4Crypto.signingKey(
+        let key = SigV4SigningKeys.shared.key(
             secretAccessKey: credentials.secretAccessKey, dateStamp: date.dateStamp, region: region, service: service)
         let signature = SigV4Crypto.hmacHex(key: key, toSign)
         let authorization = "\(Self.algorithm) Credential=\(credentials.accessKeyID)/\(scope), "
