@@ -10,12 +10,7 @@ import Foundation
 /// `PlanAccumulator` feeds the sketches before a new value could make one shrink.
 ///
 /// A row whose value is the previous row's is found by comparing bytes,
-/// without hashing them; another tallied value by its word hash
-/// (`StableHash.ofWords`, eight bytes a step) and then its bytes: the value's
-/// `StableHash` (FNV-1a, a byte a step, which the sketches need) is computed
-/// once, when the value is first tallied, not for every row (an index's value
-/// such as a charge's subscriber or feature code recurs among a few, not row
-/// after row).
+/// without hashing them.
 struct KeyTally: Sendable {
     /// Values tallied at most before the sketches are fed: a scan of their hashes stays short.
     static let capacity = 32
@@ -32,8 +27,6 @@ struct KeyTally: Sendable {
     /// The entity whose rows are tallied (-1: none yet); another's rows feed the sketches first.
     var entity = -1
     private(set) var entries: [Entry] = []
-    /// Each entry's word hash, by entry: scanned apart from the entries, densely.
-    private var wordHashes: [UInt64] = []
     /// The values' bytes, back to back.
     private var text: [UInt8] = []
     /// The entry of the previous row's value; -1 when none.
@@ -43,32 +36,29 @@ struct KeyTally: Sendable {
     var count: Int { entries.count }
     var isFull: Bool { entries.count >= Self.capacity }
 
-    /// The entry holding `value`, if tallied; else its word hash, for `append`.
-    mutating func find(_ value: UnsafeBufferPointer<UInt8>) -> (entry: Int?, wordHash: UInt64) {
-        if last >= 0, holds(value, at: last) { return (last, wordHashes[last]) }
-        let wordHash = StableHash.ofWords(value)
-        for index in wordHashes.indices where wordHashes[index] == wordHash && holds(value, at: index) {
+    /// The entry holding `value`, if tallied, and the value's `StableHash`.
+    mutating func find(_ value: UnsafeBufferPointer<UInt8>) -> (entry: Int?, hash: UInt64) {
+        if last >= 0, isLastValue(value) { return (last, entries[last].hash) }
+        let hash = StableHash.of(value)
+        for index in entries.indices where entries[index].hash == hash {
             last = index
-            return (index, wordHash)
+            return (index, hash)
         }
-        return (nil, wordHash)
+        return (nil, hash)
     }
 
-    /// Whether the entry's value is `value`, byte for byte.
-    private func holds(_ value: UnsafeBufferPointer<UInt8>, at entry: Int) -> Bool {
-        let range = entries[entry].text
+    private func isLastValue(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        let range = entries[last].text
         guard range.count == value.count else { return false }
         guard let bytes = value.baseAddress else { return true }
         return text.withUnsafeBufferPointer { memcmp($0.baseAddress! + range.lowerBound, bytes, range.count) == 0 }
     }
 
-    /// Starts tallying `value` (not `find`able yet), whose `StableHash` is
-    /// `hash` and word hash `wordHash` (from `find`); returns its entry.
-    mutating func append(_ value: UnsafeBufferPointer<UInt8>, hash: UInt64, wordHash: UInt64) -> Int {
+    /// Starts tallying `value` (not `find`able yet); returns its entry.
+    mutating func append(_ value: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int {
         let start = text.count
         text.append(contentsOf: value)
         entries.append(Entry(hash: hash, text: start..<text.count))
-        wordHashes.append(wordHash)
         last = entries.count - 1
         return last
     }
@@ -87,7 +77,6 @@ struct KeyTally: Sendable {
     /// Empties the tally once the sketches have its weights.
     mutating func removeAll() {
         entries.removeAll(keepingCapacity: true)
-        wordHashes.removeAll(keepingCapacity: true)
         text.removeAll(keepingCapacity: true)
         last = -1
     }

@@ -217,18 +217,13 @@ public struct PlanAccumulator: Sendable {
         }
         return footprint.withKey(key) { value in
             let found = tallies[position].find(value)
+            let hash = found.hash
             var entry = found.entry
-            let hash: UInt64
-            if let entry {
-                hash = tallies[position].entries[entry].hash
-            } else {
-                hash = StableHash.of(value)
+            if entry == nil {
                 if tallies[position].isFull || !sketchesFit(position, entity, newKeys: tallies[position].count + 1) {
                     feedSketches(position)
                 }
-                if sketchesFit(position, entity, newKeys: 1) {
-                    entry = tallies[position].append(value, hash: hash, wordHash: found.wordHash)
-                }
+                if sketchesFit(position, entity, newKeys: 1) { entry = tallies[position].append(value, hash: hash) }
             }
             if let entry {
                 tallies[position].add(bytes: size, writeUnits: units, to: entry)
