@@ -43,19 +43,23 @@ struct HashedKeySet: Sendable {
         // At most three quarters full, so a probe ends soon.
         if (count + 1) * 4 > slots.count * 3 { grow() }
         let shift = shift
-        return slots.withUnsafeMutableBufferPointer { slots in
-            let mask = slots.count - 1
-            var index = Self.slot(value, shift: shift)
-            while true {
-                let slot = slots[index]
-                if slot == value { return false }
-                if slot == 0 {
-                    slots[index] = value
-                    count += 1
-                    return true
-                }
-                index = (index + 1) & mask
+        let inserted = slots.withUnsafeMutableBufferPointer { Self.insert(value, into: $0, shift: shift) }
+        if inserted { count += 1 }
+        return inserted
+    }
+
+    /// Inserts a nonzero `value` into slots with room for it; whether it was not there before.
+    private static func insert(_ value: UInt64, into slots: UnsafeMutableBufferPointer<UInt64>, shift: UInt64) -> Bool {
+        let mask = slots.count - 1
+        var index = slot(value, shift: shift)
+        while true {
+            let slot = slots[index]
+            if slot == value { return false }
+            if slot == 0 {
+                slots[index] = value
+                return true
             }
+            index = (index + 1) & mask
         }
     }
 
@@ -103,8 +107,15 @@ struct HashedKeySet: Sendable {
         guard other.count > 0 else { return 0 }
         grow(toHold: count + other.count)
         var shared = 0
-        // Straight from the other's slots: `values` would copy them first.
-        for value in other.slots where value != 0 && !insert(value) { shared += 1 }
+        // Straight from the other's slots (`values` would copy them first), in
+        // one access to ours: the room is made, so no insert checks for it.
+        let shift = shift
+        slots.withUnsafeMutableBufferPointer { slots in
+            other.slots.withUnsafeBufferPointer { theirs in
+                for value in theirs where value != 0 && !Self.insert(value, into: slots, shift: shift) { shared += 1 }
+            }
+        }
+        count += other.count - (other.containsZero ? 1 : 0) - shared
         if other.containsZero && !insert(0) { shared += 1 }
         return shared
     }
@@ -114,9 +125,15 @@ struct HashedKeySet: Sendable {
         if capacity == slots.count { return }
         let old = slots
         slots = Array(repeating: 0, count: capacity)
-        shift = UInt64(64 - capacity.trailingZeroBitCount)
-        count = containsZero ? 1 : 0
-        for value in old where value != 0 { insert(value) }
+        let shift = UInt64(64 - capacity.trailingZeroBitCount)
+        self.shift = shift
+        // Every value is new to the larger table, in one access to it: no
+        // insert checks for room or counts.
+        slots.withUnsafeMutableBufferPointer { slots in
+            old.withUnsafeBufferPointer { old in
+                for value in old where value != 0 { _ = Self.insert(value, into: slots, shift: shift) }
+            }
+        }
     }
 }
 

@@ -70,15 +70,7 @@ public struct PlanPass: Sendable {
                     let mapped = try mapper.table(table.table)
                     var footprint = FootprintBytes()
                     _ = try await reader.read(file, table: tableLayout, from: store) { records in
-                        for record in records {
-                            switch record {
-                            case .change(let change):
-                                let outcome = measure(
-                                    change.row, table: mapped, version: change.position.orderingKey, mapper: mapper, into: &footprint)
-                                self.record(outcome, footprint, rows, into: &plan)
-                            case .error(let problem): self.record(.unreadable(problem.reason), footprint, rows, into: &plan)
-                            }
-                        }
+                        measure(records, table: mapped, mapper: mapper, rows: rows, footprint: &footprint, into: &plan)
                         progress.add(EntityCounts(rowsRead: records.count), to: table.entityType)
                     }
                     accumulator.state.withLock { $0.merge(plan) }
@@ -142,6 +134,23 @@ public struct PlanPass: Sendable {
         }
         await connection.close()
         return plan.report(source: description, prices: prices, elapsedSeconds: (ContinuousClock.now - started).seconds)
+    }
+
+    /// Measures a batch of a file's records into `plan`. The buffer and the
+    /// accumulator come in `inout`: used straight from the reader closure's
+    /// captured variables, every row would retain and release their storage.
+    func measure(
+        _ records: [DMSRecord], table: ItemMapper.Table, mapper: ItemMapper, rows: PlanAccumulator.TableRows,
+        footprint: inout FootprintBytes, into plan: inout PlanAccumulator
+    ) {
+        for record in records {
+            switch record {
+            case .change(let change):
+                let outcome = measure(change.row, table: table, version: change.position.orderingKey, mapper: mapper, into: &footprint)
+                self.record(outcome, footprint, rows, into: &plan)
+            case .error(let problem): self.record(.unreadable(problem.reason), footprint, rows, into: &plan)
+            }
+        }
     }
 
     /// Maps one row as the load would, as far as the plan needs: only its key

@@ -32,6 +32,31 @@ import Testing
         #expect(small.formUnion(a) == 10 && small.count == 500 && Set(small.values) == Set(a.values))
     }
 
+    @Test func aUnionThroughGrowthMatchesASetUnionWithZeroOnEitherSide() {
+        var generator = SystemRandomNumberGenerator()
+        for (zeroInA, zeroInB) in [(true, true), (true, false), (false, true)] {
+            var a = HashedKeySet(), b = HashedKeySet()
+            var referenceA = Set<UInt64>(), referenceB = Set<UInt64>()
+            for _ in 0..<3_000 {
+                let value = StableHash.mix(UInt64.random(in: 1..<4_000, using: &generator))
+                a.insert(value)
+                referenceA.insert(value)
+            }
+            for _ in 0..<2_000 {
+                let value = StableHash.mix(UInt64.random(in: 2_000..<9_000, using: &generator))
+                b.insert(value)
+                referenceB.insert(value)
+            }
+            if zeroInA { a.insert(0); referenceA.insert(0) }
+            if zeroInB { b.insert(0); referenceB.insert(0) }
+            #expect(a.formUnion(b) == referenceA.intersection(referenceB).count)
+            let union = referenceA.union(referenceB)
+            #expect(a.count == union.count && Set(a.values) == union)
+            // The count stays right for inserts after the union.
+            #expect(!a.insert(union.first!) && a.count == union.count)
+        }
+    }
+
     @Test func theWordHashSeparatesTextsOfOneLengthAndRepeats() {
         let texts = (0..<20_000).map { "CHARGE#\(String($0).leftPadded(to: 20))#1" } + (0..<64).map { String(repeating: "a", count: $0) }
         #expect(Set(texts.map(StableHash.ofWords)).count == texts.count)
