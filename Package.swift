@@ -223,7 +223,12 @@ let package = Package(
         .testTarget(name: "SampleDataTests", dependencies: ["SampleData", "BillingModel"]),
         .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore", "SampleData", "Backoff"]),
         .testTarget(name: "PlanCoreTests", dependencies: ["PlanCore", "BillingModel", "SampleData"]),
-        .testTarget(name: "PlanningTests", dependencies: ["Planning", "PlanCore", "Migration", "DMSStaging", "SampleData", "BillingModel", "DynamoDBModel"]),
+        .testTarget(
+            name: "PlanningTests",
+            dependencies: [
+                "Planning", "PlanCore", "Migration", "DMSStaging", "SampleData", "BillingModel", "DynamoDBModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]),
         .testTarget(name: "CutoverCoreTests", dependencies: ["CutoverCore", "BillingModel"]),
         .testTarget(name: "TrafficSwitchTests", dependencies: ["TrafficSwitch"]),
         .testTarget(name: "CutoverTests", dependencies: ["Cutover", "CutoverCore", "TrafficSwitch", "BillingService", "BillingModel"]),

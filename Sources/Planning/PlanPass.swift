@@ -54,17 +54,27 @@ public struct PlanPass: Sendable {
         }
         let configuration = sampled
         progress.setTotals(files: files.count, bytes: 0)
-        let accumulator = SharedPlan(PlanAccumulator(mapping: mapping, configuration: configuration))
+        var whole = PlanAccumulator(mapping: mapping, configuration: configuration)
         let reader = DMSFileReader(options: readOptions)
         let schema = mapping.sourceSchema
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var next = files.makeIterator()
+        let window = 2 * max(1, filesInParallel)
+        try await withThrowingTaskGroup(of: (Int, PlanAccumulator).self) { group in
+            var next = files.enumerated().makeIterator()
+            var startedFiles = 0
+            var running = 0
+            // Each file is measured on its own and merged at its end, so files in parallel
+            // do not queue for one accumulator; merged in file order, not as they finish,
+            // so that a plan of the same files is the same plan (the heavy-hitter sketches
+            // and the listed examples depend on the order they are fed in). A file finished
+            // early waits for those before it, at most `window` files ahead of them.
+            var finished: [Int: PlanAccumulator] = [:]
+            var mergedFiles = 0
             func startNext() -> Bool {
-                guard let (file, table) = next.next() else { return false }
+                guard startedFiles - mergedFiles < window, let (index, (file, table)) = next.next() else { return false }
+                startedFiles += 1
+                running += 1
                 group.addTask {
                     let tableLayout = DMSTableLayout(schema: schema, table: table.table, columns: table.columns.map(\.name))
-                    // Each file is measured on its own and merged at its end, so
-                    // files in parallel do not queue for the shared accumulator.
                     var plan = PlanAccumulator(mapping: mapping, configuration: configuration)
                     let rows = plan.rows(entity: table.entityType, indexes: table.indexKeys.map(\.indexName))
                     let mapped = try mapper.table(table.table)
@@ -73,17 +83,23 @@ public struct PlanPass: Sendable {
                         measure(records, table: mapped, mapper: mapper, rows: rows, footprint: &footprint, into: &plan)
                         progress.add(EntityCounts(rowsRead: records.count), to: table.entityType)
                     }
-                    accumulator.state.withLock { $0.merge(plan) }
                     progress.fileDone()
+                    return (index, plan)
                 }
                 return true
             }
-            for _ in 0..<max(1, filesInParallel) where !startNext() { break }
-            while try await group.next() != nil { _ = startNext() }
+            while running < max(1, filesInParallel), startNext() {}
+            while let (index, plan) = try await group.next() {
+                running -= 1
+                finished[index] = plan
+                while let plan = finished.removeValue(forKey: mergedFiles) {
+                    whole.merge(plan)
+                    mergedFiles += 1
+                }
+                while running < max(1, filesInParallel), startNext() {}
+            }
         }
-        return accumulator.state.withLock {
-            $0.report(source: description, prices: prices, elapsedSeconds: (ContinuousClock.now - started).seconds)
-        }
+        return whole.report(source: description, prices: prices, elapsedSeconds: (ContinuousClock.now - started).seconds)
     }
 
     /// Plans a MySQL/MariaDB source from one consistent snapshot, each mapped
@@ -187,11 +203,3 @@ public struct PlanPassError: Error, Sendable, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// The accumulator the file tasks share.
-final class SharedPlan: Sendable {
-    let state: Mutex<PlanAccumulator>
-
-    init(_ plan: PlanAccumulator) {
-        state = Mutex(plan)
-    }
-}

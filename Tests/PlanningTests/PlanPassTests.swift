@@ -1,4 +1,5 @@
 import BillingModel
+import NIOCore
 import DMSStaging
 import DynamoDBModel
 import Migration
@@ -73,6 +74,50 @@ struct PlanPassTests {
         let again = try await PlanPass(mapping: .billing, configuration: PlanConfiguration(sampleFraction: 0.5, sampleUnit: .files))
             .staged(store: store, prefix: "dms", description: "memory", prices: PriceTable.load(path: nil))
         #expect(again.totals == report.totals)
+    }
+
+    /// Staged files whose first is slow to read: with files in parallel it finishes last.
+    struct SlowFirstFileStore: ObjectStore {
+        let base: InMemoryObjectStore
+        let slowKey: String
+
+        func list(prefix: String) async throws -> [ObjectInfo] { try await base.list(prefix: prefix) }
+
+        func withObject<Result>(key: String, _ body: (ObjectByteStream) async throws -> Result) async throws -> Result {
+            if key == slowKey { try await Task.sleep(for: .milliseconds(300)) }
+            return try await base.withObject(key: key, body)
+        }
+
+        func put(key: String, bytes: ByteBuffer) async throws { try await base.put(key: key, bytes: bytes) }
+        func delete(key: String) async throws { try await base.delete(key: key) }
+        func head(key: String) async throws -> ObjectInfo? { try await base.head(key: key) }
+    }
+
+    /// Files read in parallel finish in any order; merged in file order, the plan is the one
+    /// a single reader makes, down to the heavy-hitter sketches (small, so they shrink and
+    /// their order matters) and the listed examples.
+    @Test func filesInParallelGiveThePlanOfOneFileAtATime() async throws {
+        let data = SampleDataSet(.init(seed: 14, accounts: 30, badRows: 9))
+        let memory = InMemoryObjectStore()
+        _ = try await data.writeDMSFullLoad(
+            to: memory, layout: DMSStagingLayout(bucketFolder: "dms"), options: DMSWriteOptions(maxFileSize: 8 << 10))
+        let keys = try await memory.list(prefix: "dms").map(\.key).filter { $0.hasSuffix(".csv") || $0.hasSuffix(".csv.gz") }
+        #expect(keys.count > 8, "several files, so that some finish before the first")
+        let store = SlowFirstFileStore(base: memory, slowKey: try #require(keys.first))
+        var configuration = PlanConfiguration()
+        configuration.heavyHitterCapacity = 4
+        configuration.exactDistinctLimit = 16
+        func plan(files: Int) async throws -> PlanReport {
+            var report = try await PlanPass(mapping: .billing, configuration: configuration, filesInParallel: files)
+                .staged(store: store, prefix: "dms", description: "memory", prices: PriceTable.load(path: nil))
+            report.elapsedSeconds = 0
+            return report
+        }
+        let one = try await plan(files: 1)
+        let four = try await plan(files: 4)
+        #expect(four.keys == one.keys)
+        #expect(four.entities == one.entities)
+        #expect(four == one)
     }
 
     /// Figures and advice are by entity type: what items carry and `load --plan` paces by.
