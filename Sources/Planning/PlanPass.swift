@@ -5,7 +5,6 @@ import Migration
 import MigrationCore
 import MySQLSource
 import PlanCore
-import Synchronization
 
 /// The plan's one pass over the source: reads every row as the load would
 /// (the same readers, the same mapper), measures each row's item, and feeds

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 /// DynamoDB Streams in the store mode: each table's stream (from its `StreamSpecification`)
@@ -17,22 +18,24 @@ extension ItemStore {
         }
         if let current, streams[current].createdAt == described.createdAt { return }
         if let current { streams[current].disable(lastSequence: nextSequence - 1) }
-        guard tables[name] != nil, let viewType = StoreStream.ViewType(rawValue: described.viewType) else { return }
-        streams.append(StoreStream(tableName: name, viewType: viewType, createdAt: described.createdAt, startingSequence: nextSequence))
+        guard let schema = tables[name]?.schema, let viewType = StoreStream.ViewType(rawValue: described.viewType) else { return }
+        let keySchema = [(schema.attributes[schema.table.partition].name, "HASH")]
+            + (schema.table.sort.map { [(schema.attributes[$0].name, "RANGE")] } ?? [])
+        streams.append(
+            StoreStream(
+                tableName: name, keySchema: keySchema, viewType: viewType, createdAt: described.createdAt, startingSequence: nextSequence))
         enabledStreams[name] = streams.count - 1
     }
 
     /// Adds a write's change to the table's stream.
-    mutating func record(on stream: Int, table name: String, old: StoreTable.StoredItem?, new: StoreTable.PreparedItem?) {
-        let schema = tables[name]!.schema
-        let keyNames = schema.table.order.map { schema.attributes[$0].nameBytes }
+    mutating func record(on stream: Int, old: StoreTable.StoredItem?, new: StoreTable.PreparedItem?) {
         let sequence = nextSequence
-        let time = clock()
+        let time = Date().timeIntervalSince1970
         let recorded = Self.withJSON(of: old?.bytes, count: old.map { Int($0.jsonCount) }) { oldJSON in
             Self.withJSON(of: new?.bytes, count: new.map { Int($0.jsonCount) }) { newJSON in
                 let change = StoreStream.Change(
                     old: oldJSON, new: newJSON, oldSize: old.map { Int($0.size) } ?? 0, newSize: new.map { Int($0.size) } ?? 0)
-                return streams[stream].record(change, keyNames: keyNames, sequence: sequence, at: time)
+                return streams[stream].record(change, sequence: sequence, at: time)
             }
         }
         if recorded { nextSequence += 1 }
@@ -88,14 +91,9 @@ extension ItemStore {
         guard let stream = streams.first(where: { $0.arn == request.streamArn }) else {
             return Self.streamNotFound(request.streamArn)
         }
-        let schema = tables[stream.tableName]?.schema
-        let keySchema: [(name: String, type: String)] = schema.map { schema in
-            [(schema.attributes[schema.table.partition].name, "HASH")]
-                + (schema.table.sort.map { [(schema.attributes[$0].name, "RANGE")] } ?? [])
-        } ?? []
         var body = ByteBuffer()
         body.writeStaticString("{\"StreamDescription\":")
-        stream.describe(keySchema: keySchema, into: &body)
+        stream.describe(into: &body)
         body.writeStaticString("}")
         return .ok(body)
     }

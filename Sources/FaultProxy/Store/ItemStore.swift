@@ -21,8 +21,6 @@ struct ItemStore {
     var enabledStreams: [String: Int] = [:]
     /// The next stream record's sequence number, across all streams.
     var nextSequence: UInt64 = 100_000_000_000_000_000
-    /// The wall clock of stream records and their labels.
-    var clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
 
     /// DynamoDB stops a Query or Scan page once it has read 1 MB.
     static let pageSizeLimit = 1 << 20
@@ -128,7 +126,7 @@ struct ItemStore {
         }
         let old = tables[name]!.slot(forKey: item.primaryKey).map { tables[name]!.items[Int($0)] }
         tables[name]!.put(item)
-        record(on: stream, table: name, old: old, new: item)
+        record(on: stream, old: old, new: item)
     }
 
     /// Deletes the item with this key, if there is one, recording the change likewise.
@@ -136,7 +134,7 @@ struct ItemStore {
         guard let slot = tables[name]!.slot(forKey: primaryKey) else { return }
         let old = tables[name]!.items[Int(slot)]
         tables[name]!.delete(slot: slot, primaryKey: primaryKey)
-        if let stream = enabledStreams[name] { record(on: stream, table: name, old: old, new: nil) }
+        if let stream = enabledStreams[name] { record(on: stream, old: old, new: nil) }
     }
 
     /// Runs `body` with attribute lookups in a stored item (none when there is no item).

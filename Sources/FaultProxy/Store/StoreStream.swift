@@ -19,6 +19,8 @@ struct StoreStream {
     }
 
     let tableName: String
+    /// The table's key attributes, partition key first, as `DescribeStream` shows them.
+    let keySchema: [(name: String, type: String)]
     let label: String
     let arn: String
     let viewType: ViewType
@@ -37,8 +39,9 @@ struct StoreStream {
     static let maximumRecordsPerPage = 1_000
     static let pageSizeLimit = 1 << 20
 
-    init(tableName: String, viewType: ViewType, createdAt: Double, startingSequence: UInt64) {
+    init(tableName: String, keySchema: [(name: String, type: String)], viewType: ViewType, createdAt: Double, startingSequence: UInt64) {
         self.tableName = tableName
+        self.keySchema = keySchema
         self.viewType = viewType
         self.createdAt = createdAt
         self.startingSequence = startingSequence
@@ -85,7 +88,7 @@ struct StoreStream {
 
     /// Records a change under `sequence`; a put that leaves the item as it was is no change
     /// (DynamoDB writes no record for it).
-    mutating func record(_ change: Change, keyNames: [[UInt8]], sequence: UInt64, at time: Double) -> Bool {
+    mutating func record(_ change: Change, sequence: UInt64, at time: Double) -> Bool {
         guard isEnabled, change.old != nil || change.new != nil else { return false }
         if let old = change.old, let new = change.new, old.elementsEqual(new) { return false }
         let eventName = change.old == nil ? "INSERT" : change.new == nil ? "REMOVE" : "MODIFY"
@@ -101,11 +104,11 @@ struct StoreStream {
         body.writeString("\"ApproximateCreationDateTime\":\((time * 1000).rounded(.down) / 1000),\"Keys\":{")
         let source = change.new ?? change.old!
         var first = true
-        for name in keyNames {
-            guard let range = StoredItemJSON.attributeRange(name, in: source) else { continue }
+        for key in keySchema {
+            guard let range = StoredItemJSON.attributeRange(Array(key.name.utf8), in: source) else { continue }
             if !first { body.writeStaticString(",") }
             first = false
-            body.writeJSONString(String(decoding: name, as: UTF8.self))
+            body.writeJSONString(key.name)
             body.writeStaticString(":")
             body.writeBytes(of: source, range: range)
         }
@@ -160,7 +163,7 @@ struct StoreStream {
     }
 
     /// `DescribeStream`'s `StreamDescription`.
-    func describe(keySchema: [(name: String, type: String)], into body: inout ByteBuffer) {
+    func describe(into body: inout ByteBuffer) {
         body.writeStaticString("{\"StreamArn\":")
         body.writeJSONString(arn)
         body.writeStaticString(",\"StreamLabel\":")
