@@ -186,6 +186,7 @@ let package = Package(
             name: "FaultProxy",
             dependencies: [
                 "AWSSigV4",
+                "CivilCalendar",
                 "DynamoDBModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -22,7 +22,7 @@ struct SinkTables {
 
     struct Stream {
         var createdAt: Double
-        var viewType: String
+        var viewType: StoreStream.ViewType
         var isEnabled: Bool
 
         func arn(table: String) -> String { StoreStream.arn(table: table, label: StoreStream.label(createdAt)) }
@@ -91,7 +91,7 @@ struct SinkTables {
                 }
             } else if cursor.token(key, equals: "StreamSpecification") {
                 if let specification = try Self.streamSpecification(&cursor), specification.enabled {
-                    table.stream = Stream(createdAt: now, viewType: specification.viewType ?? "NEW_AND_OLD_IMAGES", isEnabled: true)
+                    table.stream = Stream(createdAt: now, viewType: specification.viewType ?? .newAndOldImages, isEnabled: true)
                 }
             } else {
                 try cursor.skipValue()
@@ -126,7 +126,7 @@ struct SinkTables {
         var cursor = JSONCursor(bytes)
         var members = try cursor.beginObject()
         var name = ""
-        var specification: (enabled: Bool, viewType: String?)?
+        var specification: (enabled: Bool, viewType: StoreStream.ViewType?)?
         while let key = try cursor.nextKey(&members) {
             if cursor.token(key, equals: "TableName") {
                 name = try cursor.string(cursor.readString())
@@ -161,22 +161,23 @@ struct SinkTables {
     }
 
     /// A `StreamSpecification` object: whether it enables a stream, and its view type.
-    private static func streamSpecification(_ cursor: inout JSONCursor) throws -> (enabled: Bool, viewType: String?)? {
+    private static func streamSpecification(_ cursor: inout JSONCursor) throws -> (enabled: Bool, viewType: StoreStream.ViewType?)? {
         var fields = try cursor.beginObject()
         var enabled = false
-        var viewType: String?
+        var viewType: StoreStream.ViewType?
         while let field = try cursor.nextKey(&fields) {
             if cursor.token(field, equals: "StreamEnabled") {
                 enabled = cursor.peek() == UInt8(ascii: "t")
                 try cursor.skipValue()
             } else if cursor.token(field, equals: "StreamViewType") {
-                viewType = try cursor.string(cursor.readString())
+                let text = try cursor.string(cursor.readString())
+                guard let known = StoreStream.ViewType(rawValue: text) else {
+                    throw DynamoDBShapeError(message: "1 validation error detected: Value '\(text)' at 'streamSpecification.streamViewType' failed to satisfy constraint: Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]")
+                }
+                viewType = known
             } else {
                 try cursor.skipValue()
             }
-        }
-        if let viewType, StoreStream.ViewType(rawValue: viewType) == nil {
-            throw DynamoDBShapeError(message: "1 validation error detected: Value '\(viewType)' at 'streamSpecification.streamViewType' failed to satisfy constraint: Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]")
         }
         return (enabled, viewType)
     }
@@ -304,7 +305,7 @@ struct SinkTables {
         }
         if let stream = table.stream {
             body.writeString(",\"StreamSpecification\":{\"StreamEnabled\":\(stream.isEnabled)")
-            if stream.isEnabled { body.writeString(",\"StreamViewType\":\"\(stream.viewType)\"") }
+            if stream.isEnabled { body.writeString(",\"StreamViewType\":\"\(stream.viewType.rawValue)\"") }
             body.writeStaticString("},\"LatestStreamLabel\":")
             body.writeJSONString(StoreStream.label(stream.createdAt))
             body.writeStaticString(",\"LatestStreamArn\":")

@@ -8,42 +8,30 @@ extension ItemStore {
     /// Makes the table's stream what its description says: a new stream when one was
     /// enabled, the current one closed when disabled.
     mutating func keepStream(of name: String, as described: SinkTables.Stream?) {
-        let current = enabledStreams[name]
-        guard let described, described.isEnabled else {
-            if let current {
-                streams[current].disable(lastSequence: nextSequence - 1)
-                enabledStreams[name] = nil
-            }
-            return
-        }
-        if let current, streams[current].createdAt == described.createdAt { return }
-        if let current { streams[current].disable(lastSequence: nextSequence - 1) }
-        guard let schema = tables[name]?.schema, let viewType = StoreStream.ViewType(rawValue: described.viewType) else { return }
-        let keySchema = [(schema.attributes[schema.table.partition].name, "HASH")]
-            + (schema.table.sort.map { [(schema.attributes[$0].name, "RANGE")] } ?? [])
+        guard let described, described.isEnabled else { return disableStream(of: name) }
+        if let current = enabledStreams[name], streams[current].createdAt == described.createdAt { return }
+        disableStream(of: name)
+        guard let schema = tables[name]?.schema else { return }
         streams.append(
             StoreStream(
-                tableName: name, keySchema: keySchema, viewType: viewType, createdAt: described.createdAt, startingSequence: nextSequence))
+                tableName: name, keys: schema.table.order.map { schema.attributes[$0] }, viewType: described.viewType,
+                createdAt: described.createdAt, startingSequence: nextSequence))
         enabledStreams[name] = streams.count - 1
+    }
+
+    /// Ends the table's enabled stream, if any: its shard gets its last sequence number,
+    /// its records stay readable.
+    mutating func disableStream(of name: String) {
+        guard let current = enabledStreams.removeValue(forKey: name) else { return }
+        streams[current].disable(lastSequence: nextSequence - 1)
     }
 
     /// Adds a write's change to the table's stream.
     mutating func record(on stream: Int, old: StoreTable.StoredItem?, new: StoreTable.PreparedItem?) {
-        let sequence = nextSequence
-        let time = Date().timeIntervalSince1970
-        let recorded = Self.withJSON(of: old?.bytes, count: old.map { Int($0.jsonCount) }) { oldJSON in
-            Self.withJSON(of: new?.bytes, count: new.map { Int($0.jsonCount) }) { newJSON in
-                let change = StoreStream.Change(
-                    old: oldJSON, new: newJSON, oldSize: old.map { Int($0.size) } ?? 0, newSize: new.map { Int($0.size) } ?? 0)
-                return streams[stream].record(change, sequence: sequence, at: time)
-            }
-        }
-        if recorded { nextSequence += 1 }
-    }
-
-    private static func withJSON<Result>(of bytes: [UInt8]?, count: Int?, _ body: (UnsafeRawBufferPointer?) -> Result) -> Result {
-        guard let bytes, let count else { return body(nil) }
-        return bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+        let change = StoreStream.Change(
+            old: old.map { $0.bytes[..<Int($0.jsonCount)] }, new: new.map { $0.bytes[..<Int($0.jsonCount)] },
+            oldSize: old.map { Int($0.size) } ?? 0, newSize: new.map { Int($0.size) } ?? 0)
+        if streams[stream].record(change, sequence: nextSequence, at: Date().timeIntervalSince1970) { nextSequence += 1 }
     }
 
     // MARK: The Streams API

@@ -31,9 +31,7 @@ struct ItemStore {
 
     mutating func deleteTable(named name: String) {
         tables[name] = nil
-        if let stream = enabledStreams.removeValue(forKey: name) {
-            streams[stream].disable(lastSequence: nextSequence - 1)
-        }
+        disableStream(of: name)
     }
 
     private static func notFound(_ name: String) -> StoreAnswer {

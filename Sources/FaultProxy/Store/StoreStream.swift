@@ -1,4 +1,4 @@
-import Foundation
+import CivilCalendar
 import NIOCore
 
 /// One table stream of the store mode (DynamoDB Streams): the records of every item change
@@ -19,8 +19,8 @@ struct StoreStream {
     }
 
     let tableName: String
-    /// The table's key attributes, partition key first, as `DescribeStream` shows them.
-    let keySchema: [(name: String, type: String)]
+    /// The table's key attributes, partition key first (`HASH`, then `RANGE`).
+    let keys: [StoreSchema.KeyAttribute]
     let label: String
     let arn: String
     let viewType: ViewType
@@ -39,9 +39,9 @@ struct StoreStream {
     static let maximumRecordsPerPage = 1_000
     static let pageSizeLimit = 1 << 20
 
-    init(tableName: String, keySchema: [(name: String, type: String)], viewType: ViewType, createdAt: Double, startingSequence: UInt64) {
+    init(tableName: String, keys: [StoreSchema.KeyAttribute], viewType: ViewType, createdAt: Double, startingSequence: UInt64) {
         self.tableName = tableName
-        self.keySchema = keySchema
+        self.keys = keys
         self.viewType = viewType
         self.createdAt = createdAt
         self.startingSequence = startingSequence
@@ -54,15 +54,16 @@ struct StoreStream {
         "arn:aws:dynamodb:us-east-1:000000000000:table/\(table)/stream/\(label)"
     }
 
-    /// The stream's label, as DynamoDB writes it: the creation time to the millisecond.
+    /// The stream's label, as DynamoDB writes it: the creation time to the millisecond, UTC.
     static func label(_ time: Double) -> String {
-        let date = Date(timeIntervalSince1970: time)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        let milliseconds = Int((time * 1000).rounded(.down)) % 1000
-        func two(_ value: Int?) -> String { String(value ?? 0).leftPadded(to: 2) }
-        return "\(parts.year ?? 1970)-\(two(parts.month))-\(two(parts.day))T\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second)).\(String(milliseconds).leftPadded(to: 3))"
+        let milliseconds = Int64((time * 1000).rounded(.down))
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = Int(seconds - days * 86_400)
+        let (year, month, day) = CivilCalendar.date(days: Int(days))
+        func digits(_ value: Int, _ width: Int) -> String { String(value).leftPadded(to: width) }
+        return "\(digits(year, 4))-\(digits(month, 2))-\(digits(day, 2))T\(digits(secondOfDay / 3600, 2)):"
+            + "\(digits(secondOfDay / 60 % 60, 2)):\(digits(secondOfDay % 60, 2)).\(digits(Int(milliseconds - seconds * 1000), 3))"
     }
 
     /// Sequence numbers as DynamoDB shows them: decimal text, here all of one width so that
@@ -80,8 +81,8 @@ struct StoreStream {
 
     /// What a write did to one item: its JSON before and after (nil for none).
     struct Change {
-        var old: UnsafeRawBufferPointer?
-        var new: UnsafeRawBufferPointer?
+        var old: ArraySlice<UInt8>?
+        var new: ArraySlice<UInt8>?
         var oldSize: Int
         var newSize: Int
     }
@@ -90,7 +91,7 @@ struct StoreStream {
     /// (DynamoDB writes no record for it).
     mutating func record(_ change: Change, sequence: UInt64, at time: Double) -> Bool {
         guard isEnabled, change.old != nil || change.new != nil else { return false }
-        if let old = change.old, let new = change.new, old.elementsEqual(new) { return false }
+        if let old = change.old, let new = change.new, old == new { return false }
         let eventName = change.old == nil ? "INSERT" : change.new == nil ? "REMOVE" : "MODIFY"
         var body = ByteBuffer()
         body.writeStaticString("{\"eventID\":\"")
@@ -102,15 +103,16 @@ struct StoreStream {
         // the millisecond, as moto_server does, so that a lag measured from it is billmig's
         // and not up to a second of rounding.
         body.writeString("\"ApproximateCreationDateTime\":\((time * 1000).rounded(.down) / 1000),\"Keys\":{")
-        let source = change.new ?? change.old!
-        var first = true
-        for key in keySchema {
-            guard let range = StoredItemJSON.attributeRange(Array(key.name.utf8), in: source) else { continue }
-            if !first { body.writeStaticString(",") }
-            first = false
-            body.writeJSONString(key.name)
-            body.writeStaticString(":")
-            body.writeBytes(of: source, range: range)
+        (change.new ?? change.old!).withUnsafeBytes { source in
+            var first = true
+            for key in keys {
+                guard let range = StoredItemJSON.attributeRange(key.nameBytes, in: source) else { continue }
+                if !first { body.writeStaticString(",") }
+                first = false
+                body.writeJSONString(key.name)
+                body.writeStaticString(":")
+                body.writeBytes(of: source, range: range)
+            }
         }
         body.writeStaticString("}")
         if viewType.keepsNew, let new = change.new {
@@ -172,11 +174,11 @@ struct StoreStream {
         body.writeString(",\"CreationRequestDateTime\":\(createdAt),\"TableName\":")
         body.writeJSONString(tableName)
         body.writeStaticString(",\"KeySchema\":[")
-        for (position, key) in keySchema.enumerated() {
+        for (position, key) in keys.enumerated() {
             if position > 0 { body.writeStaticString(",") }
             body.writeStaticString("{\"AttributeName\":")
             body.writeJSONString(key.name)
-            body.writeString(",\"KeyType\":\"\(key.type)\"}")
+            body.writeString(",\"KeyType\":\"\(position == 0 ? "HASH" : "RANGE")\"}")
         }
         body.writeStaticString("],\"Shards\":[{\"ShardId\":")
         body.writeJSONString(shardID)
