@@ -47,23 +47,27 @@ extension ItemMapper {
 public struct FootprintBytes: Sendable {
     /// Bytes, as `ItemFootprint.size`.
     public internal(set) var size = 0
-    /// The position, among its table's index keys (`TableMapping.indexKeys`),
-    /// of each index the item is in (a sparse index leaves some out).
-    public internal(set) var indexes: [Int] = []
+    /// How many index keys the item has: keys `2..<2 + indexCount`.
+    public internal(set) var indexCount = 0
     /// The keys' bytes, back to back (at least as long as they are).
     @usableFromInline var storage = [UInt8](repeating: 0, count: 256)
-    /// Where each key ends in `storage`.
-    @usableFromInline var ends: [Int] = []
+    /// Where each key ends in `storage`: the first `2 + indexCount` are this
+    /// row's. Kept at its longest, so a row overwrites them without appending
+    /// (an append or a `removeAll` per row costs a check of the buffer's owner).
+    @usableFromInline var ends = [Int](repeating: 0, count: 8)
+    /// The position, among its table's index keys (`TableMapping.indexKeys`),
+    /// of each index the item is in (a sparse index leaves some out): the first `indexCount`.
+    var positions = [Int](repeating: 0, count: 6)
 
     public init() {}
 
     /// The same footprint as bytes; its n-th index key gets position n.
     public init(_ footprint: ItemFootprint) {
         let keys = [footprint.key.pk, footprint.key.sk] + footprint.indexKeys.map(\.partitionKey)
-        reset(size: footprint.size)
-        for key in keys { ends.append((ends.last ?? 0) + key.utf8.count) }
-        indexes = Array(footprint.indexKeys.indices)
-        reserve(ends.last ?? 0)
+        start(partitionKeyLength: keys[0].utf8.count, sortKeyLength: keys[1].utf8.count)
+        for (position, key) in keys.dropFirst(2).enumerated() { addIndex(position, partitionKeyLength: key.utf8.count) }
+        size = footprint.size
+        reserve(ends[1 + indexCount])
         storage.withUnsafeMutableBufferPointer { buffer in
             var at = 0
             for key in keys { at += copyUTF8(of: key, into: buffer, at: at) }
@@ -71,6 +75,9 @@ public struct FootprintBytes: Sendable {
     }
 
     public var isOversized: Bool { size > ItemSize.limit }
+
+    /// The positions of the indexes the item is in (see `positions`).
+    public var indexes: ArraySlice<Int> { positions[..<indexCount] }
 
     /// Inlinable, as the plan's accumulator calls it for every key of every row:
     /// across modules a generic call would not be specialized.
@@ -99,13 +106,25 @@ public struct FootprintBytes: Sendable {
 
     public var itemKey: ItemKey { ItemKey(pk: key(0), sk: key(1)) }
 
-    /// Empties the footprint for another row's: the writer sets `ends` and
-    /// `indexes`, makes room with `reserve`, and writes `storage`.
-    mutating func reset(size: Int) {
-        self.size = size
-        indexes.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
+    /// Starts another row's footprint with its item key's lengths; the writer
+    /// then adds its index keys, sets `size`, makes room with `reserve` and writes `storage`.
+    mutating func start(partitionKeyLength: Int, sortKeyLength: Int) {
+        indexCount = 0
+        ends[0] = partitionKeyLength
+        ends[1] = partitionKeyLength + sortKeyLength
     }
+
+    /// The item is in the index at `position` with a partition key of `partitionKeyLength` bytes.
+    mutating func addIndex(_ position: Int, partitionKeyLength: Int) {
+        if 2 + indexCount == ends.count { ends.append(contentsOf: repeatElement(0, count: ends.count)) }
+        if indexCount == positions.count { positions.append(contentsOf: repeatElement(0, count: positions.count)) }
+        ends[2 + indexCount] = ends[1 + indexCount] + partitionKeyLength
+        positions[indexCount] = position
+        indexCount += 1
+    }
+
+    /// The end of the last key.
+    var length: Int { ends[1 + indexCount] }
 
     mutating func reserve(_ bytes: Int) {
         if bytes > storage.count { storage.append(contentsOf: repeatElement(0, count: max(storage.count, bytes))) }

@@ -86,22 +86,6 @@ public struct ItemMapper: Sendable {
         }
     }
 
-    /// Checks a change exactly as `map` does (every `MappingError` `map` would
-    /// throw, this throws) without building keys or items; returns how many
-    /// writes `map` would return. A dry run needs no more.
-    public func check(_ change: SourceChange) throws(MappingError) -> Int {
-        guard case .snapshot = change.operation else { return try map(change).count }
-        guard let plan = plan(named: change.table) else { return try map(change).count }
-        do throws(MappingError) {
-            _ = try plan.check(change.row, version: change.position.orderingKey)
-            return 1
-        } catch {
-            var error = error
-            error.origin = change.origin
-            throw error
-        }
-    }
-
     /// A full load's put of a snapshot row: its key and its BatchWriteItem put
     /// request, encoded straight from the checked row (no `Item` is built). The
     /// request decodes to the item `map` puts; the errors are `map`'s.

@@ -240,21 +240,11 @@ final class TablePlan: Sendable {
 
     /// `footprint(_:version:)` with the keys written into a reused buffer.
     func footprint(_ row: SourceRow, version: String, into footprint: inout FootprintBytes) throws(MappingError) {
-        let checked = try measureItem(row, version: version)
-        let size = checked.size
+        // The keys' ends are set as `measureItem` measures them, then every key is written in one pass.
+        let checked = try measureItem(row, version: version, keys: &footprint)
         let texts = checked.values.texts
-        // The keys' ends first, then every key in one pass over the buffer.
-        footprint.reset(size: size)
-        var end = checked.keyLengths.partition
-        footprint.ends.append(end)
-        end += checked.keyLengths.sort
-        footprint.ends.append(end)
-        for position in indexes.indices where checked.presentIndexes & (1 << UInt64(position)) != 0 {
-            end += length(of: indexes[position].partitionKey, texts)
-            footprint.ends.append(end)
-            footprint.indexes.append(position)
-        }
-        footprint.reserve(end)
+        footprint.size = checked.size
+        footprint.reserve(footprint.length)
         footprint.storage.withUnsafeMutableBufferPointer { buffer in
             var at = write(partitionKey, texts, into: buffer, at: 0)
             at += write(sortKey, texts, into: buffer, at: at)
@@ -264,8 +254,16 @@ final class TablePlan: Sendable {
         }
     }
 
-    /// Converts a row and checks its values and keys, summing its item's size.
     private func measureItem(_ row: SourceRow, version: String) throws(MappingError) -> CheckedRow {
+        var ignored = IgnoredKeyLengths()
+        return try measureItem(row, version: version, keys: &ignored)
+    }
+
+    /// Converts a row and checks its values and keys, summing its item's size;
+    /// tells `keys` the key lengths it measures (a plan's footprint keeps them).
+    private func measureItem<Keys: KeyLengths>(_ row: SourceRow, version: String, keys: inout Keys) throws(MappingError)
+        -> CheckedRow
+    {
         try checkCount(row)
         var values = emptyRow()
         for index in columns.indices {
@@ -273,6 +271,7 @@ final class TablePlan: Sendable {
         }
         let pkLength = try measure(partitionKey, values.texts, required: true)!
         let skLength = try measure(sortKey, values.texts, required: true)!
+        keys.start(partitionKeyLength: pkLength, sortKeyLength: skLength)
 
         var pattern = 0
         for (bit, index) in patternColumns.enumerated() where values.isNull(index, hasBinaryColumns) {
@@ -289,6 +288,7 @@ final class TablePlan: Sendable {
                 let indexSK = try measure(indexes[position].sortKey, values.texts, required: false)
             else { continue }
             presentIndexes |= 1 << UInt64(position)
+            keys.addIndex(position, partitionKeyLength: indexPK)
             size += slots.partitionKey.nameSize + indexPK + slots.sortKey.nameSize + indexSK
         }
         if let slot = layout.createdAt, let createdAtIndex, let text = values.texts[createdAtIndex] {
@@ -620,3 +620,17 @@ final class ItemLayout: Sendable {
         self.template = template
     }
 }
+
+/// The key lengths `measureItem` measures, for whoever keeps them.
+protocol KeyLengths {
+    mutating func start(partitionKeyLength: Int, sortKeyLength: Int)
+    mutating func addIndex(_ position: Int, partitionKeyLength: Int)
+}
+
+/// A load's: the lengths are in the checked row, the index keys' not needed.
+private struct IgnoredKeyLengths: KeyLengths {
+    func start(partitionKeyLength: Int, sortKeyLength: Int) {}
+    func addIndex(_ position: Int, partitionKeyLength: Int) {}
+}
+
+extension FootprintBytes: KeyLengths {}

@@ -193,7 +193,7 @@ public struct PlanAccumulator: Sendable {
             state.items += 1
             state.sizes.add(size)
             state.tableWriteUnits += units
-            state.storageBytes += (size + Self.storageOverheadBytes) * (1 + footprint.indexes.count)
+            state.storageBytes += (size + Self.storageOverheadBytes) * (1 + footprint.indexCount)
             if size * 10 > ItemSize.limit * 9 {
                 state.nearLimit += 1
                 if state.nearLimitItems.count < listed {

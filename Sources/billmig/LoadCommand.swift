@@ -142,12 +142,6 @@ struct LoadCommand: AsyncParsableCommand {
         return selection.map { state.appending($0.stateFolder) } ?? state
     }
 
-    /// The table, paced per entity when ceilings are set.
-    func target(_ runtime: Runtime, limits: EntityWriteLimits) throws -> any ItemWriteTarget {
-        let base = try runtime.writeTarget(table: table)
-        return limits.isEmpty ? base : EntityPacedWriteTarget(base: base, limits: limits.unitsPerSecond)
-    }
-
     func run() async throws {
         if MySQLSourceOptions.isMySQL(staged.from) {
             try await runSnapshot()
@@ -170,11 +164,12 @@ struct LoadCommand: AsyncParsableCommand {
                 writeConcurrency: concurrency,
                 selection: selection)
             configuration.throttle = dryRun ? .init() : await runtime.writeThrottle(table: table, ceiling: maxWcu)
+            configuration.entityWriteLimits = limits.unitsPerSecond
             configuration.checkpointInterval = try checkpoints.interval()
             let load = FullLoad(
                 configuration: configuration,
                 source: try runtime.objectStore(for: location),
-                target: dryRun ? DiscardingWriteTarget() : try target(runtime, limits: limits),
+                target: dryRun ? DiscardingWriteTarget() : try runtime.writeTarget(table: table),
                 state: try state(runtime, stateLocation, selection: selection))
             return try await prometheus.showing(load.progress, throttle: load.throttle, outage: load.outage, table: table, quiet: output.quiet) {
                 try await RunActivityRecorder(state: try state(runtime, stateLocation, selection: selection), command: "load").recordingLoad(
@@ -210,13 +205,14 @@ extension LoadCommand {
                     connection: connection, tableName: table, mapping: mapping, dryRun: dryRun, restart: restart,
                     force: force, chunkSize: chunkSize, writeConcurrency: concurrency)
                 configuration.throttle = dryRun ? .init() : await runtime.writeThrottle(table: table, ceiling: maxWcu)
+                configuration.entityWriteLimits = limits.unitsPerSecond
                 configuration.checkpointInterval = try checkpoints.interval()
                 configuration.transfer = try transfer.limit()
                 configuration.selection = selection
                 configuration.linkCapacityBitsPerSecond = try transfer.linkCapacityBitsPerSecond()
                 let load = SnapshotLoad(
                     configuration: configuration,
-                    target: dryRun ? DiscardingWriteTarget() : try target(runtime, limits: limits),
+                    target: dryRun ? DiscardingWriteTarget() : try runtime.writeTarget(table: table),
                     state: try state(runtime, stateLocation, selection: selection))
                 return try await prometheus.showing(
                     load.progress, throttle: load.throttle, outage: load.outage, source: load.sourceReachability, link: load.link, table: table,

@@ -150,7 +150,7 @@ import Testing
         let largest = try put(customer(notesLength: fits))
         #expect(ItemSize.of(largest) == ItemSize.limit)
         #expect(mappingError(customer(notesLength: fits + 1))?.kind == .itemTooLarge)
-        #expect(try billingMapper.check(customer(notesLength: fits)) == 1)
+        #expect(try billingMapper.encodedPut(customer(notesLength: fits)).request.itemSize == ItemSize.limit)
     }
 
     @Test func itemSizeCountsNamesAndValues() {

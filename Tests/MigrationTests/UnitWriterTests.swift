@@ -8,11 +8,11 @@ import Testing
 /// The row-source-independent part of a full load: the markers a snapshot
 /// resumes by, and where units end.
 @Suite struct UnitWriterTests {
-    static func services(target: ScriptedWriteTarget, dryRun: Bool = false) -> LoadServices {
+    static func services(target: ScriptedWriteTarget) -> LoadServices {
         LoadServices(
             applier: BatchApplier(target: target, throttle: WriteThrottle(configuration: .init())),
             limiter: ConcurrencyLimiter(limit: 3), progress: LoadProgress(),
-            dryRun: dryRun, writeConcurrency: 3, checkpointInterval: .zero, checkpointer: nil)
+            writeConcurrency: 3, checkpointInterval: .zero, checkpointer: nil)
     }
 
     /// A BILLING_ACCOUNT row for account `ban`.
@@ -30,11 +30,11 @@ import Testing
     }
 
     /// Feeds `bans` with markers `k{ban}`; returns every checkpoint taken and the writer at the end.
-    static func feed(_ bans: [Int], resumeFrom: Int = 0, dryRun: Bool = false) async throws -> (saved: [Saved], writer: UnitWriter, target: ScriptedWriteTarget) {
+    static func feed(_ bans: [Int], resumeFrom: Int = 0) async throws -> (saved: [Saved], writer: UnitWriter, target: ScriptedWriteTarget) {
         let target = ScriptedWriteTarget()
         let table = try #require(Mapping.billing.tables.first { $0.table == "BILLING_ACCOUNT" })
         var writer = UnitWriter(
-            table: table, unit: "BILLING_ACCOUNT.csv", mapper: try ItemMapper(mapping: .billing), services: services(target: target, dryRun: dryRun),
+            table: table, unit: "BILLING_ACCOUNT.csv", mapper: try ItemMapper(mapping: .billing), services: services(target: target),
             resumeFrom: resumeFrom, counts: EntityCounts())
         var saved: [Saved] = []
         let checkpoint: UnitWriter.Checkpoint = { ledger, markers in
@@ -93,10 +93,30 @@ import Testing
         }
     }
 
-    @Test func aDryRunMapsWithoutWriting() async throws {
-        let (_, writer, target) = try await Self.feed(Array(4001...4030), dryRun: true)
+    /// A dry run goes the load's way up to the network: its batches go to a
+    /// target that discards them, unpaced by `--max-wcu`, and nothing is saved.
+    @Test func aDryRunWritesIntoATargetThatDiscardsUnpaced() async throws {
+        let target = ScriptedWriteTarget()
+        let state = StateLocation(store: InMemoryObjectStore(), prefix: "state")
+        let dryRun = LoadRun(dryRun: true, target: target, state: state, throttle: .init(ceiling: 5, knownCapacity: 5), applier: .init())
+        #expect(dryRun.target is DiscardingWriteTarget)
+        #expect(dryRun.checkpointer == nil)
+        #expect(dryRun.throttle.currentRate == nil)
+        let load = LoadRun(dryRun: false, target: target, state: state, throttle: .init(ceiling: 5, knownCapacity: 5), applier: .init())
+        #expect(load.target is ScriptedWriteTarget)
+        #expect(load.throttle.currentRate != nil)
+
+        let puts = try Self.accountPuts(Array(4001...4025))
+        let outcome = try await dryRun.applier.apply(puts)
+        #expect(outcome.written.count == 25 && outcome.failed.isEmpty)
         #expect(target.calls == 0)
-        #expect(writer.ledger.recordsDone == 30)
-        #expect(writer.ledger.doneCounts.itemsWritten == 30)
+    }
+
+    static func accountPuts(_ bans: [Int]) throws -> [PendingPut] {
+        let mapper = try ItemMapper(mapping: .billing)
+        return try bans.enumerated().map { line, ban in
+            let change = account(ban, line: line + 1)
+            return PendingPut(try mapper.encodedPut(change), origin: change.origin, row: change.row)
+        }
     }
 }

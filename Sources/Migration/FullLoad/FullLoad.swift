@@ -34,7 +34,7 @@ public struct FullLoad: Sendable {
         self.source = source
         self.loadRun = LoadRun(
             dryRun: configuration.dryRun, target: target, state: state, throttle: configuration.throttle,
-            applier: configuration.applier, progress: progress)
+            entityWriteLimits: configuration.entityWriteLimits, applier: configuration.applier, progress: progress)
         self.sharedServices = loadRun.services(
             writeConcurrency: configuration.writeConcurrency, checkpointInterval: configuration.checkpointInterval,
             backfillVersion: configuration.selection.map { _ in BackfillVersion.staged(startedAtMilliseconds: Timestamp.epochMilliseconds()) })

@@ -22,6 +22,9 @@ public struct FullLoadConfiguration: Sendable {
     public var writeConcurrency: Int
     /// Adaptive throttling, including the `--max-wcu` ceiling.
     public var throttle: AdaptiveRateController.Configuration
+    /// Ceilings in table write units per second by entity type (`--entity-max-wcu`,
+    /// a plan's advice), below the throttle's; empty: none.
+    public var entityWriteLimits: [String: Double] = [:]
     public var applier: BatchApplier.Configuration
     /// How often a file's checkpoint is saved while it loads.
     public var checkpointInterval: Duration

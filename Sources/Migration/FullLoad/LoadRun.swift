@@ -16,14 +16,20 @@ struct LoadRun: Sendable {
 
     init(
         dryRun: Bool, target: any ItemWriteTarget, state: StateLocation, throttle: AdaptiveRateController.Configuration,
-        applier: BatchApplier.Configuration, progress: LoadProgress = LoadProgress()
+        entityWriteLimits: [String: Double] = [:], applier: BatchApplier.Configuration, progress: LoadProgress = LoadProgress()
     ) {
         self.dryRun = dryRun
+        // A dry run does the load's work up to the network: its batches go to a
+        // target that discards them, unpaced (no ceiling, no entity's), and nothing is persisted.
         self.target = dryRun ? DiscardingWriteTarget() : target
         self.checkpointer = dryRun ? nil : Checkpointer(state: state)
         self.progress = progress
+        var throttle = throttle
+        if dryRun { (throttle.ceiling, throttle.knownCapacity) = (nil, nil) }
         self.throttle = WriteThrottle(configuration: throttle)
-        self.applier = BatchApplier(target: self.target, throttle: self.throttle, configuration: applier)
+        self.applier = BatchApplier(
+            target: self.target, throttle: self.throttle,
+            pacer: dryRun ? nil : EntityWritePacer(unitsPerSecond: entityWriteLimits), configuration: applier)
     }
 
     /// Whether the table answers (for progress lines).
@@ -35,7 +41,7 @@ struct LoadRun: Sendable {
         var services = LoadServices(
             applier: applier,
             limiter: ConcurrencyLimiter(limit: max(1, writeConcurrency)),
-            progress: progress, dryRun: dryRun, writeConcurrency: writeConcurrency,
+            progress: progress, writeConcurrency: writeConcurrency,
             checkpointInterval: checkpointInterval, checkpointer: checkpointer)
         if let backfillVersion {
             let rules = applier.configuration

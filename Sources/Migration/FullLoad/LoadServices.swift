@@ -3,8 +3,6 @@ struct LoadServices: Sendable {
     let applier: BatchApplier
     let limiter: ConcurrencyLimiter
     let progress: LoadProgress
-    /// Nothing is written or persisted.
-    let dryRun: Bool
     /// Batches in flight per file.
     let writeConcurrency: Int
     /// How often a unit writer saves its watermark.

@@ -92,8 +92,6 @@ struct StagedFileLoad: Sendable {
 struct UnitAssembler {
     struct Unit {
         var puts: [PendingPut] = []
-        /// Items mapped on a dry run, which builds no puts.
-        var mappedOnly = 0
         var deadLetters: [DeadLetterRecord] = []
         var counts = EntityCounts()
     }
@@ -110,16 +108,13 @@ struct UnitAssembler {
     }
 
     var isFull: Bool {
-        unit.puts.count >= Self.batchSize || unit.mappedOnly >= Self.dryRunUnitSize || unit.counts.skippedOutOfRange >= Self.dryRunUnitSize
+        unit.puts.count >= Self.batchSize || unit.counts.skippedOutOfRange >= Self.outOfRangeUnitSize
     }
 
-    /// A dry run, and a backfill's run of rows out of its range, settle their
-    /// record ranges in larger units: nothing waits on them.
-    static let dryRunUnitSize = 1_000
+    /// A backfill's run of rows out of its range settles its record range in
+    /// larger units: nothing waits on them.
+    static let outOfRangeUnitSize = 1_000
 
-    mutating func countMapped(_ items: Int) {
-        unit.mappedOnly += items
-    }
     var hasContent: Bool { unit.counts.rowsRead > 0 }
 
     /// BatchWriteItem rejects a call that names one key twice.

@@ -61,11 +61,9 @@ struct UnitWriter {
         // A full load maps each row to one put at most.
         let put: PendingPut?
         do throws(MappingError) {
-            if services.dryRun {
-                // Checked is as far as a dry run goes: count, build and keep nothing.
-                assembler.countMapped(try mapper.check(change))
-                put = nil
-            } else if let backfill = services.backfill {
+            // A dry run takes this path too, into a target that discards: it
+            // does the load's work up to the network, and measures it.
+            if let backfill = services.backfill {
                 // Conditional PutItems: they take an `Item`.
                 put = Self.itemPut(try mapper.map(change, version: backfill.version), change)
             } else if change.operation == .snapshot {
@@ -154,11 +152,9 @@ struct UnitWriter {
         services.progress.add(unit.counts, to: table)
         if let marker = boundary == records ? marker : markerBefore { markers[boundary] = marker }
         let sequence = ledger.open(upTo: boundary, counts: unit.counts, deadLetters: unit.deadLetters)
-        // Nothing to write, or a dry run (which writes nothing): the unit
-        // settles at once, without a task, a permit or the applier.
-        guard !unit.puts.isEmpty, !services.dryRun else {
-            ledger.close(sequence, written: unit.mappedOnly, writeFailures: [])
-            services.progress.add(EntityCounts(itemsWritten: unit.mappedOnly), to: table)
+        // Nothing to write: the unit settles at once, without a task, a permit or the applier.
+        guard !unit.puts.isEmpty else {
+            ledger.close(sequence, written: 0, writeFailures: [])
             return
         }
         let maxInFlight = max(1, services.writeConcurrency)

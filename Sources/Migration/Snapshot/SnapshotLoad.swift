@@ -25,6 +25,9 @@ public struct SnapshotLoadConfiguration: Sendable {
     /// BatchWriteItem calls in flight at once.
     public var writeConcurrency: Int
     public var throttle: AdaptiveRateController.Configuration
+    /// Ceilings in table write units per second by entity type (`--entity-max-wcu`,
+    /// a plan's advice), below the throttle's; empty: none.
+    public var entityWriteLimits: [String: Double] = [:]
     public var applier: BatchApplier.Configuration
     /// How often a table's checkpoint is saved while it loads.
     public var checkpointInterval: Duration
@@ -141,7 +144,7 @@ public struct SnapshotLoad: Sendable {
         self.state = SnapshotStateStore(state)
         self.loadRun = LoadRun(
             dryRun: configuration.dryRun, target: target, state: state, throttle: configuration.throttle,
-            applier: configuration.applier)
+            entityWriteLimits: configuration.entityWriteLimits, applier: configuration.applier)
         transfer = SourceTransferLimiter(limit: configuration.transfer)
         link = SourceLinkMeter(counting: transfer, capacityBitsPerSecond: configuration.linkCapacityBitsPerSecond)
     }

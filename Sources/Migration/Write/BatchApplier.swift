@@ -45,16 +45,20 @@ public struct BatchApplier: Sendable {
 
     let target: any ItemWriteTarget
     let throttle: WriteThrottle
+    /// Per-entity ceilings (`load --plan`), before the throttle; nil: none.
+    let pacer: EntityWritePacer?
     let configuration: Configuration
     /// Whether the table answers, shared by every batch of the run.
     public let outage: TargetOutage
 
     /// - Parameter outage: shared with the other appliers of the run; by default one of its own.
     public init(
-        target: any ItemWriteTarget, throttle: WriteThrottle, configuration: Configuration = .init(), outage: TargetOutage? = nil
+        target: any ItemWriteTarget, throttle: WriteThrottle, pacer: EntityWritePacer? = nil, configuration: Configuration = .init(),
+        outage: TargetOutage? = nil
     ) {
         self.target = target
         self.throttle = throttle
+        self.pacer = pacer
         self.configuration = configuration
         self.outage = outage ?? TargetOutage(tolerance: configuration.outageTolerance, target: target.targetDescription)
     }
@@ -89,6 +93,7 @@ public struct BatchApplier: Sendable {
 
         while !remaining.isEmpty {
             let units = Double(remaining.reduce(0) { $0 + $1.writeUnits })
+            try await pacer?.admit(remaining)
             try await throttle.admit(units: units)
             do {
                 let unprocessed = try await target.batchPut(encoded: remaining.map(\.request))
