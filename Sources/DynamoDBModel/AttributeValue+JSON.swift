@@ -23,11 +23,12 @@ public enum DynamoDBJSON {
     /// Appends text escaped for a JSON string, without the quotes: a string
     /// written in pieces (a key from its template) needs no whole copy of itself.
     public static func appendEscaped(utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+        guard let base = utf8.baseAddress else { return }
         var runStart = 0
-        for index in 0..<utf8.count {
+        var index = firstToEscape(in: base, from: 0, count: utf8.count)
+        while index < utf8.count {
             let byte = utf8[index]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
+            if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: index - runStart)) }
             runStart = index + 1
             bytes.append(UInt8(ascii: "\\"))
             switch byte {
@@ -41,8 +42,35 @@ public enum DynamoDBJSON {
             default:
                 bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
             }
+            index = firstToEscape(in: base, from: index + 1, count: utf8.count)
         }
-        if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
+        if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: utf8.count - runStart)) }
+    }
+
+    /// The first byte at or after `start` that JSON escapes (a control
+    /// character, `"` or `\\`), or `count`. Eight bytes a step while none does:
+    /// most text has none, and the load writes every value through here.
+    @inline(__always)
+    static func firstToEscape(in base: UnsafePointer<UInt8>, from start: Int, count: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var index = start
+        while index + 8 <= count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            // Nonzero exactly when some byte is below 0x20, or is zero after the
+            // XOR with `"` or `\\` (the usual "has a byte less than" and "has a zero byte" tests).
+            let control = (word &- 0x20 &* ones) & ~word
+            let quote = word ^ (0x22 &* ones)
+            let backslash = word ^ (0x5C &* ones)
+            if (control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highs != 0 { break }
+            index += 8
+        }
+        while index < count {
+            let byte = base[index]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return index }
+            index += 1
+        }
+        return count
     }
 
     @inline(__always)

@@ -47,6 +47,32 @@ struct AttributeValueJSONTests {
         #expect(try DynamoDBJSON.decodeItem(from: bytes) == ["notes": .s(text)])
     }
 
+    /// The writer looks for bytes to escape eight at a time: each kind, at every
+    /// place in and around a word, next to non-ASCII bytes, is escaped as a
+    /// byte-by-byte writer escapes it.
+    @Test(arguments: ["\"", "\\", "\n", "\u{0}", "\u{1F}", " ", "\u{7F}", "é"])
+    func escapesEveryByteWhereverItIsInAWord(_ special: String) throws {
+        for length in 0..<20 {
+            for at in 0...length {
+                let text = String(repeating: "a", count: at) + special + String(repeating: "ü", count: length - at)
+                var bytes: [UInt8] = []
+                DynamoDBJSON.appendString(text, to: &bytes)
+                var expected = "\""
+                for scalar in text.unicodeScalars {
+                    switch scalar {
+                    case "\"": expected += "\\\""
+                    case "\\": expected += "\\\\"
+                    case "\n": expected += "\\n"
+                    case _ where scalar.value < 0x20: expected += String(format: "\\u%04x", scalar.value)
+                    default: expected.unicodeScalars.append(scalar)
+                    }
+                }
+                expected += "\""
+                #expect(String(decoding: bytes, as: UTF8.self) == expected, "at \(at) of \(length)")
+            }
+        }
+    }
+
     @Test func readsEscapesAndSurrogatePairsOtherWritersUse() throws {
         let json = #"{"a":{"S":"\u00e9\ud83d\ude00\/\b\f\n"},"b":{"N":"3"},"c":{"L":[ {"NULL" : true} ]}}"#
         let item = try DynamoDBJSON.decodeItem(from: Array(json.utf8))
