@@ -65,7 +65,7 @@ import Testing
         let applier = BatchApplier(target: target, throttle: WriteThrottle(configuration: .init()), pacer: pacer)
         for _ in 0..<3 {
             let outcome = try await applier.apply(Self.puts("CHARGE", count: 25, bytes: 10))
-            #expect(outcome.written.count == 25)
+            #expect(outcome.written == 25)
         }
         #expect(target.calls == 3)
         // The first batch is the burst; each later one waits a second more for its 25

@@ -108,7 +108,7 @@ import Testing
 
         let puts = try Self.accountPuts(Array(4001...4025))
         let outcome = try await dryRun.applier.apply(puts)
-        #expect(outcome.written.count == 25 && outcome.failed.isEmpty)
+        #expect(outcome.written == 25 && outcome.failed.isEmpty)
         #expect(target.calls == 0)
     }
 

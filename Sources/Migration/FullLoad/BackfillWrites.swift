@@ -16,7 +16,7 @@ struct BackfillWrites: Sendable {
         var outcome = BatchApplier.Outcome()
         for put in puts {
             switch try await applier.apply(WriteOp(key: put.key, action: .put(put.item), entity: put.entity, version: version)) {
-            case .applied: outcome.written.append(put)
+            case .applied: outcome.written += 1
             case .skippedStale: outcome.keptNewer.append(put)
             case .failed(let reason): outcome.failed.append((put, reason))
             }

@@ -131,9 +131,9 @@ struct UnitWriter {
             letter.batch = batch
             return letter
         }
-        ledger.close(sequence, written: outcome.written.count, keptNewer: outcome.keptNewer.count, writeFailures: failures)
+        ledger.close(sequence, written: outcome.written, keptNewer: outcome.keptNewer.count, writeFailures: failures)
         services.progress.add(
-            EntityCounts(itemsWritten: outcome.written.count, deadLettered: failures.count, keptNewer: outcome.keptNewer.count), to: table)
+            EntityCounts(itemsWritten: outcome.written, deadLettered: failures.count, keptNewer: outcome.keptNewer.count), to: table)
         if clock.now - lastCheckpoint >= services.checkpointInterval {
             try await checkpoint(&ledger, markers)
             // Markers below the watermark just saved are not needed again.

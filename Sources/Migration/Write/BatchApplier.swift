@@ -33,7 +33,8 @@ public struct BatchApplier: Sendable {
     }
 
     public struct Outcome: Sendable {
-        public var written: [PendingPut] = []
+        /// Puts written: counted, not kept (a load writes millions, and only counts them).
+        public var written = 0
         public var failed: [(put: PendingPut, reason: String)] = []
         /// A backfill's puts not made because the table holds a newer version (`BackfillWrites`).
         public var keptNewer: [PendingPut] = []
@@ -101,12 +102,11 @@ public struct BatchApplier: Sendable {
                 let left = Self.pending(remaining, matching: unprocessed)
                 let leftUnits = Double(left.reduce(0) { $0 + $1.writeUnits })
                 throttle.observe(accepted: units - leftUnits, throttled: leftUnits)
+                // `left` is the part of `remaining` not written (a batch's keys are distinct).
+                outcome.written += remaining.count - left.count
                 if left.isEmpty {
-                    outcome.written.append(contentsOf: remaining)
                     return
                 } else if left.count < remaining.count {
-                    let leftKeys = Set(left.map(\.key))
-                    outcome.written.append(contentsOf: remaining.filter { !leftKeys.contains($0.key) })
                     failures = 0
                     attempt = 0
                 } else {
