@@ -106,17 +106,8 @@ import Testing
         #expect(load.target is ScriptedWriteTarget)
         #expect(load.throttle.currentRate != nil)
 
-        let puts = try Self.accountPuts(Array(4001...4025))
-        let outcome = try await dryRun.applier.apply(puts)
+        let outcome = try await dryRun.applier.apply(BatchApplierTests.puts(25))
         #expect(outcome.written == 25 && outcome.failed.isEmpty)
         #expect(target.calls == 0)
-    }
-
-    static func accountPuts(_ bans: [Int]) throws -> [PendingPut] {
-        let mapper = try ItemMapper(mapping: .billing)
-        return try bans.enumerated().map { line, ban in
-            let change = account(ban, line: line + 1)
-            return PendingPut(try mapper.encodedPut(change), origin: change.origin, row: change.row)
-        }
     }
 }
