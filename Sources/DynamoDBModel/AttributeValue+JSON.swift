@@ -5,16 +5,15 @@
 
 /// The DynamoDB JSON codec: `{"S":"x"}`, `{"N":"1.5"}`, `{"M":{...}}` and the rest.
 public enum DynamoDBJSON {
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
     /// Appends a JSON string literal, escaping quotes, backslashes and control characters.
     @inlinable
-    public static func appendString(_ text: String, to bytes: inout [UInt8]) {
+    public static func appendString(_ text: String, to bytes: inout some ByteSink) {
         var text = text
         text.withUTF8 { appendString(utf8: $0, to: &bytes) }
     }
 
-    public static func appendString(utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+    @inlinable
+    public static func appendString(utf8: UnsafeBufferPointer<UInt8>, to bytes: inout some ByteSink) {
         bytes.append(UInt8(ascii: "\""))
         appendEscaped(utf8: utf8, to: &bytes)
         bytes.append(UInt8(ascii: "\""))
@@ -22,35 +21,44 @@ public enum DynamoDBJSON {
 
     /// Appends text escaped for a JSON string, without the quotes: a string
     /// written in pieces (a key from its template) needs no whole copy of itself.
-    public static func appendEscaped(utf8: UnsafeBufferPointer<UInt8>, to bytes: inout [UInt8]) {
+    @inlinable
+    public static func appendEscaped(utf8: UnsafeBufferPointer<UInt8>, to bytes: inout some ByteSink) {
         guard let base = utf8.baseAddress else { return }
         var runStart = 0
         var index = firstToEscape(in: base, from: 0, count: utf8.count)
         while index < utf8.count {
-            let byte = utf8[index]
-            if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: index - runStart)) }
+            if runStart < index { bytes.append(bytes: UnsafeBufferPointer(start: base + runStart, count: index - runStart)) }
             runStart = index + 1
-            bytes.append(UInt8(ascii: "\\"))
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\"))
-            case 0x0A: bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(UInt8(ascii: "t"))
-            case 0x08: bytes.append(UInt8(ascii: "b"))
-            case 0x0C: bytes.append(UInt8(ascii: "f"))
-            default:
-                bytes.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            }
+            appendEscape(of: utf8[index], to: &bytes)
             index = firstToEscape(in: base, from: index + 1, count: utf8.count)
         }
-        if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: utf8.count - runStart)) }
+        if runStart < utf8.count { bytes.append(bytes: UnsafeBufferPointer(start: base + runStart, count: utf8.count - runStart)) }
+    }
+
+    /// `\"`, `\n`, `\u001f` and the like for one byte that JSON escapes.
+    @usableFromInline
+    static func appendEscape(of byte: UInt8, to bytes: inout some ByteSink) {
+        bytes.append(UInt8(ascii: "\\"))
+        switch byte {
+        case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\""))
+        case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\"))
+        case 0x0A: bytes.append(UInt8(ascii: "n"))
+        case 0x0D: bytes.append(UInt8(ascii: "r"))
+        case 0x09: bytes.append(UInt8(ascii: "t"))
+        case 0x08: bytes.append(UInt8(ascii: "b"))
+        case 0x0C: bytes.append(UInt8(ascii: "f"))
+        default:
+            func hex(_ digit: UInt8) -> UInt8 { digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10 }
+            for part in [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex(byte >> 4), hex(byte & 0xF)] {
+                bytes.append(part)
+            }
+        }
     }
 
     /// The first byte at or after `start` that JSON escapes (a control
     /// character, `"` or `\\`), or `count`. Eight bytes a step while none does:
     /// most text has none, and the load writes every value through here.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func firstToEscape(in base: UnsafePointer<UInt8>, from start: Int, count: Int) -> Int {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080

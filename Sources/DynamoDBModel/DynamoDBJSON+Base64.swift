@@ -1,9 +1,11 @@
 // Base64 for binary attributes (`B`, `BS`), without Foundation.
 
 extension DynamoDBJSON {
-    private static let base64Alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    @usableFromInline
+    static let base64Alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    public static func appendBase64(_ data: [UInt8], to bytes: inout [UInt8]) {
+    @inlinable
+    public static func appendBase64(_ data: [UInt8], to bytes: inout some ByteSink) {
         bytes.append(UInt8(ascii: "\""))
         var index = 0
         while index + 3 <= data.count {

@@ -73,6 +73,19 @@ struct AttributeValueJSONTests {
         }
     }
 
+    @Test(arguments: [0, 1, 7, 8, 64])
+    func reservedBytesHoldWhatAnArrayWouldWhateverTheRoom(_ room: Int) {
+        let texts = ["", "plain", "quote \" and \\", String(repeating: "\u{1}", count: 40), "Zoë"]
+        var array: [UInt8] = []
+        for text in texts { DynamoDBJSON.appendString(text, to: &array) }
+        DynamoDBJSON.appendBase64(Array(0...20), to: &array)
+        let reserved = [UInt8](reserving: room) { bytes in
+            for text in texts { DynamoDBJSON.appendString(text, to: &bytes) }
+            DynamoDBJSON.appendBase64(Array(0...20), to: &bytes)
+        }
+        #expect(reserved == array)
+    }
+
     @Test func readsEscapesAndSurrogatePairsOtherWritersUse() throws {
         let json = #"{"a":{"S":"\u00e9\ud83d\ude00\/\b\f\n"},"b":{"N":"3"},"c":{"L":[ {"NULL" : true} ]}}"#
         let item = try DynamoDBJSON.decodeItem(from: Array(json.utf8))

@@ -103,6 +103,11 @@ import Testing
         empty[5] = .text("")
         empty[10] = .bytes([])
         try Self.expectSameAsItem(mapper, table: "ALLTYPES", row: empty)
+        // Text that escaping makes six times longer, far past the room the
+        // request is first given: it is written again into more.
+        var escaped = full
+        escaped[5] = .text(String(repeating: "\u{1}", count: 5000))
+        try Self.expectSameAsItem(mapper, table: "ALLTYPES", row: escaped)
     }
 
     @Test func theErrorsAreMapsErrors() throws {

@@ -1,0 +1,75 @@
+/// Where the JSON writers put bytes: a growing array, or memory reserved
+/// beforehand (`ReservedBytes`), so one escaping and base64 code serves both.
+public protocol ByteSink {
+    mutating func append(_ byte: UInt8)
+    mutating func append(bytes: UnsafeBufferPointer<UInt8>)
+}
+
+extension Array: ByteSink where Element == UInt8 {
+    @inlinable
+    public mutating func append(bytes: UnsafeBufferPointer<UInt8>) {
+        append(contentsOf: bytes)
+    }
+}
+
+/// Bytes written into memory reserved beforehand. An array checks its
+/// uniqueness and capacity at every append, and the load appends some forty
+/// pieces per item; this checks room only. Running out of room drops the rest
+/// and marks the writing `overflowed`: `[UInt8](reserving:writing:)` then
+/// writes it all again into twice the room.
+public struct ReservedBytes: ByteSink {
+    @usableFromInline let base: UnsafeMutablePointer<UInt8>
+    @usableFromInline let capacity: Int
+    @usableFromInline var count = 0
+    @usableFromInline var overflowed = false
+
+    @inlinable
+    init(base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    @inlinable @inline(__always)
+    public mutating func append(_ byte: UInt8) {
+        guard count < capacity else {
+            overflowed = true
+            return
+        }
+        base[count] = byte
+        count += 1
+    }
+
+    @inlinable @inline(__always)
+    public mutating func append(bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress else { return }
+        guard bytes.count <= capacity - count else {
+            overflowed = true
+            return
+        }
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// The bytes `write` writes, in one allocation of `capacity` when they fit
+    /// (the caller's estimate), else of as much as they need.
+    @inlinable
+    public init(reserving capacity: Int, writing write: (inout ReservedBytes) -> Void) {
+        var room = Swift.max(capacity, 16)
+        while true {
+            var overflowed = false
+            let bytes = [UInt8](unsafeUninitializedCapacity: room) { buffer, initialized in
+                var sink = ReservedBytes(base: buffer.baseAddress!, capacity: room)
+                write(&sink)
+                overflowed = sink.overflowed
+                initialized = overflowed ? 0 : sink.count
+            }
+            if !overflowed {
+                self = bytes
+                return
+            }
+            room *= 2
+        }
+    }
+}
