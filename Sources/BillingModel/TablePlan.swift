@@ -381,13 +381,9 @@ final class TablePlan: Sendable {
     }
 
     private func emptyRow() -> ConvertedRow {
-        let count = columns.count
-        return ConvertedRow(
-            texts: [String?](unsafeUninitializedCapacity: count) { buffer, initialized in
-                buffer.initialize(repeating: nil)
-                initialized = count
-            },
-            bytes: hasBinaryColumns ? [[UInt8]?](repeating: nil, count: count) : [])
+        ConvertedRow(
+            texts: [String?](repeating: nil, count: columns.count),
+            bytes: hasBinaryColumns ? [[UInt8]?](repeating: nil, count: columns.count) : [])
     }
 
     private func checkCount(_ row: SourceRow) throws(MappingError) {

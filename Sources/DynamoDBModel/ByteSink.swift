@@ -58,14 +58,16 @@ extension Array where Element == UInt8 {
     public init(reserving capacity: Int, writing write: (inout ReservedBytes) -> Void) {
         var room = Swift.max(capacity, 16)
         while true {
-            var overflowed = false
-            let bytes = [UInt8](unsafeUninitializedCapacity: room) { buffer, initialized in
+            // Zeroed, not `unsafeUninitializedCapacity`: that initializer is not
+            // specialized here, and looks its storage type up at run time, under a lock.
+            var bytes = [UInt8](repeating: 0, count: room)
+            let (count, overflowed) = bytes.withUnsafeMutableBufferPointer { buffer in
                 var sink = ReservedBytes(base: buffer.baseAddress!, capacity: room)
                 write(&sink)
-                overflowed = sink.overflowed
-                initialized = overflowed ? 0 : sink.count
+                return (sink.count, sink.overflowed)
             }
             if !overflowed {
+                bytes.removeLast(room - count)
                 self = bytes
                 return
             }
