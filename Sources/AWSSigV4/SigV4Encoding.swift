@@ -110,8 +110,8 @@ public enum SigV4Encoding {
     public static func canonicalQuery(_ items: [(name: String, value: String)]) -> String {
         items.map { (uriEncode($0.name), uriEncode($0.value)) }
             .sorted { lhs, rhs in
-                lhs.0 == rhs.0 ? Array(lhs.1.utf8).lexicographicallyPrecedes(rhs.1.utf8)
-                    : Array(lhs.0.utf8).lexicographicallyPrecedes(rhs.0.utf8)
+                lhs.0 == rhs.0 ? lhs.1.utf8.lexicographicallyPrecedes(rhs.1.utf8)
+                    : lhs.0.utf8.lexicographicallyPrecedes(rhs.0.utf8)
             }
             .map { "\($0.0)=\($0.1)" }
             .joined(separator: "&")
@@ -124,6 +124,8 @@ public enum SigV4Encoding {
 
     /// Trims the value and turns each run of whitespace into one space.
     public static func canonicalHeaderValue(_ value: String) -> String {
+        // Most values have nothing to trim or collapse: they are their own canonical form.
+        if isCanonicalHeaderValue(value) { return value }
         var output: [UInt8] = []
         output.reserveCapacity(value.utf8.count)
         var pendingSpace = false
@@ -145,17 +147,52 @@ public enum SigV4Encoding {
         _ headers: [(name: String, value: String)],
         include: (String) -> Bool
     ) -> (canonical: String, signedHeaders: String) {
-        var valuesByName: [String: [String]] = [:]
+        var kept: [(name: String, value: String)] = []
+        kept.reserveCapacity(headers.count)
         for (name, value) in headers {
-            let lowered = name.lowercased()
+            let lowered = lowercasedASCII(name)
             guard include(lowered) else { continue }
-            valuesByName[lowered, default: []].append(canonicalHeaderValue(value))
+            kept.append((lowered, canonicalHeaderValue(value)))
         }
-        let names = valuesByName.keys.sorted { Array($0.utf8).lexicographicallyPrecedes($1.utf8) }
+        // Stable by position, so a repeated name's values keep their order.
+        let order = kept.indices.sorted { lhs, rhs in
+            kept[lhs].name == kept[rhs].name ? lhs < rhs : kept[lhs].name.utf8.lexicographicallyPrecedes(kept[rhs].name.utf8)
+        }
         var canonical = ""
-        for name in names {
-            canonical += name + ":" + valuesByName[name]!.joined(separator: ",") + "\n"
+        var signedHeaders = ""
+        var previous: String?
+        for index in order {
+            let (name, value) = kept[index]
+            if name == previous {
+                canonical.removeLast()  // the line's newline: the value joins the line
+                canonical += "," + value + "\n"
+                continue
+            }
+            if previous != nil { signedHeaders += ";" }
+            signedHeaders += name
+            canonical += name + ":" + value + "\n"
+            previous = name
         }
-        return (canonical, names.joined(separator: ";"))
+        return (canonical, signedHeaders)
+    }
+
+    /// The name itself when it has no upper-case letter (no new string), else lower-cased.
+    static func lowercasedASCII(_ name: String) -> String {
+        name.utf8.contains { $0 &- UInt8(ascii: "A") < 26 || $0 >= 0x80 } ? name.lowercased() : name
+    }
+
+    /// Whether a header value has no whitespace to trim or collapse.
+    static func isCanonicalHeaderValue(_ value: String) -> Bool {
+        var previousWasSpace = true  // a leading space is to trim
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): return false
+            case UInt8(ascii: " "):
+                if previousWasSpace { return false }
+                previousWasSpace = true
+            default: previousWasSpace = false
+            }
+        }
+        return !previousWasSpace || value.isEmpty
     }
 }
