@@ -157,20 +157,23 @@ struct CSVParserTests {
         #expect(fields(records[3]) == [t("4"), t("done")])
     }
 
-    @Test("overlong forms, values above U+10FFFF and cut sequences are invalid; four-byte characters are read")
-    func utf8EdgeCases() {
+    /// ASCII before the sequence of every length around the eight bytes checked at once.
+    @Test("overlong forms, values above U+10FFFF and cut sequences are invalid; four-byte characters are read",
+          arguments: [0, 1, 7, 8, 9, 16, 23])
+    func utf8EdgeCases(asciiBefore: Int) {
         let invalid: [[UInt8]] = [[0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0x80]]
+        let ascii = String(repeating: "a", count: asciiBefore)
         var bytes: [UInt8] = []
         for (index, sequence) in invalid.enumerated() {
-            bytes += Array("\(index),a".utf8) + sequence + Array("b\n".utf8)
+            bytes += Array("\(index),\(ascii)".utf8) + sequence + Array("b\n".utf8)
         }
-        bytes += Array("9,\"€ 😀\"\n".utf8)
+        bytes += Array("9,\"\(ascii)€ 😀\"\n".utf8)
         let records = parseCSV([bytes])
         #expect(records.count == invalid.count + 1)
         for index in invalid.indices {
             #expect(malformed(records[index])?.reason == "invalid UTF-8 in field 2")
         }
-        #expect(fields(records[invalid.count]) == [t("9"), t("€ 😀")])
+        #expect(fields(records[invalid.count]) == [t("9"), t("\(ascii)€ 😀")])
     }
 
     @Test("a record past maxRecordBytes is an error; the lines after the open quote are read again")

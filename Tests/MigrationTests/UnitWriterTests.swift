@@ -67,6 +67,17 @@ import Testing
         #expect(Set(saved.map(\.recordsDone)).isSubset(of: [0, 25, 50, 60]))
     }
 
+    @Test func keysThatEndAlikeAreNotRepeatsOfEachOther() {
+        var assembler = UnitAssembler(table: "T", columns: [])
+        let first = ItemKey(pk: "ACCT#A-0000001", sk: "X#0001")
+        let second = ItemKey(pk: "ACCT#B-0000001", sk: "X#0001")
+        #expect(UnitAssembler.fingerprint(first) == UnitAssembler.fingerprint(second), "the case this test is for")
+        assembler.add(PendingPut(item: ["PK": .s(first.pk), "SK": .s(first.sk)], key: first, entity: "T", origin: RowOrigin(source: "t"), row: []))
+        #expect(!assembler.wouldRepeat(second))
+        #expect(assembler.wouldRepeat(first))
+        #expect(!assembler.wouldRepeat(ItemKey(pk: "ACCT#A-0000002", sk: "X#0001")))
+    }
+
     @Test func aRepeatedKeyEndsTheUnitBeforeItsRow() async throws {
         // Rows 1-3 are accounts 1, 2, 2: the third row's item has the second's key,
         // so the unit handed out ends after row 2 and row 3 starts the next one.

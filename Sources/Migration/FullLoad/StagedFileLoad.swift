@@ -100,7 +100,10 @@ struct UnitAssembler {
     let table: String
     let columns: [String]
     private var unit = Unit()
-    private var keys: Set<ItemKey> = []
+    /// The fingerprint of each put's key, in the unit's order: looking for a
+    /// repeat compares eight bytes per put, and only a match compares keys.
+    /// (A set hashed both key strings of every row, 4% of a dry run.)
+    private var fingerprints: [UInt64] = []
 
     init(table: String, columns: [String]) {
         self.table = table
@@ -118,11 +121,31 @@ struct UnitAssembler {
     var hasContent: Bool { unit.counts.rowsRead > 0 }
 
     /// BatchWriteItem rejects a call that names one key twice.
-    func wouldRepeat(_ key: ItemKey) -> Bool { keys.contains(key) }
+    func wouldRepeat(_ key: ItemKey) -> Bool {
+        let fingerprint = Self.fingerprint(key)
+        for position in fingerprints.indices where fingerprints[position] == fingerprint {
+            if unit.puts[position].key == key { return true }
+        }
+        return false
+    }
 
     mutating func add(_ put: PendingPut) {
-        keys.insert(put.key)
+        fingerprints.append(Self.fingerprint(put.key))
         unit.puts.append(put)
+    }
+
+    /// The lengths and last bytes of a key's two parts, mixed: one table's keys
+    /// differ mostly at their ends, where the ids are.
+    static func fingerprint(_ key: ItemKey) -> UInt64 {
+        func tail(_ text: String) -> UInt64 {
+            var text = text
+            return text.withUTF8 { bytes in
+                var value = UInt64(truncatingIfNeeded: bytes.count)
+                for byte in bytes.suffix(7) { value = value << 8 | UInt64(byte) }
+                return value
+            }
+        }
+        return tail(key.pk) &* 0x9E37_79B9_7F4A_7C15 ^ tail(key.sk)
     }
 
     mutating func countRead() {
@@ -158,7 +181,7 @@ struct UnitAssembler {
     mutating func takeUnit() -> Unit {
         defer {
             unit = Unit()
-            keys.removeAll(keepingCapacity: true)
+            fingerprints.removeAll(keepingCapacity: true)
         }
         return unit
     }
