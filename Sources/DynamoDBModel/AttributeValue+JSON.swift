@@ -23,6 +23,12 @@ public enum DynamoDBJSON {
     /// written in pieces (a key from its template) needs no whole copy of itself.
     @inlinable
     public static func appendEscaped(utf8: UnsafeBufferPointer<UInt8>, to bytes: inout some ByteSink) {
+        bytes.appendEscaped(utf8: utf8)
+    }
+
+    /// Escapes run by run: the runs with nothing to escape are appended whole.
+    @inlinable
+    static func appendEscapedByRuns(utf8: UnsafeBufferPointer<UInt8>, to bytes: inout some ByteSink) {
         guard let base = utf8.baseAddress else { return }
         var runStart = 0
         var index = firstToEscape(in: base, from: 0, count: utf8.count)
@@ -55,22 +61,25 @@ public enum DynamoDBJSON {
         }
     }
 
+    /// Whether any of a word's eight bytes is one JSON escapes (a control
+    /// character, `"` or `\\`): some byte below 0x20, or zero after the XOR with
+    /// `"` or `\\` (the usual "has a byte less than" and "has a zero byte" tests).
+    @inlinable @inline(__always)
+    static func hasByteToEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let control = (word &- 0x20 &* ones) & ~word
+        let quote = word ^ (0x22 &* ones)
+        let backslash = word ^ (0x5C &* ones)
+        return (control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & 0x8080_8080_8080_8080 != 0
+    }
+
     /// The first byte at or after `start` that JSON escapes (a control
     /// character, `"` or `\\`), or `count`. Eight bytes a step while none does:
     /// most text has none, and the load writes every value through here.
     @inlinable @inline(__always)
     static func firstToEscape(in base: UnsafePointer<UInt8>, from start: Int, count: Int) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
         var index = start
-        while index + 8 <= count {
-            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-            // Nonzero exactly when some byte is below 0x20, or is zero after the
-            // XOR with `"` or `\\` (the usual "has a byte less than" and "has a zero byte" tests).
-            let control = (word &- 0x20 &* ones) & ~word
-            let quote = word ^ (0x22 &* ones)
-            let backslash = word ^ (0x5C &* ones)
-            if (control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & highs != 0 { break }
+        while index + 8 <= count, !hasByteToEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) {
             index += 8
         }
         while index < count {

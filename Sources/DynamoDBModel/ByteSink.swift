@@ -3,6 +3,15 @@
 public protocol ByteSink {
     mutating func append(_ byte: UInt8)
     mutating func append(bytes: UnsafeBufferPointer<UInt8>)
+    /// Text escaped for a JSON string, without the quotes.
+    mutating func appendEscaped(utf8: UnsafeBufferPointer<UInt8>)
+}
+
+extension ByteSink {
+    @inlinable
+    public mutating func appendEscaped(utf8: UnsafeBufferPointer<UInt8>) {
+        DynamoDBJSON.appendEscapedByRuns(utf8: utf8, to: &self)
+    }
 }
 
 extension Array: ByteSink where Element == UInt8 {
@@ -48,6 +57,35 @@ public struct ReservedBytes: ByteSink {
         }
         (base + count).update(from: source, count: bytes.count)
         count += bytes.count
+    }
+
+    /// Copies eight bytes a step while none needs escaping: a value is mostly
+    /// a few words, and a call to copy them costs more than the copy.
+    @inlinable
+    public mutating func appendEscaped(utf8: UnsafeBufferPointer<UInt8>) {
+        guard let source = utf8.baseAddress else { return }
+        guard utf8.count <= capacity - count else {
+            overflowed = true
+            return
+        }
+        var index = 0
+        while index + 8 <= utf8.count {
+            let word = UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self)
+            if DynamoDBJSON.hasByteToEscape(word) { break }
+            UnsafeMutableRawPointer(base + count).storeBytes(of: word, as: UInt64.self)
+            count += 8
+            index += 8
+        }
+        while index < utf8.count {
+            let byte = source[index]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                DynamoDBJSON.appendEscapedByRuns(utf8: UnsafeBufferPointer(rebasing: utf8[index...]), to: &self)
+                return
+            }
+            base[count] = byte
+            count += 1
+            index += 1
+        }
     }
 }
 

@@ -69,6 +69,10 @@ struct AttributeValueJSONTests {
                 }
                 expected += "\""
                 #expect(String(decoding: bytes, as: UTF8.self) == expected, "at \(at) of \(length)")
+                // Reserved memory, which copies clean words whole, writes the same, roomy or not.
+                for room in [4, 256] {
+                    #expect([UInt8](reserving: room) { DynamoDBJSON.appendString(text, to: &$0) } == bytes)
+                }
             }
         }
     }
