@@ -71,10 +71,3 @@ public struct ProductionTransport: AWSHTTPTransport {
         try await bufferedDone
     }
 }
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}

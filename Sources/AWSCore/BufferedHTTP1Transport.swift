@@ -17,8 +17,13 @@ public final class BufferedHTTP1Transport: AWSHTTPTransport {
     private let pool: HTTP1ConnectionPool
     private let maxResponseBodyBytes: Int
 
-    public init(settings: AWSHTTPSettings = AWSHTTPSettings(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
-        pool = HTTP1ConnectionPool(settings: settings, group: group)
+    /// `tls` defaults to NIOSSL's client defaults: the system's trust roots, SNI and
+    /// host name verification.
+    public init(
+        settings: AWSHTTPSettings = AWSHTTPSettings(), tls: TLSConfiguration = .makeClientConfiguration(),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        pool = HTTP1ConnectionPool(settings: settings, tls: tls, group: group)
         maxResponseBodyBytes = settings.maxResponseBodyBytes
     }
 
@@ -144,6 +149,7 @@ struct HTTP1Target {
 /// The keep-alive connections, per scheme/host/port, and the requests waiting for one.
 final class HTTP1ConnectionPool: Sendable {
     private let settings: AWSHTTPSettings
+    private let tls: TLSConfiguration
     private let group: any EventLoopGroup
     private let state = NIOLockedValueBox(State())
     /// Created on first https use: loading the trust roots is not free.
@@ -181,8 +187,9 @@ final class HTTP1ConnectionPool: Sendable {
         case wait
     }
 
-    init(settings: AWSHTTPSettings, group: any EventLoopGroup) {
+    init(settings: AWSHTTPSettings, tls: TLSConfiguration, group: any EventLoopGroup) {
         self.settings = settings
+        self.tls = tls
         self.group = group
     }
 
@@ -268,7 +275,7 @@ final class HTTP1ConnectionPool: Sendable {
     private func tlsContextForUse() throws -> NIOSSLContext {
         try tlsContext.withLockedValue { context in
             if let context { return context }
-            let created = try NIOSSLContext(configuration: .makeClientConfiguration())
+            let created = try NIOSSLContext(configuration: tls)
             context = created
             return created
         }
@@ -327,13 +334,15 @@ final class HTTP1ConnectionPool: Sendable {
             host.all[ObjectIdentifier(connection)] = nil
             if let index = host.idle.firstIndex(where: { $0 === connection }) { host.idle.remove(at: index) }
             state.hosts[connection.key] = host
+            connection.idleCheck?.cancel()
+            connection.idleCheck = nil
         }
         slotFreed(connection.key)
     }
 
     /// Closes the connection once it has been idle for `idleTimeout`; checks again until then.
     private func scheduleIdleCheck(_ connection: HTTP1Connection, after delay: TimeAmount) {
-        connection.channel.eventLoop.scheduleTask(in: delay) { [self] in
+        let check = connection.channel.eventLoop.scheduleTask(in: delay) { [self] in
             let idleTimeout = TimeAmount(settings.idleTimeout)
             let next: TimeAmount? = state.withLockedValue { state in
                 guard var host = state.hosts[connection.key], host.all[ObjectIdentifier(connection)] != nil else { return nil }
@@ -350,6 +359,7 @@ final class HTTP1ConnectionPool: Sendable {
                 connection.close()
             }
         }
+        state.withLockedValue { _ in connection.idleCheck = check }
     }
 
     func shutdown() async throws {
@@ -391,12 +401,14 @@ struct HTTP1ExchangeOutcome: Sendable {
 }
 
 /// One keep-alive connection. Whoever checked it out owns it until checkin (or it closes);
-/// `idleSince` is guarded by the pool's lock, and the handler lives on the channel's event loop.
+/// `idleSince` and `idleCheck` are guarded by the pool's lock, and the handler lives on the
+/// channel's event loop.
 final class HTTP1Connection: @unchecked Sendable {
     let channel: any Channel
     let key: HTTP1PoolKey
     private let handler: HTTP1ExchangeHandler
     var idleSince = NIODeadline.now()
+    var idleCheck: Scheduled<Void>?
     /// Numbers the exchanges, so a late cancellation cannot hit the next one.
     private var exchangeCount = 0
 
@@ -463,6 +475,8 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, @unchecked Sendable {
         var id: Int
         var promise: EventLoopPromise<HTTP1ExchangeOutcome>
         var maxBodyBytes: Int
+        /// A HEAD response's Content-Length describes a body that is not sent.
+        var isHEAD: Bool
         var keepAlive: Bool
         var timeout: Scheduled<Void>?
         var head: HTTPResponseHead?
@@ -495,7 +509,9 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, @unchecked Sendable {
         let timeout = context.eventLoop.scheduleTask(deadline: exchange.deadline) { [self] in
             fail(id: id, HTTP1TransportError.requestTimeout)
         }
-        current = Current(id: id, promise: promise, maxBodyBytes: exchange.maxBodyBytes, keepAlive: exchange.keepAlive, timeout: timeout)
+        current = Current(
+            id: id, promise: promise, maxBodyBytes: exchange.maxBodyBytes, isHEAD: exchange.head.method == .HEAD,
+            keepAlive: exchange.keepAlive, timeout: timeout)
         context.write(wrapOutboundOut(.head(exchange.head)), promise: nil)
         if let body = exchange.body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
@@ -525,7 +541,9 @@ final class HTTP1ExchangeHandler: ChannelDuplexHandler, @unchecked Sendable {
                 context.close(promise: nil) // a response nobody asked for
                 return
             }
-            if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > running.maxBodyBytes {
+            if !running.isHEAD, let length = head.headers.first(name: "Content-Length").flatMap(Int.init),
+                length > running.maxBodyBytes
+            {
                 fail(id: nil, AWSError.bodyTooLarge(running.maxBodyBytes))
                 return
             }
