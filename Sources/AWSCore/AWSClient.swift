@@ -53,7 +53,7 @@ public final class AWSClient: Sendable {
         quota = NIOLockedValueBox(RetryQuota(settings: configuration.retryPolicy.quota ?? .init()))
     }
 
-    /// Runs `body` with a client over a new AsyncHTTPClient, and always shuts that down.
+    /// Runs `body` with a client over a new `ProductionTransport`, and always shuts that down.
     public static func withClient<Result>(
         _ configuration: AWSConfiguration,
         logger: Logger = Logger(label: "billmig.aws"),
@@ -61,7 +61,7 @@ public final class AWSClient: Sendable {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (AWSClient) async throws -> Result
     ) async throws -> Result {
-        let transport = AsyncHTTPClientTransport(settings: configuration.http)
+        let transport = ProductionTransport(settings: configuration.http)
         let client = AWSClient(configuration: configuration, transport: transport, logger: logger, observer: observer)
         let result: Result
         do {
@@ -82,15 +82,12 @@ public final class AWSClient: Sendable {
     /// Sends the request, retrying as the policy says, and reads the whole response body.
     /// Throws `AWSError` for any non-2xx response or lost connection that is not retried.
     public func execute(_ request: AWSRequest) async throws -> AWSResponse {
-        try await run(request, timeout: request.timeout ?? configuration.http.requestTimeout) { response, stats in
-            let body: ByteBuffer
-            do {
-                body = try await response.body.collect(upTo: configuration.http.maxResponseBodyBytes)
-            } catch let error as AWSError {
-                throw error
-            } catch {
-                throw AWSError.transport(error, service: request.service.id, operation: request.operation)
-            }
+        let maxBodyBytes = configuration.http.maxResponseBodyBytes
+        return try await run(request, timeout: request.timeout ?? configuration.http.requestTimeout) { [transport] in
+            try await transport.executeBuffered($0, timeout: $1, maxBodyBytes: maxBodyBytes)
+        } onSuccess: { response, stats in
+            // The body is in memory already: collecting it only unwraps the buffer.
+            let body = try await response.body.collect(upTo: maxBodyBytes)
             return AWSResponse(status: response.status, headers: response.headers, body: body, stats: stats)
         }
     }
@@ -103,7 +100,9 @@ public final class AWSClient: Sendable {
         isolation: isolated (any Actor)? = #isolation,
         _ handle: (AWSStreamingResponse) async throws -> Result
     ) async throws -> Result {
-        let response = try await run(request, timeout: request.timeout ?? configuration.http.streamingTimeout) { response, stats in
+        let response = try await run(request, timeout: request.timeout ?? configuration.http.streamingTimeout) { [transport] in
+            try await transport.execute($0, timeout: $1)
+        } onSuccess: { response, stats in
             AWSStreamingResponse(status: response.status, headers: response.headers, body: response.body, stats: stats)
         }
         return try await handle(response)
@@ -112,6 +111,7 @@ public final class AWSClient: Sendable {
     /// The retry loop: sign, send, classify, ask the policy, wait.
     private func run<Output: Sendable>(
         _ request: AWSRequest, timeout: Duration,
+        send: (AWSHTTPRequest, Duration) async throws -> AWSHTTPResponse,
         onSuccess: (AWSHTTPResponse, AWSCallStats) async throws -> Output
     ) async throws -> Output {
         let policy = configuration.retryPolicy
@@ -128,7 +128,7 @@ public final class AWSClient: Sendable {
             let failure: AWSError
             do {
                 let httpRequest = try await signedHTTPRequest(request, payload: payload)
-                let response = try await transport.execute(httpRequest, timeout: timeout)
+                let response = try await send(httpRequest, timeout)
                 if (200..<300).contains(response.status) {
                     let output = try await onSuccess(response, stats)
                     quota.withLockedValue { policy.recordSuccess(quota: &$0, lastRetryCost: lastRetryCost) }

@@ -123,6 +123,8 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         let timeout: Bool
         if let clientError = error as? HTTPClientError {
             timeout = timeouts.contains(clientError)
+        } else if let transportError = error as? HTTP1TransportError {
+            timeout = transportError.isTimeout
         } else {
             timeout = text.localizedCaseInsensitiveContains("timeout") || text.localizedCaseInsensitiveContains("timed out")
         }

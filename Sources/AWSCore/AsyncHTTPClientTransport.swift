@@ -18,6 +18,8 @@ public struct AsyncHTTPClientTransport: AWSHTTPTransport {
                 concurrentHTTP1ConnectionsPerHostSoftLimit: settings.maxConnectionsPerHost),
             decompression: .disabled)
         configuration.httpVersion = .automatic
+        // No tracer: otherwise every request opens (no-op) spans.
+        configuration.tracing.tracer = nil
         client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         ownsClient = true
     }
@@ -44,9 +46,28 @@ public struct AsyncHTTPClientTransport: AWSHTTPTransport {
     }
 }
 
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+/// What `AWSClient.withClient` uses: buffered exchanges (nearly every AWS call) on
+/// `BufferedHTTP1Transport`, streamed downloads, which need backpressure, on AsyncHTTPClient.
+public struct ProductionTransport: AWSHTTPTransport {
+    public let buffered: BufferedHTTP1Transport
+    public let streamed: AsyncHTTPClientTransport
+
+    public init(settings: AWSHTTPSettings = AWSHTTPSettings()) {
+        buffered = BufferedHTTP1Transport(settings: settings)
+        streamed = AsyncHTTPClientTransport(settings: settings)
+    }
+
+    public func execute(_ request: AWSHTTPRequest, timeout: Duration) async throws -> AWSHTTPResponse {
+        try await streamed.execute(request, timeout: timeout)
+    }
+
+    public func executeBuffered(_ request: AWSHTTPRequest, timeout: Duration, maxBodyBytes: Int) async throws -> AWSHTTPResponse {
+        try await buffered.executeBuffered(request, timeout: timeout, maxBodyBytes: maxBodyBytes)
+    }
+
+    public func shutdown() async throws {
+        async let bufferedDone: Void = buffered.shutdown()
+        try await streamed.shutdown()
+        try await bufferedDone
     }
 }

@@ -31,13 +31,25 @@ public struct AWSHTTPResponse: Sendable {
     }
 }
 
-/// Sends HTTP requests. Two methods, so tests can stand in for the network.
+/// Sends HTTP requests. Few methods, so tests can stand in for the network.
 public protocol AWSHTTPTransport: Sendable {
     /// Sends the request and returns when the response head has arrived.
     /// `timeout` bounds the whole exchange, body included.
     func execute(_ request: AWSHTTPRequest, timeout: Duration) async throws -> AWSHTTPResponse
+    /// Sends the request and returns the response with its whole body in memory; a body
+    /// over `maxBodyBytes` throws `AWSError` (`BodyTooLarge`). The default reads `execute`'s
+    /// body; a transport may do better when it knows nothing will be streamed.
+    func executeBuffered(_ request: AWSHTTPRequest, timeout: Duration, maxBodyBytes: Int) async throws -> AWSHTTPResponse
     /// Closes connections. Called once, by whoever created the transport.
     func shutdown() async throws
+}
+
+extension AWSHTTPTransport {
+    public func executeBuffered(_ request: AWSHTTPRequest, timeout: Duration, maxBodyBytes: Int) async throws -> AWSHTTPResponse {
+        var response = try await execute(request, timeout: timeout)
+        response.body = AWSHTTPBody(try await response.body.collect(upTo: maxBodyBytes))
+        return response
+    }
 }
 
 /// A response body: chunks as they arrive, or bytes already at hand.
