@@ -85,10 +85,10 @@ extension TablePlan {
         prefixes.bytes.withUnsafeBufferPointer { prefix in
             checked.values.texts.withUnsafeBufferPointer { texts in
                 bytes.append(bytes: UnsafeBufferPointer(rebasing: prefix[prefixes.start]))
-                Self.appendString(pk, to: &bytes)
+                DynamoDBJSON.appendString(pk, to: &bytes)
                 bytes.append(close)
                 bytes.append(bytes: UnsafeBufferPointer(rebasing: prefix[prefixes.sortKey]))
-                Self.appendString(sk, to: &bytes)
+                DynamoDBJSON.appendString(sk, to: &bytes)
                 bytes.append(close)
                 bytes.append(bytes: UnsafeBufferPointer(rebasing: prefix[prefixes.entityType]))
                 for position in indexes.indices where checked.presentIndexes & (1 << UInt64(position)) != 0 {
@@ -101,21 +101,21 @@ extension TablePlan {
                 }
                 if layout.createdAt != nil, let createdAtIndex, texts[createdAtIndex] != nil {
                     bytes.append(bytes: UnsafeBufferPointer(rebasing: prefix[prefixes.createdAt]))
-                    Self.appendString(texts[createdAtIndex]!, to: &bytes)
+                    DynamoDBJSON.appendString(texts[createdAtIndex]!, to: &bytes)
                     bytes.append(close)
                 }
                 if layout.updatedAt != nil, let updatedAtIndex, texts[updatedAtIndex] != nil {
                     bytes.append(bytes: UnsafeBufferPointer(rebasing: prefix[prefixes.updatedAt]))
-                    Self.appendString(texts[updatedAtIndex]!, to: &bytes)
+                    DynamoDBJSON.appendString(texts[updatedAtIndex]!, to: &bytes)
                     bytes.append(close)
                 }
                 bytes.append(bytes: UnsafeBufferPointer(rebasing: prefix[prefixes.sourceVersion]))
-                Self.appendString(version, to: &bytes)
+                DynamoDBJSON.appendString(version, to: &bytes)
                 bytes.append(close)
                 for index in columns.indices where layout.columns[index] != nil {
                     if texts[index] != nil {
                         bytes.append(bytes: UnsafeBufferPointer(rebasing: prefix[prefixes.columns[index]]))
-                        Self.appendString(texts[index]!, to: &bytes)
+                        DynamoDBJSON.appendString(texts[index]!, to: &bytes)
                         bytes.append(close)
                     } else if hasBinaryColumns, let data = checked.values.bytes[index] {
                         bytes.append(bytes: UnsafeBufferPointer(rebasing: prefix[prefixes.columns[index]]))
@@ -128,20 +128,11 @@ extension TablePlan {
         }
     }
 
-    /// A string's JSON, read in place: copying a `String` out to call the mutating
-    /// `withUTF8` would retain and release its storage.
-    @inline(__always)
-    private static func appendString(_ text: String, to bytes: inout ReservedBytes) {
-        if text.utf8.withContiguousStorageIfAvailable({ DynamoDBJSON.appendString(utf8: $0, to: &bytes) }) == nil {
-            DynamoDBJSON.appendString(text, to: &bytes)
-        }
-    }
-
     /// Writes a key whose values `measure` checked as a JSON string, piece by
     /// piece: no key string is built, and zero padding is written in place.
     private func appendKey(_ template: TemplatePlan, _ texts: UnsafeBufferPointer<String?>, to bytes: inout ReservedBytes) {
         if let index = template.soleColumn {
-            Self.appendString(texts[index]!, to: &bytes)
+            DynamoDBJSON.appendString(texts[index]!, to: &bytes)
             return
         }
         bytes.append(UInt8(ascii: "\""))
@@ -153,10 +144,7 @@ extension TablePlan {
                 guard let index = part.column, texts[index] != nil else { continue }  // checked
                 let count = texts[index]!.utf8.count
                 for _ in count..<max(count, part.padding) { bytes.append(UInt8(ascii: "0")) }
-                if texts[index]!.utf8.withContiguousStorageIfAvailable({ DynamoDBJSON.appendEscaped(utf8: $0, to: &bytes) }) == nil {
-                    var text = texts[index]!
-                    text.withUTF8 { DynamoDBJSON.appendEscaped(utf8: $0, to: &bytes) }
-                }
+                DynamoDBJSON.appendEscaped(texts[index]!, to: &bytes)
             }
         }
         bytes.append(UInt8(ascii: "\""))

@@ -8,8 +8,19 @@ public enum DynamoDBJSON {
     /// Appends a JSON string literal, escaping quotes, backslashes and control characters.
     @inlinable
     public static func appendString(_ text: String, to bytes: inout some ByteSink) {
-        var text = text
-        text.withUTF8 { appendString(utf8: $0, to: &bytes) }
+        bytes.append(UInt8(ascii: "\""))
+        appendEscaped(text, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `appendEscaped(utf8:to:)` of a string's bytes, read in place: a native string
+    /// lends them without a copy (a `var` copy for `withUTF8` would retain it per call).
+    @inlinable
+    public static func appendEscaped(_ text: String, to bytes: inout some ByteSink) {
+        if text.utf8.withContiguousStorageIfAvailable({ appendEscaped(utf8: $0, to: &bytes) }) == nil {
+            var text = text
+            text.withUTF8 { appendEscaped(utf8: $0, to: &bytes) }
+        }
     }
 
     @inlinable
